@@ -1,0 +1,112 @@
+/** Shared benchmark plumbing: an emulator in its own process, timing, and the table. */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+/** What the emulator CLI prints when ready. */
+export interface EmulatorInfo {
+  baseUrl: string;
+  apiUrl: string;
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+/** Starts `src/emulator/cli.ts` in a child process so its CPU use does not share our event loop. */
+export async function startEmulatorProcess(args: string[] = []): Promise<{ info: EmulatorInfo; stop: () => Promise<void> }> {
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/emulator/cli.ts", ...args], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const info = await new Promise<EmulatorInfo>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`emulator exited early with code ${code}`)));
+    lines.once("line", (line) => resolve(JSON.parse(line) as EmulatorInfo));
+  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    });
+  return { info, stop };
+}
+
+/** Fetches one access token with client_secret_basic, for the baselines that take a static bearer. */
+export async function fetchToken(info: EmulatorInfo): Promise<string> {
+  const res = await fetch(info.tokenUrl, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      authorization: `Basic ${Buffer.from(`${encodeURIComponent(info.clientId)}:${encodeURIComponent(info.clientSecret)}`).toString("base64")}`,
+    },
+    body: "grant_type=client_credentials",
+  });
+  if (!res.ok) throw new Error(`token request failed: ${res.status}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+/** A named contender: `run()` performs one unit of the workload. */
+export interface Contender {
+  name: string;
+  run: () => Promise<unknown>;
+}
+
+/** Median of the numbers. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Runs each contender's `batch` in interleaved rounds (A, B, C, A, B, C, ...) so machine noise
+ * hits them alike, and returns the median µs per unit for each.
+ */
+export async function compare(
+  contenders: Contender[],
+  batch: (c: Contender) => Promise<number>,
+  rounds: number,
+): Promise<Map<string, number>> {
+  const samples = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const c of contenders) samples.get(c.name)!.push(await batch(c));
+  }
+  return new Map([...samples].map(([name, s]) => [name, median(s)]));
+}
+
+/** µs per call for `n` sequential calls. */
+export async function sequential(c: Contender, n: number): Promise<number> {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) await c.run();
+  return Number(process.hrtime.bigint() - start) / 1000 / n;
+}
+
+/** µs per call (wall time / n) for `n` calls started together. */
+export async function concurrent(c: Contender, n: number): Promise<number> {
+  const start = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: n }, () => c.run()));
+  return Number(process.hrtime.bigint() - start) / 1000 / n;
+}
+
+/** µs for one call. */
+export async function single(c: Contender): Promise<number> {
+  const start = process.hrtime.bigint();
+  await c.run();
+  return Number(process.hrtime.bigint() - start) / 1000;
+}
+
+/** Prints rows as an aligned table. */
+export function printTable(header: string[], rows: (string | number)[][]): void {
+  const cells = [header, ...rows.map((r) => r.map((v) => (typeof v === "number" ? v.toFixed(1) : v)))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => String(r[i]).length)));
+  for (const [i, row] of cells.entries()) {
+    console.log(row.map((v, j) => String(v).padStart(widths[j])).join("  "));
+    if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  }
+}
+
+/** Ratio rounded to 3 decimals. */
+export const ratio = (a: number, b: number): number => Math.round((a / b) * 1000) / 1000;

@@ -1,0 +1,192 @@
+/** Shapes the validated environment into the configuration objects the layers use. */
+import { existsSync } from "node:fs";
+import { envSchema, type Env, type PROVIDER_NAMES, type TIER_NAMES } from "./schema.js";
+
+/** Client authentication methods supported at the token endpoint. */
+export type ClientAuthMethod = "client_secret_basic" | "client_secret_post";
+
+/** Everything the gateway client needs; built from the environment or by hand. */
+export interface GatewayConfig {
+  /** False when AI_GATEWAY_ENABLED=false. */
+  enabled: boolean;
+  /** Gateway origin plus optional prefix, without a trailing slash. */
+  baseUrl?: string;
+  /** Path of the OpenAI-compatible API under baseUrl, e.g. "/v1". */
+  apiPath: string;
+  clientId?: string;
+  clientSecret?: string;
+  /** Static bearer token used instead of OAuth2. */
+  apiKey?: string;
+  tokenUrl?: string;
+  issuer?: string;
+  scope?: string;
+  resource?: string;
+  audience?: string;
+  authMethod: ClientAuthMethod;
+  models: { default: string; fast?: string; standard?: string; premium?: string };
+  timeouts: { connectMs: number; headersMs: number; idleMs: number; tokenMs: number };
+  retry: { maxRetries: number; baseDelayMs: number; maxDelayMs: number };
+  token: { refreshMarginS: number; defaultTtlS: number };
+  allowInsecureHttp: boolean;
+}
+
+/** Name of a chat-model provider. */
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+
+/** Name of a model tier. */
+export type TierName = (typeof TIER_NAMES)[number];
+
+/** Settings of the providers besides the gateway, and of discovery and the circuit breakers. */
+export interface ProvidersConfig {
+  /** Providers tried for each call, in this order (PROVIDER_ORDER). */
+  order: ProviderName[];
+  openai: { apiKey?: string; baseUrl?: string };
+  anthropic: { apiKey?: string; baseUrl?: string };
+  google: { apiKey?: string; baseUrl?: string };
+  ollama: { baseUrl?: string; model?: string };
+  /** Path of the per-tier settings file (TIERS_CONFIG). */
+  tiersConfigPath?: string;
+  /** Tier used when none is named (DEFAULT_TIER); wins over the file. */
+  defaultTier?: TierName;
+  discovery: { ttlS: number; timeoutMs: number };
+  breaker: { failures: number; cooldownMs: number };
+}
+
+/** Top-level configuration. */
+export interface AppConfig {
+  gateway: GatewayConfig;
+  providers: ProvidersConfig;
+  log: { level: Env["LOG_LEVEL"]; format?: Env["LOG_FORMAT"] };
+}
+
+/** Raised at startup when the environment is invalid; the message names every bad variable. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  /** One entry per bad variable. */
+  readonly problems: { variable: string; message: string }[];
+  constructor(problems: { variable: string; message: string }[]) {
+    super(
+      `Invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  - ${p.variable}: ${p.message}`).join("\n"),
+    );
+    this.problems = problems;
+  }
+}
+
+const trimSlash = (url: string): string => url.replace(/\/+$/, "");
+
+/** "v1/" -> "/v1"; "/" -> "" (the API sits at the base URL itself). */
+function normaliseApiPath(path: string): string {
+  const inner = path.replace(/^\/+|\/+$/g, "");
+  return inner === "" ? "" : `/${inner}`;
+}
+
+/**
+ * Validates `env` (default `process.env`) and returns the configuration.
+ * Messages are built from the variable name and the rule broken, never from the value,
+ * so a secret pasted into the wrong variable is not echoed.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => ({
+      variable: issue.path.map(String).join(".") || "(environment)",
+      message: issue.message,
+    }));
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  const problems: { variable: string; message: string }[] = [];
+  if (e.AI_GATEWAY_CLIENT_ID && !e.AI_GATEWAY_CLIENT_SECRET) {
+    problems.push({ variable: "AI_GATEWAY_CLIENT_SECRET", message: "is required when AI_GATEWAY_CLIENT_ID is set" });
+  }
+  if (e.AI_GATEWAY_CLIENT_SECRET && !e.AI_GATEWAY_CLIENT_ID) {
+    problems.push({ variable: "AI_GATEWAY_CLIENT_ID", message: "is required when AI_GATEWAY_CLIENT_SECRET is set" });
+  }
+  if ((e.AI_GATEWAY_CLIENT_ID || e.AI_GATEWAY_API_KEY) && !e.AI_GATEWAY_BASE_URL) {
+    problems.push({ variable: "AI_GATEWAY_BASE_URL", message: "is required when gateway credentials are set" });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    gateway: {
+      enabled: e.AI_GATEWAY_ENABLED,
+      baseUrl: e.AI_GATEWAY_BASE_URL ? trimSlash(e.AI_GATEWAY_BASE_URL) : undefined,
+      apiPath: normaliseApiPath(e.AI_GATEWAY_API_PATH),
+      clientId: e.AI_GATEWAY_CLIENT_ID,
+      clientSecret: e.AI_GATEWAY_CLIENT_SECRET,
+      apiKey: e.AI_GATEWAY_API_KEY,
+      tokenUrl: e.AI_GATEWAY_TOKEN_URL,
+      issuer: e.AI_GATEWAY_ISSUER,
+      scope: e.AI_GATEWAY_SCOPE,
+      resource: e.AI_GATEWAY_RESOURCE,
+      audience: e.AI_GATEWAY_AUDIENCE,
+      authMethod: e.AI_GATEWAY_AUTH_METHOD,
+      models: {
+        default: e.AI_GATEWAY_DEFAULT_MODEL,
+        fast: e.AI_GATEWAY_FAST_MODEL,
+        standard: e.AI_GATEWAY_STANDARD_MODEL,
+        premium: e.AI_GATEWAY_PREMIUM_MODEL,
+      },
+      timeouts: {
+        connectMs: e.AI_GATEWAY_CONNECT_TIMEOUT_MS,
+        headersMs: e.AI_GATEWAY_HEADERS_TIMEOUT_MS,
+        idleMs: e.AI_GATEWAY_IDLE_TIMEOUT_MS,
+        tokenMs: e.AI_GATEWAY_TOKEN_TIMEOUT_MS,
+      },
+      retry: {
+        maxRetries: e.AI_GATEWAY_MAX_RETRIES,
+        baseDelayMs: e.AI_GATEWAY_RETRY_BASE_DELAY_MS,
+        maxDelayMs: e.AI_GATEWAY_RETRY_MAX_DELAY_MS,
+      },
+      token: { refreshMarginS: e.AI_GATEWAY_TOKEN_REFRESH_MARGIN_S, defaultTtlS: e.AI_GATEWAY_TOKEN_DEFAULT_TTL_S },
+      allowInsecureHttp: e.AI_GATEWAY_ALLOW_INSECURE_HTTP,
+    },
+    providers: {
+      order: e.PROVIDER_ORDER,
+      openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL ? trimSlash(e.OPENAI_BASE_URL) : undefined },
+      anthropic: { apiKey: e.ANTHROPIC_API_KEY, baseUrl: e.ANTHROPIC_BASE_URL ? trimSlash(e.ANTHROPIC_BASE_URL) : undefined },
+      google: { apiKey: e.GOOGLE_API_KEY, baseUrl: e.GOOGLE_BASE_URL ? trimSlash(e.GOOGLE_BASE_URL) : undefined },
+      ollama: { baseUrl: e.OLLAMA_BASE_URL ? trimSlash(e.OLLAMA_BASE_URL) : undefined, model: e.OLLAMA_MODEL },
+      tiersConfigPath: e.TIERS_CONFIG,
+      defaultTier: e.DEFAULT_TIER,
+      discovery: { ttlS: e.DISCOVERY_TTL_S, timeoutMs: e.DISCOVERY_TIMEOUT_MS },
+      breaker: { failures: e.BREAKER_FAILURES, cooldownMs: e.BREAKER_COOLDOWN_MS },
+    },
+    log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
+  };
+}
+
+/** True when the gateway has a base URL and either OAuth2 credentials or a static key. */
+export function isGatewayConfigured(g: GatewayConfig): boolean {
+  return g.enabled && !!g.baseUrl && ((!!g.clientId && !!g.clientSecret) || !!g.apiKey);
+}
+
+/** Defaults for tiers when neither env nor discovery names a model (the system we replace used these). */
+export const DEFAULT_TIER_MODELS = { fast: "gpt-5.1-chat-latest", standard: "gpt-5.1", premium: "gpt-5.1" } as const;
+
+/**
+ * Gateway configuration with every default applied, for code that builds a client by hand
+ * (tests, the emulator launcher, embedding apps).
+ */
+export function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayConfig {
+  const base = loadConfig({}).gateway;
+  return {
+    ...base,
+    ...overrides,
+    models: { ...base.models, ...overrides.models },
+    timeouts: { ...base.timeouts, ...overrides.timeouts },
+    retry: { ...base.retry, ...overrides.retry },
+    token: { ...base.token, ...overrides.token },
+  };
+}
+
+/**
+ * Loads `path` (default `.env` in the working directory) into `process.env` when it exists.
+ * Variables already set in the environment win over the file.
+ */
+export function loadDotEnv(path = ".env"): boolean {
+  if (!existsSync(path)) return false;
+  process.loadEnvFile(path);
+  return true;
+}

@@ -1,0 +1,167 @@
+/**
+ * The one zod schema for environment configuration. `.env.example` lists the same variables;
+ * a test keeps the two in step.
+ */
+import { z } from "zod";
+
+/** A blank value (`NAME=` in a .env file) means "not set", so the default applies. */
+const blankAsUnset = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), schema);
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === "" ? undefined : v))
+  .optional();
+
+const optionalUrl = optionalString.pipe(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional());
+
+const bool = (fallback: boolean) =>
+  blankAsUnset(z
+    .stringbool({ error: "must be true/false, 1/0, yes/no or on/off" })
+    .optional())
+    .transform((v) => v ?? fallback);
+
+const int = (fallback: number, min = 0) =>
+  blankAsUnset(z.coerce
+    .number({ error: "must be a number" })
+    .int({ error: "must be a whole number" })
+    .min(min, { error: `must be at least ${min}` })
+    .optional())
+    .transform((v) => v ?? fallback);
+
+/** Provider names, in the default fallback order. */
+export const PROVIDER_NAMES = ["gateway", "openai", "anthropic", "google", "ollama"] as const;
+
+/** Model tiers, cheapest first. */
+export const TIER_NAMES = ["fast", "standard", "premium"] as const;
+
+const modelId = (fallback: string) => optionalString.transform((v) => v ?? fallback);
+
+/** Every environment variable the project reads, with its default. */
+export const envSchema = z.object({
+  /** Turn the gateway provider off without removing its settings. */
+  AI_GATEWAY_ENABLED: bool(true),
+  /** Origin (plus optional path prefix) of the gateway, e.g. https://ai-gateway.example.com. */
+  AI_GATEWAY_BASE_URL: optionalUrl,
+  /** Path of the OpenAI-compatible API under the base URL; `/` means the base URL itself. */
+  AI_GATEWAY_API_PATH: blankAsUnset(
+    z
+      .string()
+      .trim()
+      .regex(/^\/?([A-Za-z0-9._~-]+\/?)*$/, { error: "must be a path such as /v1 (use / for the root)" })
+      .optional(),
+  ).transform((v) => v ?? "/v1"),
+  /** OAuth2 client id. */
+  AI_GATEWAY_CLIENT_ID: optionalString,
+  /** OAuth2 client secret. */
+  AI_GATEWAY_CLIENT_SECRET: optionalString,
+  /** Static bearer token used instead of OAuth2 (when the gateway hands out API keys). */
+  AI_GATEWAY_API_KEY: optionalString,
+  /** Token endpoint; wins over the issuer and the default. */
+  AI_GATEWAY_TOKEN_URL: optionalUrl,
+  /** OAuth2 issuer whose metadata names the token endpoint. */
+  AI_GATEWAY_ISSUER: optionalUrl,
+  /** Space-separated OAuth2 scopes. */
+  AI_GATEWAY_SCOPE: optionalString,
+  /** RFC 8707 resource indicator for the token request. */
+  AI_GATEWAY_RESOURCE: optionalString,
+  /** Audience parameter some identity providers expect instead of a resource. */
+  AI_GATEWAY_AUDIENCE: optionalString,
+  /** How the client authenticates to the token endpoint. */
+  AI_GATEWAY_AUTH_METHOD: blankAsUnset(
+    z.enum(["client_secret_basic", "client_secret_post"], { error: "must be client_secret_basic or client_secret_post" }).optional(),
+  ).transform((v) => v ?? "client_secret_basic"),
+  /** Model used when no tier is involved. */
+  AI_GATEWAY_DEFAULT_MODEL: modelId("gpt-5.1"),
+  /** Fast-tier model; when set, it wins over discovery. */
+  AI_GATEWAY_FAST_MODEL: optionalString,
+  /** Standard-tier model; when set, it wins over discovery. */
+  AI_GATEWAY_STANDARD_MODEL: optionalString,
+  /** Premium-tier model; when set, it wins over discovery. */
+  AI_GATEWAY_PREMIUM_MODEL: optionalString,
+  /** TCP/TLS connect timeout. */
+  AI_GATEWAY_CONNECT_TIMEOUT_MS: int(5_000, 1),
+  /** Time allowed until response headers arrive. */
+  AI_GATEWAY_HEADERS_TIMEOUT_MS: int(60_000, 1),
+  /** Longest silence allowed between two chunks of a response body (streams included). */
+  AI_GATEWAY_IDLE_TIMEOUT_MS: int(30_000, 1),
+  /** Time allowed for one token request. */
+  AI_GATEWAY_TOKEN_TIMEOUT_MS: int(10_000, 1),
+  /** Retries after the first attempt for transient failures (0 disables retries). */
+  AI_GATEWAY_MAX_RETRIES: int(2, 0),
+  /** First backoff delay; doubles each retry, with full jitter. */
+  AI_GATEWAY_RETRY_BASE_DELAY_MS: int(250, 0),
+  /** Cap on any single wait, including a server's Retry-After. Longer hints are not waited for. */
+  AI_GATEWAY_RETRY_MAX_DELAY_MS: int(20_000, 0),
+  /** Refresh a token this many seconds before it expires. */
+  AI_GATEWAY_TOKEN_REFRESH_MARGIN_S: int(60, 0),
+  /** Lifetime assumed for a token response without expires_in. */
+  AI_GATEWAY_TOKEN_DEFAULT_TTL_S: int(300, 1),
+  /** Allow plain-http gateway and token URLs to non-loopback hosts (never in production). */
+  AI_GATEWAY_ALLOW_INSECURE_HTTP: bool(false),
+  /** Providers tried for each call, in order; only configured ones take part. */
+  PROVIDER_ORDER: blankAsUnset(
+    z
+      .string()
+      .trim()
+      .transform((v) => v.split(",").map((p) => p.trim().toLowerCase()).filter((p) => p !== ""))
+      .pipe(
+        z
+          .array(z.enum(PROVIDER_NAMES, { error: `each entry must be one of ${PROVIDER_NAMES.join(", ")}` }))
+          .min(1, { error: "must name at least one provider" })
+          .refine((list) => new Set(list).size === list.length, { error: "must not name a provider twice" }),
+      )
+      .optional(),
+  ).transform((v) => v ?? [...PROVIDER_NAMES]),
+  /** OpenAI API key; setting it makes OpenAI a fallback provider. */
+  OPENAI_API_KEY: optionalString,
+  /** OpenAI-compatible API base URL (default https://api.openai.com/v1). */
+  OPENAI_BASE_URL: optionalUrl,
+  /** Anthropic API key; setting it makes Anthropic a fallback provider. */
+  ANTHROPIC_API_KEY: optionalString,
+  /** Anthropic API base URL without /v1 (default https://api.anthropic.com). */
+  ANTHROPIC_BASE_URL: optionalUrl,
+  /** Google Gemini API key; setting it makes Gemini a fallback provider. */
+  GOOGLE_API_KEY: optionalString,
+  /** Gemini API base URL without the version (default https://generativelanguage.googleapis.com). */
+  GOOGLE_BASE_URL: optionalUrl,
+  /** Ollama server URL, e.g. http://127.0.0.1:11434; setting it makes the local model a fallback provider. */
+  OLLAMA_BASE_URL: optionalUrl,
+  /** Ollama model used for every tier. */
+  OLLAMA_MODEL: optionalString,
+  /** Path of a JSON or YAML file with per-tier settings (models, limits, tools, prices). */
+  TIERS_CONFIG: optionalString,
+  /** Tier used when a caller names none; wins over the tiers file. */
+  DEFAULT_TIER: blankAsUnset(z.enum(TIER_NAMES, { error: `must be one of ${TIER_NAMES.join(", ")}` }).optional()),
+  /** How long a model discovery result is reused, in seconds. */
+  DISCOVERY_TTL_S: int(600, 0),
+  /** Longest wait for the gateway's model list at startup, in ms. */
+  DISCOVERY_TIMEOUT_MS: int(3_000, 1),
+  /** Consecutive failures that open a provider's circuit breaker. */
+  BREAKER_FAILURES: int(3, 1),
+  /** How long an open breaker skips its provider before one probe call, in ms. */
+  BREAKER_COOLDOWN_MS: int(30_000, 1),
+  /** pino log level. */
+  LOG_LEVEL: blankAsUnset(
+    z
+      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+        error: "must be one of fatal, error, warn, info, debug, trace, silent",
+      })
+      .optional(),
+  ).transform((v) => v ?? "info"),
+  /** Log format: json, or pretty (the default when stderr is a terminal). */
+  LOG_FORMAT: blankAsUnset(z.enum(["json", "pretty"], { error: "must be json or pretty" }).optional()),
+});
+
+/** Parsed environment, before it is shaped into `AppConfig`. */
+export type Env = z.output<typeof envSchema>;
+
+/** Names of the variables whose values are secrets and must never be printed. */
+export const SECRET_ENV_VARS = [
+  "AI_GATEWAY_CLIENT_SECRET",
+  "AI_GATEWAY_API_KEY",
+  "OPENAI_API_KEY",
+  "ANTHROPIC_API_KEY",
+  "GOOGLE_API_KEY",
+] as const;

@@ -1,0 +1,486 @@
+/**
+ * AIGatewayClient: the gateway's OpenAI-compatible API over undici, with OAuth2 tokens,
+ * timeouts and the project's single retry layer.
+ *
+ * Retries: 408/429/500/502/503/504, connection failures and timeouts are retried up to
+ * `retry.maxRetries` times with exponential backoff and jitter; a server's Retry-After
+ * (seconds or HTTP date) or retry-after-ms is honoured up to `retry.maxDelayMs`, and a longer
+ * hint is surfaced at once rather than slept on. Other 4xx are not retried. A 401 drops the
+ * token, fetches a new one and retries exactly once. A stream is retried only until its first
+ * chunk reaches the caller.
+ */
+import { Agent, type Dispatcher } from "undici";
+import type { GatewayConfig } from "../config/config.js";
+import { gatewayConfig, loadConfig } from "../config/config.js";
+import { getLogger, type Logger } from "../logging/logger.js";
+import { scrubText } from "../logging/redact.js";
+import {
+  AIGatewayAbortError,
+  AIGatewayAuthError,
+  AIGatewayError,
+  AIGatewayHTTPError,
+  AIGatewayRateLimitError,
+} from "./errors.js";
+import { isAbortError, toGatewayError } from "./network_errors.js";
+import { backoffDelay, parseRetryAfter, RETRYABLE_STATUSES, sleep, type RetryPolicy } from "./retry.js";
+import { ChatCompletionChunkDecoder } from "./sse.js";
+import { ClientCredentialsTokenSource, StaticTokenProvider, type TokenProvider } from "./token_source.js";
+import {
+  REQUEST_ID_HEADER,
+  type ChatCompletion,
+  type ChatCompletionChunk,
+  type ChatCompletionRequest,
+  type Model,
+  type ModelList,
+  type WireErrorBody,
+} from "./wire.js";
+
+/** Options of `AIGatewayClient`: any gateway setting, plus injectable parts. */
+export interface AIGatewayClientOptions extends Partial<Omit<GatewayConfig, "timeouts" | "retry" | "token" | "models">> {
+  timeouts?: Partial<GatewayConfig["timeouts"]>;
+  retry?: Partial<RetryPolicy>;
+  token?: Partial<GatewayConfig["token"]>;
+  /** Supplies bearer tokens; default is built from the credentials. */
+  tokenProvider?: TokenProvider;
+  /** undici dispatcher; default a keep-alive Agent owned (and closed) by this client. */
+  dispatcher?: Dispatcher;
+  /** Headers added to every API request. */
+  headers?: Record<string, string>;
+  /** Logger for retries and debug traces; default the process logger. */
+  logger?: Logger;
+}
+
+/** Per-call options. */
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /** Overrides the headers timeout for this call. */
+  timeoutMs?: number;
+  /** Overrides `retry.maxRetries` for this call. */
+  maxRetries?: number;
+  /** Extra headers for this call. */
+  headers?: Record<string, string>;
+}
+
+/** Result of `verifyCredentials()`; never thrown. */
+export interface VerifyResult {
+  ok: boolean;
+  latencyMs: number;
+  modelCount: number;
+  error?: { code: string; message: string };
+}
+
+/** A completion plus the gateway's request id (`_request_id`, as in the openai client). */
+export type ChatCompletionResponse = ChatCompletion & { _request_id?: string };
+
+const MAX_ERROR_BODY = 64 * 1024;
+
+/** Errors from a layer that retried on its own (the token source); never retried again. */
+const alreadyRetried = new WeakSet<AIGatewayError>();
+
+/** Which token an HTTP-status error was answered to, for the 401 refresh. */
+const tokenUsedBy = new WeakMap<AIGatewayError, string>();
+
+/** Client of the gateway's OpenAI-compatible API. Share one per process: it owns the token cache and the pool. */
+export class AIGatewayClient {
+  /** Base of the API, e.g. https://gateway.example.com/v1. */
+  readonly apiBaseUrl: string;
+  /** The token provider, exposed for stats and verify. */
+  readonly tokens: TokenProvider;
+  private readonly origin: string;
+  private readonly pathPrefix: string;
+  private readonly host: string;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly retryPolicy: RetryPolicy;
+  private readonly timeouts: GatewayConfig["timeouts"];
+  private readonly baseHeaders: Record<string, string>;
+  private readonly logger: Logger;
+
+  constructor(options: AIGatewayClientOptions = {}) {
+    const { tokenProvider, dispatcher, headers, logger, ...settings } = options;
+    this.logger = logger ?? getLogger();
+    const defaults = gatewayConfig();
+    const cfg = gatewayConfig({
+      ...settings,
+      timeouts: { ...defaults.timeouts, ...settings.timeouts },
+      retry: { ...defaults.retry, ...settings.retry },
+      token: { ...defaults.token, ...settings.token },
+    });
+    if (!cfg.baseUrl) {
+      throw new AIGatewayError("No gateway base URL: set AI_GATEWAY_BASE_URL or pass baseUrl.", { code: "missing_base_url" });
+    }
+    const base = new URL(cfg.baseUrl);
+    if (base.username || base.password) {
+      throw new AIGatewayError("The gateway base URL must not contain a user name or password.", { code: "invalid_base_url" });
+    }
+    this.origin = base.origin;
+    this.host = base.host;
+    this.pathPrefix = base.pathname.replace(/\/+$/, "") + cfg.apiPath;
+    this.apiBaseUrl = this.origin + this.pathPrefix;
+    this.retryPolicy = cfg.retry;
+    this.timeouts = cfg.timeouts;
+    this.ownsDispatcher = !dispatcher;
+    this.dispatcher =
+      dispatcher ??
+      new Agent({
+        connect: { timeout: cfg.timeouts.connectMs },
+        headersTimeout: cfg.timeouts.headersMs,
+        bodyTimeout: cfg.timeouts.idleMs,
+        keepAliveTimeout: 30_000,
+      });
+    this.tokens = tokenProvider ?? createTokenProvider(cfg, this.dispatcher);
+    this.baseHeaders = { "content-type": "application/json", accept: "application/json", ...headers };
+  }
+
+  /** Builds a client from the environment (see `.env.example`); throws ConfigError naming bad variables. */
+  static fromEnv(env: Record<string, string | undefined> = process.env): AIGatewayClient {
+    return new AIGatewayClient(loadConfig(env).gateway);
+  }
+
+  /** Builds a client from an already-validated configuration. */
+  static fromConfig(config: GatewayConfig, extra: Omit<AIGatewayClientOptions, keyof GatewayConfig> = {}): AIGatewayClient {
+    return new AIGatewayClient({ ...config, ...extra });
+  }
+
+  /** Lists the models the gateway serves. */
+  async listModels(options: RequestOptions = {}): Promise<Model[]> {
+    const res = await this.execute("GET", "/models", undefined, options, false);
+    const body = (await res.body.json()) as ModelList;
+    return Array.isArray(body?.data) ? body.data : [];
+  }
+
+  /** Creates a chat completion (non-streaming). */
+  async createChatCompletion(request: ChatCompletionRequest, options: RequestOptions = {}): Promise<ChatCompletionResponse> {
+    const payload = JSON.stringify({ ...request, stream: false });
+    const res = await this.execute("POST", "/chat/completions", payload, options, false);
+    const completion = (await res.body.json()) as ChatCompletionResponse;
+    const requestId = headerValue(res.headers[REQUEST_ID_HEADER]);
+    if (requestId) Object.defineProperty(completion, "_request_id", { value: requestId, enumerable: false });
+    return completion;
+  }
+
+  /**
+   * Streams a chat completion. Usage arrives on a final chunk (stream_options.include_usage)
+   * unless `includeUsage` is false. Breaking out of the loop closes the request.
+   */
+  streamChatCompletion(
+    request: ChatCompletionRequest,
+    options: RequestOptions & { includeUsage?: boolean } = {},
+  ): ChatCompletionStream {
+    const body = JSON.stringify({
+      ...request,
+      stream: true,
+      ...(options.includeUsage === false ? {} : { stream_options: { include_usage: true } }),
+    });
+    return new ChatCompletionStream(this, body, options);
+  }
+
+  /**
+   * Checks the credentials by fetching a fresh token and listing models. Never throws:
+   * failures come back as `{ ok: false, error }` with a message that holds no secret.
+   */
+  async verifyCredentials(options: RequestOptions = {}): Promise<VerifyResult> {
+    const started = performance.now();
+    try {
+      if (this.tokens instanceof ClientCredentialsTokenSource) await this.tokens.forceRefresh(options.signal);
+      const models = await this.listModels(options);
+      return { ok: true, latencyMs: Math.round(performance.now() - started), modelCount: models.length };
+    } catch (err) {
+      const e = err instanceof AIGatewayError ? err : toGatewayError(err, this.host, "the AI gateway");
+      return {
+        ok: false,
+        latencyMs: Math.round(performance.now() - started),
+        modelCount: 0,
+        error: { code: e.code, message: scrubText(e.message) },
+      };
+    }
+  }
+
+  /** Closes the connection pool when this client created it. */
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  /** A safe description: no credentials. */
+  toJSON(): Record<string, unknown> {
+    return { apiBaseUrl: this.apiBaseUrl };
+  }
+
+  /** @internal One attempt: token, request, status check. Throws typed errors. */
+  async attempt(
+    method: "GET" | "POST",
+    path: string,
+    body: string | undefined,
+    options: RequestOptions,
+    stream: boolean,
+  ): Promise<{ res: Dispatcher.ResponseData; token: string }> {
+    let token: string;
+    try {
+      token = await this.tokens.getToken(options.signal);
+    } catch (err) {
+      // The token source has already retried by itself; retrying here would multiply attempts.
+      if (err instanceof AIGatewayError) alreadyRetried.add(err);
+      throw err;
+    }
+    const headers = {
+      ...this.baseHeaders,
+      ...(stream ? { accept: "text/event-stream" } : undefined),
+      ...options.headers,
+      authorization: `Bearer ${token}`,
+    };
+    // The logger's redaction hides the authorization header; the guard keeps the hot path free.
+    if (this.logger.isLevelEnabled("trace")) this.logger.trace({ method, path: this.pathPrefix + path, headers }, "gateway request");
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await this.dispatcher.request({
+        origin: this.origin,
+        path: this.pathPrefix + path,
+        method,
+        body,
+        signal: options.signal,
+        headersTimeout: options.timeoutMs ?? this.timeouts.headersMs,
+        bodyTimeout: this.timeouts.idleMs,
+        headers,
+      });
+    } catch (err) {
+      throw toGatewayError(err, this.host, "the AI gateway", options.signal);
+    }
+    if (res.statusCode >= 200 && res.statusCode < 300) return { res, token };
+    const error = await this.statusError(res);
+    // Kept off the error object so the token can never be serialised with it.
+    tokenUsedBy.set(error, token);
+    throw error;
+  }
+
+  /** @internal Runs attempts with the retry policy; returns a 2xx response. */
+  async execute(
+    method: "GET" | "POST",
+    path: string,
+    body: string | undefined,
+    options: RequestOptions,
+    stream: boolean,
+  ): Promise<Dispatcher.ResponseData> {
+    const state = this.retryState(options);
+    for (;;) {
+      try {
+        return (await this.attempt(method, path, body, options, stream)).res;
+      } catch (err) {
+        await this.beforeRetry(err, state, options.signal);
+      }
+    }
+  }
+
+  /** @internal Fresh retry bookkeeping for one logical call. */
+  retryState(options: RequestOptions): RetryState {
+    return { attempt: 0, refreshed401: false, maxRetries: options.maxRetries ?? this.retryPolicy.maxRetries };
+  }
+
+  /**
+   * @internal Decides whether `err` gets another attempt: waits the backoff and returns,
+   * or rethrows it as a typed error.
+   */
+  async beforeRetry(err: unknown, state: RetryState, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted || isAbortError(err, signal)) throw new AIGatewayAbortError();
+    const e = err instanceof AIGatewayError ? err : toGatewayError(err, this.host, "the AI gateway", signal);
+    const usedToken = tokenUsedBy.get(e);
+    if (e instanceof AIGatewayAuthError && e.status === 401 && !state.refreshed401 && usedToken !== undefined) {
+      // One refresh-and-retry per call: a second 401 means the credentials, not the token, are wrong.
+      state.refreshed401 = true;
+      this.logger.info({ requestId: e.requestId }, "AI gateway rejected the access token; fetching a new one and retrying once");
+      this.tokens.invalidate(usedToken);
+      return;
+    }
+    if (!e.retryable || alreadyRetried.has(e) || state.attempt >= state.maxRetries) throw e;
+    let delay = backoffDelay(state.attempt, this.retryPolicy);
+    if (e.retryAfterMs !== undefined) {
+      if (e.retryAfterMs > this.retryPolicy.maxDelayMs) throw e;
+      delay = Math.max(e.retryAfterMs, 0);
+    }
+    state.attempt++;
+    this.logger.warn(
+      { attempt: state.attempt, maxRetries: state.maxRetries, delayMs: delay, code: e.code, status: e.status, requestId: e.requestId },
+      `Retrying AI gateway request after ${e.name}`,
+    );
+    try {
+      await sleep(delay, signal);
+    } catch {
+      throw new AIGatewayAbortError();
+    }
+  }
+
+  private async statusError(res: Dispatcher.ResponseData): Promise<AIGatewayError> {
+    const status = res.statusCode;
+    const requestId = headerValue(res.headers[REQUEST_ID_HEADER]);
+    const text = await readLimited(res.body, MAX_ERROR_BODY);
+    let serverMessage: string | undefined;
+    let serverCode: string | undefined;
+    try {
+      const parsed = JSON.parse(text) as Partial<WireErrorBody> & { error_description?: string; message?: string };
+      const err = parsed.error;
+      if (err && typeof err === "object") {
+        serverMessage = typeof err.message === "string" ? err.message : undefined;
+        serverCode = typeof err.code === "string" ? err.code : typeof err.type === "string" ? err.type : undefined;
+      } else if (typeof err === "string") {
+        serverCode = err;
+        serverMessage = parsed.error_description;
+      } else if (typeof parsed.message === "string") {
+        serverMessage = parsed.message;
+      }
+    } catch {
+      // Not JSON (a proxy's HTML page, say): the status alone is reported, the body is not echoed.
+    }
+    const detail = serverMessage ? `: ${scrubText(serverMessage).slice(0, 500)}` : "";
+    const rid = requestId ? ` (request id ${requestId})` : "";
+    const retryAfterMs = parseRetryAfter(res.headers);
+    if (status === 401) {
+      return new AIGatewayAuthError(
+        `The AI gateway rejected the access token (401${serverCode ? ` ${serverCode}` : ""})${detail}${rid}. ` +
+          `Check the OAuth2 client's access to the gateway (scope/resource) or the API key.`,
+        { status, code: serverCode ?? "unauthorized", requestId },
+      );
+    }
+    if (status === 403) {
+      return new AIGatewayAuthError(
+        `The AI gateway refused access (403)${detail}${rid}. The client is authenticated but not allowed this model or endpoint.`,
+        { status, code: serverCode ?? "forbidden", requestId },
+      );
+    }
+    if (status === 429) {
+      return new AIGatewayRateLimitError(
+        `The AI gateway is rate limiting this client (429)${detail}${rid}.` +
+          (retryAfterMs !== undefined ? ` It asked to wait ${Math.ceil(retryAfterMs / 1000)} s.` : ""),
+        { code: serverCode, requestId, retryAfterMs },
+      );
+    }
+    const retryable = RETRYABLE_STATUSES.has(status);
+    const hint = retryable
+      ? " The gateway or the model behind it is having trouble; try again later."
+      : status === 404
+        ? " Check the model id and AI_GATEWAY_API_PATH."
+        : "";
+    return new AIGatewayHTTPError(`The AI gateway answered ${status}${detail}${rid}.${hint}`, {
+      status,
+      code: serverCode,
+      requestId,
+      retryable,
+      retryAfterMs,
+    });
+  }
+
+  /** @internal Host name used in messages. */
+  get hostForMessages(): string {
+    return this.host;
+  }
+}
+
+/** Per-call retry bookkeeping. */
+export interface RetryState {
+  attempt: number;
+  refreshed401: boolean;
+  maxRetries: number;
+}
+
+/**
+ * An async iterable of chunks for one streamed completion. `requestId` is set once the
+ * response headers arrive. Iterate it once.
+ */
+export class ChatCompletionStream implements AsyncIterable<ChatCompletionChunk> {
+  /** The gateway's request id of the attempt that is streaming. */
+  requestId?: string;
+  private started = false;
+
+  constructor(
+    private readonly client: AIGatewayClient,
+    private readonly body: string,
+    private readonly options: RequestOptions,
+  ) {}
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<ChatCompletionChunk, void, undefined> {
+    if (this.started) throw new Error("A ChatCompletionStream can be iterated only once.");
+    this.started = true;
+    if (this.options.signal?.aborted) throw new AIGatewayAbortError();
+    const state = this.client.retryState(this.options);
+    let yielded = false;
+    for (;;) {
+      let res: Dispatcher.ResponseData | undefined;
+      try {
+        res = (await this.client.attempt("POST", "/chat/completions", this.body, this.options, true)).res;
+        this.requestId = headerValue(res.headers[REQUEST_ID_HEADER]);
+        const decoder = new ChatCompletionChunkDecoder({ host: this.client.hostForMessages, requestId: this.requestId });
+        // One async step per network read; the chunks inside it are handed out synchronously.
+        for await (const bytes of res.body) {
+          for (const chunk of decoder.push(bytes as Uint8Array)) {
+            yielded = true;
+            yield chunk;
+          }
+          decoder.check();
+          if (decoder.done) break;
+        }
+        for (const chunk of decoder.end()) {
+          yielded = true;
+          yield chunk;
+        }
+        decoder.check();
+        return;
+      } catch (err) {
+        if (isAbortError(err, this.options.signal)) throw new AIGatewayAbortError();
+        if (yielded) {
+          // Part of the answer already reached the caller: a retry would duplicate it.
+          throw err instanceof AIGatewayError ? err : toGatewayError(err, this.client.hostForMessages, "the AI gateway");
+        }
+        await this.client.beforeRetry(err, state, this.options.signal);
+      } finally {
+        if (res && !res.body.destroyed) res.body.destroy();
+      }
+    }
+  }
+}
+
+function createTokenProvider(cfg: GatewayConfig, dispatcher: Dispatcher): TokenProvider {
+  if (cfg.clientId && cfg.clientSecret) {
+    return new ClientCredentialsTokenSource({
+      tokenUrl: cfg.tokenUrl,
+      issuer: cfg.issuer,
+      baseUrl: cfg.baseUrl,
+      clientId: cfg.clientId,
+      clientSecret: cfg.clientSecret,
+      authMethod: cfg.authMethod,
+      scope: cfg.scope,
+      resource: cfg.resource,
+      audience: cfg.audience,
+      refreshMarginS: cfg.token.refreshMarginS,
+      defaultTtlS: cfg.token.defaultTtlS,
+      timeoutMs: cfg.timeouts.tokenMs,
+      retry: cfg.retry,
+      allowInsecureHttp: cfg.allowInsecureHttp,
+      dispatcher,
+    });
+  }
+  if (cfg.apiKey) return new StaticTokenProvider(cfg.apiKey);
+  throw new AIGatewayAuthError(
+    "No gateway credentials: set AI_GATEWAY_CLIENT_ID and AI_GATEWAY_CLIENT_SECRET (OAuth2) or AI_GATEWAY_API_KEY.",
+    { code: "missing_credentials" },
+  );
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+async function readLimited(body: Dispatcher.ResponseData["body"], limit: number): Promise<string> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      const buf = chunk as Buffer;
+      size += buf.length;
+      if (size > limit) break;
+      parts.push(buf);
+    }
+  } catch {
+    // A broken error body still leaves us the status code.
+  } finally {
+    if (!body.destroyed) body.destroy();
+  }
+  return Buffer.concat(parts).toString("utf8");
+}

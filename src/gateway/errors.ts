@@ -1,0 +1,117 @@
+/**
+ * Typed errors of the gateway client. Every message tells a person what to do next and
+ * never contains a secret, a token or an Authorization header.
+ */
+
+/** Fields every gateway error carries. */
+export interface AIGatewayErrorInit {
+  status?: number;
+  code?: string;
+  requestId?: string;
+  retryable?: boolean;
+  /** Wait the server asked for (Retry-After / retry-after-ms), in ms. */
+  retryAfterMs?: number;
+  cause?: unknown;
+}
+
+/** Base class of every error raised by the gateway client. */
+export class AIGatewayError extends Error {
+  override readonly name: string = "AIGatewayError";
+  /** HTTP status when a response was received. */
+  readonly status?: number;
+  /** Machine-readable code: the server's error code, or one of ours (`timeout`, `dns`, ...). */
+  readonly code: string;
+  /** The gateway's `x-request-id`, to quote when asking the gateway's operators for help. */
+  readonly requestId?: string;
+  /** Whether the client's retry policy treats this error as transient. */
+  readonly retryable: boolean;
+  /** Wait the server asked for before another attempt, in ms, when it sent one. */
+  readonly retryAfterMs?: number;
+
+  constructor(message: string, init: AIGatewayErrorInit & { code: string }) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.status = init.status;
+    this.code = init.code;
+    this.requestId = init.requestId;
+    this.retryable = init.retryable ?? false;
+    this.retryAfterMs = init.retryAfterMs;
+  }
+
+  /** Serialises without the cause chain, which may hold library objects with request details. */
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, message: this.message, status: this.status, code: this.code, requestId: this.requestId };
+  }
+}
+
+/** Credentials were rejected by the token endpoint or the API (RFC 6749 §5.2 errors, 401, 403). Not retried. */
+export class AIGatewayAuthError extends AIGatewayError {
+  override readonly name = "AIGatewayAuthError";
+  /** `error_description` from the token endpoint, when it sent one. */
+  readonly description?: string;
+  constructor(message: string, init: AIGatewayErrorInit & { code: string; description?: string }) {
+    super(message, { ...init, retryable: false });
+    this.description = init.description;
+  }
+}
+
+/** 429 from the gateway; `retryAfterMs` is the server's hint when it sent one. */
+export class AIGatewayRateLimitError extends AIGatewayError {
+  override readonly name = "AIGatewayRateLimitError";
+  constructor(message: string, init: AIGatewayErrorInit) {
+    super(message, { ...init, status: 429, code: init.code ?? "rate_limited", retryable: true });
+  }
+}
+
+/** Any other non-2xx status. Retryable for 408/500/502/503/504. */
+export class AIGatewayHTTPError extends AIGatewayError {
+  override readonly name = "AIGatewayHTTPError";
+  constructor(message: string, init: AIGatewayErrorInit & { status: number; code?: string }) {
+    super(message, { ...init, code: init.code ?? `http_${init.status}` });
+  }
+}
+
+/** Which phase of a request ran out of time. */
+export type TimeoutPhase = "connect" | "headers" | "idle" | "token";
+
+/** A connect, headers or between-chunks idle timeout fired. */
+export class AIGatewayTimeoutError extends AIGatewayError {
+  override readonly name = "AIGatewayTimeoutError";
+  /** The phase that timed out. */
+  readonly phase: TimeoutPhase;
+  constructor(message: string, init: AIGatewayErrorInit & { phase: TimeoutPhase }) {
+    super(message, { ...init, code: "timeout", retryable: init.retryable ?? true });
+    this.phase = init.phase;
+  }
+}
+
+/** A stream broke: cut short, malformed chunk, or an error event in the middle of it. */
+export class AIGatewayStreamError extends AIGatewayError {
+  override readonly name = "AIGatewayStreamError";
+  constructor(message: string, init: AIGatewayErrorInit & { code: string }) {
+    super(message, init);
+  }
+}
+
+/** The gateway could not be reached: DNS failure, refused or reset connection, TLS failure. */
+export class AIGatewayNetworkError extends AIGatewayError {
+  override readonly name = "AIGatewayNetworkError";
+  /** The host we tried to reach. */
+  readonly host?: string;
+  constructor(message: string, init: AIGatewayErrorInit & { code: string; host?: string }) {
+    super(message, { ...init, retryable: init.retryable ?? true });
+    this.host = init.host;
+  }
+}
+
+/** The caller's AbortSignal fired. */
+export class AIGatewayAbortError extends AIGatewayError {
+  override readonly name = "AbortError";
+  constructor(message = "The request was aborted by the caller.") {
+    super(message, { code: "aborted", retryable: false });
+  }
+}
+
+/** Whether an error came from the gateway client's retry-worthy failure classes. */
+export function isRetryableGatewayError(error: unknown): boolean {
+  return error instanceof AIGatewayError && error.retryable;
+}

@@ -1,0 +1,3 @@
+/** Logging with secret redaction. */
+export { createLogger, getLogger, setLogger, type Logger, type CreateLoggerOptions } from "./logger.js";
+export { registerSecret, scrubText, redactValue, isSecretKey, REDACTED } from "./redact.js";

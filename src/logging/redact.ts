@@ -1,0 +1,67 @@
+/**
+ * Secret redaction shared by the logger and by anything that builds a message from
+ * outside data. Three guards: keys that name secrets (any letter case), values that were
+ * registered as secrets at run time (client secrets, access tokens), and bearer/basic
+ * credentials inside free text.
+ */
+
+/** Placeholder written instead of a secret. */
+export const REDACTED = "[REDACTED]";
+
+const SECRET_KEY =
+  /^(authorization|proxy-authorization|x-api-key|api[-_]?key|apikey|client[-_]?secret|secret|password|access[-_]?token|refresh[-_]?token|id[-_]?token|token|bearer|cookie|set-cookie)$/i;
+
+const CREDENTIAL_IN_TEXT = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,}/gi;
+
+const registered = new Set<string>();
+const MAX_REGISTERED = 256;
+
+/**
+ * Remembers a secret value so every later log line and scrubbed string hides it.
+ * Values shorter than 6 characters are ignored: they would redact ordinary words.
+ */
+export function registerSecret(value: string | undefined | null): void {
+  if (!value || value.length < 6 || registered.has(value)) return;
+  if (registered.size >= MAX_REGISTERED) {
+    const oldest = registered.values().next().value;
+    if (oldest !== undefined) registered.delete(oldest);
+  }
+  registered.add(value);
+}
+
+/** Whether a key names a secret (e.g. `Authorization`, `client_secret`, `apiKey`). */
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key);
+}
+
+/** Replaces registered secrets and inline credentials in `text`. */
+export function scrubText(text: string): string {
+  let out = text;
+  if (out.length >= 6) {
+    for (const secret of registered) {
+      if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    }
+  }
+  return out.replace(CREDENTIAL_IN_TEXT, (_m, scheme: string) => `${scheme} ${REDACTED}`);
+}
+
+/** Deep copy of `value` with secret-named keys masked and strings scrubbed. Handles cycles. */
+export function redactValue(value: unknown, seen = new WeakSet<object>()): unknown {
+  if (typeof value === "string") return scrubText(value);
+  if (value === null || typeof value !== "object") return value;
+  if (seen.has(value)) return "[Circular]";
+  seen.add(value);
+  if (value instanceof Error) {
+    const e = value as Error & { code?: unknown; status?: unknown; requestId?: unknown };
+    return redactValue(
+      { type: e.name, message: e.message, code: e.code, status: e.status, requestId: e.requestId, stack: e.stack },
+      seen,
+    );
+  }
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, seen));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = isSecretKey(k) && v !== undefined && v !== null && v !== "" ? REDACTED : redactValue(v, seen);
+  }
+  return out;
+}

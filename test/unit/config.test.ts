@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config/index.js";
+
+describe("loadConfig", () => {
+  it("applies the documented defaults", () => {
+    const cfg = loadConfig({});
+    expect(cfg.gateway.models).toEqual({ default: "gpt-5.1", fast: undefined, standard: undefined, premium: undefined });
+    expect(cfg.gateway.apiPath).toBe("/v1");
+    expect(cfg.gateway.authMethod).toBe("client_secret_basic");
+    expect(cfg.gateway.retry.maxRetries).toBe(2);
+    expect(cfg.gateway.token).toEqual({ refreshMarginS: 60, defaultTtlS: 300 });
+    expect(cfg.log.level).toBe("info");
+  });
+
+  it("normalises the base URL and API path", () => {
+    const cfg = loadConfig({ AI_GATEWAY_BASE_URL: "https://gw.example.com/", AI_GATEWAY_API_PATH: "api/openai/v1/" });
+    expect(cfg.gateway.baseUrl).toBe("https://gw.example.com");
+    expect(cfg.gateway.apiPath).toBe("/api/openai/v1");
+  });
+
+  it("names every bad variable in one error and never echoes values", () => {
+    const secret = "s3cr3t-value-that-must-not-leak";
+    let error: unknown;
+    try {
+      loadConfig({
+        AI_GATEWAY_BASE_URL: "not a url",
+        AI_GATEWAY_AUTH_METHOD: secret,
+        AI_GATEWAY_MAX_RETRIES: "-1",
+        AI_GATEWAY_ENABLED: "maybe",
+        AI_GATEWAY_CLIENT_SECRET: secret,
+        LOG_LEVEL: "loud",
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    for (const name of ["AI_GATEWAY_BASE_URL", "AI_GATEWAY_AUTH_METHOD", "AI_GATEWAY_MAX_RETRIES", "AI_GATEWAY_ENABLED", "LOG_LEVEL"]) {
+      expect(message).toContain(name);
+    }
+    expect(message).not.toContain(secret);
+    expect((error as ConfigError).problems.length).toBe(5);
+  });
+
+  it("requires the secret with the client id, and a base URL with credentials", () => {
+    expect(() => loadConfig({ AI_GATEWAY_CLIENT_ID: "id", AI_GATEWAY_BASE_URL: "https://gw.example.com" })).toThrow(
+      /AI_GATEWAY_CLIENT_SECRET: is required/,
+    );
+    expect(() => loadConfig({ AI_GATEWAY_API_KEY: "k-123456" })).toThrow(/AI_GATEWAY_BASE_URL: is required/);
+  });
+
+  it("parses booleans and numbers", () => {
+    const cfg = loadConfig({ AI_GATEWAY_ENABLED: "false", AI_GATEWAY_IDLE_TIMEOUT_MS: "1500" });
+    expect(cfg.gateway.enabled).toBe(false);
+    expect(cfg.gateway.timeouts.idleMs).toBe(1500);
+  });
+});

@@ -1,0 +1,45 @@
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { createLogger, redactValue, registerSecret, scrubText, REDACTED } from "../../src/logging/index.js";
+
+function capture() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
+  return { lines, logger: createLogger({ level: "trace", format: "json", destination: stream }) };
+}
+
+describe("redaction", () => {
+  it("masks secret-named keys in any letter case, at any depth", () => {
+    const out = redactValue({
+      headers: { Authorization: "Bearer abc.def", AUTHORIZATION: "x", "X-Api-Key": "k", accept: "json" },
+      nested: [{ client_secret: "s", clientSecret: "s2", access_token: "t", apiKey: "k2" }],
+    }) as Record<string, any>;
+    expect(out.headers).toEqual({ Authorization: REDACTED, AUTHORIZATION: REDACTED, "X-Api-Key": REDACTED, accept: "json" });
+    expect(out.nested[0]).toEqual({ client_secret: REDACTED, clientSecret: REDACTED, access_token: REDACTED, apiKey: REDACTED });
+  });
+
+  it("scrubs registered secrets and inline credentials from text", () => {
+    registerSecret("registered-secret-1234");
+    expect(scrubText("got registered-secret-1234 twice: registered-secret-1234")).toBe(`got ${REDACTED} twice: ${REDACTED}`);
+    expect(scrubText("Authorization: Bearer eyJhbGciOi.x.y")).toBe(`Authorization: Bearer ${REDACTED}`);
+    expect(scrubText("basic Zm9vOmJhcg==")).toBe(`basic ${REDACTED}`);
+  });
+
+  it("keeps secrets out of every logged line, including messages and errors", () => {
+    const { lines, logger } = capture();
+    const token = "tok_" + "9".repeat(24);
+    registerSecret(token);
+    logger.info({ req: { headers: { authorization: `Bearer ${token}` } } }, "calling");
+    logger.warn(`message mentioning ${token}`);
+    logger.error({ err: new Error(`failed with ${token}`) }, "boom");
+    logger.trace({ deep: { a: { b: { token } } } }, "deep");
+    expect(lines.length).toBe(4);
+    for (const line of lines) expect(line).not.toContain(token);
+    expect(lines.join("")).toContain(REDACTED);
+  });
+});
