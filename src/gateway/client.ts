@@ -94,6 +94,7 @@ export class AIGatewayClient {
   private readonly retryPolicy: RetryPolicy;
   private readonly timeouts: GatewayConfig["timeouts"];
   private readonly baseHeaders: Record<string, string>;
+  private readonly streamHeaders: Record<string, string>;
   private readonly logger: Logger;
 
   constructor(options: AIGatewayClientOptions = {}) {
@@ -130,6 +131,7 @@ export class AIGatewayClient {
       });
     this.tokens = tokenProvider ?? createTokenProvider(cfg, this.dispatcher);
     this.baseHeaders = { "content-type": "application/json", accept: "application/json", ...headers };
+    this.streamHeaders = { ...this.baseHeaders, accept: "text/event-stream" };
   }
 
   /** Builds a client from the environment (see `.env.example`); throws ConfigError naming bad variables. */
@@ -151,7 +153,7 @@ export class AIGatewayClient {
 
   /** Creates a chat completion (non-streaming). */
   async createChatCompletion(request: ChatCompletionRequest, options: RequestOptions = {}): Promise<ChatCompletionResponse> {
-    const payload = JSON.stringify({ ...request, stream: false });
+    const payload = JSON.stringify(Object.assign({}, request, { stream: false }));
     const res = await this.execute("POST", "/chat/completions", payload, options, false);
     const completion = (await res.body.json()) as ChatCompletionResponse;
     const requestId = headerValue(res.headers[REQUEST_ID_HEADER]);
@@ -222,12 +224,9 @@ export class AIGatewayClient {
       if (err instanceof AIGatewayError) alreadyRetried.add(err);
       throw err;
     }
-    const headers = {
-      ...this.baseHeaders,
-      ...(stream ? { accept: "text/event-stream" } : undefined),
-      ...options.headers,
-      authorization: `Bearer ${token}`,
-    };
+    // Object.assign rather than spreads: measurably cheaper per call on Node 20's V8.
+    const headers: Record<string, string> = Object.assign({}, stream ? this.streamHeaders : this.baseHeaders, options.headers);
+    headers.authorization = `Bearer ${token}`;
     // The logger's redaction hides the authorization header; the guard keeps the hot path free.
     if (this.logger.isLevelEnabled("trace")) this.logger.trace({ method, path: this.pathPrefix + path, headers }, "gateway request");
     let res: Dispatcher.ResponseData;
