@@ -57,6 +57,41 @@ export interface AppConfig {
   gateway: GatewayConfig;
   providers: ProvidersConfig;
   log: { level: Env["LOG_LEVEL"]; format?: Env["LOG_FORMAT"] };
+  /** Settings of the agents' tools (HTTP_GET_*). */
+  tools: ToolsConfig;
+  /** Where graph checkpoints are kept (DATABASE_URL, CHECKPOINT_SQLITE_PATH). */
+  persistence: PersistenceConfig;
+  /** The HTTP API (`npm run serve`). */
+  server: ServerConfig;
+}
+
+/** Settings of the HTTP API. */
+export interface ServerConfig {
+  port: number;
+  host: string;
+  /** Admin key for configuration endpoints; undefined denies them. */
+  adminApiKey?: string;
+  /** Data-plane key; undefined leaves those endpoints open. */
+  apiKey?: string;
+  /** Where provider settings changed over HTTP are saved. */
+  configStorePath: string;
+  /** Plain http to loopback for provider URLs given over HTTP (development only). */
+  allowInsecureLoopbackProviders: boolean;
+  bodyLimitBytes: number;
+  verifyRateLimit: { max: number; windowMs: number };
+  trustProxy: boolean;
+}
+
+/** Settings of the agents' tools. */
+export interface ToolsConfig {
+  /** The http_get tool: off unless enabled, and only to allowlisted hosts. */
+  httpGet: { enabled: boolean; allowedHosts: string[]; allowHttpLoopback: boolean; maxBytes: number; timeoutMs: number };
+}
+
+/** Checkpoint storage: PostgreSQL when a URL is set, else a SQLite file. */
+export interface PersistenceConfig {
+  databaseUrl?: string;
+  sqlitePath: string;
 }
 
 /** Raised at startup when the environment is invalid; the message names every bad variable. */
@@ -154,6 +189,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       breaker: { failures: e.BREAKER_FAILURES, cooldownMs: e.BREAKER_COOLDOWN_MS },
     },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
+    tools: {
+      httpGet: {
+        enabled: e.HTTP_GET_ENABLED,
+        allowedHosts: e.HTTP_GET_ALLOWED_HOSTS,
+        allowHttpLoopback: e.HTTP_GET_ALLOW_HTTP_LOOPBACK,
+        maxBytes: e.HTTP_GET_MAX_BYTES,
+        timeoutMs: e.HTTP_GET_TIMEOUT_MS,
+      },
+    },
+    persistence: { databaseUrl: e.DATABASE_URL, sqlitePath: e.CHECKPOINT_SQLITE_PATH },
+    server: {
+      port: e.PORT,
+      host: e.HOST,
+      adminApiKey: e.ADMIN_API_KEY,
+      apiKey: e.API_KEY,
+      configStorePath: e.CONFIG_STORE_PATH,
+      allowInsecureLoopbackProviders: e.ALLOW_INSECURE_LOOPBACK_PROVIDERS,
+      bodyLimitBytes: e.SERVER_BODY_LIMIT_BYTES,
+      verifyRateLimit: { max: e.VERIFY_RATE_LIMIT_MAX, windowMs: e.VERIFY_RATE_LIMIT_WINDOW_MS },
+      trustProxy: e.SERVER_TRUST_PROXY,
+    },
   };
 }
 

@@ -106,12 +106,17 @@ export const envSchema = z.object({
       .string()
       .trim()
       .transform((v) => v.split(",").map((p) => p.trim().toLowerCase()).filter((p) => p !== ""))
-      .pipe(
-        z
-          .array(z.enum(PROVIDER_NAMES, { error: `each entry must be one of ${PROVIDER_NAMES.join(", ")}` }))
-          .min(1, { error: "must name at least one provider" })
-          .refine((list) => new Set(list).size === list.length, { error: "must not name a provider twice" }),
-      )
+      .superRefine((list, ctx) => {
+        // Issues carry no path, so the message names the variable itself (as in ".1" it would not).
+        if (list.length === 0) ctx.addIssue({ code: "custom", message: "must name at least one provider" });
+        list.forEach((p, i) => {
+          if (!(PROVIDER_NAMES as readonly string[]).includes(p)) {
+            ctx.addIssue({ code: "custom", message: `entry ${i + 1} is not one of ${PROVIDER_NAMES.join(", ")}` });
+          }
+        });
+        if (new Set(list).size !== list.length) ctx.addIssue({ code: "custom", message: "must not name a provider twice" });
+      })
+      .transform((list) => list as (typeof PROVIDER_NAMES)[number][])
       .optional(),
   ).transform((v) => v ?? [...PROVIDER_NAMES]),
   /** OpenAI API key; setting it makes OpenAI a fallback provider. */
@@ -142,6 +147,35 @@ export const envSchema = z.object({
   BREAKER_FAILURES: int(3, 1),
   /** How long an open breaker skips its provider before one probe call, in ms. */
   BREAKER_COOLDOWN_MS: int(30_000, 1),
+  /** Offer the http_get tool to agents (off unless set). */
+  HTTP_GET_ENABLED: bool(false),
+  /** Comma-separated hosts http_get may fetch: exact names or `*.example.com` for subdomains. */
+  HTTP_GET_ALLOWED_HOSTS: blankAsUnset(
+    z
+      .string()
+      .trim()
+      .transform((v) => v.split(",").map((h) => h.trim().toLowerCase()).filter((h) => h !== ""))
+      .pipe(
+        z.array(
+          z.string().regex(/^(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?$|^\[[0-9a-f:.]+\]$/, {
+            error: "each entry must be a host name, an IP address or *.domain",
+          }),
+        ),
+      )
+      .optional(),
+  ).transform((v) => v ?? []),
+  /** Let http_get use plain http, but only to loopback hosts (tests, local services). */
+  HTTP_GET_ALLOW_HTTP_LOOPBACK: bool(false),
+  /** Most response-body bytes http_get reads; the rest is cut off. */
+  HTTP_GET_MAX_BYTES: int(102_400, 1),
+  /** Time allowed for one http_get request, body included. */
+  HTTP_GET_TIMEOUT_MS: int(5_000, 1),
+  /** PostgreSQL URL for graph checkpoints; when unset they go to a SQLite file. */
+  DATABASE_URL: optionalString.pipe(
+    z.string().regex(/^postgres(ql)?:\/\//, { error: "must be a postgres:// or postgresql:// URL" }).optional(),
+  ),
+  /** SQLite file for graph checkpoints when DATABASE_URL is unset. */
+  CHECKPOINT_SQLITE_PATH: optionalString.transform((v) => v ?? ".data/checkpoints.sqlite"),
   /** pino log level. */
   LOG_LEVEL: blankAsUnset(
     z
@@ -152,6 +186,28 @@ export const envSchema = z.object({
   ).transform((v) => v ?? "info"),
   /** Log format: json, or pretty (the default when stderr is a terminal). */
   LOG_FORMAT: blankAsUnset(z.enum(["json", "pretty"], { error: "must be json or pretty" }).optional()),
+  /** Port of the HTTP API (`npm run serve`); 0 picks a free one. */
+  PORT: blankAsUnset(
+    z.coerce.number({ error: "must be a number" }).int({ error: "must be a whole number" }).min(0, { error: "must be 0-65535" }).max(65_535, { error: "must be 0-65535" }).optional(),
+  ).transform((v) => v ?? 8787),
+  /** Interface the HTTP API binds; loopback unless set. */
+  HOST: optionalString.transform((v) => v ?? "127.0.0.1"),
+  /** Key for the admin endpoints (POST /api/providers/configure); unset means they are denied. */
+  ADMIN_API_KEY: optionalString.pipe(z.string().min(16, { error: "must be at least 16 characters" }).optional()),
+  /** Key for the data-plane endpoints (/api/runs, /api/threads, /api/models, /api/providers); unset means open. */
+  API_KEY: optionalString,
+  /** JSON file where provider settings changed over HTTP are kept (mode 0600). */
+  CONFIG_STORE_PATH: optionalString.transform((v) => v ?? ".data/providers.json"),
+  /** Let provider URLs given over HTTP use plain http to loopback (development and tests only). */
+  ALLOW_INSECURE_LOOPBACK_PROVIDERS: bool(false),
+  /** Largest request body the HTTP API accepts, in bytes. */
+  SERVER_BODY_LIMIT_BYTES: int(65_536, 1_024),
+  /** Credential checks (POST /api/providers/verify) allowed per client IP per window. */
+  VERIFY_RATE_LIMIT_MAX: int(10, 1),
+  /** Window of VERIFY_RATE_LIMIT_MAX, in ms. */
+  VERIFY_RATE_LIMIT_WINDOW_MS: int(60_000, 1_000),
+  /** Trust X-Forwarded-For for the client IP (only behind your own reverse proxy). */
+  SERVER_TRUST_PROXY: bool(false),
 });
 
 /** Parsed environment, before it is shaped into `AppConfig`. */
@@ -164,4 +220,8 @@ export const SECRET_ENV_VARS = [
   "OPENAI_API_KEY",
   "ANTHROPIC_API_KEY",
   "GOOGLE_API_KEY",
+  // Holds the database password.
+  "DATABASE_URL",
+  "ADMIN_API_KEY",
+  "API_KEY",
 ] as const;

@@ -1,0 +1,176 @@
+/**
+ * Model discovery: asks the gateway which models it serves and picks one per tier. It runs at
+ * startup and on demand, is cached for DISCOVERY_TTL_S, and never blocks startup: any failure
+ * (DNS, auth, timeout) logs one warning and falls back to the configured models.
+ */
+import type { RequestOptions } from "../gateway/index.js";
+import { AIGatewayError } from "../gateway/index.js";
+import { getLogger, scrubText, type Logger } from "../logging/index.js";
+import { pickTierModels, rankModels } from "./model_ranking.js";
+import { TIERS, type PerTier, type TierSelection } from "./types.js";
+
+/** The part of AIGatewayClient discovery needs, so tests can pass a stub. */
+export interface ModelLister {
+  listModels(options?: RequestOptions): Promise<{ id: string }[]>;
+}
+
+/** Outcome of one discovery run. Always usable: on failure the tiers hold the configured models. */
+export interface DiscoveryResult {
+  /** Model per tier, with its source. */
+  tiers: PerTier<TierSelection>;
+  /** The gateway's chat models, best first (empty when the list could not be fetched). */
+  models: string[];
+  /** Whether the model list was fetched. */
+  ok: boolean;
+  /** Why discovery failed, without secrets. */
+  error?: { code: string; message: string };
+  /** When the result was produced (ms since epoch). */
+  at: number;
+}
+
+/** Options of `discoverTiers`. */
+export interface DiscoverTiersOptions {
+  /** Explicit ids (env or file); they always win. */
+  pinned?: Partial<PerTier<TierSelection>>;
+  /** Models used for tiers neither pinned nor discovered. */
+  defaults: PerTier<string>;
+  /** Longest wait for the list (DISCOVERY_TIMEOUT_MS); default 3000. */
+  timeoutMs?: number;
+  /** Where the failure warning goes; default the process logger. */
+  logger?: Logger;
+  /** False (or a predicate of the failure code answering false) suppresses the warning. */
+  warn?: boolean | ((code: string) => boolean);
+}
+
+/** Default of DISCOVERY_TIMEOUT_MS. */
+export const DEFAULT_DISCOVERY_TIMEOUT_MS = 3_000;
+
+/**
+ * Lists the gateway's models and picks fast/standard/premium. Never throws: a failure logs one
+ * warning naming the cause and returns the pinned/default models with `ok: false`.
+ */
+export async function discoverTiers(lister: ModelLister, options: DiscoverTiersOptions): Promise<DiscoveryResult> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_DISCOVERY_TIMEOUT_MS;
+  const controller = new AbortController();
+  let timedOut = false;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const listing = lister.listModels({ signal: controller.signal, maxRetries: 0, timeoutMs });
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+        reject(new Error("timeout"));
+      }, timeoutMs);
+    });
+    const list = await Promise.race([listing, deadline]);
+    const ids = list.map((m) => m.id).filter((id): id is string => typeof id === "string");
+    const picked = pickTierModels(ids);
+    if (!picked) {
+      return failed(options, {
+        code: "no_chat_models",
+        message: `The gateway listed ${ids.length} model(s) but no GPT or o-series chat model to rank.`,
+      }, rankModels(ids));
+    }
+    const tiers = {} as PerTier<TierSelection>;
+    for (const tier of TIERS) tiers[tier] = options.pinned?.[tier] ?? { model: picked[tier], source: "discovered" };
+    return { tiers, models: rankModels(ids), ok: true, at: Date.now() };
+  } catch (err) {
+    const error = timedOut
+      ? { code: "timeout", message: `The gateway did not list its models within ${timeoutMs} ms (DISCOVERY_TIMEOUT_MS).` }
+      : describe(err);
+    return failed(options, error, []);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
+function describe(err: unknown): { code: string; message: string } {
+  if (err instanceof AIGatewayError) return { code: err.code, message: scrubText(err.message) };
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: "error", message: scrubText(message) };
+}
+
+function failed(options: DiscoverTiersOptions, error: { code: string; message: string }, models: string[]): DiscoveryResult {
+  const tiers = {} as PerTier<TierSelection>;
+  for (const tier of TIERS) tiers[tier] = options.pinned?.[tier] ?? { model: options.defaults[tier], source: "default" };
+  const warn = typeof options.warn === "function" ? options.warn(error.code) : options.warn !== false;
+  if (warn) {
+    const used = TIERS.map((t) => `${t}=${tiers[t].model}`).join(", ");
+    (options.logger ?? getLogger()).warn(
+      { event: "discovery_failed", code: error.code, tiers: Object.fromEntries(TIERS.map((t) => [t, tiers[t].model])) },
+      `Model discovery failed (${error.code}): ${error.message} Using the configured tier models: ${used}.`,
+    );
+  }
+  return { tiers, models, ok: false, error, at: Date.now() };
+}
+
+/** Options of `TierDiscovery`. */
+export interface TierDiscoveryOptions {
+  /** The gateway to ask; undefined when the gateway is not configured (defaults are used, no warning). */
+  lister: () => ModelLister | undefined;
+  /** Pinned ids and defaults, read on every run so a reconfiguration takes effect. */
+  settings: () => Pick<DiscoverTiersOptions, "pinned" | "defaults">;
+  /** How long a result is reused (DISCOVERY_TTL_S), in seconds. */
+  ttlS: number;
+  timeoutMs?: number;
+  logger?: Logger;
+}
+
+/**
+ * Cached discovery: one run per TTL, concurrent callers share the run in flight, and a
+ * failure is logged once per streak (a repeat of the same failure stays quiet).
+ */
+export class TierDiscovery {
+  private result?: DiscoveryResult;
+  private inflight?: Promise<DiscoveryResult>;
+  private lastFailureCode?: string;
+
+  constructor(private readonly options: TierDiscoveryOptions) {}
+
+  /** The last result, without running discovery. */
+  current(): DiscoveryResult | undefined {
+    return this.result;
+  }
+
+  /** A result no older than the TTL; `force` runs discovery again now. */
+  get(force = false): Promise<DiscoveryResult> {
+    const fresh = this.result && Date.now() - this.result.at < this.options.ttlS * 1000;
+    if (!force && fresh && this.result) return Promise.resolve(this.result);
+    if (!this.inflight) {
+      this.inflight = this.run().finally(() => {
+        this.inflight = undefined;
+      });
+    }
+    return this.inflight;
+  }
+
+  /** Forgets the cached result (after the gateway was reconfigured). */
+  invalidate(): void {
+    this.result = undefined;
+    this.lastFailureCode = undefined;
+  }
+
+  private async run(): Promise<DiscoveryResult> {
+    const settings = this.options.settings();
+    const lister = this.options.lister();
+    let result: DiscoveryResult;
+    if (!lister) {
+      const tiers = {} as PerTier<TierSelection>;
+      for (const tier of TIERS) tiers[tier] = settings.pinned?.[tier] ?? { model: settings.defaults[tier], source: "default" };
+      result = { tiers, models: [], ok: false, error: { code: "not_configured", message: "The gateway is not configured." }, at: Date.now() };
+    } else {
+      const code = this.lastFailureCode;
+      result = await discoverTiers(lister, {
+        ...settings,
+        timeoutMs: this.options.timeoutMs,
+        logger: this.options.logger,
+        // The warning names a cause; repeating the same cause every TTL adds nothing.
+        warn: (failure) => failure !== code,
+      });
+      this.lastFailureCode = result.ok ? undefined : result.error?.code;
+    }
+    this.result = result;
+    return result;
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * The fallback loop shared by FallbackChatModel (invoke, stream) and its structured-output
+ * runnable: try each provider in order through its circuit breaker; on an outage move on, on a
+ * caller error stop. A stream may move on only until its first chunk reached the caller.
+ */
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { scrubText, type Logger } from "../logging/index.js";
+import { ProviderSkippedError, type ProviderBreakers } from "./breaker.js";
+import { classifyFailure, failureCode } from "./classify.js";
+import type { ProviderName, Tier } from "./types.js";
+
+/** One provider's model for a tier, in fallback order. */
+export interface FallbackCandidate {
+  provider: ProviderName;
+  /** Model id, reported as `model_name` when the provider does not name one. */
+  model: string;
+  chatModel: BaseChatModel;
+}
+
+/** What the loop needs: breakers, where to log, and the tier for messages. */
+export interface FallbackContext {
+  breakers: ProviderBreakers;
+  logger: Logger;
+  tier?: Tier;
+}
+
+/** One failed or skipped attempt, without secrets. */
+export interface FallbackAttempt {
+  provider: ProviderName;
+  model: string;
+  /** `skipped` when the breaker was open, else the failure code. */
+  code: string;
+  message: string;
+}
+
+/** Thrown when every provider failed or was skipped; `attempts` says what happened to each. */
+export class AllProvidersFailedError extends Error {
+  override readonly name = "AllProvidersFailedError";
+  /** One entry per provider, in order. */
+  readonly attempts: FallbackAttempt[];
+  /** Never retried here: each provider already had its chance (and its own retries). */
+  readonly retryable = false;
+  constructor(tier: Tier | undefined, attempts: FallbackAttempt[], cause?: unknown) {
+    const where = tier ? ` for tier '${tier}'` : "";
+    super(
+      attempts.length === 0
+        ? `No provider is configured${where}. Set the AI_GATEWAY_* variables, or OPENAI_API_KEY, ANTHROPIC_API_KEY, GOOGLE_API_KEY or OLLAMA_BASE_URL.`
+        : `Every provider failed${where}: ` + attempts.map((a) => `${a.provider} (${a.code}): ${a.message}`).join("; "),
+      cause === undefined ? undefined : { cause },
+    );
+    this.attempts = attempts;
+  }
+}
+
+/** A successful attempt: the value, who produced it and who was passed over first. */
+export interface FallbackSuccess<T> {
+  value: T;
+  candidate: FallbackCandidate;
+  /** Providers that failed or were skipped before `candidate` answered (empty when the first did). */
+  fallbackFrom: ProviderName[];
+}
+
+/** Events of `streamWithFallback`: one `start` naming the provider that answers, then its chunks. */
+export type FallbackStreamEvent<T> =
+  | { type: "start"; candidate: FallbackCandidate; fallbackFrom: ProviderName[] }
+  | { type: "chunk"; chunk: T };
+
+/** Bookkeeping of one call: records failures, logs each fallback once, decides what to throw. */
+class AttemptTracker {
+  private readonly attempts: FallbackAttempt[] = [];
+  private readonly errors: unknown[] = [];
+  private skipped = 0;
+
+  constructor(
+    private readonly ctx: FallbackContext,
+    private readonly candidates: readonly FallbackCandidate[],
+  ) {}
+
+  /** Providers passed over so far. */
+  passedOver(): ProviderName[] {
+    return this.attempts.map((a) => a.provider);
+  }
+
+  /** Handles the failure of candidate `index`: rethrows caller errors, otherwise records and logs it. */
+  failed(index: number, err: unknown, signal?: AbortSignal): void {
+    const c = this.candidates[index];
+    if (err instanceof ProviderSkippedError) {
+      this.skipped++;
+      const why = err.lastFailure ? `circuit breaker open; last failure: ${err.lastFailure}` : "circuit breaker open";
+      this.attempts.push({ provider: c.provider, model: c.model, code: "skipped", message: why });
+      // The breaker's opening was logged with its cause; a line per skipped call would flood the log.
+      this.ctx.logger.debug({ event: "provider_skipped", provider: c.provider, tier: this.ctx.tier }, `Skipping provider '${c.provider}': circuit breaker open.`);
+      return;
+    }
+    if (classifyFailure(err, signal) === "caller") throw err;
+    const code = failureCode(err);
+    const message = scrubText(err instanceof Error ? err.message : String(err)).slice(0, 500);
+    this.attempts.push({ provider: c.provider, model: c.model, code, message });
+    this.errors.push(err);
+    const next = this.candidates.slice(index + 1).find((n) => !this.ctx.breakers.isOpen(n.provider));
+    const tier = this.ctx.tier ? ` for tier '${this.ctx.tier}'` : "";
+    this.ctx.logger.warn(
+      { event: next ? "provider_fallback" : "provider_failed", provider: c.provider, model: c.model, tier: this.ctx.tier, code, next: next?.provider, nextModel: next?.model },
+      next
+        ? `Provider '${c.provider}' (${c.model}) failed${tier} (${code}): ${message} Falling back to '${next.provider}' (${next.model}).`
+        : `Provider '${c.provider}' (${c.model}) failed${tier} (${code}): ${message} No provider is left to fall back to.`,
+    );
+  }
+
+  /** The error to throw when no candidate answered. */
+  exhausted(): unknown {
+    // With one provider taking part, its own error (with its advice) is the clearest report.
+    if (this.errors.length === 1 && this.skipped === 0) return this.errors[0];
+    return new AllProvidersFailedError(this.ctx.tier, this.attempts, this.errors[0]);
+  }
+}
+
+/** Runs `call` on each candidate in turn until one succeeds; see the module comment for the rules. */
+export async function invokeWithFallback<T>(
+  ctx: FallbackContext,
+  candidates: readonly FallbackCandidate[],
+  call: (candidate: FallbackCandidate) => Promise<T>,
+  signal?: AbortSignal,
+): Promise<FallbackSuccess<T>> {
+  const tracker = new AttemptTracker(ctx, candidates);
+  for (let i = 0; i < candidates.length; i++) {
+    if (signal?.aborted) throw signal.reason ?? new Error("Aborted");
+    const candidate = candidates[i];
+    try {
+      const value = await ctx.breakers.execute(candidate.provider, () => call(candidate), signal);
+      return { value, candidate, fallbackFrom: tracker.passedOver() };
+    } catch (err) {
+      tracker.failed(i, err, signal);
+    }
+  }
+  throw tracker.exhausted();
+}
+
+/**
+ * Streams from the first candidate whose stream yields a first chunk. Failures before that
+ * chunk move on to the next candidate; a failure after it is raised, since part of an answer
+ * already reached the caller and another provider would start a different one.
+ */
+export async function* streamWithFallback<T>(
+  ctx: FallbackContext,
+  candidates: readonly FallbackCandidate[],
+  open: (candidate: FallbackCandidate) => Promise<AsyncIterator<T>>,
+  signal?: AbortSignal,
+): AsyncGenerator<FallbackStreamEvent<T>> {
+  const tracker = new AttemptTracker(ctx, candidates);
+  for (let i = 0; i < candidates.length; i++) {
+    if (signal?.aborted) throw signal.reason ?? new Error("Aborted");
+    const candidate = candidates[i];
+    let iterator: AsyncIterator<T> | undefined;
+    let first: IteratorResult<T>;
+    try {
+      // Only the way to the first chunk runs inside the breaker: that is what decides fallback.
+      first = await ctx.breakers.execute(
+        candidate.provider,
+        async () => {
+          iterator = await open(candidate);
+          return iterator.next();
+        },
+        signal,
+      );
+    } catch (err) {
+      await iterator?.return?.().catch(() => undefined);
+      tracker.failed(i, err, signal);
+      continue;
+    }
+    try {
+      yield { type: "start", candidate, fallbackFrom: tracker.passedOver() };
+      if (first.done) return;
+      yield { type: "chunk", chunk: first.value };
+      for (;;) {
+        const next = await iterator!.next();
+        if (next.done) return;
+        yield { type: "chunk", chunk: next.value };
+      }
+    } finally {
+      // Closes the provider's request when the caller stops early or the stream failed.
+      await iterator?.return?.().catch(() => undefined);
+    }
+  }
+  throw tracker.exhausted();
+}

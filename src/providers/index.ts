@@ -1,0 +1,71 @@
+/** Provider registry, model discovery and tiers, fallback across providers with circuit breakers. */
+export { ProviderRegistry, type ProviderRegistryOptions, type ProviderStatus } from "./registry.js";
+export { FallbackChatModel, type FallbackChatModelFields, type FallbackChatModelCallOptions } from "./fallback_chat_model.js";
+export { FallbackRunnable, annotateMessage, type CandidateSource, type ModelTransform } from "./fallback_runnable.js";
+export {
+  AllProvidersFailedError,
+  invokeWithFallback,
+  streamWithFallback,
+  type FallbackCandidate,
+  type FallbackContext,
+  type FallbackAttempt,
+  type FallbackSuccess,
+  type FallbackStreamEvent,
+} from "./fallback_engine.js";
+export { ProviderBreakers, ProviderSkippedError, DEFAULT_BREAKER_OPTIONS, type BreakerOptions } from "./breaker.js";
+export { classifyFailure, failureCode, errorStatus, networkCode, type FailureKind } from "./classify.js";
+export {
+  discoverTiers,
+  TierDiscovery,
+  DEFAULT_DISCOVERY_TIMEOUT_MS,
+  type DiscoveryResult,
+  type DiscoverTiersOptions,
+  type ModelLister,
+  type TierDiscoveryOptions,
+} from "./discovery.js";
+export { rankModels, pickTierModels, parseModelId, isChatModel, compareParsed, type ParsedModelId, type ModelVariant } from "./model_ranking.js";
+export {
+  loadTierConfig,
+  tierConfigFromAppConfig,
+  resolveTierConfig,
+  readTierFile,
+  applyEnvToTierConfig,
+  isToolAllowed,
+  tierFileSchema,
+  TierConfigError,
+  DEFAULT_TIER_SETTINGS,
+  REASONING_EFFORTS,
+  type TierConfig,
+  type TierSettings,
+  type TierPrices,
+  type TierFileInput,
+  type TierReasoningEffort,
+} from "./tier_config.js";
+export { DEFAULT_PROVIDER_MODELS, DEFAULT_OLLAMA_MODEL, DEFAULT_TIER } from "./tiers.js";
+export { createProviderChatModel, type ModelBuildContext } from "./providers.js";
+export {
+  settingsFromConfig,
+  isProviderConfigured,
+  maskSecret,
+  maskSettings,
+  registerSettingsSecrets,
+  DEFAULT_BASE_URLS,
+  type ProviderSettings,
+  type ProviderSettingsMap,
+  type GatewayProviderSettings,
+  type ApiKeyProviderSettings,
+  type OllamaProviderSettings,
+} from "./settings.js";
+export { verifyProvider, modelsProbe, type VerifyOutcome, type VerifyOptions } from "./verify.js";
+export {
+  TIERS,
+  PROVIDERS,
+  isTier,
+  isProviderName,
+  type Tier,
+  type ProviderName,
+  type TierSelection,
+  type ModelSource,
+  type PerTier,
+  type BreakerState,
+} from "./types.js";

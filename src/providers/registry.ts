@@ -1,0 +1,363 @@
+/**
+ * ProviderRegistry: the providers configured for this process, their models per tier, the
+ * gateway's discovered tiers, one circuit breaker per provider, and `chatModel(tier)` — one
+ * FallbackChatModel that tries them in PROVIDER_ORDER. Settings can be swapped at run time
+ * (`configure`); models already handed out follow, because they read the line-up per call.
+ */
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { Dispatcher } from "undici";
+import { loadConfig, type AppConfig } from "../config/index.js";
+import { AIGatewayClient, type AIGatewayClientOptions } from "../gateway/index.js";
+import { getLogger, scrubText, type Logger } from "../logging/index.js";
+import { ProviderBreakers, type BreakerOptions } from "./breaker.js";
+import { TierDiscovery, type DiscoveryResult } from "./discovery.js";
+import type { FallbackCandidate } from "./fallback_engine.js";
+import { FallbackChatModel } from "./fallback_chat_model.js";
+import { createProviderChatModel } from "./providers.js";
+import {
+  isProviderConfigured,
+  maskSettings,
+  registerSettingsSecrets,
+  settingsFromConfig,
+  type ProviderSettingsMap,
+} from "./settings.js";
+import { applyEnvToTierConfig, tierConfigFromAppConfig, type TierConfig, type TierSettings } from "./tier_config.js";
+import { PROVIDERS, TIERS, type BreakerState, type PerTier, type ProviderName, type Tier, type TierSelection } from "./types.js";
+import { verifyProvider, type VerifyOutcome } from "./verify.js";
+
+/** Options of `ProviderRegistry.create`. */
+export interface ProviderRegistryOptions {
+  /** Environment to read (default process.env); ignored for parts given below. */
+  env?: Record<string, string | undefined>;
+  /** An already validated configuration, instead of reading `env`. */
+  config?: AppConfig;
+  /** Tier settings, instead of TIERS_CONFIG (env model pins still apply on top). */
+  tierConfig?: TierConfig;
+  /** Logger for fallbacks, breaker transitions and discovery; default the process logger. */
+  logger?: Logger;
+  /** A gateway client to use as is (not closed by the registry) instead of building one. */
+  gatewayClient?: AIGatewayClient;
+  /**
+   * Extra options for the gateway client the registry builds: a dispatcher, or retry timings.
+   * The first fallback waits for the gateway client's retries: with connection refused that is
+   * up to `maxRetries` backoffs (250 ms doubling by default), so lower `retry.baseDelayMs` or
+   * `retry.maxRetries` (or AI_GATEWAY_RETRY_BASE_DELAY_MS / AI_GATEWAY_MAX_RETRIES) to fail over sooner.
+   */
+  gatewayClientOptions?: Omit<AIGatewayClientOptions, "baseUrl" | "clientId" | "clientSecret" | "apiKey">;
+  /** Breaker settings; default BREAKER_FAILURES / BREAKER_COOLDOWN_MS. */
+  breaker?: Partial<BreakerOptions>;
+  /** Discovery settings; default DISCOVERY_TTL_S / DISCOVERY_TIMEOUT_MS. `enabled: false` skips it. */
+  discovery?: { ttlS?: number; timeoutMs?: number; enabled?: boolean };
+  /** Provider order; default PROVIDER_ORDER. */
+  order?: ProviderName[];
+}
+
+/** What `status()` reports per provider (secrets masked), for an HTTP status endpoint. */
+export interface ProviderStatus {
+  provider: ProviderName;
+  /** Has credentials (or a URL, for Ollama). */
+  configured: boolean;
+  /** Not switched off; a provider takes part when configured, enabled and in the order. */
+  enabled: boolean;
+  /** Position in the fallback order, or -1 when not in it. */
+  position: number;
+  breaker: BreakerState;
+  /** Model per tier. */
+  models: PerTier<string>;
+  /** Where each gateway model came from (gateway only). */
+  modelSources?: PerTier<TierSelection["source"]>;
+  /** Connection settings with secrets masked ("sk-…abcd"). */
+  settings: Record<string, unknown>;
+}
+
+/** The providers of this process and the fallback chat model of each tier. */
+export class ProviderRegistry {
+  /** Tier settings (models per provider, limits, tools, prices). */
+  readonly tierConfig: TierConfig;
+  private readonly settings: ProviderSettingsMap;
+  private order: ProviderName[];
+  private readonly logger: Logger;
+  private readonly breakers: ProviderBreakers;
+  private readonly discovery: TierDiscovery;
+  private readonly discoveryEnabled: boolean;
+  private readonly clientOptions: ProviderRegistryOptions["gatewayClientOptions"];
+  private injectedClient?: AIGatewayClient;
+  private ownedClient?: AIGatewayClient;
+  /** Dispatcher for the gateway client built from `configure`d settings (e.g. an SSRF-guarded one). */
+  private gatewayDispatcher?: Dispatcher;
+  private readonly models = new Map<string, BaseChatModel>();
+  private readonly brokenModels = new Set<string>();
+  private readonly chatModels = new Map<Tier, FallbackChatModel>();
+
+  /** Builds a registry and runs model discovery; a discovery failure only logs a warning. */
+  static async create(options: ProviderRegistryOptions = {}): Promise<ProviderRegistry> {
+    const registry = new ProviderRegistry(options);
+    if (registry.discoveryEnabled) await registry.refreshDiscovery();
+    registry.logLineUp();
+    return registry;
+  }
+
+  /** Prefer `create`, which also runs discovery. */
+  constructor(options: ProviderRegistryOptions = {}) {
+    const app = options.config ?? loadConfig(options.env ?? process.env);
+    this.logger = options.logger ?? getLogger();
+    this.settings = settingsFromConfig(app);
+    this.order = [...(options.order ?? app.providers.order)];
+    this.tierConfig = options.tierConfig ? applyEnvToTierConfig(options.tierConfig, app) : tierConfigFromAppConfig(app);
+    this.breakers = new ProviderBreakers({ ...app.providers.breaker, ...options.breaker }, this.logger);
+    this.injectedClient = options.gatewayClient;
+    this.clientOptions = options.gatewayClientOptions;
+    this.discoveryEnabled = options.discovery?.enabled !== false;
+    this.discovery = new TierDiscovery({
+      lister: () => (this.takesPart("gateway") ? this.gatewayClient() : undefined),
+      settings: () => ({
+        pinned: this.tierConfig.pinnedGatewayModels,
+        defaults: { fast: this.tierConfig.tiers.fast.models.gateway, standard: this.tierConfig.tiers.standard.models.gateway, premium: this.tierConfig.tiers.premium.models.gateway },
+      }),
+      ttlS: options.discovery?.ttlS ?? app.providers.discovery.ttlS,
+      timeoutMs: options.discovery?.timeoutMs ?? app.providers.discovery.timeoutMs,
+      logger: this.logger,
+    });
+  }
+
+  /** The fallback chat model of `tier` (default: the configured default tier). One instance per tier. */
+  chatModel(tier: Tier = this.tierConfig.defaultTier): FallbackChatModel {
+    let model = this.chatModels.get(tier);
+    if (!model) {
+      model = new FallbackChatModel({ candidates: () => this.candidates(tier), breakers: this.breakers, logger: this.logger, tier });
+      this.chatModels.set(tier, model);
+    }
+    return model;
+  }
+
+  /** Settings of `tier`. */
+  tierSettings(tier: Tier = this.tierConfig.defaultTier): TierSettings {
+    return this.tierConfig.tiers[tier];
+  }
+
+  /** The providers taking part, in order, with their model for `tier`. */
+  candidates(tier: Tier): FallbackCandidate[] {
+    this.refreshIfStale();
+    const out: FallbackCandidate[] = [];
+    for (const provider of this.order) {
+      if (!this.takesPart(provider)) continue;
+      const chatModel = this.providerModel(provider, tier);
+      if (chatModel) out.push({ provider, model: this.modelId(provider, tier), chatModel });
+    }
+    return out;
+  }
+
+  /** The chat model of one provider for `tier`, or undefined when it cannot be built. */
+  providerModel(provider: ProviderName, tier: Tier): BaseChatModel | undefined {
+    const model = this.modelId(provider, tier);
+    const key = `${provider}|${tier}|${model}`;
+    const cached = this.models.get(key);
+    if (cached) return cached;
+    if (this.brokenModels.has(key)) return undefined;
+    try {
+      const built = createProviderChatModel(provider, this.settings[provider], {
+        model,
+        tier: this.tierConfig.tiers[tier],
+        gatewayClient: provider === "gateway" ? this.gatewayClient() : undefined,
+      });
+      this.models.set(key, built);
+      return built;
+    } catch (err) {
+      // Logged once per model; the provider is left out of the line-up instead of failing every call.
+      this.brokenModels.add(key);
+      const message = scrubText(err instanceof Error ? err.message : String(err));
+      this.logger.warn({ event: "provider_model_failed", provider, tier, model }, `Cannot build the ${provider} model '${model}' for tier '${tier}': ${message}`);
+      return undefined;
+    }
+  }
+
+  /** The model id `provider` uses for `tier` (for the gateway: env/file pin, else discovered, else default). */
+  modelId(provider: ProviderName, tier: Tier): string {
+    if (provider === "gateway") return this.gatewaySelections()[tier].model;
+    return this.tierConfig.tiers[tier].models[provider];
+  }
+
+  /** The gateway's model per tier with its source. */
+  gatewaySelections(): PerTier<TierSelection> {
+    const found = this.discovery.current();
+    if (found) return found.tiers;
+    const t = this.tierConfig;
+    const pick = (tier: Tier): TierSelection => t.pinnedGatewayModels[tier] ?? { model: t.tiers[tier].models.gateway, source: "default" };
+    return { fast: pick("fast"), standard: pick("standard"), premium: pick("premium") };
+  }
+
+  /** The last discovery result, if discovery ran. */
+  discoveryResult(): DiscoveryResult | undefined {
+    return this.discovery.current();
+  }
+
+  /** Runs model discovery now (or returns the cached result when `force` is false and it is fresh). Never throws. */
+  async refreshDiscovery(force = true): Promise<DiscoveryResult> {
+    return this.discovery.get(force);
+  }
+
+  /** Changes the fallback order; unknown or repeated names are rejected. */
+  setOrder(order: ProviderName[]): void {
+    if (new Set(order).size !== order.length || order.some((p) => !PROVIDERS.includes(p))) {
+      throw new Error(`Provider order must name distinct providers among ${PROVIDERS.join(", ")}.`);
+    }
+    this.order = [...order];
+  }
+
+  /** The current fallback order. */
+  providerOrder(): ProviderName[] {
+    return [...this.order];
+  }
+
+  /**
+   * Replaces `provider`'s settings and rebuilds its models; its breaker starts closed again.
+   * For the gateway, a new client is built (the old one closed if the registry owned it) and
+   * discovery runs again. `options.dispatcher` (gateway only) carries its HTTP calls instead of
+   * the default one; it belongs to the caller, who closes it.
+   */
+  async configure<P extends ProviderName>(provider: P, settings: ProviderSettingsMap[P], options: { dispatcher?: Dispatcher } = {}): Promise<void> {
+    registerSettingsSecrets(settings);
+    if (provider === "gateway") this.gatewayDispatcher = options.dispatcher;
+    this.settings[provider] = settings;
+    this.breakers.reset(provider);
+    for (const key of [...this.models.keys(), ...this.brokenModels]) {
+      if (key.startsWith(`${provider}|`)) {
+        this.models.delete(key);
+        this.brokenModels.delete(key);
+      }
+    }
+    if (provider === "gateway") {
+      const old = this.ownedClient;
+      this.ownedClient = undefined;
+      // An injected client belongs to the caller and to the old settings.
+      this.injectedClient = undefined;
+      await old?.close();
+      this.discovery.invalidate();
+      if (this.discoveryEnabled) await this.discovery.get(true);
+    }
+    this.logger.info(
+      { event: "provider_configured", provider, configured: isProviderConfigured(provider, settings), enabled: settings.enabled },
+      `Provider '${provider}' reconfigured.`,
+    );
+  }
+
+  /** The current settings of `provider` (secrets included: do not log them; `status()` masks them). */
+  providerSettings<P extends ProviderName>(provider: P): ProviderSettingsMap[P] {
+    return this.settings[provider];
+  }
+
+  /**
+   * Checks `provider` with the cheapest real call (a model list). With `credentials`, those are
+   * checked instead of the current settings (to test settings before `configure`), over
+   * `options.dispatcher` when given (the caller's; not closed here). Never throws.
+   */
+  async verify<P extends ProviderName>(
+    provider: P,
+    credentials?: ProviderSettingsMap[P],
+    options: { timeoutMs?: number; dispatcher?: Dispatcher } = {},
+  ): Promise<VerifyOutcome> {
+    const settings = credentials ?? this.settings[provider];
+    if (!credentials && !this.isConfigured(provider)) {
+      return { ok: false, latencyMs: 0, error: { code: "not_configured", message: `Provider '${provider}' is not configured.` } };
+    }
+    if (provider !== "gateway") {
+      return verifyProvider(provider, settings, { timeoutMs: options.timeoutMs, dispatcher: options.dispatcher ?? this.clientOptions?.dispatcher });
+    }
+    let client: AIGatewayClient | undefined;
+    let owned = false;
+    try {
+      if (credentials) {
+        registerSettingsSecrets(credentials);
+        client = this.buildGatewayClient(credentials as ProviderSettingsMap["gateway"], options.dispatcher);
+        owned = true;
+      } else {
+        client = this.gatewayClient();
+      }
+    } catch (err) {
+      return { ok: false, latencyMs: 0, error: { code: "invalid_settings", message: scrubText(err instanceof Error ? err.message : String(err)) } };
+    }
+    try {
+      return await verifyProvider("gateway", settings, { gatewayClient: client, timeoutMs: options.timeoutMs });
+    } finally {
+      if (owned) await client?.close();
+    }
+  }
+
+  /** Per-provider status, in PROVIDERS order; secrets masked. */
+  status(): ProviderStatus[] {
+    const selections = this.gatewaySelections();
+    return PROVIDERS.map((provider) => {
+      const models = {} as PerTier<string>;
+      for (const tier of TIERS) models[tier] = this.modelId(provider, tier);
+      return {
+        provider,
+        configured: this.isConfigured(provider),
+        enabled: this.settings[provider].enabled,
+        position: this.order.indexOf(provider),
+        breaker: this.breakers.state(provider),
+        models,
+        ...(provider === "gateway"
+          ? { modelSources: { fast: selections.fast.source, standard: selections.standard.source, premium: selections.premium.source } }
+          : {}),
+        settings: maskSettings(provider, this.settings[provider]),
+      };
+    });
+  }
+
+  /** Closes the gateway client the registry built. */
+  async close(): Promise<void> {
+    const client = this.ownedClient;
+    this.ownedClient = undefined;
+    await client?.close();
+  }
+
+  private isConfigured(provider: ProviderName): boolean {
+    if (provider === "gateway" && this.injectedClient) return true;
+    return isProviderConfigured(provider, this.settings[provider]);
+  }
+
+  private takesPart(provider: ProviderName): boolean {
+    return this.order.includes(provider) && this.settings[provider].enabled && this.isConfigured(provider);
+  }
+
+  /** The shared gateway client: injected, or built once from the settings. */
+  private gatewayClient(): AIGatewayClient | undefined {
+    if (this.injectedClient) return this.injectedClient;
+    if (!this.ownedClient && isProviderConfigured("gateway", this.settings.gateway)) {
+      this.ownedClient = this.buildGatewayClient(this.settings.gateway, this.gatewayDispatcher);
+    }
+    return this.ownedClient;
+  }
+
+  private buildGatewayClient(settings: ProviderSettingsMap["gateway"], dispatcher?: Dispatcher): AIGatewayClient {
+    const extra = this.clientOptions ?? {};
+    const g = settings.gateway;
+    return new AIGatewayClient({
+      ...g,
+      ...extra,
+      dispatcher: dispatcher ?? extra.dispatcher,
+      logger: extra.logger ?? this.logger,
+      retry: { ...g.retry, ...extra.retry },
+      timeouts: { ...g.timeouts, ...extra.timeouts },
+      token: { ...g.token, ...extra.token },
+    });
+  }
+
+  private refreshIfStale(): void {
+    if (!this.discoveryEnabled || !this.takesPart("gateway")) return;
+    const found = this.discovery.current();
+    // Non-blocking: calls keep the models they have while a refresh runs.
+    if (found) void this.discovery.get(false);
+  }
+
+  private logLineUp(): void {
+    const active = this.order.filter((p) => this.takesPart(p));
+    const tiers = this.gatewaySelections();
+    this.logger.info(
+      { event: "providers_ready", order: active, gatewayTiers: Object.fromEntries(TIERS.map((t) => [t, tiers[t]])) },
+      active.length > 0
+        ? `Providers in fallback order: ${active.join(", ")}.`
+        : "No provider is configured: set AI_GATEWAY_* or a fallback provider's key (see .env.example).",
+    );
+  }
+}

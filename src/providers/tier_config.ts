@@ -1,0 +1,210 @@
+/**
+ * Per-tier settings: which model each provider uses, token and step limits, allowed tools,
+ * system prompt and prices. Built from built-in defaults, an optional JSON/YAML file
+ * (TIERS_CONFIG) and the environment, in that order of precedence (env wins).
+ */
+import { readFileSync } from "node:fs";
+import { extname, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { loadConfig, type AppConfig } from "../config/index.js";
+import { DEFAULT_PROVIDER_MODELS, DEFAULT_TIER } from "./tiers.js";
+import { PROVIDERS, TIERS, type PerTier, type ProviderName, type Tier, type TierSelection } from "./types.js";
+
+/** Reasoning effort levels understood by GPT-5.x / o-series models (others ignore the setting). */
+export const REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"] as const;
+
+/** One reasoning effort level. */
+export type TierReasoningEffort = (typeof REASONING_EFFORTS)[number];
+
+/** Prices in USD per million tokens, for cost reports. */
+export interface TierPrices {
+  inputPerMillion: number;
+  outputPerMillion: number;
+}
+
+/** Fully resolved settings of one tier. */
+export interface TierSettings {
+  /** Model id per provider. The gateway's entry is the default that discovery may replace. */
+  models: Record<ProviderName, string>;
+  /** Cap on generated tokens per call (reasoning tokens included for reasoning models). */
+  maxTokens?: number;
+  /** Reasoning effort for models that support it. */
+  reasoningEffort?: TierReasoningEffort;
+  /** Sampling temperature, for models that accept one. */
+  temperature?: number;
+  /** Most agent steps (model calls) one task may take in this tier. */
+  maxSteps: number;
+  /** Tool names agents of this tier may use; "*" allows every tool. */
+  tools: string[];
+  /** Replaces the agent's built-in system prompt when set. */
+  systemPrompt?: string;
+  /** Prices for cost reports. */
+  prices: TierPrices;
+}
+
+/** The whole tier configuration. */
+export interface TierConfig {
+  /** Tier used when a caller names none. */
+  defaultTier: Tier;
+  /** Settings per tier. */
+  tiers: PerTier<TierSettings>;
+  /** Gateway model ids set explicitly (env or file); they win over discovery. */
+  pinnedGatewayModels: Partial<PerTier<TierSelection>>;
+  /** The file the settings were read from, when there was one. */
+  file?: string;
+}
+
+/** Built-in settings of each tier, without models (those come from DEFAULT_PROVIDER_MODELS). */
+export const DEFAULT_TIER_SETTINGS: Readonly<PerTier<Omit<TierSettings, "models">>> = {
+  // GPT-5.1 list prices (USD per 1M tokens); the gateway's default models for every tier.
+  fast: { maxTokens: 4_096, reasoningEffort: "low", maxSteps: 4, tools: ["*"], prices: { inputPerMillion: 1.25, outputPerMillion: 10 } },
+  standard: { maxTokens: 8_192, reasoningEffort: "medium", maxSteps: 8, tools: ["*"], prices: { inputPerMillion: 1.25, outputPerMillion: 10 } },
+  premium: { maxTokens: 16_384, reasoningEffort: "high", maxSteps: 16, tools: ["*"], prices: { inputPerMillion: 1.25, outputPerMillion: 10 } },
+};
+
+/** Raised when the tiers file is missing, unreadable or invalid; names the file and every bad key path. */
+export class TierConfigError extends Error {
+  override readonly name = "TierConfigError";
+  /** The file at fault. */
+  readonly file?: string;
+  /** One entry per bad key, e.g. `{ path: "tiers.fast.maxSteps", message: "must be a positive integer" }`. */
+  readonly problems: { path: string; message: string }[];
+  constructor(problems: { path: string; message: string }[], file?: string) {
+    super(
+      `Invalid tiers configuration${file ? ` in ${file}` : ""} (TIERS_CONFIG):\n` +
+        problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n"),
+    );
+    this.file = file;
+    this.problems = problems;
+  }
+}
+
+const positiveInt = z.int({ error: "must be a positive integer" }).positive({ error: "must be a positive integer" });
+const nonNegative = z.number({ error: "must be a number" }).nonnegative({ error: "must be zero or more" });
+const modelId = z.string({ error: "must be a model id" }).trim().min(1, { error: "must be a model id" });
+
+const modelsSchema = z.strictObject(
+  Object.fromEntries(PROVIDERS.map((p) => [p, modelId.optional()])) as Record<ProviderName, z.ZodOptional<typeof modelId>>,
+);
+
+const tierSchema = z.strictObject({
+  models: modelsSchema.optional(),
+  maxTokens: positiveInt.optional(),
+  reasoningEffort: z.enum(REASONING_EFFORTS, { error: `must be one of ${REASONING_EFFORTS.join(", ")}` }).optional(),
+  temperature: z.number({ error: "must be a number" }).min(0, { error: "must be between 0 and 2" }).max(2, { error: "must be between 0 and 2" }).optional(),
+  maxSteps: positiveInt.optional(),
+  tools: z.array(z.string({ error: "must be a tool name" }).min(1, { error: "must be a tool name" }), { error: "must be a list of tool names" }).optional(),
+  systemPrompt: z.string({ error: "must be text" }).optional(),
+  prices: z.strictObject({ inputPerMillion: nonNegative, outputPerMillion: nonNegative }, { error: "must have inputPerMillion and outputPerMillion" }).optional(),
+});
+
+/** Shape of the TIERS_CONFIG file: every key optional, unknown keys rejected (they are usually typos). */
+export const tierFileSchema = z.strictObject({
+  defaultTier: z.enum(TIERS as [Tier, ...Tier[]], { error: `must be one of ${TIERS.join(", ")}` }).optional(),
+  tiers: z.strictObject(Object.fromEntries(TIERS.map((t) => [t, tierSchema.optional()])) as Record<Tier, z.ZodOptional<typeof tierSchema>>).optional(),
+});
+
+/** Parsed content of a tiers file. */
+export type TierFileInput = z.input<typeof tierFileSchema>;
+
+/**
+ * Validates `input` (the parsed file) and merges it over the defaults. `file` is only used in
+ * error messages. Environment pins are applied by `loadTierConfig`.
+ */
+export function resolveTierConfig(input: unknown = {}, file?: string): TierConfig {
+  const parsed = tierFileSchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    throw new TierConfigError(
+      parsed.error.issues.map((issue) => {
+        const path = issue.path.map(String).join(".") || "(root)";
+        if (issue.code === "unrecognized_keys") return { path, message: `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}` };
+        return { path, message: issue.message };
+      }),
+      file,
+    );
+  }
+  const data = parsed.data;
+  const tiers = {} as PerTier<TierSettings>;
+  const pinned: Partial<PerTier<TierSelection>> = {};
+  for (const tier of TIERS) {
+    const given = data.tiers?.[tier] ?? {};
+    const defaults = DEFAULT_TIER_SETTINGS[tier];
+    const models = {} as Record<ProviderName, string>;
+    for (const p of PROVIDERS) models[p] = given.models?.[p] ?? DEFAULT_PROVIDER_MODELS[p][tier];
+    if (given.models?.gateway) pinned[tier] = { model: given.models.gateway, source: "file" };
+    tiers[tier] = {
+      models,
+      maxTokens: given.maxTokens ?? defaults.maxTokens,
+      reasoningEffort: given.reasoningEffort ?? defaults.reasoningEffort,
+      temperature: given.temperature ?? defaults.temperature,
+      maxSteps: given.maxSteps ?? defaults.maxSteps,
+      tools: given.tools ?? [...defaults.tools],
+      systemPrompt: given.systemPrompt ?? defaults.systemPrompt,
+      prices: { ...(given.prices ?? defaults.prices) },
+    };
+  }
+  return { defaultTier: data.defaultTier ?? DEFAULT_TIER, tiers, pinnedGatewayModels: pinned, file };
+}
+
+/** Reads and parses a tiers file; the format follows the extension (.json, .yaml, .yml). */
+export function readTierFile(path: string): unknown {
+  const file = resolve(path);
+  const ext = extname(file).toLowerCase();
+  if (ext !== ".json" && ext !== ".yaml" && ext !== ".yml") {
+    throw new TierConfigError([{ path: "(file)", message: `unsupported extension "${ext || "(none)"}"; use .json, .yaml or .yml` }], file);
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    throw new TierConfigError([{ path: "(file)", message: code === "ENOENT" ? "file not found" : `cannot be read (${code ?? "error"})` }], file);
+  }
+  try {
+    return ext === ".json" ? (JSON.parse(text) as unknown) : (parseYaml(text) as unknown);
+  } catch (err) {
+    const detail = err instanceof Error ? err.message.split("\n")[0] : String(err);
+    throw new TierConfigError([{ path: "(file)", message: `is not valid ${ext === ".json" ? "JSON" : "YAML"}: ${detail}` }], file);
+  }
+}
+
+/**
+ * Applies environment settings over a resolved tier config: AI_GATEWAY_<TIER>_MODEL pins the
+ * gateway's model (source "env"), OLLAMA_MODEL sets Ollama's model for every tier, DEFAULT_TIER
+ * picks the default tier.
+ */
+export function applyEnvToTierConfig(config: TierConfig, app: AppConfig): TierConfig {
+  const tiers = structuredClone(config.tiers);
+  const pinned = { ...config.pinnedGatewayModels };
+  for (const tier of TIERS) {
+    const envModel = app.gateway.models[tier];
+    if (envModel) {
+      pinned[tier] = { model: envModel, source: "env" };
+      tiers[tier].models.gateway = envModel;
+    }
+    if (app.providers.ollama.model) tiers[tier].models.ollama = app.providers.ollama.model;
+  }
+  return { ...config, tiers, pinnedGatewayModels: pinned, defaultTier: app.providers.defaultTier ?? config.defaultTier };
+}
+
+/**
+ * Loads the tier configuration from `env` (default process.env): defaults, then the
+ * TIERS_CONFIG file if set, then env overrides. Throws ConfigError for bad variables and
+ * TierConfigError (naming the file and key path) for a bad file.
+ */
+export function loadTierConfig(env: Record<string, string | undefined> = process.env): TierConfig {
+  return tierConfigFromAppConfig(loadConfig(env));
+}
+
+/** Same as `loadTierConfig`, from an already validated configuration. */
+export function tierConfigFromAppConfig(app: AppConfig): TierConfig {
+  const path = app.providers.tiersConfigPath;
+  const base = path ? resolveTierConfig(readTierFile(path), resolve(path)) : resolveTierConfig({});
+  return applyEnvToTierConfig(base, app);
+}
+
+/** Whether a tier allows the tool `name`. */
+export function isToolAllowed(settings: Pick<TierSettings, "tools">, name: string): boolean {
+  return settings.tools.includes("*") || settings.tools.includes(name);
+}

@@ -1,0 +1,162 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ConfigError, DEFAULT_TIER_MODELS } from "../../src/config/index.js";
+import {
+  DEFAULT_PROVIDER_MODELS,
+  DEFAULT_TIER_SETTINGS,
+  TierConfigError,
+  isToolAllowed,
+  loadTierConfig,
+  resolveTierConfig,
+} from "../../src/providers/index.js";
+
+const dir = mkdtempSync(join(tmpdir(), "tiers-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+function errorOf(fn: () => unknown): TierConfigError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof TierConfigError) return err;
+    throw err;
+  }
+  throw new Error("expected a TierConfigError");
+}
+
+describe("loadTierConfig defaults", () => {
+  it("gives every tier models for every provider, limits and prices, and standard as default tier", () => {
+    const cfg = loadTierConfig({});
+    expect(cfg.defaultTier).toBe("standard");
+    expect(cfg.tiers.fast.models).toEqual({
+      gateway: DEFAULT_TIER_MODELS.fast,
+      openai: "gpt-5-mini",
+      anthropic: DEFAULT_PROVIDER_MODELS.anthropic.fast,
+      google: "gemini-2.5-flash",
+      ollama: "llama3.1",
+    });
+    expect(cfg.tiers.premium.models.gateway).toBe(DEFAULT_TIER_MODELS.premium);
+    expect(cfg.tiers.standard.maxSteps).toBe(DEFAULT_TIER_SETTINGS.standard.maxSteps);
+    expect(cfg.tiers.fast.maxSteps).toBeLessThan(cfg.tiers.premium.maxSteps);
+    expect(cfg.tiers.fast.prices).toEqual({ inputPerMillion: 1.25, outputPerMillion: 10 });
+    expect(cfg.pinnedGatewayModels).toEqual({});
+    expect(isToolAllowed(cfg.tiers.fast, "anything")).toBe(true);
+  });
+});
+
+describe("TIERS_CONFIG file", () => {
+  it("reads YAML and merges it over the defaults, per provider and per key", () => {
+    const path = file(
+      "tiers.yaml",
+      [
+        "defaultTier: fast",
+        "tiers:",
+        "  fast:",
+        "    models: { openai: gpt-4.1-mini, gateway: gpt-5-mini }",
+        "    maxSteps: 3",
+        "    tools: [search, calculator]",
+        "    systemPrompt: Be brief.",
+        "    prices: { inputPerMillion: 0.25, outputPerMillion: 2 }",
+        "  premium:",
+        "    reasoningEffort: xhigh",
+        "    temperature: 0.2",
+      ].join("\n"),
+    );
+    const cfg = loadTierConfig({ TIERS_CONFIG: path });
+    expect(cfg.file).toBe(path);
+    expect(cfg.defaultTier).toBe("fast");
+    expect(cfg.tiers.fast.models.openai).toBe("gpt-4.1-mini");
+    expect(cfg.tiers.fast.models.anthropic).toBe(DEFAULT_PROVIDER_MODELS.anthropic.fast);
+    expect(cfg.tiers.fast.maxSteps).toBe(3);
+    expect(cfg.tiers.fast.maxTokens).toBe(DEFAULT_TIER_SETTINGS.fast.maxTokens);
+    expect(cfg.tiers.fast.systemPrompt).toBe("Be brief.");
+    expect(cfg.tiers.fast.prices).toEqual({ inputPerMillion: 0.25, outputPerMillion: 2 });
+    expect(isToolAllowed(cfg.tiers.fast, "search")).toBe(true);
+    expect(isToolAllowed(cfg.tiers.fast, "shell")).toBe(false);
+    expect(cfg.tiers.premium.reasoningEffort).toBe("xhigh");
+    expect(cfg.tiers.premium.temperature).toBe(0.2);
+    // A gateway model named in the file is pinned: discovery does not replace it.
+    expect(cfg.pinnedGatewayModels).toEqual({ fast: { model: "gpt-5-mini", source: "file" } });
+  });
+
+  it("reads JSON", () => {
+    const path = file("tiers.json", JSON.stringify({ tiers: { standard: { maxTokens: 1234 } } }));
+    expect(loadTierConfig({ TIERS_CONFIG: path }).tiers.standard.maxTokens).toBe(1234);
+  });
+
+  it("names the file and the key path of every bad value", () => {
+    const path = file(
+      "bad.yaml",
+      ["tiers:", "  fast:", "    maxSteps: 0", "    prices: { inputPerMillion: -1, outputPerMillion: 2 }", "  premium:", "    reasoningEffort: extreme", "    maxStep: 4"].join("\n"),
+    );
+    const err = errorOf(() => loadTierConfig({ TIERS_CONFIG: path }));
+    expect(err.file).toBe(path);
+    expect(err.message).toContain(path);
+    expect(err.problems).toEqual(
+      expect.arrayContaining([
+        { path: "tiers.fast.maxSteps", message: "must be a positive integer" },
+        { path: "tiers.fast.prices.inputPerMillion", message: "must be zero or more" },
+        { path: "tiers.premium.reasoningEffort", message: expect.stringMatching(/^must be one of none, minimal, low/) },
+        { path: "tiers.premium", message: 'unknown key "maxStep"' },
+      ]),
+    );
+    expect(err.message).toContain("tiers.fast.maxSteps: must be a positive integer");
+  });
+
+  it.each([
+    ["missing.yaml", undefined, "file not found"],
+    ["tiers.toml", "x = 1", 'unsupported extension ".toml"'],
+    ["broken.json", "{ nope", "is not valid JSON"],
+    ["broken.yaml", "tiers: [unclosed", "is not valid YAML"],
+  ])("rejects %s", (name, text, message) => {
+    const path = text === undefined ? join(dir, name) : file(name, text);
+    const err = errorOf(() => loadTierConfig({ TIERS_CONFIG: path }));
+    expect(err.problems[0].message).toContain(message);
+    expect(err.message).toContain(path);
+  });
+
+  it("rejects an unknown tier and an unknown provider", () => {
+    const err = errorOf(() => resolveTierConfig({ tiers: { turbo: {}, fast: { models: { mistral: "x" } } } }));
+    expect(err.problems).toEqual(
+      expect.arrayContaining([
+        { path: "tiers", message: 'unknown key "turbo"' },
+        { path: "tiers.fast.models", message: 'unknown key "mistral"' },
+      ]),
+    );
+  });
+});
+
+describe("environment overrides", () => {
+  it("AI_GATEWAY_<TIER>_MODEL pins the gateway model over the file; OLLAMA_MODEL and DEFAULT_TIER win too", () => {
+    const path = file("pins.yaml", "defaultTier: fast\ntiers:\n  fast:\n    models: { gateway: from-file, ollama: qwen3 }\n");
+    const cfg = loadTierConfig({
+      TIERS_CONFIG: path,
+      AI_GATEWAY_FAST_MODEL: "from-env",
+      AI_GATEWAY_PREMIUM_MODEL: "gpt-5-pro",
+      OLLAMA_MODEL: "llama3.2:3b",
+      DEFAULT_TIER: "premium",
+    });
+    expect(cfg.pinnedGatewayModels).toEqual({
+      fast: { model: "from-env", source: "env" },
+      premium: { model: "gpt-5-pro", source: "env" },
+    });
+    expect(cfg.tiers.fast.models.gateway).toBe("from-env");
+    expect(cfg.tiers.fast.models.ollama).toBe("llama3.2:3b");
+    expect(cfg.tiers.premium.models.ollama).toBe("llama3.2:3b");
+    expect(cfg.defaultTier).toBe("premium");
+  });
+
+  it("a bad DEFAULT_TIER or PROVIDER_ORDER fails as a ConfigError naming the variable", () => {
+    expect(() => loadTierConfig({ DEFAULT_TIER: "turbo" })).toThrow(ConfigError);
+    expect(() => loadTierConfig({ DEFAULT_TIER: "turbo" })).toThrow(/DEFAULT_TIER: must be one of fast, standard, premium/);
+    expect(() => loadTierConfig({ PROVIDER_ORDER: "gateway,mistral" })).toThrow(/PROVIDER_ORDER/);
+    expect(() => loadTierConfig({ PROVIDER_ORDER: "openai,openai" })).toThrow(/PROVIDER_ORDER: must not name a provider twice/);
+  });
+});
