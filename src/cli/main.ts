@@ -1,39 +1,36 @@
 /**
- * Command-line main job: `npm start -- "prompt"` streams an answer from the gateway.
- * With no gateway configured it starts the local emulator in-process and says so.
+ * Command line: `npm start -- "task"` runs the orchestrator and renders every step live.
  *
- * Exit codes: 0 success, 1 the call failed, 2 bad usage or configuration.
+ *   npm start -- "What is 12.5% of 3,480?"      run one task
+ *   npm start -- --tier premium "..."            force a tier
+ *   npm start -- --thread <id> "..."             continue a conversation (SQLite/Postgres)
+ *   npm start -- --json "..."                    one JSON event per line
+ *   npm start                                    interactive prompt (when stdin is a terminal)
+ *   npm start -- models                          tier -> model mapping and where it came from
+ *   npm start -- verify                          check every configured provider's credentials
+ *   npm start -- history <thread>                print a thread's stored conversation
+ *
+ * Exit codes: 0 success, 1 the run or a check failed, 2 bad usage or configuration, 130 interrupted.
  */
-import { Command } from "commander";
-import { ConfigError, isGatewayConfigured, loadConfig, loadDotEnv, type GatewayConfig } from "../config/index.js";
-import { AIGatewayClient, AIGatewayError } from "../gateway/index.js";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { ConfigError, loadConfig, loadDotEnv } from "../config/index.js";
 import { createLogger, setLogger } from "../logging/index.js";
+import { TierConfigError } from "../providers/tier_config.js";
+import { TIERS, type Tier } from "../providers/types.js";
+import { ROUTING_MODES, type RoutingMode } from "../../graphs/router.js";
+import { EXIT, historyCommand, modelsCommand, runCommand, verifyCommand, type CommandIO } from "./commands.js";
 
-/** Exit codes of the CLI. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+const parseTier = (value: string): Tier => {
+  if (!(TIERS as readonly string[]).includes(value)) throw new InvalidArgumentError(`use one of ${TIERS.join(", ")}`);
+  return value as Tier;
+};
 
-async function run(argv: string[]): Promise<number> {
-  const program = new Command()
-    .name("ai-gateway")
-    .description("Send a prompt through the AI gateway and stream the answer.")
-    .argument("[prompt...]", "the prompt")
-    .option("-m, --model <id>", "model id (default: AI_GATEWAY_DEFAULT_MODEL)")
-    .exitOverride();
-  try {
-    program.parse(argv, { from: "user" });
-  } catch (err) {
-    const code = (err as { exitCode?: number }).exitCode ?? EXIT.usage;
-    return code === 0 ? EXIT.ok : EXIT.usage;
-  }
-  const prompt = program.args.join(" ").trim();
-  if (!prompt) {
-    process.stderr.write('Usage: npm start -- "your prompt"\n');
-    return EXIT.usage;
-  }
-  let config;
+async function main(argv: string[]): Promise<number> {
   try {
     loadDotEnv();
-    config = loadConfig();
+    const config = loadConfig();
+    // Logs go to stderr as JSON unless it is a terminal; warnings only, so the steps stay readable.
+    setLogger(createLogger({ level: process.env.LOG_LEVEL ? config.log.level : "warn", format: config.log.format }));
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -41,50 +38,71 @@ async function run(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  setLogger(createLogger({ level: config.log.level, format: config.log.format }));
-
-  let gateway: GatewayConfig = config.gateway;
-  let stopEmulator: (() => Promise<void>) | undefined;
-  if (!isGatewayConfigured(gateway)) {
-    // Imported lazily so a configured deployment never loads the emulator.
-    const { startEmulator } = await import("../emulator/index.js");
-    const emulator = await startEmulator();
-    stopEmulator = () => emulator.close();
-    gateway = { ...gateway, baseUrl: emulator.baseUrl, clientId: emulator.clientId, clientSecret: emulator.clientSecret, tokenUrl: emulator.tokenUrl };
-    process.stderr.write(
-      `No AI gateway configured: answers come from the local gateway emulator's simulated model at ${emulator.baseUrl} (not a real LLM). Set AI_GATEWAY_* in .env to use your gateway.\n`,
-    );
-  }
-  const client = AIGatewayClient.fromConfig(gateway);
   const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  process.once("SIGINT", onSignal);
+  process.once("SIGINT", () => controller.abort());
+  const io: CommandIO = {
+    stdout: { write: (s) => void process.stdout.write(s) },
+    stderr: { write: (s) => void process.stderr.write(s) },
+    colors: !!process.stdout.isTTY && !process.env.NO_COLOR,
+    signal: controller.signal,
+  };
+  let code: number = EXIT.ok;
+  const program = new Command()
+    .name("ai-gateway")
+    .description("Route a task to the fast, standard or premium agent and stream every step.")
+    .argument("[task...]", "the task (omit it for an interactive prompt)")
+    .option("-t, --tier <tier>", `force a tier (${TIERS.join(", ")})`, parseTier)
+    .option("--thread <id>", "continue this conversation thread")
+    .addOption(new Option("--routing <mode>", "routing mode").choices([...ROUTING_MODES]))
+    .option("--json", "print one JSON event per line")
+    // Options after a subcommand belong to it (`history <id> --json`).
+    .enablePositionalOptions()
+    .exitOverride()
+    .action(async (words: string[], opts: { tier?: Tier; thread?: string; json?: boolean; routing?: RoutingMode }) => {
+      const task = words.join(" ").trim();
+      if (!task && !process.stdin.isTTY) {
+        process.stderr.write('No task given. Usage: npm start -- "your task" (or run it in a terminal for a prompt).\n');
+        code = EXIT.usage;
+        return;
+      }
+      code = await runCommand(task || undefined, opts, io);
+    });
+  program
+    .command("models")
+    .description("show the model of each tier and where it came from")
+    .option("--json", "print JSON")
+    .action(async (opts: { json?: boolean }) => {
+      code = await modelsCommand(opts, io);
+    });
+  program
+    .command("history <thread>")
+    .description("print the conversation stored for a thread")
+    .option("--json", "print one JSON message per line")
+    .action(async (thread: string, opts: { json?: boolean }) => {
+      code = await historyCommand(thread, opts, io);
+    });
+  program
+    .command("verify")
+    .description("check the credentials of every configured provider")
+    .option("--json", "print JSON")
+    .action(async (opts: { json?: boolean }) => {
+      code = await verifyCommand(opts, io);
+    });
   try {
-    const stream = client.streamChatCompletion(
-      { model: program.opts<{ model?: string }>().model ?? gateway.models.default, messages: [{ role: "user", content: prompt }] },
-      { signal: controller.signal },
-    );
-    let usage: { prompt_tokens: number; completion_tokens: number } | undefined;
-    for await (const chunk of stream) {
-      const text = chunk.choices[0]?.delta?.content;
-      if (text) process.stdout.write(text);
-      if (chunk.usage) usage = chunk.usage;
-    }
-    process.stdout.write("\n");
-    if (usage) process.stderr.write(`tokens: ${usage.prompt_tokens} in, ${usage.completion_tokens} out\n`);
-    return EXIT.ok;
+    await program.parseAsync(argv, { from: "user" });
   } catch (err) {
-    const message = err instanceof AIGatewayError ? err.message : err instanceof Error ? err.message : String(err);
-    process.stderr.write(`Error: ${message}\n`);
-    return EXIT.failed;
-  } finally {
-    process.off("SIGINT", onSignal);
-    await client.close();
-    await stopEmulator?.();
+    const exitCode = (err as { exitCode?: number }).exitCode;
+    if (exitCode !== undefined) return exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (err instanceof ConfigError || err instanceof TierConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return EXIT.usage;
+    }
+    throw err;
   }
+  return code;
 }
 
-run(process.argv.slice(2)).then(
+main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },

@@ -1,0 +1,165 @@
+/**
+ * `http_get` tool: fetches one URL from an allowlist of hosts. Off by default. https only
+ * (plain http only to loopback, and only when allowed), no redirects followed, a byte limit on
+ * the body and one deadline for the whole request. Every failure comes back as text.
+ */
+import { isIP } from "node:net";
+import { request } from "undici";
+import { tool } from "langchain";
+import { z } from "zod";
+
+/** Settings of the http_get tool (HTTP_GET_* variables). */
+export interface HttpGetSettings {
+  /** Hosts that may be fetched: exact names, or `*.example.com` for any subdomain of example.com. */
+  allowedHosts: readonly string[];
+  /** Allow plain http, to loopback hosts only. */
+  allowHttpLoopback: boolean;
+  /** Most body bytes read; the rest is cut off. */
+  maxBytes: number;
+  /** Deadline for the whole request, body included. */
+  timeoutMs: number;
+}
+
+/** Defaults matching the schema's: nothing allowed, 100 KB, 5 s. */
+export const DEFAULT_HTTP_GET_SETTINGS: HttpGetSettings = {
+  allowedHosts: [],
+  allowHttpLoopback: false,
+  maxBytes: 102_400,
+  timeoutMs: 5_000,
+};
+
+/** Host of a URL without IPv6 brackets, lower case. */
+function bareHost(url: URL): string {
+  return url.hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+}
+
+/** Whether `host` (bare, lower case) is this machine: localhost, 127.0.0.0/8 or ::1. */
+export function isLoopbackHost(host: string): boolean {
+  if (host === "localhost" || host.endsWith(".localhost")) return true;
+  if (isIP(host) === 4) return host.startsWith("127.");
+  return host === "::1" || host === "0:0:0:0:0:0:0:1";
+}
+
+/** Whether `host` matches an allowlist entry: the exact name, or a subdomain for `*.domain` entries. */
+export function isHostAllowed(host: string, allowedHosts: readonly string[]): boolean {
+  const h = host.toLowerCase();
+  return allowedHosts.some((raw) => {
+    const entry = raw.trim().toLowerCase().replace(/^\[(.*)\]$/, "$1");
+    // Wildcards cover subdomains of a name, never IP addresses ("*.0.0.1" must not allow 127.0.0.1).
+    if (entry.startsWith("*.")) return isIP(h) === 0 && h.endsWith(entry.slice(1)) && h.length > entry.length - 1;
+    return h === entry;
+  });
+}
+
+/** Checks a URL against the policy; returns the parsed URL or an error string. No network. */
+export function checkUrl(raw: string, settings: HttpGetSettings): URL | string {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return `Error: "${raw.slice(0, 200)}" is not a valid absolute URL (e.g. https://example.com/page).`;
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    return `Error: only https URLs are supported, not ${url.protocol}`;
+  }
+  if (url.username || url.password) return "Error: URLs with credentials (user:password@host) are not allowed.";
+  const host = bareHost(url);
+  if (!isHostAllowed(host, settings.allowedHosts)) {
+    return settings.allowedHosts.length === 0
+      ? `Error: host ${host} is not allowed: no hosts are allowlisted (HTTP_GET_ALLOWED_HOSTS is empty).`
+      : `Error: host ${host} is not allowed. Allowed hosts: ${settings.allowedHosts.join(", ")}.`;
+  }
+  if (url.protocol === "http:" && !(settings.allowHttpLoopback && isLoopbackHost(host))) {
+    return `Error: plain http is not allowed for ${host}; use https.`;
+  }
+  return url;
+}
+
+/** Content types whose body is shown as text. */
+function isTextual(contentType: string): boolean {
+  const ct = contentType.toLowerCase();
+  return ct === "" || ct.startsWith("text/") || /json|xml|javascript|ecmascript|x-www-form-urlencoded|csv|yaml/.test(ct);
+}
+
+/**
+ * Fetches `raw` if the policy allows it and returns status, content type and text body,
+ * or a message starting with "Error:". Never throws.
+ */
+export async function httpGet(raw: string, settings: HttpGetSettings): Promise<string> {
+  const checked = checkUrl(raw, settings);
+  if (typeof checked === "string") return checked;
+  const url = checked;
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, settings.timeoutMs);
+  try {
+    const res = await request(url, {
+      method: "GET",
+      signal: controller.signal,
+      headersTimeout: settings.timeoutMs,
+      bodyTimeout: settings.timeoutMs,
+      headers: { accept: "text/*, application/json;q=0.9, */*;q=0.5", "user-agent": "ai-gateway-agents/http_get" },
+    });
+    // Destroying an unread undici body emits an AbortError; without a listener it would crash the process.
+    res.body.on("error", () => undefined);
+    const contentType = String(res.headers["content-type"] ?? "");
+    const status = `status: ${res.statusCode}`;
+    if (res.statusCode >= 300 && res.statusCode < 400) {
+      res.body.destroy();
+      const location = res.headers.location;
+      return [status, `redirect not followed: the server points to ${location ? String(location) : "(no Location header)"}`, "Call http_get again with that URL if its host is allowed."].join("\n");
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let truncated = false;
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      if (chunk.length === 0) continue;
+      const room = settings.maxBytes - size;
+      // A full buffer plus one more byte means the body was longer than the limit.
+      if (chunk.length > room) {
+        chunks.push(chunk.subarray(0, room));
+        size += room;
+        truncated = true;
+        break;
+      }
+      chunks.push(chunk);
+      size += chunk.length;
+    }
+    res.body.destroy();
+    const body = Buffer.concat(chunks);
+    const lines = [status, `content-type: ${contentType || "(none)"}`];
+    if (!isTextual(contentType)) {
+      lines.push(`body: binary content not shown (${body.length}${truncated ? "+" : ""} bytes)`);
+      return lines.join("\n");
+    }
+    // stream: true drops a multi-byte character cut in half by the limit instead of garbling it.
+    const text = new TextDecoder("utf-8").decode(body, { stream: truncated });
+    if (truncated) lines.push(`truncated: yes, only the first ${settings.maxBytes} bytes are shown`);
+    lines.push("", text);
+    return lines.join("\n");
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    if (timedOut || e.code === "UND_ERR_HEADERS_TIMEOUT" || e.code === "UND_ERR_BODY_TIMEOUT") {
+      return `Error: request to ${url.host} timed out after ${settings.timeoutMs} ms.`;
+    }
+    return `Error: request to ${url.host} failed: ${e.code ? `${e.code} ` : ""}${e.message}`;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Builds the `http_get` tool with `settings` (merged over the defaults). */
+export function createHttpGetTool(settings: Partial<HttpGetSettings> = {}) {
+  const effective: HttpGetSettings = { ...DEFAULT_HTTP_GET_SETTINGS, ...settings };
+  const hosts = effective.allowedHosts.length > 0 ? effective.allowedHosts.join(", ") : "none configured";
+  return tool(({ url }) => httpGet(url, effective), {
+    name: "http_get",
+    description:
+      `Fetches a web page or API response with an HTTP GET and returns its status, content type and text body ` +
+      `(at most ${effective.maxBytes} bytes). Only these hosts are allowed: ${hosts}. Redirects are reported, not followed.`,
+    schema: z.object({ url: z.string().describe("Absolute https URL to fetch, e.g. https://api.example.com/status") }),
+  });
+}

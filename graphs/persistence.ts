@@ -1,0 +1,101 @@
+/**
+ * Checkpointers for the graphs: PostgreSQL when DATABASE_URL is set, otherwise a SQLite file
+ * (CHECKPOINT_SQLITE_PATH, default `.data/checkpoints.sqlite`). A thread started in one
+ * process continues in the next one that opens the same store.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
+import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
+import { loadConfig } from "../src/config/index.js";
+
+/** Where checkpoints go; an empty object means "SQLite at the default path". */
+export interface CheckpointerOptions {
+  /** postgres:// or postgresql:// URL; wins over `sqlitePath`. */
+  databaseUrl?: string;
+  /** SQLite file, created with its directory when missing; ":memory:" keeps nothing. */
+  sqlitePath?: string;
+}
+
+/** An open checkpointer and how to release it. */
+export interface CheckpointerHandle {
+  /** Pass to `compile({ checkpointer })`. */
+  checkpointer: BaseCheckpointSaver;
+  /** Which backend is in use. */
+  kind: "sqlite" | "postgres";
+  /** Absolute SQLite path, or the database URL with its password masked (safe to log). */
+  location: string;
+  /** Closes the database connection(s); call once when done. */
+  close(): Promise<void>;
+}
+
+/** Default SQLite file, relative to the working directory. */
+export const DEFAULT_SQLITE_PATH = ".data/checkpoints.sqlite";
+
+/** Checkpointer options from the environment (DATABASE_URL, CHECKPOINT_SQLITE_PATH). */
+export function checkpointerOptionsFromEnv(env: Record<string, string | undefined> = process.env): CheckpointerOptions {
+  const { persistence } = loadConfig(env);
+  return { databaseUrl: persistence.databaseUrl, sqlitePath: persistence.sqlitePath };
+}
+
+/** `postgres://user:secret@host/db` -> `postgres://user:***@host/db`; unparsable URLs are hidden whole. */
+export function maskDatabaseUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    // A password may also hide in the query string (?password=...).
+    for (const key of [...parsed.searchParams.keys()]) {
+      if (/pass|secret|token/i.test(key)) parsed.searchParams.set(key, "***");
+    }
+    return parsed.toString();
+  } catch {
+    return "postgres://***";
+  }
+}
+
+/**
+ * Opens the checkpointer that the options (default: the environment) select. For PostgreSQL
+ * it creates the checkpoint tables on first use (`setup()`), which is safe to repeat.
+ */
+export async function createCheckpointer(
+  options: CheckpointerOptions = checkpointerOptionsFromEnv(),
+): Promise<CheckpointerHandle> {
+  if (options.databaseUrl) {
+    const location = maskDatabaseUrl(options.databaseUrl);
+    const saver = PostgresSaver.fromConnString(options.databaseUrl);
+    try {
+      await saver.setup();
+    } catch (err) {
+      await saver.end().catch(() => undefined);
+      const reason = err instanceof Error ? err.message : String(err);
+      // pg error messages do not include the password, but the URL we print is masked anyway.
+      throw new Error(`Could not open the PostgreSQL checkpoint store at ${location}: ${reason}. Check DATABASE_URL.`);
+    }
+    let closed = false;
+    return {
+      checkpointer: saver,
+      kind: "postgres",
+      location,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await saver.end();
+      },
+    };
+  }
+
+  const requested = options.sqlitePath ?? DEFAULT_SQLITE_PATH;
+  // ":memory:" is SQLite's in-memory database (tests); anything else is a file path.
+  const path = requested === ":memory:" ? requested : resolve(requested);
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const saver = SqliteSaver.fromConnString(path);
+  return {
+    checkpointer: saver,
+    kind: "sqlite",
+    location: path,
+    close: async () => {
+      if (saver.db.open) saver.db.close();
+    },
+  };
+}

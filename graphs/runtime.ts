@@ -1,0 +1,89 @@
+/**
+ * The process-wide runtime of the orchestrator: the provider registry, and the local
+ * emulator when nothing is configured. Creating it is lazy and happens once, so importing the
+ * graph (LangGraph Studio does) does no I/O.
+ */
+import { loadConfig, loadDotEnv } from "../src/config/index.js";
+import type { EmulatorHandle } from "../src/emulator/index.js";
+import { getLogger, type Logger } from "../src/logging/index.js";
+import { ProviderRegistry } from "../src/providers/index.js";
+import { isProviderConfigured, settingsFromConfig } from "../src/providers/settings.js";
+import { PROVIDERS } from "../src/providers/types.js";
+
+/** A registry plus what the process started for it. */
+export interface Runtime {
+  registry: ProviderRegistry;
+  /** The in-process emulator, when no provider was configured. */
+  emulator?: EmulatorHandle;
+  /** True when answers come from the emulator's simulated model. */
+  simulated: boolean;
+  /** Closes the registry's clients and the emulator. */
+  close(): Promise<void>;
+}
+
+/** Options of `createRuntime`. */
+export interface RuntimeOptions {
+  env?: Record<string, string | undefined>;
+  logger?: Logger;
+  /** Called once with the notice when the emulator is started (default: a warning log line). */
+  onSimulated?: (notice: string) => void;
+}
+
+/** Whether any provider (gateway or fallback) has credentials in `env`. */
+export function anyProviderConfigured(env: Record<string, string | undefined>): boolean {
+  const settings = settingsFromConfig(loadConfig(env));
+  return PROVIDERS.some((p) => isProviderConfigured(p, settings[p]));
+}
+
+/**
+ * Builds the registry from the environment. With no provider configured it starts the local
+ * gateway emulator in-process, points the gateway at it and says so once.
+ */
+export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  let env = options.env ?? process.env;
+  const logger = options.logger ?? getLogger();
+  let emulator: EmulatorHandle | undefined;
+  if (!anyProviderConfigured(env)) {
+    const { startEmulator } = await import("../src/emulator/index.js");
+    emulator = await startEmulator();
+    env = {
+      ...env,
+      AI_GATEWAY_BASE_URL: emulator.baseUrl,
+      AI_GATEWAY_CLIENT_ID: emulator.clientId,
+      AI_GATEWAY_CLIENT_SECRET: emulator.clientSecret,
+      AI_GATEWAY_TOKEN_URL: emulator.tokenUrl,
+      AI_GATEWAY_API_KEY: undefined,
+    };
+    const notice =
+      `No AI gateway or provider configured: a SIMULATED model from the local gateway emulator (${emulator.baseUrl}) ` +
+      `is answering, not a real LLM. Set AI_GATEWAY_* in .env to use your gateway.`;
+    if (options.onSimulated) options.onSimulated(notice);
+    else logger.warn(notice);
+  }
+  const registry = await ProviderRegistry.create({ env, logger });
+  const emu = emulator;
+  return {
+    registry,
+    emulator: emu,
+    simulated: !!emu,
+    close: async () => {
+      await registry.close();
+      await emu?.close();
+    },
+  };
+}
+
+let shared: Promise<Runtime> | undefined;
+
+/** The process-wide runtime, created on first use from `.env` and the environment. */
+export function getDefaultRuntime(): Promise<Runtime> {
+  if (!shared) {
+    loadDotEnv();
+    shared = createRuntime();
+    // A failed start must not be cached forever: the next caller tries again.
+    shared.catch(() => {
+      shared = undefined;
+    });
+  }
+  return shared;
+}

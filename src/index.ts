@@ -1,0 +1,15 @@
+/**
+ * ai-gateway-agents: multi-agent LangGraph workflows over an OAuth2-protected,
+ * OpenAI-compatible AI gateway. Subpaths: `/gateway`, `/models`, `/providers`,
+ * `/orchestrator`, `/emulator`, `/config`, `/logging`.
+ */
+export * from "./config/index.js";
+export * from "./logging/index.js";
+export * from "./gateway/index.js";
+export * from "./models/index.js";
+export * from "./providers/index.js";
+// Both layers name their reasoning-effort type; the model's is the one callers pass.
+export type { ReasoningEffort } from "./models/index.js";
+export * from "../graphs/index.js";
+export { createToolbox, selectTools, TOOL_NAMES, type Toolbox, type ToolboxOptions, type ToolName } from "../agents/tools/index.js";
+export { startEmulator, type EmulatorHandle, type EmulatorOptions, type FaultKind, type ScriptedResponse } from "./emulator/index.js";
