@@ -186,6 +186,10 @@ export const envSchema = z.object({
   ).transform((v) => v ?? "info"),
   /** Log format: json, or pretty (the default when stderr is a terminal). */
   LOG_FORMAT: blankAsUnset(z.enum(["json", "pretty"], { error: "must be json or pretty" }).optional()),
+  /** Port of the LangGraph dev server started by `npm run studio` (read by scripts/studio.mjs). */
+  STUDIO_PORT: int(2024, 1),
+  /** Host the LangGraph dev server binds to. */
+  STUDIO_HOST: optionalString.transform((v) => v ?? "localhost"),
   /** Port of the HTTP API (`npm run serve`); 0 picks a free one. */
   PORT: blankAsUnset(
     z.coerce.number({ error: "must be a number" }).int({ error: "must be a whole number" }).min(0, { error: "must be 0-65535" }).max(65_535, { error: "must be 0-65535" }).optional(),
