@@ -103,6 +103,46 @@ describe("agents", () => {
     expect(Object.keys(usage.perTier).sort()).toEqual(["fast", "standard"]);
   });
 
+  it("escalates when the fast agent's model call fails, and records why", async () => {
+    // The gateway answers 404 model_not_found for an unknown id: an error no fallback fixes.
+    const tierConfig = resolveTierConfig({ tiers: { fast: { models: { gateway: "no-such-model" } } } });
+    const failing = await ProviderRegistry.create({
+      env: { AI_GATEWAY_BASE_URL: emu.baseUrl, AI_GATEWAY_CLIENT_ID: emu.clientId, AI_GATEWAY_CLIENT_SECRET: emu.clientSecret },
+      tierConfig,
+      logger: silentLogger,
+      discovery: { enabled: false },
+    });
+    try {
+      const graph = createOrchestrator({ registry: failing, checkpointer: new MemorySaver(), logger: silentLogger });
+      const events = await run("What is 12.5% of 3,480?", { graph, threadId: "escalate-error" });
+      const [escalation] = ofType(events, "escalation");
+      expect(escalation).toMatchObject({ from: "fast", to: "standard" });
+      expect(escalation.reason).toMatch(/fast agent failed: .*no-such-model/);
+      expect(ofType(events, "final_answer")[0]).toMatchObject({ tier: "standard" });
+      const state = await graph.getState({ configurable: { thread_id: "escalate-error" } });
+      expect(state.values.escalations).toEqual([expect.objectContaining({ from: "fast", to: "standard" })]);
+      expect(state.values.failedTiers).toEqual(["fast"]);
+    } finally {
+      await failing.close();
+    }
+  });
+
+  it("raises a clear error when every tier from the routed one up fails", async () => {
+    const tierConfig = resolveTierConfig({ tiers: { premium: { models: { gateway: "no-such-model" } } } });
+    const failing = await ProviderRegistry.create({
+      env: { AI_GATEWAY_BASE_URL: emu.baseUrl, AI_GATEWAY_CLIENT_ID: emu.clientId, AI_GATEWAY_CLIENT_SECRET: emu.clientSecret },
+      tierConfig,
+      logger: silentLogger,
+      discovery: { enabled: false },
+    });
+    try {
+      const graph = createOrchestrator({ registry: failing, checkpointer: new MemorySaver(), logger: silentLogger });
+      await expect(run("hello", { graph, tier: "premium" })).rejects.toThrow(/Every tier up to premium failed the task/);
+    } finally {
+      await failing.close();
+    }
+  });
+
   it("continues a thread: the second run sees the first run's conversation", async () => {
     const graph = createOrchestrator({ registry, checkpointer: new MemorySaver(), logger: silentLogger });
     await run("What is 12.5% of 3,480?", { graph, threadId: "thread-a" });
