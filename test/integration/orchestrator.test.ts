@@ -30,6 +30,20 @@ async function run(task: string, options: StreamStepsOptions & { tierConfig?: Re
   for await (const e of streamSteps(task, { ...options, graph, threadId: options.threadId ?? `t-${Math.random()}` })) events.push(e);
   return events;
 }
+/** A registry on the shared emulator with `tierConfig`, closed after `body`. */
+async function withRegistry(tierConfig: ReturnType<typeof resolveTierConfig>, body: (r: ProviderRegistry) => Promise<void>) {
+  const custom = await ProviderRegistry.create({
+    env: { AI_GATEWAY_BASE_URL: emu.baseUrl, AI_GATEWAY_CLIENT_ID: emu.clientId, AI_GATEWAY_CLIENT_SECRET: emu.clientSecret },
+    tierConfig,
+    logger: silentLogger,
+    discovery: { enabled: false },
+  });
+  try {
+    await body(custom);
+  } finally {
+    await custom.close();
+  }
+}
 const ofType = <T extends StepEvent["type"]>(events: StepEvent[], type: T) => events.filter((e) => e.type === type) as Extract<StepEvent, { type: T }>[];
 
 describe("routing", () => {
@@ -106,13 +120,7 @@ describe("agents", () => {
   it("escalates when the fast agent's model call fails, and records why", async () => {
     // The gateway answers 404 model_not_found for an unknown id: an error no fallback fixes.
     const tierConfig = resolveTierConfig({ tiers: { fast: { models: { gateway: "no-such-model" } } } });
-    const failing = await ProviderRegistry.create({
-      env: { AI_GATEWAY_BASE_URL: emu.baseUrl, AI_GATEWAY_CLIENT_ID: emu.clientId, AI_GATEWAY_CLIENT_SECRET: emu.clientSecret },
-      tierConfig,
-      logger: silentLogger,
-      discovery: { enabled: false },
-    });
-    try {
+    await withRegistry(tierConfig, async (failing) => {
       const graph = createOrchestrator({ registry: failing, checkpointer: new MemorySaver(), logger: silentLogger });
       const events = await run("What is 12.5% of 3,480?", { graph, threadId: "escalate-error" });
       const [escalation] = ofType(events, "escalation");
@@ -122,25 +130,15 @@ describe("agents", () => {
       const state = await graph.getState({ configurable: { thread_id: "escalate-error" } });
       expect(state.values.escalations).toEqual([expect.objectContaining({ from: "fast", to: "standard" })]);
       expect(state.values.failedTiers).toEqual(["fast"]);
-    } finally {
-      await failing.close();
-    }
+    });
   });
 
   it("raises a clear error when every tier from the routed one up fails", async () => {
     const tierConfig = resolveTierConfig({ tiers: { premium: { models: { gateway: "no-such-model" } } } });
-    const failing = await ProviderRegistry.create({
-      env: { AI_GATEWAY_BASE_URL: emu.baseUrl, AI_GATEWAY_CLIENT_ID: emu.clientId, AI_GATEWAY_CLIENT_SECRET: emu.clientSecret },
-      tierConfig,
-      logger: silentLogger,
-      discovery: { enabled: false },
-    });
-    try {
+    await withRegistry(tierConfig, async (failing) => {
       const graph = createOrchestrator({ registry: failing, checkpointer: new MemorySaver(), logger: silentLogger });
       await expect(run("hello", { graph, tier: "premium" })).rejects.toThrow(/Every tier up to premium failed the task/);
-    } finally {
-      await failing.close();
-    }
+    });
   });
 
   it("continues a thread: the second run sees the first run's conversation", async () => {
