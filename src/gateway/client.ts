@@ -146,19 +146,19 @@ export class AIGatewayClient {
 
   /** Lists the models the gateway serves. */
   async listModels(options: RequestOptions = {}): Promise<Model[]> {
-    const res = await this.execute("GET", "/models", undefined, options, false);
-    const body = (await res.body.json()) as ModelList;
+    const body = await this.execute("GET", "/models", undefined, options, (res) => res.body.json() as Promise<ModelList>);
     return Array.isArray(body?.data) ? body.data : [];
   }
 
   /** Creates a chat completion (non-streaming). */
   async createChatCompletion(request: ChatCompletionRequest, options: RequestOptions = {}): Promise<ChatCompletionResponse> {
     const payload = JSON.stringify(Object.assign({}, request, { stream: false }));
-    const res = await this.execute("POST", "/chat/completions", payload, options, false);
-    const completion = (await res.body.json()) as ChatCompletionResponse;
-    const requestId = headerValue(res.headers[REQUEST_ID_HEADER]);
-    if (requestId) Object.defineProperty(completion, "_request_id", { value: requestId, enumerable: false });
-    return completion;
+    return this.execute("POST", "/chat/completions", payload, options, async (res) => {
+      const completion = (await res.body.json()) as ChatCompletionResponse;
+      const requestId = headerValue(res.headers[REQUEST_ID_HEADER]);
+      if (requestId) Object.defineProperty(completion, "_request_id", { value: requestId, enumerable: false });
+      return completion;
+    });
   }
 
   /**
@@ -251,18 +251,34 @@ export class AIGatewayClient {
     throw error;
   }
 
-  /** @internal Runs attempts with the retry policy; returns a 2xx response. */
-  async execute(
+  /**
+   * @internal Runs attempts with the retry policy and reads each 2xx body with `read` inside
+   * the same attempt, so a connection cut or stalled after the headers is retried too.
+   */
+  async execute<T>(
     method: "GET" | "POST",
     path: string,
     body: string | undefined,
     options: RequestOptions,
-    stream: boolean,
-  ): Promise<Dispatcher.ResponseData> {
+    read: (res: Dispatcher.ResponseData) => Promise<T>,
+  ): Promise<T> {
     const state = this.retryState(options);
     for (;;) {
       try {
-        return (await this.attempt(method, path, body, options, stream)).res;
+        const { res } = await this.attempt(method, path, body, options, false);
+        try {
+          return await read(res);
+        } catch (err) {
+          if (err instanceof SyntaxError) {
+            throw new AIGatewayError(`The AI gateway at '${this.host}' sent a response body that is not valid JSON.`, {
+              code: "invalid_response",
+              status: res.statusCode,
+              requestId: headerValue(res.headers[REQUEST_ID_HEADER]),
+              retryable: true,
+            });
+          }
+          throw toGatewayError(err, this.host, "the AI gateway", options.signal);
+        }
       } catch (err) {
         await this.beforeRetry(err, state, options.signal);
       }

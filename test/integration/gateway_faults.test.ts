@@ -45,6 +45,14 @@ describe("transient faults are retried and then succeed", () => {
     expect(emu.stats().chatRequests).toBe(2);
   });
 
+  it("a connection cut after the headers of a JSON answer is retried", async () => {
+    const client = track(clientFor(emu));
+    emu.enqueueFault("cut-before-first-token");
+    const completion = await client.createChatCompletion(ask);
+    expect(completion.choices[0]?.message.content).toContain("Simulated");
+    expect(emu.stats().chatRequests).toBe(2);
+  });
+
   it("honours Retry-After on a 429 (the wait is at least the header's value)", async () => {
     const client = track(clientFor(emu));
     emu.enqueueFault("429", { retryAfterSeconds: 1 });
@@ -136,6 +144,13 @@ describe("faults that persist surface typed errors", () => {
     expect((error as AIGatewayTimeoutError).phase).toBe("idle");
     expect(seen.join("")).not.toBe("");
     await expect.poll(() => emu.stats().openConnections, { timeout: 5_000 }).toBe(0);
+  });
+
+  it("a JSON answer that stalls after its headers ends in a typed idle timeout", async () => {
+    const client = track(clientFor(emu, { retry: { maxRetries: 0 }, timeouts: { idleMs: 300 } }));
+    const error = await client.createChatCompletion(ask, headers("stall")).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AIGatewayTimeoutError);
+    expect((error as AIGatewayTimeoutError).phase).toBe("idle");
   });
 
   it("a stream cut after the first token raises a stream error and is not retried", async () => {
