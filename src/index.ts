@@ -1,7 +1,7 @@
 /**
  * ai-gateway-agents: multi-agent LangGraph workflows over an OAuth2-protected,
  * OpenAI-compatible AI gateway. Subpaths: `/gateway`, `/models`, `/providers`,
- * `/orchestrator`, `/emulator`, `/config`, `/logging`.
+ * `/orchestrator`, `/emulator`, `/server`, `/config`, `/logging`.
  */
 export * from "./config/index.js";
 export * from "./logging/index.js";
@@ -13,3 +13,4 @@ export type { ReasoningEffort } from "./models/index.js";
 export * from "../graphs/index.js";
 export { createToolbox, selectTools, TOOL_NAMES, type Toolbox, type ToolboxOptions, type ToolName } from "../agents/tools/index.js";
 export { startEmulator, type EmulatorHandle, type EmulatorOptions, type FaultKind, type ScriptedResponse } from "./emulator/index.js";
+export { buildServer, startServer } from "./server/index.js";

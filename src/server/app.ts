@@ -1,0 +1,142 @@
+/**
+ * The HTTP API on Fastify: `buildServer` assembles it (for `inject` and embedding) and
+ * `startServer` also listens. It shares the project's pino logger, so every line goes through
+ * the same secret redaction.
+ */
+import rateLimit from "@fastify/rate-limit";
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { loadConfig, type AppConfig } from "../config/config.js";
+import { getLogger, type Logger } from "../logging/index.js";
+import type { ProviderRegistry } from "../providers/index.js";
+import { createOrchestrator } from "../../graphs/orchestrator.js";
+import { checkpointerOptionsFromEnv, createCheckpointer, type CheckpointerHandle } from "../../graphs/persistence.js";
+import { ConfigStore } from "./config_store.js";
+import type { ServerContext } from "./context.js";
+import { installErrorHandling } from "./errors.js";
+import { providerRoutes } from "./routes/providers.js";
+import { runRoutes } from "./routes/runs.js";
+import { statusRoutes } from "./routes/status.js";
+import { ServerRuntime } from "./runtime.js";
+import { isLoopbackHost, type LookupFn } from "./ssrf.js";
+
+/** Request log lines naming only what is safe to log: method, path without query string, status, time. */
+class RequestLines extends LogController {
+  override incomingRequest(request: FastifyRequest): void {
+    request.log.debug({ method: request.method, path: request.url.split("?")[0] }, "incoming request");
+  }
+
+  override requestCompleted(error: Error | null, request: FastifyRequest, reply: FastifyReply): void {
+    const fields = { method: request.method, path: request.url.split("?")[0], statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+    if (error) reply.log.error({ ...fields, err: error }, "request errored");
+    else reply.log.info(fields, "request completed");
+  }
+}
+
+/** Options of `buildServer` / `startServer`; everything not given comes from the environment. */
+export interface ServerOptions {
+  /** Environment to read (default process.env). */
+  env?: Record<string, string | undefined>;
+  /** Logger (default the process logger); Fastify logs through it too. */
+  logger?: Logger;
+  /** A provider registry to use instead of building one (not closed by the server). */
+  registry?: ProviderRegistry;
+  /** Whether the injected registry answers with a simulated model. */
+  simulated?: boolean;
+  /** Checkpointer for threads (default SQLite/Postgres from the environment, closed with the server). */
+  checkpointer?: BaseCheckpointSaver;
+  /** Name resolution for the SSRF guard (tests simulate DNS with it). */
+  lookup?: LookupFn;
+  /** Time allowed for one credential check; default 10 s. */
+  verifyTimeoutMs?: number;
+}
+
+/** A listening server. */
+export interface RunningServer {
+  app: FastifyInstance;
+  /** Base URL, e.g. http://127.0.0.1:8787. */
+  url: string;
+  /** Stops listening, ends the runtime (emulator, clients) and closes the checkpointer. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the API: loads the provider store (a corrupt one throws ConfigStoreError), applies it
+ * over the environment, and registers every route. Call `close()` on the instance when done.
+ */
+export async function buildServer(options: ServerOptions = {}): Promise<FastifyInstance> {
+  const env = options.env ?? process.env;
+  const config: AppConfig = loadConfig(env);
+  const logger = options.logger ?? getLogger();
+  const store = new ConfigStore(config.server.configStorePath, logger);
+  const stored = await store.load();
+  const policy = { allowInsecureLoopback: config.server.allowInsecureLoopbackProviders, lookup: options.lookup };
+  const runtime = await ServerRuntime.create({ env, logger, policy, stored, registry: options.registry, simulated: options.simulated });
+  let persistence: CheckpointerHandle | undefined;
+  try {
+    if (!options.checkpointer) persistence = await createCheckpointer(checkpointerOptionsFromEnv(env));
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
+  const checkpointer = options.checkpointer ?? persistence!.checkpointer;
+  const graph = createOrchestrator({
+    // Resolved per run, so a reconfiguration (or the emulator being retired) is seen at once.
+    registry: async () => ({ registry: runtime.registry, simulated: runtime.simulated }),
+    checkpointer,
+    logger,
+  });
+
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: config.server.bodyLimitBytes,
+    trustProxy: config.server.trustProxy,
+    return503OnClosing: true,
+    logController: new RequestLines(),
+  }) as unknown as FastifyInstance;
+  app.removeContentTypeParser("text/plain");
+  app.addHook("onClose", async () => {
+    await runtime.close();
+    await persistence?.close();
+  });
+  installErrorHandling(app, { bodyLimit: config.server.bodyLimitBytes });
+  await app.register(rateLimit, { global: false });
+
+  const ctx: ServerContext = { config, logger, runtime, store, policy, graph, verifyTimeoutMs: options.verifyTimeoutMs ?? 10_000 };
+  await statusRoutes(app, ctx);
+  await providerRoutes(app, ctx);
+  await runRoutes(app, ctx);
+
+  if (runtime.simulated) {
+    logger.warn(
+      { event: "simulated_model", emulator: runtime.emulatorUrl },
+      "No AI gateway or provider configured: runs are answered by a SIMULATED model from the local emulator, not a real LLM.",
+    );
+  }
+  if (!isLoopbackHost(config.server.host) && !config.server.apiKey) {
+    logger.warn(
+      { event: "api_open", host: config.server.host },
+      `HOST=${config.server.host} exposes the API beyond this machine and API_KEY is not set: anyone who can reach it can start runs.`,
+    );
+  }
+  return app;
+}
+
+/** Builds the server and listens on PORT/HOST from the environment (or `port`/`host`). */
+export async function startServer(options: ServerOptions & { port?: number; host?: string } = {}): Promise<RunningServer> {
+  const config = loadConfig(options.env ?? process.env);
+  const app = await buildServer(options);
+  const host = options.host ?? config.server.host;
+  try {
+    await app.listen({ port: options.port ?? config.server.port, host });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.server.port;
+  const shownHost = host.includes(":") ? `[${host}]` : host;
+  const url = `http://${shownHost}:${port}`;
+  (options.logger ?? getLogger()).info({ event: "server_listening", url }, `HTTP API listening on ${url}`);
+  return { app, url, close: () => app.close() };
+}

@@ -1,0 +1,175 @@
+/**
+ * The provider-settings store: what an admin changed over HTTP, kept in one JSON file
+ * (CONFIG_STORE_PATH, default `.data/providers.json`) and applied over the environment at
+ * startup. Writes are atomic (temp file in the same directory, fsync, rename) and the file is
+ * mode 0600, because it holds secrets. A corrupt file stops the server with a clear message;
+ * it is never overwritten silently.
+ */
+import { randomBytes } from "node:crypto";
+import { chmod, mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import { z } from "zod";
+import type { Logger } from "../logging/index.js";
+import { registerSecret } from "../logging/index.js";
+
+const value = z.string().max(4_096).nullable().optional();
+
+const gatewayEntry = z.strictObject({
+  enabled: z.boolean().optional(),
+  baseUrl: value,
+  tokenUrl: value,
+  issuer: value,
+  apiPath: value,
+  clientId: value,
+  clientSecret: value,
+  apiKey: value,
+  scope: value,
+  audience: value,
+  resource: value,
+  authMethod: z.enum(["client_secret_basic", "client_secret_post"]).nullable().optional(),
+});
+const apiKeyEntry = z.strictObject({ enabled: z.boolean().optional(), apiKey: value, baseUrl: value });
+const ollamaEntry = z.strictObject({ enabled: z.boolean().optional(), baseUrl: value });
+
+const storeFile = z.strictObject({
+  version: z.literal(1),
+  updatedAt: z.string().optional(),
+  providers: z.strictObject({
+    gateway: gatewayEntry.optional(),
+    openai: apiKeyEntry.optional(),
+    anthropic: apiKeyEntry.optional(),
+    google: apiKeyEntry.optional(),
+    ollama: ollamaEntry.optional(),
+  }),
+});
+
+/** Stored gateway overrides; `null` means "cleared" (wins over the environment). */
+export type GatewayOverrides = z.output<typeof gatewayEntry>;
+/** Stored overrides of OpenAI, Anthropic or Gemini. */
+export type ApiKeyOverrides = z.output<typeof apiKeyEntry>;
+/** Stored Ollama overrides. */
+export type OllamaOverrides = z.output<typeof ollamaEntry>;
+
+/** Overrides per provider. */
+export interface OverridesMap {
+  gateway: GatewayOverrides;
+  openai: ApiKeyOverrides;
+  anthropic: ApiKeyOverrides;
+  google: ApiKeyOverrides;
+  ollama: OllamaOverrides;
+}
+
+/** Everything the store holds: overrides for the providers an admin changed. */
+export type StoredProviders = Partial<OverridesMap>;
+
+/** The store file exists but cannot be used. The message names the file and the problem, never a value. */
+export class ConfigStoreError extends Error {
+  override readonly name = "ConfigStoreError";
+}
+
+/** Reads and atomically writes the provider-settings store. */
+export class ConfigStore {
+  /** Absolute path of the store file. */
+  readonly path: string;
+  private writing: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    path: string,
+    private readonly logger?: Logger,
+  ) {
+    this.path = resolve(path);
+  }
+
+  /** The stored overrides; empty when the file does not exist. Throws ConfigStoreError when it is corrupt. */
+  async load(): Promise<StoredProviders> {
+    let text: string;
+    try {
+      text = await readFile(this.path, "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return {};
+      throw new ConfigStoreError(`Cannot read the provider config store ${this.path} (${(err as NodeJS.ErrnoException).code ?? "error"}). Check its permissions.`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      // The parser's message can quote part of the file, which holds secrets: it is not repeated.
+      throw new ConfigStoreError(
+        `The provider config store ${this.path} is not valid JSON. Fix it, or move it away to start from the environment only; it was left untouched.`,
+      );
+    }
+    const parsed = storeFile.safeParse(json);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.map(String).join(".") || "(file)"}: ${i.code === "unrecognized_keys" ? `unknown field(s) ${i.keys.join(", ")}` : i.message}`);
+      throw new ConfigStoreError(
+        `The provider config store ${this.path} has an unexpected shape (${problems.slice(0, 5).join("; ")}). Fix it, or move it away to start from the environment only; it was left untouched.`,
+      );
+    }
+    await this.warnIfExposed();
+    const providers = parsed.data.providers as StoredProviders;
+    for (const entry of Object.values(providers)) {
+      const e = entry as { clientSecret?: string | null; apiKey?: string | null };
+      registerSecret(e.clientSecret);
+      registerSecret(e.apiKey);
+    }
+    return providers;
+  }
+
+  /** Replaces the stored overrides: temp file (0600) in the same directory, fsync, rename, fsync of the directory. */
+  save(providers: StoredProviders): Promise<void> {
+    const run = this.writing.then(() => this.write(providers));
+    // The next save waits for this one, failed or not.
+    this.writing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async write(providers: StoredProviders): Promise<void> {
+    const dir = dirname(this.path);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const body = `${JSON.stringify({ version: 1, updatedAt: new Date().toISOString(), providers }, null, 2)}\n`;
+    const tmp = join(dir, `.${basename(this.path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+    const handle = await open(tmp, "wx", 0o600);
+    try {
+      await handle.writeFile(body, "utf8");
+      await handle.sync();
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      await unlink(tmp).catch(() => undefined);
+      throw err;
+    }
+    await handle.close();
+    try {
+      // open()'s mode is reduced by the umask; this makes 0600 exact.
+      await chmod(tmp, 0o600);
+      await rename(tmp, this.path);
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      throw err;
+    }
+    // Makes the rename itself durable; not every platform lets a directory be opened for this.
+    try {
+      const d = await open(dir, "r");
+      try {
+        await d.sync();
+      } finally {
+        await d.close();
+      }
+    } catch {
+      // best effort
+    }
+  }
+
+  private async warnIfExposed(): Promise<void> {
+    try {
+      const { mode } = await stat(this.path);
+      if (mode & 0o077) {
+        this.logger?.warn(
+          { event: "config_store_permissions", path: this.path, mode: (mode & 0o777).toString(8) },
+          `The provider config store ${this.path} is readable by other users; it holds secrets. Run chmod 600 on it.`,
+        );
+      }
+    } catch {
+      // stat failing right after a successful read is not worth failing startup for
+    }
+  }
+}

@@ -1,0 +1,19 @@
+/** What the route modules share: configuration, logger, runtime, store, SSRF policy and the graph. */
+import type { AppConfig } from "../config/config.js";
+import type { Logger } from "../logging/index.js";
+import type { OrchestratorGraph } from "../../graphs/stream.js";
+import type { ConfigStore } from "./config_store.js";
+import type { ServerRuntime } from "./runtime.js";
+import type { SsrfPolicy } from "./ssrf.js";
+
+/** Shared state of one server instance. */
+export interface ServerContext {
+  config: AppConfig;
+  logger: Logger;
+  runtime: ServerRuntime;
+  store: ConfigStore;
+  policy: SsrfPolicy;
+  graph: OrchestratorGraph;
+  /** Time allowed for one credential check. */
+  verifyTimeoutMs: number;
+}

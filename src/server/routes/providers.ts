@@ -1,0 +1,179 @@
+/**
+ * Provider endpoints: status (masked), credential checks that save nothing (rate limited, any
+ * URL through the SSRF guard), and configuration changes (admin key, saved atomically, applied
+ * at once, never sending a held secret to a new URL).
+ */
+import type { FastifyInstance } from "fastify";
+import { registerSecret } from "../../logging/index.js";
+import type { ProviderSettingsMap } from "../../providers/settings.js";
+import type { ProviderName } from "../../providers/types.js";
+import { requireAdminKey, requireApiKey } from "../auth.js";
+import type { ServerContext } from "../context.js";
+import { HttpError, parseRequest } from "../errors.js";
+import { fromLegacy, overridesHaveUrl, planChange, publicVerifyError, verifySettings, type RequestUrl } from "../provider_changes.js";
+import {
+  configureBody,
+  credentialsSchemas,
+  isLegacyVerifyBody,
+  legacyVerifyBody,
+  settingsChangeSchemas,
+  verifyBody,
+  type CredentialsMap,
+  type SettingsChangeMap,
+} from "../schemas.js";
+import { checkTargetUrl, createGuardedAgent, SsrfError } from "../ssrf.js";
+
+const SECRET_FIELDS = new Set(["clientSecret", "client_secret", "apiKey", "api_key"]);
+
+/** Registers every secret-looking string of a request body with the log redactor, before anything else. */
+function registerBodySecrets(value: unknown, depth = 0): void {
+  if (!value || typeof value !== "object" || depth > 3) return;
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v === "string" && SECRET_FIELDS.has(k)) registerSecret(v);
+    else registerBodySecrets(v, depth + 1);
+  }
+}
+
+const LEGACY_FIELD: Record<string, string> = {
+  "credentials.clientId": "api_key",
+  "credentials.clientSecret": "client_secret",
+  "credentials.apiKey": "api_key",
+  "credentials.baseUrl": "base_url",
+  "credentials.tokenUrl": "token_url",
+};
+
+/** Re-labels field paths of a legacy request, so errors name the fields the client sent. */
+function legacyPaths(err: unknown): unknown {
+  if (!(err instanceof HttpError) || !err.fields) return err;
+  const fields = err.fields.map((f) => ({ ...f, path: LEGACY_FIELD[f.path] ?? f.path }));
+  const message = err.code === "invalid_request" ? `Invalid request: ${fields.map((f) => `${f.path} ${f.message}`).join("; ")}.` : err.message;
+  return new HttpError(err.statusCode, err.code, message, fields);
+}
+
+/** Runs the SSRF pre-dispatch check on every URL of a request; a refusal is a 400 naming the field. */
+async function checkUrls(ctx: ServerContext, urls: RequestUrl[], legacy = false): Promise<void> {
+  for (const { field, url } of urls) {
+    const name = legacy ? (LEGACY_FIELD[field] ?? field) : field;
+    try {
+      await checkTargetUrl(url, ctx.policy, name);
+    } catch (err) {
+      if (err instanceof SsrfError) throw new HttpError(400, err.code, err.message, [{ path: name, message: err.message }]);
+      throw err;
+    }
+  }
+}
+
+/** Verifies settings over a fresh guarded dispatcher when `guarded`, noting a connect-time refusal. */
+async function runVerify<P extends ProviderName>(ctx: ServerContext, provider: P, settings: ProviderSettingsMap[P] | undefined, guarded: boolean) {
+  let blocked = false;
+  const agent = guarded
+    ? createGuardedAgent(ctx.policy, { connectTimeoutMs: ctx.config.gateway.timeouts.connectMs, onBlocked: () => (blocked = true) })
+    : undefined;
+  try {
+    const outcome = await ctx.runtime.registry.verify(provider, settings, { timeoutMs: ctx.verifyTimeoutMs, dispatcher: agent });
+    return { outcome, blocked };
+  } finally {
+    await agent?.close();
+  }
+}
+
+/** The API's view of a verify outcome: upstream messages are replaced by ours. */
+function verifyResponse(provider: ProviderName, run: Awaited<ReturnType<typeof runVerify>>) {
+  const { outcome, blocked } = run;
+  return {
+    provider,
+    ok: outcome.ok && !blocked,
+    latencyMs: outcome.latencyMs,
+    ...(outcome.modelCount !== undefined ? { modelCount: outcome.modelCount } : {}),
+    ...(outcome.ok && !blocked ? {} : { error: publicVerifyError(outcome.error, blocked) }),
+  };
+}
+
+/** Registers the provider routes. */
+export async function providerRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
+  const { runtime } = ctx;
+  let configuring: Promise<unknown> = Promise.resolve();
+
+  app.get("/api/providers", { preHandler: requireApiKey(ctx.config.server.apiKey) }, async () => ({
+    simulated: runtime.simulated,
+    order: runtime.registry.providerOrder(),
+    providers: runtime.registry.status().map((s) => ({
+      ...s,
+      source: runtime.stored[s.provider] ? "store" : "env",
+      // Whether this provider's calls go through the SSRF guard (the gateway's do when an admin set its URL).
+      guarded: s.provider === "gateway" && runtime.isGuarded(s.provider),
+    })),
+  }));
+
+  app.post(
+    "/api/providers/verify",
+    { config: { rateLimit: { max: ctx.config.server.verifyRateLimit.max, timeWindow: ctx.config.server.verifyRateLimit.windowMs } } },
+    async (request) => {
+      registerBodySecrets(request.body);
+      const legacy = isLegacyVerifyBody(request.body);
+      let provider: ProviderName;
+      let raw: unknown;
+      if (legacy) {
+        ({ provider, credentials: raw } = fromLegacy(parseRequest(legacyVerifyBody, request.body)));
+      } else {
+        ({ provider, credentials: raw } = parseRequest(verifyBody, request.body));
+      }
+      if (raw === undefined) {
+        // No credentials: the current settings are tested; when an admin set their URL, over a
+        // fresh guarded dispatcher (so a refusal at connect time is reported as such).
+        const guarded = runtime.isGuarded(provider);
+        const current = guarded ? withoutRetries(provider, runtime.registry.providerSettings(provider)) : undefined;
+        return verifyResponse(provider, await runVerify(ctx, provider, current, guarded));
+      }
+      try {
+        const credentials = parseRequest(credentialsSchemas[provider], raw, ["credentials"]) as CredentialsMap[typeof provider];
+        const { settings, urls } = verifySettings(provider, runtime.registry.providerSettings(provider), credentials);
+        await checkUrls(ctx, urls);
+        return verifyResponse(provider, await runVerify(ctx, provider, settings, urls.length > 0 || runtime.isGuarded(provider)));
+      } catch (err) {
+        throw legacy ? legacyPaths(err) : err;
+      }
+    },
+  );
+
+  app.post("/api/providers/configure", { preHandler: requireAdminKey(ctx.config.server.adminApiKey) }, async (request) => {
+    registerBodySecrets(request.body);
+    const body = parseRequest(configureBody, request.body);
+    const provider = body.provider;
+    const change = parseRequest(settingsChangeSchemas[provider], body.settings, ["settings"]) as SettingsChangeMap[typeof provider];
+    // One change at a time: each plans over the settings the previous one left.
+    const run = configuring.then(async () => {
+      const plan = planChange(provider, runtime.registry.providerSettings(provider), runtime.stored[provider], change, runtime.envSettings[provider]);
+      await checkUrls(ctx, plan.urls);
+      if (body.verify) {
+        const checked = await runVerify(ctx, provider, withoutRetries(provider, plan.settings), plan.urls.length > 0 || overridesHaveUrl(plan.overrides));
+        const result = verifyResponse(provider, checked);
+        if (!result.ok) {
+          throw new HttpError(422, "verification_failed", `The new settings were not saved: ${result.error?.message ?? "the check failed."}`);
+        }
+      }
+      await ctx.store.save({ ...runtime.stored, [provider]: plan.overrides });
+      await runtime.apply(provider, plan.overrides, plan.settings);
+      ctx.logger.info(
+        { event: "provider_configured_via_api", provider, fields: Object.keys(change) },
+        `Provider '${provider}' settings changed over HTTP (${Object.keys(change).join(", ")}) and saved to ${ctx.store.path}.`,
+      );
+    });
+    configuring = run.catch(() => undefined);
+    await run;
+    const discovery = runtime.registry.discoveryResult();
+    return {
+      provider,
+      saved: true,
+      simulated: runtime.simulated,
+      status: runtime.registry.status().find((s) => s.provider === provider),
+      discovery: discovery ? { ok: discovery.ok, code: discovery.error?.code, tiers: discovery.tiers } : null,
+    };
+  });
+}
+
+function withoutRetries<P extends ProviderName>(provider: P, settings: ProviderSettingsMap[P]): ProviderSettingsMap[P] {
+  if (provider !== "gateway") return settings;
+  const s = settings as ProviderSettingsMap["gateway"];
+  return { ...s, gateway: { ...s.gateway, retry: { ...s.gateway.retry, maxRetries: 0 } } } as ProviderSettingsMap[P];
+}

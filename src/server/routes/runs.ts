@@ -1,0 +1,190 @@
+/**
+ * Runs of the orchestrator: synchronous (`POST /api/runs`), streamed as server-sent events
+ * (`POST /api/runs/stream`: one `event: <type>` per step, then `end`, or `error` then `end`),
+ * and the stored messages of a thread. A client that goes away aborts its run.
+ */
+import { randomUUID } from "node:crypto";
+import type { ServerResponse } from "node:http";
+import { isAIMessage, isToolMessage, type BaseMessage } from "@langchain/core/messages";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import type { StepEvent } from "../../../graphs/events.js";
+import { OrchestratorError } from "../../../graphs/orchestrator.js";
+import { streamSteps } from "../../../graphs/stream.js";
+import { requireApiKey } from "../auth.js";
+import type { ServerContext } from "../context.js";
+import { HttpError, parseRequest } from "../errors.js";
+import { runBody, threadParams, type RunRequest } from "../schemas.js";
+
+const HEARTBEAT_MS = 15_000;
+
+/** Public description of a failed run: no upstream text, the details stay in the server log. */
+function runFailure(err: unknown, requestId: string): { code: string; message: string } {
+  if (err instanceof OrchestratorError) {
+    return { code: "run_failed", message: `Every tier failed the task; the details are in the server log (request ${requestId}).` };
+  }
+  return { code: "internal_error", message: `The run failed unexpectedly; the details are in the server log (request ${requestId}).` };
+}
+
+/** Aborts `controller` when the client closes the connection before the response is finished. */
+function abortOnDisconnect(res: ServerResponse, controller: AbortController): void {
+  res.on("close", () => {
+    if (!res.writableFinished) controller.abort();
+  });
+}
+
+const inputOf = (body: RunRequest) => ({ ...(body.task ? { task: body.task } : {}), ...(body.messages ? { messages: body.messages } : {}) });
+
+/** Writes one SSE frame, waiting for the socket to drain when its buffer is full. */
+async function writeEvent(res: ServerResponse, event: string, data: unknown): Promise<void> {
+  if (res.destroyed || res.writableEnded) return;
+  const ok = res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  if (!ok) await new Promise<void>((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}
+
+const ROLE: Record<string, string> = { human: "user", ai: "assistant", system: "system", tool: "tool" };
+
+/** A stored message as the API shows it. */
+function messageView(m: BaseMessage) {
+  return {
+    role: ROLE[m.getType()] ?? m.getType(),
+    content: m.text,
+    ...(isAIMessage(m) && m.tool_calls?.length ? { toolCalls: m.tool_calls.map((c) => ({ id: c.id, name: c.name, args: c.args })) } : {}),
+    ...(isToolMessage(m) ? { toolCallId: m.tool_call_id, name: m.name } : {}),
+  };
+}
+
+/** Registers /api/runs, /api/runs/stream and /api/threads/:id. */
+export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
+  const auth = requireApiKey(ctx.config.server.apiKey);
+  // Two runs on one thread at once would interleave its checkpoints.
+  const busy = new Set<string>();
+  // Runs in flight, so closing the server ends open streams instead of waiting for them.
+  const running = new Set<AbortController>();
+  app.addHook("preClose", async () => {
+    for (const controller of running) controller.abort();
+  });
+  const claim = (threadId: string) => {
+    if (busy.has(threadId)) throw new HttpError(409, "thread_busy", "A run is already in progress on this thread; wait for it to finish.");
+    busy.add(threadId);
+  };
+
+  app.post("/api/runs", { preHandler: auth }, async (request, reply: FastifyReply) => {
+    const body = parseRequest(runBody, request.body);
+    const threadId = body.threadId ?? randomUUID();
+    claim(threadId);
+    const controller = new AbortController();
+    running.add(controller);
+    abortOnDisconnect(reply.raw, controller);
+    const collected: StepEvent[] = [];
+    try {
+      const steps = streamSteps(inputOf(body), {
+        graph: ctx.graph,
+        threadId,
+        tier: body.tier,
+        routingMode: body.routingMode,
+        signal: controller.signal,
+        tokens: false,
+      });
+      for await (const event of steps) collected.push(event);
+    } catch (err) {
+      if (controller.signal.aborted) {
+        request.log.info({ threadId }, "run aborted: the client disconnected");
+        return reply;
+      }
+      request.log.warn({ err, threadId }, "run failed");
+      const failure = runFailure(err, String(request.id));
+      throw new HttpError(failure.code === "run_failed" ? 502 : 500, failure.code, failure.message);
+    } finally {
+      busy.delete(threadId);
+      running.delete(controller);
+    }
+    const final = collected.find((e) => e.type === "final_answer");
+    const route = collected.find((e) => e.type === "route_decided");
+    const usage = collected.find((e) => e.type === "usage");
+    const strip = <T extends { type: string }>(e: T | undefined) => {
+      if (!e) return null;
+      const { type: _type, ...rest } = e;
+      return rest;
+    };
+    return {
+      threadId,
+      result: strip(final),
+      route: strip(route),
+      usage: strip(usage),
+      escalations: collected.filter((e) => e.type === "escalation").map(strip),
+      simulated: ctx.runtime.simulated,
+    };
+  });
+
+  app.post("/api/runs/stream", { preHandler: auth }, async (request, reply) => {
+    const body = parseRequest(runBody, request.body);
+    const threadId = body.threadId ?? randomUUID();
+    claim(threadId);
+    const controller = new AbortController();
+    running.add(controller);
+    const res = reply.raw;
+    reply.hijack();
+    abortOnDisconnect(res, controller);
+    res.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+      "x-thread-id": threadId,
+    });
+    const started = performance.now();
+    let outcome = "completed";
+    const heartbeat = setInterval(() => {
+      if (!res.writableEnded) res.write(": ping\n\n");
+    }, HEARTBEAT_MS);
+    try {
+      await writeEvent(res, "run_started", { threadId, simulated: ctx.runtime.simulated });
+      const steps = streamSteps(inputOf(body), {
+        graph: ctx.graph,
+        threadId,
+        tier: body.tier,
+        routingMode: body.routingMode,
+        signal: controller.signal,
+      });
+      for await (const event of steps) {
+        if (controller.signal.aborted) break;
+        await writeEvent(res, event.type, event);
+      }
+      await writeEvent(res, "end", { threadId, elapsedMs: Math.round(performance.now() - started) });
+    } catch (err) {
+      if (controller.signal.aborted) {
+        outcome = "aborted";
+        request.log.info({ threadId }, "streamed run aborted: the client disconnected");
+      } else {
+        outcome = "failed";
+        request.log.warn({ err, threadId }, "streamed run failed");
+        await writeEvent(res, "error", runFailure(err, String(request.id)));
+        await writeEvent(res, "end", { threadId, elapsedMs: Math.round(performance.now() - started) });
+      }
+    } finally {
+      clearInterval(heartbeat);
+      busy.delete(threadId);
+      running.delete(controller);
+      if (!res.writableEnded) res.end();
+      // A hijacked reply skips Fastify's own request line.
+      request.log.info({ method: "POST", path: "/api/runs/stream", statusCode: 200, ms: Math.round(performance.now() - started), outcome }, "stream completed");
+    }
+  });
+
+  app.get("/api/threads/:id", { preHandler: auth }, async (request) => {
+    const { id } = parseRequest(threadParams, request.params);
+    const snapshot = await ctx.graph.getState({ configurable: { thread_id: id } });
+    const values = snapshot.values as { messages?: BaseMessage[]; result?: unknown; route?: unknown };
+    const messages = values.messages ?? [];
+    if (messages.length === 0) throw new HttpError(404, "thread_not_found", "No messages are stored for this thread.");
+    return { threadId: id, messages: messages.map(messageView), result: values.result ?? null, route: values.route ?? null };
+  });
+}

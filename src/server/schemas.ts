@@ -1,0 +1,170 @@
+/**
+ * zod schemas of the request bodies. Every object is strict (unknown fields are rejected) and
+ * every string is bounded. URLs are only shape-checked here; the SSRF guard decides whether
+ * one may be used.
+ */
+import { z } from "zod";
+import { PROVIDER_NAMES, TIER_NAMES } from "../config/index.js";
+import { ROUTING_MODES } from "../../graphs/router.js";
+import type { ProviderName } from "../providers/types.js";
+
+const url = z.string().trim().min(1).max(2_048);
+const secret = z.string().min(1).max(4_096);
+const text = (max: number) => z.string().trim().min(1).max(max);
+const apiPath = z
+  .string()
+  .trim()
+  .max(200)
+  .regex(/^\/?([A-Za-z0-9._~-]+\/?)*$/, { error: "must be a path such as /v1 (use / for the root)" });
+const authMethod = z.enum(["client_secret_basic", "client_secret_post"]);
+
+/** Provider names accepted in requests; `ai_gateway` is the legacy name of `gateway`. */
+export const providerName = z.enum([...PROVIDER_NAMES, "ai_gateway"]).transform((p): ProviderName => (p === "ai_gateway" ? "gateway" : p));
+
+/** Gateway credentials to test: OAuth2 (clientId + clientSecret) or a static apiKey. */
+export const gatewayCredentials = z
+  .strictObject({
+    baseUrl: url.optional(),
+    tokenUrl: url.optional(),
+    apiPath: apiPath.optional(),
+    clientId: text(512).optional(),
+    clientSecret: secret.optional(),
+    apiKey: secret.optional(),
+    scope: text(1_024).optional(),
+    audience: text(1_024).optional(),
+    resource: text(1_024).optional(),
+    authMethod: authMethod.optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.apiKey && (c.clientId || c.clientSecret)) {
+      ctx.addIssue({ code: "custom", path: ["apiKey"], message: "send either clientId + clientSecret or apiKey, not both" });
+    } else if (!c.apiKey && !c.clientSecret) {
+      ctx.addIssue({ code: "custom", path: ["clientSecret"], message: "is required (or send apiKey)" });
+    } else if (c.clientSecret && !c.clientId) {
+      ctx.addIssue({ code: "custom", path: ["clientId"], message: "is required with clientSecret" });
+    }
+    if (c.tokenUrl && !c.baseUrl) ctx.addIssue({ code: "custom", path: ["baseUrl"], message: "is required when tokenUrl is given" });
+  });
+
+/** Credentials of OpenAI, Anthropic or Gemini to test. */
+export const apiKeyCredentials = z.strictObject({ apiKey: secret, baseUrl: url.optional() });
+
+/** Settings of an Ollama server to test. */
+export const ollamaCredentials = z.strictObject({ baseUrl: url.optional() });
+
+/** Credentials per provider, for the new verify shape. */
+export const credentialsSchemas = {
+  gateway: gatewayCredentials,
+  openai: apiKeyCredentials,
+  anthropic: apiKeyCredentials,
+  google: apiKeyCredentials,
+  ollama: ollamaCredentials,
+} as const;
+
+/** Verify request, new shape: `{ provider, credentials? }` (without credentials the current settings are tested). */
+export const verifyBody = z.strictObject({ provider: providerName, credentials: z.unknown().optional() });
+
+/** Verify request, legacy shape: `{ provider: "ai_gateway", api_key: <client id>, client_secret, base_url?, token_url? }`. */
+export const legacyVerifyBody = z.strictObject({
+  provider: providerName,
+  api_key: secret.optional(),
+  client_secret: secret.optional(),
+  base_url: url.optional(),
+  token_url: url.optional(),
+});
+
+/** Whether a verify body uses the legacy snake_case shape. */
+export function isLegacyVerifyBody(body: unknown): boolean {
+  if (!body || typeof body !== "object" || Array.isArray(body)) return false;
+  const keys = Object.keys(body);
+  if (keys.includes("credentials")) return false;
+  return keys.some((k) => k === "api_key" || k === "client_secret" || k === "base_url" || k === "token_url") || (body as { provider?: unknown }).provider === "ai_gateway";
+}
+
+const nullable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
+
+/** Gateway settings an admin may change; `null` clears a field (back to the default). */
+export const gatewaySettingsChange = z.strictObject({
+  enabled: z.boolean().optional(),
+  baseUrl: url.optional(),
+  tokenUrl: nullable(url),
+  apiPath: apiPath.optional(),
+  clientId: text(512).optional(),
+  clientSecret: secret.optional(),
+  apiKey: secret.optional(),
+  scope: nullable(text(1_024)),
+  audience: nullable(text(1_024)),
+  resource: nullable(text(1_024)),
+  authMethod: authMethod.optional(),
+});
+
+/** Settings of OpenAI, Anthropic or Gemini an admin may change; `baseUrl: null` restores the vendor URL. */
+export const apiKeySettingsChange = z.strictObject({ enabled: z.boolean().optional(), apiKey: secret.optional(), baseUrl: nullable(url) });
+
+/** Ollama settings an admin may change. */
+export const ollamaSettingsChange = z.strictObject({ enabled: z.boolean().optional(), baseUrl: nullable(url) });
+
+/** Changes per provider. */
+export const settingsChangeSchemas = {
+  gateway: gatewaySettingsChange,
+  openai: apiKeySettingsChange,
+  anthropic: apiKeySettingsChange,
+  google: apiKeySettingsChange,
+  ollama: ollamaSettingsChange,
+} as const;
+
+/** A change of each provider's settings. */
+export interface SettingsChangeMap {
+  gateway: z.output<typeof gatewaySettingsChange>;
+  openai: z.output<typeof apiKeySettingsChange>;
+  anthropic: z.output<typeof apiKeySettingsChange>;
+  google: z.output<typeof apiKeySettingsChange>;
+  ollama: z.output<typeof ollamaSettingsChange>;
+}
+
+/** Credentials to test, per provider. */
+export interface CredentialsMap {
+  gateway: z.output<typeof gatewayCredentials>;
+  openai: z.output<typeof apiKeyCredentials>;
+  anthropic: z.output<typeof apiKeyCredentials>;
+  google: z.output<typeof apiKeyCredentials>;
+  ollama: z.output<typeof ollamaCredentials>;
+}
+
+/** Configure request: `{ provider, settings, verify? }`; with `verify: true` nothing is saved unless the check passes. */
+export const configureBody = z.strictObject({
+  provider: providerName,
+  settings: z.record(z.string(), z.unknown()).refine((s) => Object.keys(s).length > 0, { message: "must change at least one field" }),
+  verify: z.boolean().optional(),
+});
+
+/** Thread ids: what `randomUUID()` makes, or any short id of safe characters. */
+export const threadId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, {
+  error: "must be 1-128 letters, digits, '.', '_', ':' or '-'",
+});
+
+/** Run request: a task and/or messages, plus an optional thread, tier and routing mode. */
+export const runBody = z
+  .strictObject({
+    task: text(20_000).optional(),
+    messages: z
+      .array(z.strictObject({ role: z.enum(["user", "assistant", "system"]), content: z.string().max(20_000) }))
+      .min(1)
+      .max(200)
+      .optional(),
+    threadId: threadId.optional(),
+    tier: z.enum(TIER_NAMES).optional(),
+    routingMode: z.enum(ROUTING_MODES).optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (!b.task && !b.messages) ctx.addIssue({ code: "custom", path: ["task"], message: "is required (or send messages)" });
+    else if (!b.task && !b.messages?.some((m) => m.role === "user" && m.content.trim() !== "")) {
+      ctx.addIssue({ code: "custom", path: ["messages"], message: "must contain a user message with text" });
+    }
+  });
+
+/** A parsed run request. */
+export type RunRequest = z.output<typeof runBody>;
+
+/** Path parameters of `GET /api/threads/:id`. */
+export const threadParams = z.strictObject({ id: threadId });
