@@ -23,7 +23,7 @@ import { Agent, request } from "undici";
 import { AIGatewayClient } from "../src/gateway/index.js";
 import { createLogger } from "../src/logging/index.js";
 import { ChatAIGateway } from "../src/models/index.js";
-import { median, printTable, ratio, startEmulatorProcess } from "./harness.js";
+import { floorStream, median, printTable, ratio, startEmulatorProcess } from "./harness.js";
 import { closedLoop, forcedGc, memoryMb, percentile } from "./latency.js";
 
 const list = (v: string | undefined, d: string) => (v ?? d).split(",").map((s) => s.trim()).filter((s) => s !== "");
@@ -96,24 +96,8 @@ try {
     ChatAIGateway: async () => count(await gatewayStream.stream(PROMPT), "ChatAIGateway"),
     ChatOpenAI: async () => count(await openaiStream.stream(PROMPT), "ChatOpenAI"),
     "undici floor": async () => {
-      const res = await request(url, {
-        method: "POST",
-        headers: { ...floorHeaders, ...streamHeaders },
-        body: JSON.stringify({ ...body, stream: true, stream_options: { include_usage: true } }),
-        dispatcher: floorAgent,
-      });
-      // The least a client can do: split events and parse each one.
-      let buffered = "";
-      let n = 0;
-      for await (const part of res.body) {
-        buffered += part.toString();
-        let end: number;
-        while ((end = buffered.indexOf("\n\n")) !== -1) {
-          const data = buffered.slice(6, end);
-          buffered = buffered.slice(end + 2);
-          if (data !== "[DONE]" && (JSON.parse(data) as { choices: { delta?: { content?: string } }[] }).choices[0]?.delta?.content) n++;
-        }
-      }
+      const payload = JSON.stringify({ ...body, stream: true, stream_options: { include_usage: true } });
+      const n = await floorStream(url, { ...floorHeaders, ...streamHeaders }, payload, floorAgent);
       if (n !== STREAM_TOKENS) throw new Error(`floor streamed ${n} tokens`);
     },
   };

@@ -7,7 +7,7 @@ import OpenAI from "openai";
 import { Agent, request } from "undici";
 import { AIGatewayClient } from "../src/gateway/index.js";
 import { createLogger } from "../src/logging/index.js";
-import { compare, concurrent, fetchToken, printTable, ratio, sequential, single, startEmulatorProcess, type Contender } from "./harness.js";
+import { compare, concurrent, fetchToken, floorStream, printTable, ratio, sequential, single, startEmulatorProcess, type Contender } from "./harness.js";
 
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 2000);
 const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 200);
@@ -61,24 +61,8 @@ try {
     {
       name: "undici floor",
       run: async () => {
-        const res = await request(`${origin}/v1/chat/completions`, {
-          method: "POST",
-          headers: { ...floorHeaders, ...streamHeaders },
-          body: JSON.stringify({ ...body, stream: true, stream_options: { include_usage: true } }),
-          dispatcher: floorAgent,
-        });
-        // The least a client can do: split events and parse each one.
-        let buffered = "";
-        let n = 0;
-        for await (const part of res.body) {
-          buffered += part.toString();
-          let end: number;
-          while ((end = buffered.indexOf("\n\n")) !== -1) {
-            const line = buffered.slice(6, end);
-            buffered = buffered.slice(end + 2);
-            if (line !== "[DONE]" && (JSON.parse(line) as { choices: { delta?: { content?: string } }[] }).choices[0]?.delta?.content) n++;
-          }
-        }
+        const body2 = JSON.stringify({ ...body, stream: true, stream_options: { include_usage: true } });
+        const n = await floorStream(`${origin}/v1/chat/completions`, { ...floorHeaders, ...streamHeaders }, body2, floorAgent);
         if (n !== STREAM_TOKENS) throw new Error(`floor streamed ${n} tokens`);
       },
     },

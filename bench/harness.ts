@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { request, type Dispatcher } from "undici";
 
 /** What the emulator CLI prints when ready. */
 export interface EmulatorInfo {
@@ -110,3 +111,23 @@ export function printTable(header: string[], rows: (string | number)[][]): void 
 
 /** Ratio rounded to 3 decimals. */
 export const ratio = (a: number, b: number): number => Math.round((a / b) * 1000) / 1000;
+
+/**
+ * The floor for streaming: one undici request whose SSE body is split into events and each
+ * event parsed, with no client library in between. Returns how many content chunks arrived.
+ */
+export async function floorStream(url: string, headers: Record<string, string>, body: string, dispatcher: Dispatcher): Promise<number> {
+  const res = await request(url, { method: "POST", headers, body, dispatcher });
+  let buffered = "";
+  let n = 0;
+  for await (const part of res.body) {
+    buffered += part.toString();
+    let end: number;
+    while ((end = buffered.indexOf("\n\n")) !== -1) {
+      const data = buffered.slice(6, end);
+      buffered = buffered.slice(end + 2);
+      if (data !== "[DONE]" && (JSON.parse(data) as { choices: { delta?: { content?: string } }[] }).choices[0]?.delta?.content) n++;
+    }
+  }
+  return n;
+}

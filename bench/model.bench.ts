@@ -10,7 +10,7 @@ import { Agent, request } from "undici";
 import { createLogger } from "../src/logging/index.js";
 import { AIGatewayClient } from "../src/gateway/index.js";
 import { ChatAIGateway } from "../src/models/index.js";
-import { compare, concurrent, printTable, ratio, sequential, single, startEmulatorProcess, type Contender } from "./harness.js";
+import { compare, concurrent, floorStream, printTable, ratio, sequential, single, startEmulatorProcess, type Contender } from "./harness.js";
 
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 2000);
 const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 200);
@@ -68,19 +68,7 @@ try {
     {
       name: "undici floor",
       run: async () => {
-        const res = await request(url, { method: "POST", headers: { ...floorHeaders, ...streamHeaders }, body: streamPayload, dispatcher: floorAgent });
-        // The least a client can do: split events and parse each one.
-        let buffered = "";
-        let n = 0;
-        for await (const part of res.body) {
-          buffered += part.toString();
-          let end: number;
-          while ((end = buffered.indexOf("\n\n")) !== -1) {
-            const data = buffered.slice(6, end);
-            buffered = buffered.slice(end + 2);
-            if (data !== "[DONE]" && (JSON.parse(data) as { choices: { delta?: { content?: string } }[] }).choices[0]?.delta?.content) n++;
-          }
-        }
+        const n = await floorStream(url, { ...floorHeaders, ...streamHeaders }, streamPayload, floorAgent);
         if (n !== STREAM_TOKENS) throw new Error(`floor streamed ${n} tokens`);
       },
     },

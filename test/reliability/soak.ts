@@ -7,11 +7,10 @@
  */
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { startEmulator, TRANSIENT_FAULT_KINDS, type EmulatorStats, type FaultKind } from "../../src/emulator/index.js";
 import { createLogger, type Logger } from "../../src/logging/index.js";
 import { ProviderRegistry } from "../../src/providers/index.js";
+import { forcedGc } from "../../bench/latency.js";
 import { startEmulatorProcess } from "./emulator_process.js";
 import { quantile, runPool, Workload, type CallOutcome } from "./workload.js";
 
@@ -114,21 +113,6 @@ export function tokenRequestBound(elapsedS: number, ttlS: number, marginS: numbe
 
 /** Heap growth allowed over a soak after a forced GC: generous, since a leak of one object per call still shows in 5,000 calls. */
 export const HEAP_GROWTH_LIMIT_MB = 64;
-
-/**
- * A full-GC function: `global.gc` when node runs with --expose-gc, else one obtained by setting
- * the flag at run time and reading `gc` from a fresh context (works on Node 20 and 22).
- */
-export function forcedGc(): (() => void) | undefined {
-  if (typeof globalThis.gc === "function") return globalThis.gc;
-  try {
-    setFlagsFromString("--expose-gc");
-    const gc = runInNewContext("gc") as unknown;
-    return typeof gc === "function" ? (gc as () => void) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** heapUsed in MB after a full GC (twice, so finalisers' garbage goes too) or, without GC, after a settle. */
 export async function settledHeapMb(gc: (() => void) | undefined): Promise<number> {
