@@ -23,7 +23,7 @@ import {
 } from "./errors.js";
 import { isAbortError, toGatewayError } from "./network_errors.js";
 import { backoffDelay, parseRetryAfter, RETRYABLE_STATUSES, sleep, type RetryPolicy } from "./retry.js";
-import { ChatCompletionChunkDecoder } from "./sse.js";
+import { ChatCompletionStream } from "./chat_stream.js";
 import { ClientCredentialsTokenSource, StaticTokenProvider, type TokenProvider } from "./token_source.js";
 import {
   REQUEST_ID_HEADER,
@@ -395,62 +395,6 @@ export interface RetryState {
   maxRetries: number;
 }
 
-/**
- * An async iterable of chunks for one streamed completion. `requestId` is set once the
- * response headers arrive. Iterate it once.
- */
-export class ChatCompletionStream implements AsyncIterable<ChatCompletionChunk> {
-  /** The gateway's request id of the attempt that is streaming. */
-  requestId?: string;
-  private started = false;
-
-  constructor(
-    private readonly client: AIGatewayClient,
-    private readonly body: string,
-    private readonly options: RequestOptions,
-  ) {}
-
-  async *[Symbol.asyncIterator](): AsyncGenerator<ChatCompletionChunk, void, undefined> {
-    if (this.started) throw new Error("A ChatCompletionStream can be iterated only once.");
-    this.started = true;
-    if (this.options.signal?.aborted) throw new AIGatewayAbortError();
-    const state = this.client.retryState(this.options);
-    let yielded = false;
-    for (;;) {
-      let res: Dispatcher.ResponseData | undefined;
-      try {
-        res = (await this.client.attempt("POST", "/chat/completions", this.body, this.options, true)).res;
-        this.requestId = headerValue(res.headers[REQUEST_ID_HEADER]);
-        const decoder = new ChatCompletionChunkDecoder({ host: this.client.hostForMessages, requestId: this.requestId });
-        // One async step per network read; the chunks inside it are handed out synchronously.
-        for await (const bytes of res.body) {
-          for (const chunk of decoder.push(bytes as Uint8Array)) {
-            yielded = true;
-            yield chunk;
-          }
-          decoder.check();
-          if (decoder.done) break;
-        }
-        for (const chunk of decoder.end()) {
-          yielded = true;
-          yield chunk;
-        }
-        decoder.check();
-        return;
-      } catch (err) {
-        if (isAbortError(err, this.options.signal)) throw new AIGatewayAbortError();
-        if (yielded) {
-          // Part of the answer already reached the caller: a retry would duplicate it.
-          throw err instanceof AIGatewayError ? err : toGatewayError(err, this.client.hostForMessages, "the AI gateway");
-        }
-        await this.client.beforeRetry(err, state, this.options.signal);
-      } finally {
-        if (res && !res.body.destroyed) res.body.destroy();
-      }
-    }
-  }
-}
-
 function createTokenProvider(cfg: GatewayConfig, dispatcher: Dispatcher): TokenProvider {
   if (cfg.clientId && cfg.clientSecret) {
     return new ClientCredentialsTokenSource({
@@ -478,7 +422,8 @@ function createTokenProvider(cfg: GatewayConfig, dispatcher: Dispatcher): TokenP
   );
 }
 
-function headerValue(v: string | string[] | undefined): string | undefined {
+/** @internal First value of a response header. */
+export function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 

@@ -1,12 +1,12 @@
 /** AI gateway client: OAuth2 client credentials, models, chat completions, SSE streaming, typed errors. No LangChain. */
 export {
   AIGatewayClient,
-  ChatCompletionStream,
   type AIGatewayClientOptions,
   type RequestOptions,
   type VerifyResult,
   type ChatCompletionResponse,
 } from "./client.js";
+export { ChatCompletionStream } from "./chat_stream.js";
 export {
   ClientCredentialsTokenSource,
   StaticTokenProvider,
