@@ -18,21 +18,18 @@ import {
   AIGatewayAbortError,
   AIGatewayAuthError,
   AIGatewayError,
-  AIGatewayHTTPError,
-  AIGatewayRateLimitError,
 } from "./errors.js";
 import { isAbortError, toGatewayError } from "./network_errors.js";
-import { backoffDelay, parseRetryAfter, RETRYABLE_STATUSES, sleep, type RetryPolicy } from "./retry.js";
+import { backoffDelay, sleep, type RetryPolicy } from "./retry.js";
 import { ChatCompletionStream } from "./chat_stream.js";
+import { statusError } from "./status_errors.js";
 import { ClientCredentialsTokenSource, StaticTokenProvider, type TokenProvider } from "./token_source.js";
 import {
   REQUEST_ID_HEADER,
   type ChatCompletion,
-  type ChatCompletionChunk,
   type ChatCompletionRequest,
   type Model,
   type ModelList,
-  type WireErrorBody,
 } from "./wire.js";
 
 /** Options of `AIGatewayClient`: any gateway setting, plus injectable parts. */
@@ -72,7 +69,6 @@ export interface VerifyResult {
 /** A completion plus the gateway's request id (`_request_id`, as in the openai client). */
 export type ChatCompletionResponse = ChatCompletion & { _request_id?: string };
 
-const MAX_ERROR_BODY = 64 * 1024;
 
 /** Errors from a layer that retried on its own (the token source); never retried again. */
 const alreadyRetried = new WeakSet<AIGatewayError>();
@@ -245,7 +241,7 @@ export class AIGatewayClient {
       throw toGatewayError(err, this.host, "the AI gateway", options.signal);
     }
     if (res.statusCode >= 200 && res.statusCode < 300) return { res, token };
-    const error = await this.statusError(res);
+    const error = await statusError(res, this.host);
     // Kept off the error object so the token can never be serialised with it.
     tokenUsedBy.set(error, token);
     throw error;
@@ -323,64 +319,7 @@ export class AIGatewayClient {
     }
   }
 
-  private async statusError(res: Dispatcher.ResponseData): Promise<AIGatewayError> {
-    const status = res.statusCode;
-    const requestId = headerValue(res.headers[REQUEST_ID_HEADER]);
-    const text = await readLimited(res.body, MAX_ERROR_BODY);
-    let serverMessage: string | undefined;
-    let serverCode: string | undefined;
-    try {
-      const parsed = JSON.parse(text) as Partial<WireErrorBody> & { error_description?: string; message?: string };
-      const err = parsed.error;
-      if (err && typeof err === "object") {
-        serverMessage = typeof err.message === "string" ? err.message : undefined;
-        serverCode = typeof err.code === "string" ? err.code : typeof err.type === "string" ? err.type : undefined;
-      } else if (typeof err === "string") {
-        serverCode = err;
-        serverMessage = parsed.error_description;
-      } else if (typeof parsed.message === "string") {
-        serverMessage = parsed.message;
-      }
-    } catch {
-      // Not JSON (a proxy's HTML page, say): the status alone is reported, the body is not echoed.
-    }
-    const detail = serverMessage ? `: ${scrubText(serverMessage).slice(0, 500)}` : "";
-    const rid = requestId ? ` (request id ${requestId})` : "";
-    const retryAfterMs = parseRetryAfter(res.headers);
-    if (status === 401) {
-      return new AIGatewayAuthError(
-        `The AI gateway rejected the access token (401${serverCode ? ` ${serverCode}` : ""})${detail}${rid}. ` +
-          `Check the OAuth2 client's access to the gateway (scope/resource) or the API key.`,
-        { status, code: serverCode ?? "unauthorized", requestId },
-      );
-    }
-    if (status === 403) {
-      return new AIGatewayAuthError(
-        `The AI gateway refused access (403)${detail}${rid}. The client is authenticated but not allowed this model or endpoint.`,
-        { status, code: serverCode ?? "forbidden", requestId },
-      );
-    }
-    if (status === 429) {
-      return new AIGatewayRateLimitError(
-        `The AI gateway is rate limiting this client (429)${detail}${rid}.` +
-          (retryAfterMs !== undefined ? ` It asked to wait ${Math.ceil(retryAfterMs / 1000)} s.` : ""),
-        { code: serverCode, requestId, retryAfterMs },
-      );
-    }
-    const retryable = RETRYABLE_STATUSES.has(status);
-    const hint = retryable
-      ? " The gateway or the model behind it is having trouble; try again later."
-      : status === 404
-        ? " Check the model id and AI_GATEWAY_API_PATH."
-        : "";
-    return new AIGatewayHTTPError(`The AI gateway answered ${status}${detail}${rid}.${hint}`, {
-      status,
-      code: serverCode,
-      requestId,
-      retryable,
-      retryAfterMs,
-    });
-  }
+
 
   /** @internal Host name used in messages. */
   get hostForMessages(): string {
@@ -427,20 +366,3 @@ export function headerValue(v: string | string[] | undefined): string | undefine
   return Array.isArray(v) ? v[0] : v;
 }
 
-async function readLimited(body: Dispatcher.ResponseData["body"], limit: number): Promise<string> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of body) {
-      const buf = chunk as Buffer;
-      size += buf.length;
-      if (size > limit) break;
-      parts.push(buf);
-    }
-  } catch {
-    // A broken error body still leaves us the status code.
-  } finally {
-    if (!body.destroyed) body.destroy();
-  }
-  return Buffer.concat(parts).toString("utf8");
-}
