@@ -50,6 +50,8 @@ export const envSchema = z.object({
       .string()
       .trim()
       .regex(/^\/?([A-Za-z0-9._~-]+\/?)*$/, { error: "must be a path such as /v1 (use / for the root)" })
+      // "." and ".." segments would step outside the base URL's path.
+      .refine((p) => !p.split("/").some((seg) => seg === "." || seg === ".."), { error: "must not contain . or .. segments" })
       .optional(),
   ).transform((v) => v ?? "/v1"),
   /** OAuth2 client id. */

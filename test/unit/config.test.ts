@@ -49,6 +49,10 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ AI_GATEWAY_API_KEY: "k-123456" })).toThrow(/AI_GATEWAY_BASE_URL: is required/);
   });
 
+  it("rejects an API path that steps outside the base URL", () => {
+    expect(() => loadConfig({ AI_GATEWAY_API_PATH: "/v1/../admin" })).toThrow(/AI_GATEWAY_API_PATH: must not contain \. or \.\. segments/);
+  });
+
   it("parses booleans and numbers", () => {
     const cfg = loadConfig({ AI_GATEWAY_ENABLED: "false", AI_GATEWAY_IDLE_TIMEOUT_MS: "1500" });
     expect(cfg.gateway.enabled).toBe(false);
