@@ -13,7 +13,7 @@ import { createOrchestrator } from "../../graphs/orchestrator.js";
 import { checkpointerOptionsFromEnv, createCheckpointer, type CheckpointerHandle } from "../../graphs/persistence.js";
 import { ConfigStore } from "./config_store.js";
 import type { ServerContext } from "./context.js";
-import { installErrorHandling } from "./errors.js";
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from "./errors.js";
 import { providerRoutes } from "./routes/providers.js";
 import { runRoutes } from "./routes/runs.js";
 import { statusRoutes } from "./routes/status.js";
@@ -93,6 +93,10 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     trustProxy: config.server.trustProxy,
     return503OnClosing: true,
     logController: new RequestLines(),
+    // Thread ids may be 128 characters (schemas.ts); find-my-way's default cap is 100.
+    routerOptions: { maxParamLength: 256 },
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   }) as unknown as FastifyInstance;
   app.removeContentTypeParser("text/plain");
   app.addHook("onClose", async () => {

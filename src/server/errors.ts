@@ -3,7 +3,9 @@
  * stack trace or an upstream body never reaches a client. Unexpected errors are logged through
  * the redacting logger and answered with a generic 500 that carries the request id.
  */
-import type { FastifyError, FastifyInstance } from "fastify";
+import { STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
+import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import { scrubText } from "../logging/index.js";
 
@@ -115,4 +117,47 @@ export function installErrorHandling(app: FastifyInstance, options: { bodyLimit:
     const path = request.url.split("?")[0].slice(0, 200);
     return reply.status(404).send(errorBody("not_found", `No route for ${request.method} ${path}.`));
   });
+}
+
+/**
+ * Fastify's `frameworkErrors`: errors raised while routing, before any handler (a malformed
+ * percent-encoding, an over-long path parameter), answered in the API's error shape rather than
+ * Fastify's own.
+ */
+export function frameworkErrorHandler(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  if (err.code === "FST_ERR_BAD_URL") {
+    void reply.status(400).send(errorBody("bad_url", "The request URL is not valid: it contains a malformed percent-encoding."));
+  } else if (err.code === "FST_ERR_MAX_PARAM_LENGTH") {
+    void reply.status(414).send(errorBody("uri_too_long", "A path parameter of the request URL is too long."));
+  } else {
+    reply.log.error({ err }, "framework error while routing the request");
+    void reply.status(500).send(errorBody("internal_error", "Internal server error; the details are in the server log."));
+  }
+}
+
+/**
+ * Fastify's `clientErrorHandler`: a request that fails HTTP parsing (a header with a bare CR/LF or
+ * a control character, conflicting framing, oversized headers) is answered like Fastify's default
+ * does, but with the API's error body and a message that says what was wrong; then the socket is
+ * closed.
+ */
+export function clientErrorHandler(err: ConnectionError, socket: Socket): void {
+  // A reset connection has nobody left to answer.
+  if (err.code === "ECONNRESET" || socket.destroyed) return;
+  let status = 400;
+  let body = errorBody("bad_request", "The request is not valid HTTP/1.1 (for example a header containing a line break or a control character); it was not processed.");
+  if (err.code === "ERR_HTTP_REQUEST_TIMEOUT") {
+    status = 408;
+    body = errorBody("request_timeout", "The request did not arrive in time; it was not processed.");
+  } else if (err.code === "HPE_HEADER_OVERFLOW") {
+    status = 431;
+    body = errorBody("headers_too_large", "The request headers are larger than the server accepts; it was not processed.");
+  }
+  const text = JSON.stringify(body);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${text}`,
+    );
+  }
+  socket.destroy(err);
 }

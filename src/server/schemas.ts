@@ -15,7 +15,9 @@ const apiPath = z
   .string()
   .trim()
   .max(200)
-  .regex(/^\/?([A-Za-z0-9._~-]+\/?)*$/, { error: "must be a path such as /v1 (use / for the root)" });
+  .regex(/^\/?([A-Za-z0-9._~-]+\/?)*$/, { error: "must be a path such as /v1 (use / for the root)" })
+  // A "." or ".." segment would resolve outside the base URL it is meant to sit under.
+  .refine((p) => !p.split("/").some((segment) => segment === "." || segment === ".."), { error: "must not contain . or .. segments" });
 const authMethod = z.enum(["client_secret_basic", "client_secret_post"]);
 
 /** Provider names accepted in requests; `ai_gateway` is the legacy name of `gateway`. */

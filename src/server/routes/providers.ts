@@ -128,7 +128,7 @@ export async function providerRoutes(app: FastifyInstance, ctx: ServerContext): 
       try {
         const credentials = parseRequest(credentialsSchemas[provider], raw, ["credentials"]) as CredentialsMap[typeof provider];
         const { settings, urls } = verifySettings(provider, runtime.registry.providerSettings(provider), credentials);
-        await checkUrls(ctx, urls);
+        await checkUrls(ctx, urls, legacy);
         return verifyResponse(provider, await runVerify(ctx, provider, settings, urls.length > 0 || runtime.isGuarded(provider)));
       } catch (err) {
         throw legacy ? legacyPaths(err) : err;
