@@ -23,6 +23,11 @@ export interface ModelBuildContext {
   tier: Pick<TierSettings, "maxTokens" | "temperature" | "reasoningEffort">;
   /** The shared gateway client (gateway provider only). */
   gatewayClient?: AIGatewayClient;
+  /**
+   * fetch for the vendor SDK's HTTP calls (e.g. over an SSRF-guarded dispatcher). Honoured by
+   * OpenAI, Anthropic and Ollama; the Gemini client takes no custom fetch.
+   */
+  fetch?: typeof fetch;
 }
 
 /** Builds the chat model of `provider` for one tier; throws when the settings cannot make one. */
@@ -58,7 +63,7 @@ function createOpenAIModel(s: ApiKeyProviderSettings, ctx: ModelBuildContext): B
   return new ChatOpenAI({
     model: ctx.model,
     apiKey: s.apiKey,
-    configuration: s.baseUrl ? { baseURL: s.baseUrl } : undefined,
+    configuration: s.baseUrl || ctx.fetch ? { baseURL: s.baseUrl, fetch: ctx.fetch } : undefined,
     maxRetries: 0,
     maxTokens: ctx.tier.maxTokens,
     // Reasoning models reject a temperature; other models reject reasoning_effort.
@@ -74,6 +79,7 @@ function createAnthropicModel(s: ApiKeyProviderSettings, ctx: ModelBuildContext)
     model: ctx.model,
     apiKey: s.apiKey,
     anthropicApiUrl: s.baseUrl,
+    clientOptions: ctx.fetch ? { fetch: ctx.fetch } : undefined,
     maxRetries: 0,
     maxTokens: ctx.tier.maxTokens,
     temperature: ctx.tier.temperature,
@@ -95,6 +101,7 @@ function createOllamaModel(s: OllamaProviderSettings, ctx: ModelBuildContext): B
   return new ChatOllama({
     model: ctx.model,
     baseUrl: s.baseUrl,
+    fetch: ctx.fetch,
     maxRetries: 0,
     numPredict: ctx.tier.maxTokens,
     temperature: ctx.tier.temperature,

@@ -5,7 +5,7 @@
  * (`configure`); models already handed out follow, because they read the line-up per call.
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import type { Dispatcher } from "undici";
+import { fetch as undiciFetch, type Dispatcher } from "undici";
 import { loadConfig, type AppConfig } from "../config/index.js";
 import { AIGatewayClient, type AIGatewayClientOptions } from "../gateway/index.js";
 import { getLogger, scrubText, type Logger } from "../logging/index.js";
@@ -85,6 +85,8 @@ export class ProviderRegistry {
   private ownedClient?: AIGatewayClient;
   /** Dispatcher for the gateway client built from `configure`d settings (e.g. an SSRF-guarded one). */
   private gatewayDispatcher?: Dispatcher;
+  /** The same for the other providers' SDK calls, as a fetch over that dispatcher. */
+  private readonly providerFetch = new Map<ProviderName, typeof fetch>();
   private readonly models = new Map<string, BaseChatModel>();
   private readonly brokenModels = new Set<string>();
   private readonly chatModels = new Map<Tier, FallbackChatModel>();
@@ -159,6 +161,7 @@ export class ProviderRegistry {
         model,
         tier: this.tierConfig.tiers[tier],
         gatewayClient: provider === "gateway" ? this.gatewayClient() : undefined,
+        fetch: this.providerFetch.get(provider),
       });
       this.models.set(key, built);
       return built;
@@ -212,12 +215,15 @@ export class ProviderRegistry {
   /**
    * Replaces `provider`'s settings and rebuilds its models; its breaker starts closed again.
    * For the gateway, a new client is built (the old one closed if the registry owned it) and
-   * discovery runs again. `options.dispatcher` (gateway only) carries its HTTP calls instead of
-   * the default one; it belongs to the caller, who closes it.
+   * discovery runs again. `options.dispatcher` carries the provider's HTTP calls instead of the
+   * default one (for OpenAI, Anthropic and Ollama as their SDK's fetch; Gemini's SDK takes none);
+   * it belongs to the caller, who closes it.
    */
   async configure<P extends ProviderName>(provider: P, settings: ProviderSettingsMap[P], options: { dispatcher?: Dispatcher } = {}): Promise<void> {
     registerSettingsSecrets(settings);
     if (provider === "gateway") this.gatewayDispatcher = options.dispatcher;
+    else if (options.dispatcher) this.providerFetch.set(provider, fetchOver(options.dispatcher));
+    else this.providerFetch.delete(provider);
     this.settings[provider] = settings;
     this.breakers.reset(provider);
     for (const key of [...this.models.keys(), ...this.brokenModels]) {
@@ -360,4 +366,10 @@ export class ProviderRegistry {
         : "No provider is configured: set AI_GATEWAY_* or a fallback provider's key (see .env.example).",
     );
   }
+}
+
+/** A fetch whose requests go through `dispatcher` (undici's fetch, typed as the global one the SDKs expect). */
+function fetchOver(dispatcher: Dispatcher): typeof fetch {
+  return ((input: Parameters<typeof undiciFetch>[0], init?: Parameters<typeof undiciFetch>[1]) =>
+    undiciFetch(input, { ...init, dispatcher })) as unknown as typeof fetch;
 }

@@ -100,8 +100,9 @@ export async function providerRoutes(app: FastifyInstance, ctx: ServerContext): 
     providers: runtime.registry.status().map((s) => ({
       ...s,
       source: runtime.stored[s.provider] ? "store" : "env",
-      // Whether this provider's calls go through the SSRF guard (the gateway's do when an admin set its URL).
-      guarded: s.provider === "gateway" && runtime.isGuarded(s.provider),
+      // Whether this provider's calls go through the SSRF guard (they do when an admin set its URL;
+      // the Gemini SDK takes no custom fetch, so its calls cannot be).
+      guarded: s.provider !== "google" && runtime.isGuarded(s.provider),
     })),
   }));
 
