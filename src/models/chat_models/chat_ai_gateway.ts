@@ -34,14 +34,13 @@ import { gatewayClientFor } from "./client_registry.js";
 import { buildLsParams, buildRequestParams, type RequestParams } from "./params.js";
 import { buildStructuredOutputRunnable } from "./structured_output.js";
 import { aggregateChunksToChatResult, tokenUsageOutput } from "./aggregate.js";
-import type { ChatAIGatewayCallOptions, ChatAIGatewayInput, ReasoningEffort } from "./types.js";
+import { CONNECTION_KEYS, type ChatAIGatewayCallOptions, type ChatAIGatewayConnectionFields, type ChatAIGatewayInput, type ReasoningEffort } from "./types.js";
 
 /** Keys that appear in `toJSON()`; the client, logger and headers never do. */
 const SERIALIZABLE_KEYS = [
   "model", "temperature", "maxTokens", "maxCompletionTokens", "reasoningEffort", "stopSequences", "stop",
   "timeout", "maxRetries", "maxConcurrency", "streaming", "streamUsage", "modelKwargs", "disableStreaming",
-  "baseUrl", "apiPath", "clientId", "clientSecret", "apiKey", "tokenUrl", "issuer", "scope", "resource",
-  "audience", "authMethod", "allowInsecureHttp", "verbose", "tags", "metadata",
+  ...CONNECTION_KEYS, "verbose", "tags", "metadata",
 ];
 
 const abortError = () => new AIGatewayAbortError();
@@ -99,29 +98,7 @@ export class ChatAIGateway extends BaseChatModel<ChatAIGatewayCallOptions, AIMes
   /** Extra wire parameters for every request. */
   modelKwargs?: Record<string, unknown>;
   /** Connection settings given to the constructor (the environment fills the rest on first call). */
-  baseUrl?: string;
-  /** See ChatAIGatewayConnectionFields. */
-  apiPath?: string;
-  /** OAuth2 client id. */
-  clientId?: string;
-  /** OAuth2 client secret (a secret: never serialised). */
-  clientSecret?: string;
-  /** Static bearer token used instead of OAuth2 (a secret: never serialised). */
-  apiKey?: string;
-  /** OAuth2 token endpoint. */
-  tokenUrl?: string;
-  /** OAuth2 issuer. */
-  issuer?: string;
-  /** OAuth2 scopes. */
-  scope?: string;
-  /** OAuth2 resource indicator. */
-  resource?: string;
-  /** OAuth2 audience. */
-  audience?: string;
-  /** Token endpoint authentication method. */
-  authMethod?: ChatAIGatewayInput["authMethod"];
-  /** Allow plain-http non-loopback URLs. */
-  allowInsecureHttp?: boolean;
+  private readonly connection: ChatAIGatewayConnectionFields;
 
   private readonly headers?: Record<string, string>;
   private readonly logger?: Logger;
@@ -150,18 +127,8 @@ export class ChatAIGateway extends BaseChatModel<ChatAIGatewayCallOptions, AIMes
     this.streamUsage = fields.streamUsage ?? true;
     this.modelKwargs = fields.modelKwargs;
     if (fields.disableStreaming) this.disableStreaming = true;
-    this.baseUrl = fields.baseUrl;
-    this.apiPath = fields.apiPath;
-    this.clientId = fields.clientId;
-    this.clientSecret = fields.clientSecret;
-    this.apiKey = fields.apiKey;
-    this.tokenUrl = fields.tokenUrl;
-    this.issuer = fields.issuer;
-    this.scope = fields.scope;
-    this.resource = fields.resource;
-    this.audience = fields.audience;
-    this.authMethod = fields.authMethod;
-    this.allowInsecureHttp = fields.allowInsecureHttp;
+    this.connection = {};
+    for (const key of CONNECTION_KEYS) if (fields[key] !== undefined) (this.connection as Record<string, unknown>)[key] = fields[key];
   }
 
   /** Provider id used by LangChain (`_type`, serialisation namespace). */
@@ -175,7 +142,7 @@ export class ChatAIGateway extends BaseChatModel<ChatAIGatewayCallOptions, AIMes
    * credentials can be found.
    */
   get client(): AIGatewayClient {
-    return (this.gatewayClient ??= gatewayClientFor(this, this.logger));
+    return (this.gatewayClient ??= gatewayClientFor(this.connection, this.logger));
   }
 
   /** What the model supports, for createAgent and other capability-aware callers. */

@@ -8,22 +8,7 @@ import { createHash } from "node:crypto";
 import { AIGatewayClient } from "../../gateway/client.js";
 import { gatewayConfig, loadConfig, type GatewayConfig } from "../../config/config.js";
 import type { Logger } from "../../logging/logger.js";
-import type { ChatAIGatewayConnectionFields } from "./types.js";
-
-const CONNECTION_KEYS = [
-  "baseUrl",
-  "apiPath",
-  "clientId",
-  "clientSecret",
-  "apiKey",
-  "tokenUrl",
-  "issuer",
-  "scope",
-  "resource",
-  "audience",
-  "authMethod",
-  "allowInsecureHttp",
-] as const satisfies readonly (keyof ChatAIGatewayConnectionFields)[];
+import { CONNECTION_KEYS, type ChatAIGatewayConnectionFields } from "./types.js";
 
 /**
  * Gateway configuration for a model: the fields it was given, the environment for the rest.

@@ -2,7 +2,7 @@
 import type { BaseChatModelCallOptions, BaseChatModelParams, BindToolsInput } from "@langchain/core/language_models/chat_models";
 import type { AIGatewayClient } from "../../gateway/client.js";
 import type { ChatCompletionRequest, ChatCompletionTool } from "../../gateway/wire.js";
-import type { ClientAuthMethod } from "../../config/config.js";
+import type { GatewayConfig } from "../../config/config.js";
 import type { Logger } from "../../logging/logger.js";
 import type { ToolChoiceInput } from "../converters/tools.js";
 
@@ -12,36 +12,30 @@ export type ReasoningEffort = Exclude<NonNullable<ChatCompletionRequest["reasoni
 /** Wire `response_format` (text, json_object, json_schema). */
 export type ResponseFormat = NonNullable<ChatCompletionRequest["response_format"]>;
 
-/** Connection settings; any not given falls back to the environment (`loadConfig(process.env)`). */
-export interface ChatAIGatewayConnectionFields {
-  /** Gateway origin plus optional prefix (AI_GATEWAY_BASE_URL). */
-  baseUrl?: string;
-  /** Path of the OpenAI-compatible API under baseUrl (AI_GATEWAY_API_PATH, default "/v1"). */
-  apiPath?: string;
-  /** OAuth2 client id (AI_GATEWAY_CLIENT_ID). */
-  clientId?: string;
-  /** OAuth2 client secret (AI_GATEWAY_CLIENT_SECRET). Never serialised. */
-  clientSecret?: string;
-  /**
-   * Static bearer token used instead of OAuth2 (AI_GATEWAY_API_KEY), for gateways that hand out
-   * API keys. Named `apiKey` because LangChain integrations conventionally take one. Never serialised.
-   */
-  apiKey?: string;
-  /** OAuth2 token endpoint (AI_GATEWAY_TOKEN_URL). */
-  tokenUrl?: string;
-  /** OAuth2 issuer whose metadata names the token endpoint (AI_GATEWAY_ISSUER). */
-  issuer?: string;
-  /** Space-separated OAuth2 scopes (AI_GATEWAY_SCOPE). */
-  scope?: string;
-  /** RFC 8707 resource indicator (AI_GATEWAY_RESOURCE). */
-  resource?: string;
-  /** Audience parameter for identity providers that want one (AI_GATEWAY_AUDIENCE). */
-  audience?: string;
-  /** How the client authenticates at the token endpoint (AI_GATEWAY_AUTH_METHOD). */
-  authMethod?: ClientAuthMethod;
-  /** Allow plain-http URLs to non-loopback hosts (never in production). */
-  allowInsecureHttp?: boolean;
-}
+/** Names of the connection settings a model may be given (the rest come from the environment). */
+export const CONNECTION_KEYS = [
+  "baseUrl",
+  "apiPath",
+  "clientId",
+  "clientSecret",
+  "apiKey",
+  "tokenUrl",
+  "issuer",
+  "scope",
+  "resource",
+  "audience",
+  "authMethod",
+  "allowInsecureHttp",
+] as const satisfies readonly (keyof GatewayConfig)[];
+
+/**
+ * Connection settings, with the meaning `GatewayConfig` documents for each; any not given falls
+ * back to the environment (`loadConfig(process.env)`). `apiKey` is a static bearer token used
+ * instead of OAuth2 (AI_GATEWAY_API_KEY), for gateways that hand out API keys; it is named
+ * `apiKey` because LangChain integrations conventionally take one. `clientSecret` and `apiKey`
+ * are never serialised.
+ */
+export type ChatAIGatewayConnectionFields = Partial<Pick<GatewayConfig, (typeof CONNECTION_KEYS)[number]>>;
 
 /** Constructor fields of ChatAIGateway. */
 export interface ChatAIGatewayInput extends BaseChatModelParams, ChatAIGatewayConnectionFields {
