@@ -71,29 +71,35 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
   app.addHook("preClose", async () => {
     for (const controller of running) controller.abort();
   });
-  const claim = (threadId: string) => {
+  /**
+   * Starts a run's bookkeeping: validates the body, claims the thread (409 when busy) and
+   * registers an abort controller. `steps` runs it; `release` must be called when it ends.
+   */
+  const beginRun = (raw: unknown) => {
+    const body = parseRequest(runBody, raw);
+    const threadId = body.threadId ?? randomUUID();
     if (busy.has(threadId)) throw new HttpError(409, "thread_busy", "A run is already in progress on this thread; wait for it to finish.");
     busy.add(threadId);
+    const controller = new AbortController();
+    running.add(controller);
+    return {
+      threadId,
+      controller,
+      steps: (tokens: boolean) =>
+        streamSteps(inputOf(body), { graph: ctx.graph, threadId, tier: body.tier, routingMode: body.routingMode, signal: controller.signal, tokens }),
+      release: () => {
+        busy.delete(threadId);
+        running.delete(controller);
+      },
+    };
   };
 
   app.post("/api/runs", { preHandler: auth }, async (request, reply: FastifyReply) => {
-    const body = parseRequest(runBody, request.body);
-    const threadId = body.threadId ?? randomUUID();
-    claim(threadId);
-    const controller = new AbortController();
-    running.add(controller);
+    const { threadId, controller, steps, release } = beginRun(request.body);
     abortOnDisconnect(reply.raw, controller);
     const collected: StepEvent[] = [];
     try {
-      const steps = streamSteps(inputOf(body), {
-        graph: ctx.graph,
-        threadId,
-        tier: body.tier,
-        routingMode: body.routingMode,
-        signal: controller.signal,
-        tokens: false,
-      });
-      for await (const event of steps) collected.push(event);
+      for await (const event of steps(false)) collected.push(event);
     } catch (err) {
       if (controller.signal.aborted) {
         request.log.info({ threadId }, "run aborted: the client disconnected");
@@ -103,8 +109,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
       const failure = runFailure(err, String(request.id));
       throw new HttpError(failure.code === "run_failed" ? 502 : 500, failure.code, failure.message);
     } finally {
-      busy.delete(threadId);
-      running.delete(controller);
+      release();
     }
     const final = collected.find((e) => e.type === "final_answer");
     const route = collected.find((e) => e.type === "route_decided");
@@ -125,11 +130,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
   });
 
   app.post("/api/runs/stream", { preHandler: auth }, async (request, reply) => {
-    const body = parseRequest(runBody, request.body);
-    const threadId = body.threadId ?? randomUUID();
-    claim(threadId);
-    const controller = new AbortController();
-    running.add(controller);
+    const { threadId, controller, steps, release } = beginRun(request.body);
     const res = reply.raw;
     reply.hijack();
     abortOnDisconnect(res, controller);
@@ -147,14 +148,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
     }, HEARTBEAT_MS);
     try {
       await writeEvent(res, "run_started", { threadId, simulated: ctx.runtime.simulated });
-      const steps = streamSteps(inputOf(body), {
-        graph: ctx.graph,
-        threadId,
-        tier: body.tier,
-        routingMode: body.routingMode,
-        signal: controller.signal,
-      });
-      for await (const event of steps) {
+      for await (const event of steps(true)) {
         if (controller.signal.aborted) break;
         await writeEvent(res, event.type, event);
       }
@@ -171,8 +165,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
       }
     } finally {
       clearInterval(heartbeat);
-      busy.delete(threadId);
-      running.delete(controller);
+      release();
       if (!res.writableEnded) res.end();
       // A hijacked reply skips Fastify's own request line.
       request.log.info({ method: "POST", path: "/api/runs/stream", statusCode: 200, ms: Math.round(performance.now() - started), outcome }, "stream completed");
