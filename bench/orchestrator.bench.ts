@@ -8,7 +8,7 @@ import { HumanMessage } from "@langchain/core/messages";
 import { createToolbox, selectTools } from "../agents/tools/index.js";
 import { defaultSystemPrompt } from "../agents/prompts.js";
 import { createTierAgent } from "../agents/tier_agent.js";
-import { createOrchestrator } from "../graphs/orchestrator.js";
+import { createOrchestrator } from "../graphs/orchestrator/graph.js";
 import { createLogger } from "../src/logging/index.js";
 import { ProviderRegistry } from "../src/providers/index.js";
 import { compare, concurrent, printTable, ratio, sequential, startEmulatorProcess, type Contender } from "./harness.js";

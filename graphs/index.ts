@@ -1,30 +1,22 @@
-/** The orchestrator: graph factory, step streaming, runtime and persistence. */
-export { createOrchestrator, graph, OrchestratorError, type OrchestratorOptions, type OrchestratorDeps } from "./orchestrator.js";
-export { streamSteps, toGraphInput, type StreamStepsOptions, type OrchestratorGraph } from "./stream.js";
-export { createRuntime, getDefaultRuntime, anyProviderConfigured, type Runtime, type RuntimeOptions } from "./runtime.js";
+/** The orchestrator: graph factory, step streaming and persistence. */
+export { createOrchestrator, type OrchestratorOptions, type OrchestratorGraph } from "./orchestrator/graph.js";
+export { OrchestratorError, OrchestratorInputError } from "./orchestrator/errors.js";
+export type { OrchestratorDeps } from "./orchestrator/deps.js";
+export { streamSteps, toGraphInput, type StreamStepsOptions, type StepsInput } from "./orchestrator/stream.js";
 export { createCheckpointer, type CheckpointerOptions, type CheckpointerHandle } from "./persistence.js";
+export { OrchestratorContext, readRunSettings, type OrchestratorContextType, type RunSettings } from "./orchestrator/configuration.js";
 export {
   OrchestratorState,
-  OrchestratorContext,
   OrchestratorInputSchema,
+  OrchestratorOutputSchema,
   type OrchestratorStateType,
-  type OrchestratorContextType,
   type OrchestratorInput,
   type RouteState,
   type RunResult,
+  type RunError,
   type EscalationRecord,
-} from "./state.js";
-export {
-  ROUTING_MODES,
-  DEFAULT_ROUTING_RULES,
-  routingConfigSchema,
-  routingRuleSchema,
-  resolveRouting,
-  detectNeededTools,
-  type RoutingMode,
-  type RoutingRule,
-  type RoutingConfig,
-  type RouteDecision,
-} from "./router.js";
-export { usageReport, costOf, type Prices, type UsageByTier } from "./cost.js";
-export type * from "./events.js";
+} from "./orchestrator/state.js";
+export { detectNeededTools, matchRule, decideWithoutModel, type RouteDecision } from "./orchestrator/routing.js";
+export { ESCALATES } from "./orchestrator/escalation.js";
+export { usageSummary, costOf, addUsage, type Prices, type UsageByTier, type TierUsage } from "./orchestrator/cost.js";
+export type * from "./orchestrator/events.js";

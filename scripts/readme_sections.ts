@@ -5,7 +5,9 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { createOrchestrator } from "../graphs/orchestrator.js";
+import { createOrchestrator } from "../graphs/orchestrator/graph.js";
+import { createLogger } from "../src/logging/index.js";
+import { ProviderRegistry } from "../src/providers/index.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -35,8 +37,14 @@ export function configReference(envExample = readFileSync(`${root}/.env.example`
 
 /** The orchestrator graph as mermaid, exactly as LangGraph draws it. */
 export async function graphDiagram(): Promise<string> {
-  const drawable = await createOrchestrator().getGraphAsync();
-  return ["```mermaid", drawable.drawMermaid().trim(), "```"].join("\n");
+  // Drawing runs no node: a registry with no provider configured is enough.
+  const registry = await ProviderRegistry.create({ env: {}, logger: createLogger({ level: "silent", format: "json" }), discovery: { enabled: false } });
+  try {
+    const drawable = await createOrchestrator({ registry }).getGraphAsync();
+    return ["```mermaid", drawable.drawMermaid().trim(), "```"].join("\n");
+  } finally {
+    await registry.close();
+  }
 }
 
 /** Replaces the text between `<!-- BEGIN name -->` and `<!-- END name -->`. */

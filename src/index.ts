@@ -11,6 +11,7 @@ export * from "./providers/index.js";
 // Both layers name their reasoning-effort type; the model's is the one callers pass.
 export type { ReasoningEffort } from "./models/index.js";
 export * from "../graphs/index.js";
+export * from "./runtime/index.js";
 export { createToolbox, selectTools, TOOL_NAMES, type Toolbox, type ToolboxOptions, type ToolName } from "../agents/tools/index.js";
 export { startEmulator, type EmulatorHandle, type EmulatorOptions, type FaultKind, type ScriptedResponse } from "./emulator/index.js";
 export { buildServer, startServer } from "./server/index.js";

@@ -61,7 +61,7 @@ export function createToolbox(options: ToolboxOptions = toolboxOptionsFromConfig
  * `undefined` or a list containing "*" selects every tool; names not in the toolbox
  * (such as a disabled http_get) are skipped.
  */
-export function selectTools(toolbox: Toolbox, allowedNames?: readonly string[]): StructuredToolInterface[] {
+export function selectTools(toolbox: Readonly<Record<string, StructuredToolInterface | undefined>>, allowedNames?: readonly string[]): StructuredToolInterface[] {
   const all = Object.values(toolbox).filter((t): t is StructuredToolInterface => t !== undefined);
   if (allowedNames === undefined || allowedNames.includes("*")) return all;
   const wanted = new Set(allowedNames);

@@ -1,13 +1,13 @@
 /** The CLI's commands: run a task (the main job), show the tier mapping, verify providers. */
 import { randomUUID } from "node:crypto";
-import { isAIMessage, type BaseMessage } from "@langchain/core/messages";
+import { isAIMessage, isBaseMessage, type BaseMessage } from "@langchain/core/messages";
 import { createInterface } from "node:readline/promises";
-import type { StepEvent } from "../../graphs/events.js";
-import { createOrchestrator } from "../../graphs/orchestrator.js";
+import type { StepEvent } from "../../graphs/orchestrator/events.js";
+import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { createCheckpointer } from "../../graphs/persistence.js";
-import { createRuntime, type Runtime } from "../../graphs/runtime.js";
-import { streamSteps } from "../../graphs/stream.js";
-import type { RoutingMode } from "../../graphs/router.js";
+import { createRuntime, type Runtime } from "../runtime/index.js";
+import { streamSteps } from "../../graphs/orchestrator/stream.js";
+import type { RoutingMode } from "../providers/routing_rules.js";
 import { scrubText } from "../logging/index.js";
 import { PROVIDERS, TIERS, type Tier } from "../providers/types.js";
 import { HumanRenderer, renderJson, type Output } from "./render.js";
@@ -49,6 +49,7 @@ export async function runCommand(task: string | undefined, options: RunOptions, 
     const persistence = await createCheckpointer();
     try {
       const graph = createOrchestrator({ registry: runtime.registry, simulated: runtime.simulated, checkpointer: persistence.checkpointer });
+      // The graph is built once and serves every run of an interactive session.
       const threadId = options.thread ?? randomUUID();
       const runOne = (text: string) => runTask(graph, text, threadId, options, io, runtime.simulated);
       if (task) return await runOne(task);
@@ -148,14 +149,12 @@ export async function verifyCommand(options: { json?: boolean }, io: CommandIO):
   });
 }
 
-/** Prints the conversation stored for a thread (no model is called). */
+/** Prints the conversation stored for a thread (no model is called, no graph is built). */
 export async function historyCommand(threadId: string, options: { json?: boolean }, io: CommandIO): Promise<number> {
   const persistence = await createCheckpointer();
   try {
-    // Reading state runs no node, so the graph's registry is never created here.
-    const graph = createOrchestrator({ checkpointer: persistence.checkpointer });
-    const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
-    const messages = (snapshot.values as { messages?: BaseMessage[] }).messages ?? [];
+    const tuple = await persistence.checkpointer.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: "" } });
+    const messages = ((tuple?.checkpoint.channel_values as { messages?: BaseMessage[] } | undefined)?.messages ?? []).filter(isBaseMessage);
     if (messages.length === 0) {
       io.stderr.write(`No messages stored for thread ${threadId} (${persistence.kind}: ${persistence.location}).\n`);
       return EXIT.failed;

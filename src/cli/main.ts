@@ -17,7 +17,7 @@ import { ConfigError, loadConfig, loadDotEnv } from "../config/index.js";
 import { createLogger, setLogger } from "../logging/index.js";
 import { TierConfigError } from "../providers/tier_config.js";
 import { TIERS, type Tier } from "../providers/types.js";
-import { ROUTING_MODES, type RoutingMode } from "../../graphs/router.js";
+import { ROUTING_MODES, type RoutingMode } from "../providers/routing_rules.js";
 import { EXIT, historyCommand, modelsCommand, runCommand, verifyCommand, type CommandIO } from "./commands.js";
 
 const parseTier = (value: string): Tier => {
@@ -41,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort());
   const io: CommandIO = {
-    stdout: { write: (s) => void process.stdout.write(s) },
+    stdout: { write: (s) => void process.stdout.write(s), get columns() { return process.stdout.columns; } },
     stderr: { write: (s) => void process.stderr.write(s) },
     colors: !!process.stdout.isTTY && !process.env.NO_COLOR,
     signal: controller.signal,

@@ -4,9 +4,9 @@
  * streaming keep working, and each provider gets the tools bound in its own format.
  *
  * Each provider call is traced as a child run of this model's run, tagged "langsmith:nostream"
- * so LangGraph's "messages" stream mode shows the tokens once, from this model's run (which
- * carries `provider`, `model_name` and `fallback_from` in its metadata). Raw `streamEvents`
- * consumers see both runs and can drop the tagged one.
+ * and "langsmith:hidden" so LangGraph's "messages" and "events" stream modes show the tokens
+ * once, from this model's run (which carries `provider`, `model_name` and `fallback_from` in
+ * its metadata). Raw `streamEvents` consumers see both runs and can drop the tagged one.
  */
 import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { CallbackManager, type CallbackManagerForLLMRun, type Callbacks } from "@langchain/core/callbacks/manager";
@@ -23,7 +23,7 @@ import { ChatGenerationChunk, type ChatResult } from "@langchain/core/outputs";
 import type { Runnable } from "@langchain/core/runnables";
 import { getLogger, type Logger } from "../logging/index.js";
 import { ProviderBreakers } from "./breaker.js";
-import { invokeWithFallback, streamWithFallback, type FallbackCandidate, type FallbackContext } from "./fallback_engine.js";
+import { annotateFailure, invokeWithFallback, streamWithFallback, type FallbackCandidate, type FallbackContext } from "./fallback_engine.js";
 import { FallbackRunnable, annotateMessage, type CandidateSource, type ModelTransform } from "./fallback_runnable.js";
 import type { Tier } from "./types.js";
 
@@ -146,22 +146,30 @@ export class FallbackChatModel extends BaseChatModel<FallbackChatModelCallOption
       await runManager?.handleLLMNewToken(generation.text, { prompt: (options as { promptIndex?: number }).promptIndex ?? 0, completion: 0 }, undefined, undefined, undefined, { chunk: generation });
       return generation;
     };
-    for await (const event of events) {
-      if (event.type === "start") {
-        candidate = event.candidate;
-        fallbackFrom = event.fallbackFrom;
-        continue;
+    let sentText = false;
+    try {
+      for await (const event of events) {
+        if (event.type === "start") {
+          candidate = event.candidate;
+          fallbackFrom = event.fallbackFrom;
+          continue;
+        }
+        const message = toChunk(event.chunk);
+        // model_name is a string, and strings are concatenated when chunks merge: it is taken
+        // off the provider's chunks and sent once, on a closing chunk.
+        const { model_name: modelName, ...metadata } = message.response_metadata ?? {};
+        if (typeof modelName === "string" && modelName) reportedModel = modelName;
+        message.response_metadata = metadata;
+        if (first && candidate) message.response_metadata = { ...metadata, provider: candidate.provider, ...fallbackMeta(fallbackFrom) };
+        const generation = await emit(message);
+        first = false;
+        if (generation.text) sentText = true;
+        yield generation;
       }
-      const message = toChunk(event.chunk);
-      // model_name is a string, and strings are concatenated when chunks merge: it is taken
-      // off the provider's chunks and sent once, on a closing chunk.
-      const { model_name: modelName, ...metadata } = message.response_metadata ?? {};
-      if (typeof modelName === "string" && modelName) reportedModel = modelName;
-      message.response_metadata = metadata;
-      if (first && candidate) message.response_metadata = { ...metadata, provider: candidate.provider, ...fallbackMeta(fallbackFrom) };
-      const generation = await emit(message);
-      first = false;
-      yield generation;
+    } catch (err) {
+      // A failure after text reached the caller is not a clean failure: describeModelFailure says so.
+      if (candidate) annotateFailure(err, sentText ? { provider: candidate.provider, partialOutput: true } : { provider: candidate.provider });
+      throw err;
     }
     if (!candidate) return;
     const closing = new AIMessageChunk({ content: "", response_metadata: { model_name: reportedModel ?? candidate.model } });
@@ -233,7 +241,9 @@ function innerConfig<T extends object>(options: T, runManager?: CallbackManagerF
   child.setHandlers(parent.inheritableHandlers);
   child.addTags(parent.inheritableTags);
   child.addMetadata(parent.inheritableMetadata);
-  child.addTags(["langsmith:nostream"], false);
+  // Not inherited: only the provider's own run is tagged. "nostream" keeps LangGraph's "messages"
+  // mode from showing each token twice, "hidden" does the same for the "events" mode.
+  child.addTags(["langsmith:nostream", "langsmith:hidden"], false);
   return { ...options, callbacks: child };
 }
 

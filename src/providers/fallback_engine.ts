@@ -40,7 +40,12 @@ export class AllProvidersFailedError extends Error {
   readonly attempts: FallbackAttempt[];
   /** Never retried here: each provider already had its chance (and its own retries). */
   readonly retryable = false;
-  constructor(tier: Tier | undefined, attempts: FallbackAttempt[], cause?: unknown) {
+  /**
+   * The providers' own errors, in order, breaker skips left out. Not enumerable: they may carry
+   * upstream text, so they must not be serialised with this error.
+   */
+  declare readonly errors: unknown[];
+  constructor(tier: Tier | undefined, attempts: FallbackAttempt[], cause?: unknown, errors: readonly unknown[] = []) {
     const where = tier ? ` for tier '${tier}'` : "";
     super(
       attempts.length === 0
@@ -49,7 +54,29 @@ export class AllProvidersFailedError extends Error {
       cause === undefined ? undefined : { cause },
     );
     this.attempts = attempts;
+    Object.defineProperty(this, "errors", { value: [...errors], enumerable: false, writable: false, configurable: false });
   }
+}
+
+/** What the fallback loop knows about a failed call: which provider raised it, whether output had started. */
+export interface FailureAnnotation {
+  provider: ProviderName;
+  /** Part of the answer had already been streamed to the caller. */
+  partialOutput?: boolean;
+}
+
+// Kept beside the error rather than on it, so nothing of ours is serialised with a library's error.
+const annotations = new WeakMap<object, FailureAnnotation>();
+
+/** Records which provider raised `err` (merged with what was recorded before). Non-objects are ignored. */
+export function annotateFailure(err: unknown, info: FailureAnnotation): void {
+  if (!err || (typeof err !== "object" && typeof err !== "function")) return;
+  annotations.set(err, { ...annotations.get(err), ...info });
+}
+
+/** What `annotateFailure` recorded for `err`, if anything. */
+export function failureAnnotation(err: unknown): FailureAnnotation | undefined {
+  return err && (typeof err === "object" || typeof err === "function") ? annotations.get(err) : undefined;
 }
 
 /** A successful attempt: the value, who produced it and who was passed over first. */
@@ -92,6 +119,7 @@ class AttemptTracker {
       this.ctx.logger.debug({ event: "provider_skipped", provider: c.provider, tier: this.ctx.tier }, `Skipping provider '${c.provider}': circuit breaker open.`);
       return;
     }
+    annotateFailure(err, { provider: c.provider });
     if (classifyFailure(err, signal) === "caller") throw err;
     const code = failureCode(err);
     const message = scrubText(err instanceof Error ? err.message : String(err)).slice(0, 500);
@@ -111,7 +139,7 @@ class AttemptTracker {
   exhausted(): unknown {
     // With one provider taking part, its own error (with its advice) is the clearest report.
     if (this.errors.length === 1 && this.skipped === 0) return this.errors[0];
-    return new AllProvidersFailedError(this.ctx.tier, this.attempts, this.errors[0]);
+    return new AllProvidersFailedError(this.ctx.tier, this.attempts, this.errors[0], this.errors);
   }
 }
 

@@ -41,6 +41,19 @@ export {
   type TierFileInput,
   type TierReasoningEffort,
 } from "./tier_config.js";
+export {
+  ROUTING_MODES,
+  DEFAULT_ROUTING_RULES,
+  MAX_PATTERN_LENGTH,
+  MAX_ROUTING_RULES,
+  MAX_RULE_KEYWORDS,
+  routingRuleSchema,
+  routingConfigSchema,
+  resolveRouting,
+  type RoutingMode,
+  type RoutingRule,
+  type RoutingConfig,
+} from "./routing_rules.js";
 export { DEFAULT_PROVIDER_MODELS, DEFAULT_OLLAMA_MODEL, DEFAULT_TIER } from "./tiers.js";
 export { createProviderChatModel, type ModelBuildContext } from "./providers.js";
 export {
@@ -69,3 +82,5 @@ export {
   type PerTier,
   type BreakerState,
 } from "./types.js";
+export { describeModelFailure, MODEL_FAILURE_KINDS, type ModelFailure, type ModelFailureKind } from "./failure.js";
+export { annotateFailure, failureAnnotation, type FailureAnnotation } from "./fallback_engine.js";

@@ -1,13 +1,14 @@
 /**
  * Per-tier settings: which model each provider uses, token and step limits, allowed tools,
- * system prompt and prices. Built from built-in defaults, an optional JSON/YAML file
- * (TIERS_CONFIG) and the environment, in that order of precedence (env wins).
+ * system prompt and prices, plus the routing rules. Built from built-in defaults, an optional
+ * JSON/YAML file (TIERS_CONFIG) and the environment, in that order of precedence (env wins).
  */
 import { readFileSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { loadConfig, type AppConfig } from "../config/index.js";
+import { resolveRouting, routingConfigSchema, type RoutingConfig } from "./routing_rules.js";
 import { DEFAULT_PROVIDER_MODELS, DEFAULT_TIER } from "./tiers.js";
 import { PROVIDERS, TIERS, type PerTier, type ProviderName, type Tier, type TierSelection } from "./types.js";
 
@@ -51,6 +52,8 @@ export interface TierConfig {
   tiers: PerTier<TierSettings>;
   /** Gateway model ids set explicitly (env or file); they win over discovery. */
   pinnedGatewayModels: Partial<PerTier<TierSelection>>;
+  /** Routing rules and classifier switch, with the built-in rules when the file sets none. */
+  routing: RoutingConfig;
   /** The file the settings were read from, when there was one. */
   file?: string;
 }
@@ -63,18 +66,20 @@ export const DEFAULT_TIER_SETTINGS: Readonly<PerTier<Omit<TierSettings, "models"
   premium: { maxTokens: 16_384, reasoningEffort: "high", maxSteps: 16, tools: ["*"], prices: { inputPerMillion: 1.25, outputPerMillion: 10 } },
 };
 
+// A hostile file (say, 1000 bad rules) must not produce a thousand-line startup message.
+const MAX_LISTED_PROBLEMS = 20;
+
 /** Raised when the tiers file is missing, unreadable or invalid; names the file and every bad key path. */
 export class TierConfigError extends Error {
   override readonly name = "TierConfigError";
   /** The file at fault. */
   readonly file?: string;
-  /** One entry per bad key, e.g. `{ path: "tiers.fast.maxSteps", message: "must be a positive integer" }`. */
+  /** One entry per bad key, e.g. `{ path: "tiers.fast.maxSteps", message: "must be a positive integer" }`. The message lists the first 20. */
   readonly problems: { path: string; message: string }[];
   constructor(problems: { path: string; message: string }[], file?: string) {
-    super(
-      `Invalid tiers configuration${file ? ` in ${file}` : ""} (TIERS_CONFIG):\n` +
-        problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n"),
-    );
+    const listed = problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => `  - ${p.path}: ${p.message}`);
+    if (problems.length > MAX_LISTED_PROBLEMS) listed.push(`  - ... and ${problems.length - MAX_LISTED_PROBLEMS} more`);
+    super(`Invalid tiers configuration${file ? ` in ${file}` : ""} (TIERS_CONFIG):\n` + listed.join("\n"));
     this.file = file;
     this.problems = problems;
   }
@@ -103,6 +108,8 @@ const tierSchema = z.strictObject({
 export const tierFileSchema = z.strictObject({
   defaultTier: z.enum(TIERS as [Tier, ...Tier[]], { error: `must be one of ${TIERS.join(", ")}` }).optional(),
   tiers: z.strictObject(Object.fromEntries(TIERS.map((t) => [t, tierSchema.optional()])) as Record<Tier, z.ZodOptional<typeof tierSchema>>).optional(),
+  /** Routing rules (first match wins) and whether the LLM classifier may be asked; see routing_rules.ts. */
+  routing: routingConfigSchema.optional(),
 });
 
 /** Parsed content of a tiers file. */
@@ -144,7 +151,7 @@ export function resolveTierConfig(input: unknown = {}, file?: string): TierConfi
       prices: { ...(given.prices ?? defaults.prices) },
     };
   }
-  return { defaultTier: data.defaultTier ?? DEFAULT_TIER, tiers, pinnedGatewayModels: pinned, file };
+  return { defaultTier: data.defaultTier ?? DEFAULT_TIER, tiers, pinnedGatewayModels: pinned, routing: resolveRouting(data.routing), file };
 }
 
 /** Reads and parses a tiers file; the format follows the extension (.json, .yaml, .yml). */

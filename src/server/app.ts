@@ -9,7 +9,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import { loadConfig, type AppConfig } from "../config/config.js";
 import { getLogger, type Logger } from "../logging/index.js";
 import type { ProviderRegistry } from "../providers/index.js";
-import { createOrchestrator } from "../../graphs/orchestrator.js";
+import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { checkpointerOptionsFromEnv, createCheckpointer, type CheckpointerHandle } from "../../graphs/persistence.js";
 import { ConfigStore } from "./config_store.js";
 import type { ServerContext } from "./context.js";
@@ -81,8 +81,10 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   }
   const checkpointer = options.checkpointer ?? persistence!.checkpointer;
   const graph = createOrchestrator({
-    // Resolved per run, so a reconfiguration (or the emulator being retired) is seen at once.
-    registry: async () => ({ registry: runtime.registry, simulated: runtime.simulated }),
+    // The registry is reconfigured in place; whether it is simulated is read per run, since the
+    // emulator is retired as soon as a real provider is configured.
+    registry: runtime.registry,
+    simulated: () => runtime.simulated,
     checkpointer,
     logger,
   });

@@ -1,7 +1,7 @@
 /** What the route modules share: configuration, logger, runtime, store, SSRF policy and the graph. */
 import type { AppConfig } from "../config/config.js";
 import type { Logger } from "../logging/index.js";
-import type { OrchestratorGraph } from "../../graphs/stream.js";
+import type { OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
 import type { ConfigStore } from "./config_store.js";
 import type { ServerRuntime } from "./runtime.js";
 import type { SsrfPolicy } from "./ssrf.js";

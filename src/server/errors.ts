@@ -18,7 +18,7 @@ export interface FieldProblem {
 
 /** The JSON body of every error response. */
 export interface ErrorBody {
-  error: { code: string; message: string; fields?: FieldProblem[]; requestId?: string };
+  error: { code: string; message: string; fields?: FieldProblem[]; requestId?: string; failure?: Record<string, unknown> };
 }
 
 /** An error with an HTTP status, a stable code and a message safe to show to the client. */
@@ -32,13 +32,15 @@ export class HttpError extends Error {
     message: string,
     /** Per-field problems (validation errors). */
     readonly fields?: FieldProblem[],
+    /** Typed details of a failed run (kind, tier, status, provider, request id). */
+    readonly failure?: Record<string, unknown>,
   ) {
     super(message);
   }
 }
 
 /** Builds an error body. */
-export function errorBody(code: string, message: string, extra: { fields?: FieldProblem[]; requestId?: string } = {}): ErrorBody {
+export function errorBody(code: string, message: string, extra: { fields?: FieldProblem[]; requestId?: string; failure?: Record<string, unknown> } = {}): ErrorBody {
   return { error: { code, message, ...extra } };
 }
 
@@ -75,7 +77,7 @@ export function parseRequest<S extends z.ZodType>(schema: S, value: unknown, pre
 
 /** Maps framework and plugin errors to the API's error bodies and status codes. */
 function classify(err: FastifyError & { statusCode?: number }, bodyLimit: number): { status: number; body: ErrorBody } | undefined {
-  if (err instanceof HttpError) return { status: err.statusCode, body: errorBody(err.code, err.message, err.fields ? { fields: err.fields } : {}) };
+  if (err instanceof HttpError) return { status: err.statusCode, body: errorBody(err.code, err.message, { ...(err.fields ? { fields: err.fields } : {}), ...(err.failure ? { failure: err.failure } : {}) }) };
   const status = err.statusCode ?? 500;
   switch (err.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":

@@ -7,7 +7,7 @@
  */
 import type { Agent } from "undici";
 import { loadConfig } from "../config/index.js";
-import { anyProviderConfigured, createRuntime } from "../../graphs/runtime.js";
+import { anyProviderConfigured, createRuntime } from "../runtime/index.js";
 import type { Logger } from "../logging/index.js";
 import { ProviderRegistry } from "../providers/index.js";
 import { isProviderConfigured, settingsFromConfig, type ProviderSettingsMap } from "../providers/settings.js";

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { PROVIDER_NAMES, TIER_NAMES } from "../config/index.js";
-import { ROUTING_MODES } from "../../graphs/router.js";
+import { ROUTING_MODES } from "../providers/routing_rules.js";
 import type { ProviderName } from "../providers/types.js";
 
 const url = z.string().trim().min(1).max(2_048);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -76,4 +76,27 @@ describe("npm start (offline)", () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(/use one of fast, standard, premium/);
   });
+
+  it("routing.rules in a YAML TIERS_CONFIG changes the route; a bad rule stops startup naming the file and key", async () => {
+    const task = "Write a limerick about queues";
+    const routeOf = (stdout: string) => stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.type === "route_decided");
+    const plain = await runCli(["--json", task], env);
+    expect(routeOf(plain.stdout)).toMatchObject({ source: "classifier" });
+
+    const file = join(dir, "tiers.yaml");
+    writeFileSync(file, "routing:\n  classifier: false\n  rules:\n    - name: poems\n      tier: premium\n      keywords: [limerick]\n");
+    const ruled = await runCli(["--json", task], { ...env, TIERS_CONFIG: file });
+    expect(ruled.code, ruled.stderr).toBe(0);
+    expect(routeOf(ruled.stdout)).toMatchObject({ tier: "premium", source: "rule", reason: 'rule "poems": keyword "limerick"' });
+    // classifier: false, and no rule matches: the default tier, with no model call to route.
+    const other = await runCli(["--json", "Tell me about queues"], { ...env, TIERS_CONFIG: file });
+    expect(routeOf(other.stdout)).toMatchObject({ source: "default" });
+
+    const bad = join(dir, "bad-tiers.yaml");
+    writeFileSync(bad, "routing:\n  rules:\n    - tier: huge\n      keywords: [x]\n");
+    const failed = await runCli(["--json", task], { ...env, TIERS_CONFIG: bad });
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toContain(bad);
+    expect(failed.stderr).toContain("routing.rules.0.tier: must be one of fast, standard, premium");
+  }, 120_000);
 });

@@ -1,8 +1,8 @@
 import { MemorySaver } from "@langchain/langgraph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StepEvent } from "../../graphs/events.js";
-import { createOrchestrator } from "../../graphs/orchestrator.js";
-import { streamSteps, type StreamStepsOptions } from "../../graphs/stream.js";
+import type { StepEvent } from "../../graphs/orchestrator/events.js";
+import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
+import { streamSteps, type StreamStepsOptions } from "../../graphs/orchestrator/stream.js";
 import type { EmulatorHandle } from "../../src/emulator/index.js";
 import { ProviderRegistry } from "../../src/providers/index.js";
 import { resolveTierConfig } from "../../src/providers/tier_config.js";
@@ -73,7 +73,7 @@ describe("routing", () => {
   });
 
   it("rejects an unknown tier with a clear error", async () => {
-    await expect(run("hi", { tier: "gigantic" as Tier })).rejects.toThrow(/Unknown tier "gigantic"/);
+    await expect(run("hi", { tier: "gigantic" as Tier })).rejects.toThrow("Invalid context: context.tier: must be one of fast, standard, premium.");
   });
 });
 
@@ -94,7 +94,7 @@ describe("agents", () => {
     const order = events.map((e) => e.type).filter((t, i, all) => t !== all[i - 1]);
     expect(order).toEqual(["route_decided", "agent_started", "tool_call", "tool_result", "token", "final_answer", "usage"]);
     const text = ofType(events, "token")
-      .filter((t) => t.node === "model_request")
+      .filter((t) => t.tier === "fast")
       .map((t) => t.text)
       .join("");
     expect(text).toBe(ofType(events, "final_answer")[0].answer);
@@ -125,7 +125,8 @@ describe("agents", () => {
       const events = await run("What is 12.5% of 3,480?", { graph, threadId: "escalate-error" });
       const [escalation] = ofType(events, "escalation");
       expect(escalation).toMatchObject({ from: "fast", to: "standard" });
-      expect(escalation.reason).toMatch(/fast agent failed: .*no-such-model/);
+      expect(escalation).toMatchObject({ kind: "model_not_found", status: 404, provider: "gateway" });
+      expect(escalation.reason).toMatch(/does not serve the requested model/);
       expect(ofType(events, "final_answer")[0]).toMatchObject({ tier: "standard" });
       const state = await graph.getState({ configurable: { thread_id: "escalate-error" } });
       expect(state.values.escalations).toEqual([expect.objectContaining({ from: "fast", to: "standard" })]);
@@ -137,7 +138,7 @@ describe("agents", () => {
     const tierConfig = resolveTierConfig({ tiers: { premium: { models: { gateway: "no-such-model" } } } });
     await withRegistry(tierConfig, async (failing) => {
       const graph = createOrchestrator({ registry: failing, checkpointer: new MemorySaver(), logger: silentLogger });
-      await expect(run("hello", { graph, tier: "premium" })).rejects.toThrow(/Every tier up to premium failed the task/);
+      await expect(run("hello", { graph, tier: "premium" })).rejects.toThrow(/^The premium agent failed: The AI gateway does not serve the requested model/);
     });
   });
 

@@ -146,7 +146,8 @@ describe("streamed runs against a slow or failing gateway", () => {
     const names = events.map((e) => e.event);
     expect(names).toContain("escalation");
     expect(names.slice(-2)).toEqual(["error", "end"]);
-    expect(events.at(-2)!.data).toMatchObject({ code: "run_failed" });
-    expect(JSON.stringify(events.at(-2)!.data)).not.toMatch(/500|gateway answered/i);
+    // The typed failure and the project's own message; the emulator's error body stays out.
+    expect(events.at(-2)!.data).toMatchObject({ code: "run_failed", failure: { kind: "server_error", status: 500, provider: "gateway", tier: "premium" } });
+    expect(JSON.stringify(events.at(-2)!.data)).not.toMatch(/simulated by the AI-gateway emulator|processing your request/i);
   });
 });

@@ -1,30 +1,24 @@
 /**
- * `npm run studio` end to end: starts the LangGraph dev server (scripts/studio.mjs) on a free
- * port against the real langgraph.json and drives the orchestrator through its HTTP API, the
- * way LangGraph Studio does. No provider is configured, so the graph uses the local emulator.
+ * `npm run studio` end to end, driven the way LangGraph Studio drives it: the official
+ * `@langchain/langgraph-sdk` client against `langgraph dev` started on a free port with the real
+ * langgraph.json. No provider is configured, so the graph uses the local emulator.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { envSchema } from "../../src/config/index.js";
+import { silentLogger } from "../helpers/gateway.js";
 import { freePort } from "../helpers/postgres.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 let server: ChildProcess | undefined;
 let baseUrl = "";
 let output = "";
+let client: Client;
+let assistantId = "";
 
-/** One server-sent event of a run stream. */
-interface StreamEvent {
-  event: string;
-  data: unknown;
-}
-
-/**
- * Environment for the server: every project variable set to blank, so neither the caller's
- * environment nor a developer's .env (which the CLI loads, without overriding set variables)
- * can point the graph at a real gateway or provider.
- */
+/** Every project variable blank, so neither the environment nor a developer's .env can point the graph at a real provider. */
 function isolatedEnv(port: number): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of Object.keys(envSchema.shape)) env[name] = "";
@@ -47,35 +41,7 @@ async function waitForServer(deadlineMs: number): Promise<void> {
   throw new Error(`langgraph dev did not answer GET /ok within ${deadlineMs} ms:\n${output.slice(-4000)}`);
 }
 
-async function api<T>(method: "GET" | "POST", path: string, body?: unknown, timeoutMs = 30_000): Promise<T> {
-  const res = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${text.slice(0, 500)}`);
-  return JSON.parse(text) as T;
-}
-
-/** Splits an SSE body into events; `data` is parsed as JSON. */
-function parseSse(body: string): StreamEvent[] {
-  return body
-    .split(/\r?\n\r?\n/)
-    .map((block) => {
-      let event = "message";
-      const data: string[] = [];
-      for (const line of block.split(/\r?\n/)) {
-        if (line.startsWith("event:")) event = line.slice(6).trim();
-        else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
-      }
-      return data.length > 0 ? { event, data: JSON.parse(data.join("\n")) as unknown } : undefined;
-    })
-    .filter((e): e is StreamEvent => e !== undefined);
-}
-
-/** Stops the CLI and every process it started (the server and its tsx watcher). */
+/** Stops the CLI and every process it started (the server and its workers). */
 async function stopServer(): Promise<void> {
   const child = server;
   if (!child?.pid || child.exitCode !== null) return;
@@ -91,82 +57,198 @@ async function stopServer(): Promise<void> {
   const timer = setTimeout(() => killGroup("SIGKILL"), 3_000);
   await exited;
   clearTimeout(timer);
-  // Workers that ignored SIGTERM go with the group too.
   killGroup("SIGKILL");
 }
+
+/** One streamed part of a run, as the SDK yields it. */
+interface Part {
+  event: string;
+  data: unknown;
+}
+
+/** Streams a run on a new thread and collects every part. */
+async function streamRun(payload: Record<string, unknown>): Promise<Part[]> {
+  const thread = await client.threads.create();
+  const parts: Part[] = [];
+  for await (const part of client.runs.stream(thread.thread_id, assistantId, payload as never)) parts.push(part as Part);
+  return parts;
+}
+
+/** Text of a serialised message chunk from the messages-tuple mode. */
+const chunkText = (m: { content?: unknown }) =>
+  typeof m.content === "string" ? m.content : Array.isArray(m.content) ? m.content.map((b: { text?: string }) => b.text ?? "").join("") : "";
 
 beforeAll(async () => {
   const port = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;
-  // detached: a process group of its own, so the whole tree can be killed afterwards.
-  server = spawn(process.execPath, ["scripts/studio.mjs", "--no-reload"], {
-    cwd: root,
-    env: isolatedEnv(port),
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  server = spawn(process.execPath, ["scripts/studio.mjs", "--no-reload"], { cwd: root, env: isolatedEnv(port), detached: true, stdio: ["ignore", "pipe", "pipe"] });
   server.stdout?.on("data", (d: Buffer) => (output += d.toString()));
   server.stderr?.on("data", (d: Buffer) => (output += d.toString()));
   await waitForServer(45_000);
+  client = new Client({ apiUrl: baseUrl });
+  const assistants = await client.assistants.search({ graphId: "orchestrator", limit: 10 });
+  assistantId = assistants.find((a) => a.graph_id === "orchestrator")?.assistant_id ?? "";
+  expect(assistantId, output.slice(-2000)).not.toBe("");
 }, 60_000);
 
 afterAll(async () => {
   await stopServer();
 }, 15_000);
 
-describe("langgraph dev with langgraph.json", () => {
-  let assistantId = "";
-
-  it("lists the orchestrator assistant", async () => {
-    const assistants = await api<{ assistant_id: string; graph_id: string; name: string }[]>("POST", "/assistants/search", {
-      graph_id: "orchestrator",
-      limit: 10,
-    });
-    const orchestrator = assistants.find((a) => a.graph_id === "orchestrator");
-    expect(orchestrator, output.slice(-2000)).toBeDefined();
-    assistantId = orchestrator!.assistant_id;
-  });
-
-  it("serves input and context schemas; the context carries tier and routingMode", async () => {
-    // The first call may run the TypeScript schema extractor, which takes a while.
-    const schemas = await api<{
-      input_schema?: { properties?: Record<string, unknown> };
-      context_schema?: { properties?: Record<string, { enum?: string[] }> };
-    }>("GET", `/assistants/${assistantId}/schemas`, undefined, 60_000);
-    // langgraph-api 1.5.1 reads schemas from zod at run time; with an Annotation state and a zod
-    // context it finds only the context. A zod `input` schema on the StateGraph fixes that.
-    expect(schemas.input_schema, "input_schema missing: give the orchestrator's StateGraph a zod `input` schema").toBeTruthy();
-    expect(Object.keys(schemas.input_schema?.properties ?? {})).toContain("messages");
-    expect(schemas.context_schema, "context_schema missing").toBeTruthy();
-    const context = schemas.context_schema?.properties ?? {};
-    expect(Object.keys(context)).toEqual(expect.arrayContaining(["tier", "routingMode"]));
+describe("langgraph dev via the SDK", () => {
+  it("serves state, input, output and context schemas", async () => {
+    const schemas = await client.assistants.getSchemas(assistantId);
+    const props = (s: unknown) => Object.keys((s as { properties?: object } | null)?.properties ?? {});
+    expect(props(schemas.input_schema)).toEqual(["messages", "tier"]);
+    expect(props(schemas.state_schema)).toEqual(expect.arrayContaining(["messages", "route", "escalations", "usage", "threadUsage", "result", "error"]));
+    expect(props(schemas.output_schema)).toEqual(expect.arrayContaining(["messages", "result", "usage", "threadUsage", "escalations", "error"]));
+    const context = (schemas.context_schema as { properties?: Record<string, { enum?: string[] }> }).properties ?? {};
+    expect(Object.keys(context)).toEqual(["tier", "routingMode"]);
     expect([...(context.tier?.enum ?? [])].sort()).toEqual(["fast", "premium", "standard"]);
   }, 70_000);
 
-  it("streams a run to a final answer computed with the calculator", async () => {
-    const thread = await api<{ thread_id: string }>("POST", "/threads", {});
-    const res = await fetch(`${baseUrl}/threads/${thread.thread_id}/runs/stream`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        assistant_id: assistantId,
-        input: { messages: [{ role: "user", content: "What is 12.5% of 3,480?" }] },
-        stream_mode: ["custom", "updates"],
-      }),
-      signal: AbortSignal.timeout(45_000),
-    });
-    expect(res.status).toBe(200);
-    expect(res.headers.get("content-type")).toMatch(/text\/event-stream/);
-    const events = parseSse(await res.text()); // the body ends when the run ends
+  it("draws the three tier agents as subgraphs, with their model and tools nodes under xray", async () => {
+    const flat = await client.assistants.getGraph(assistantId);
+    const ids = (g: { nodes: { id: string | number }[] }) => g.nodes.map((n) => String(n.id));
+    expect(ids(flat)).toEqual(expect.arrayContaining(["router", "fast_agent", "standard_agent", "premium_agent", "fail"]));
+    const xray = await client.assistants.getGraph(assistantId, { xray: true });
+    for (const tier of ["fast", "standard", "premium"]) {
+      expect(ids(xray)).toEqual(expect.arrayContaining([`${tier}_agent:model_request`, `${tier}_agent:tools`]));
+    }
+    const edges = xray.edges.map((e) => `${e.source}->${e.target}`);
+    // Escalation is an edge from one tier's agent to the next.
+    expect(edges.some((e) => e.startsWith("fast_agent:") && e.includes("->standard_agent:"))).toBe(true);
+    expect(edges.some((e) => e.startsWith("standard_agent:") && e.includes("->premium_agent:"))).toBe(true);
+  });
 
-    const errors = events.filter((e) => e.event === "error");
-    expect(errors, JSON.stringify(errors)).toEqual([]);
-    expect(events.some((e) => e.event === "updates")).toBe(true);
-    const custom = events.filter((e) => e.event === "custom").map((e) => e.data as Record<string, unknown>);
-    const final = custom.find((d) => d.type === "final_answer");
-    expect(final, JSON.stringify(custom).slice(0, 2000)).toBeDefined();
-    expect(String(final!.answer)).toContain("435");
-    // The emulator answered: the event must say the model is simulated.
-    expect(final!.simulated).toBe(true);
+  it("streams the agent's tokens in messages-tuple mode without subgraphs, and never the classifier's output", async () => {
+    for (const run of [1, 2]) {
+      const parts = await streamRun({ input: { messages: [{ role: "user", content: "Write a limerick about queues" }] }, streamMode: ["custom", "messages-tuple"] });
+      const errors = parts.filter((p) => p.event === "error");
+      expect(errors, JSON.stringify(errors)).toEqual([]);
+      const custom = parts.filter((p) => p.event === "custom").map((p) => p.data as Record<string, unknown>);
+      expect(custom.find((d) => d.type === "route_decided")).toMatchObject({ source: "classifier" });
+      const final = custom.find((d) => d.type === "final_answer");
+      expect(final, `run ${run}`).toMatchObject({ simulated: true, tier: "fast" });
+      const chunks = parts
+        .filter((p) => p.event === "messages")
+        .map((p) => p.data as [{ type?: string; content?: unknown }, { langgraph_node?: string }])
+        .filter(([m]) => m.type === "AIMessageChunk" || m.type === "ai");
+      const tokens = chunks.filter(([, meta]) => meta.langgraph_node === "fast_agent");
+      expect(tokens.length).toBeGreaterThan(1);
+      expect(tokens.map(([m]) => chunkText(m)).join("")).toBe(final!.answer);
+      // The classifier's structured output ({"tier":...,"reason":...}) is not in the messages stream.
+      expect(JSON.stringify(parts.filter((p) => p.event === "messages"))).not.toContain('\\"reason\\"');
+    }
   }, 60_000);
+
+  it("the events mode carries each token once", async () => {
+    const parts = await streamRun({ input: { messages: [{ role: "user", content: "What is 12.5% of 3,480?" }] }, streamMode: ["events", "custom"] });
+    const final = parts.filter((p) => p.event === "custom").map((p) => p.data as Record<string, unknown>).find((d) => d.type === "final_answer");
+    expect(final).toBeDefined();
+    const streamed = parts
+      .filter((p) => p.event === "events")
+      .map((p) => p.data as { event: string; data?: { chunk?: { content?: unknown; kwargs?: { content?: unknown } } } })
+      .filter((e) => e.event === "on_chat_model_stream")
+      .map((e) => chunkText(e.data?.chunk?.kwargs ?? e.data?.chunk ?? {}))
+      .join("");
+    // The answer's text (after the tool call) appears once, not twice.
+    expect(streamed).toBe(final!.answer);
+  }, 60_000);
+
+  it("rejects an unknown input key, naming it in one line", async () => {
+    const parts = await streamRun({ input: { task: "What is 2 + 2?" }, streamMode: ["custom"] });
+    const error = parts.find((p) => p.event === "error")?.data as { error?: string; message?: string } | undefined;
+    expect(error?.message).toMatch(/^Invalid input: unknown input key "task"; send the task as a message/);
+    expect(error?.message).not.toContain("\n");
+  }, 60_000);
+
+  it("rejects an unknown context key and a bad tier, each in one line", async () => {
+    const unknownKey = await streamRun({ input: { messages: [{ role: "user", content: "hi" }] }, context: { tierr: "fast" }, streamMode: ["custom"] });
+    expect((unknownKey.find((p) => p.event === "error")?.data as { message?: string }).message).toBe(
+      'Invalid context: unknown key "tierr"; the run context takes tier and routingMode.',
+    );
+    const badTier = await streamRun({ input: { messages: [{ role: "user", content: "hi" }] }, context: { tier: "huge" }, streamMode: ["custom"] });
+    expect((badTier.find((p) => p.event === "error")?.data as { message?: string }).message).toBe("Invalid context: context.tier: must be one of fast, standard, premium.");
+  }, 60_000);
+});
+
+describe("the same run on every surface", () => {
+  /** Visible events of a run: everything but the surfaces' own framing (run ids, timings). */
+  type Visible = Record<string, unknown> & { type: string };
+
+  async function viaStudio(task: string): Promise<Visible[]> {
+    const parts = await streamRun({ input: { messages: [{ role: "user", content: task }] }, streamMode: ["custom", "messages-tuple"] });
+    const out: Visible[] = [];
+    for (const p of parts) {
+      if (p.event === "custom") out.push(p.data as Visible);
+      if (p.event !== "messages") continue;
+      const [m, meta] = p.data as [{ type?: string; content?: unknown }, { langgraph_node?: string; tier?: string }];
+      const text = chunkText(m);
+      if (m.type === "ai" && meta.tier && meta.langgraph_node === `${meta.tier}_agent` && text) out.push({ type: "token", text, tier: meta.tier });
+    }
+    return out;
+  }
+
+  async function viaStreamSteps(task: string): Promise<Visible[]> {
+    const { createRuntime } = await import("../../src/runtime/index.js");
+    const { createOrchestrator } = await import("../../graphs/orchestrator/graph.js");
+    const { streamSteps } = await import("../../graphs/orchestrator/stream.js");
+    const runtime = await createRuntime({ env: {}, logger: silentLogger, onSimulated: () => undefined });
+    try {
+      const graph = createOrchestrator({ registry: runtime.registry, simulated: runtime.simulated });
+      const out: Visible[] = [];
+      for await (const e of streamSteps(task, { graph })) out.push(e as unknown as Visible);
+      return out;
+    } finally {
+      await runtime.close();
+    }
+  }
+
+  async function viaCli(task: string): Promise<{ json: Visible[]; rendered: string }> {
+    const { offlineEnv, runCli } = await import("../helpers/cli.js");
+    const env = offlineEnv({ CHECKPOINT_SQLITE_PATH: ":memory:" });
+    const json = await runCli(["--json", task], env);
+    expect(json.code, json.stderr).toBe(0);
+    const events = json.stdout.trim().split("\n").map((l) => JSON.parse(l) as Visible);
+    const rendered = await runCli([task], env);
+    expect(rendered.code, rendered.stderr).toBe(0);
+    return { json: events.filter((e) => e.type !== "run_started" && e.type !== "run_finished"), rendered: rendered.stdout };
+  }
+
+  async function viaSse(task: string): Promise<Visible[]> {
+    const { createRuntime } = await import("../../src/runtime/index.js");
+    const { build, tempDir } = await import("./server_helpers.js");
+    const runtime = await createRuntime({ env: {}, logger: silentLogger, onSimulated: () => undefined });
+    const { dir, cleanup } = tempDir();
+    const app = await build(dir, {}, { registry: runtime.registry, simulated: runtime.simulated });
+    try {
+      const res = await app.inject({ method: "POST", url: "/api/runs/stream", payload: { task } });
+      const events = res.body
+        .split("\n\n")
+        .map((block) => /^event: (.+)\ndata: (.*)$/s.exec(block.trim()))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => JSON.parse(m[2]) as Visible & { threadId?: string });
+      return events.filter((e) => !("threadId" in e)); // run_started and end carry the thread id
+    } finally {
+      await app.close();
+      await runtime.close();
+      cleanup();
+    }
+  }
+
+  it.each(["Write a limerick about queues", "What is 12.5% of 3,480?"])("%s: identical events and answer through streamSteps, the CLI, SSE and langgraph dev", async (task) => {
+    const reference = await viaStreamSteps(task);
+    const final = reference.find((e) => e.type === "final_answer") as { answer: string } | undefined;
+    expect(final?.answer).toBeTruthy();
+    expect(reference.filter((e) => e.type === "token").map((e) => e.text).join("")).toBe(final!.answer);
+    expect(JSON.stringify(reference)).not.toContain('"reason":"example"'); // the classifier's raw output
+    const cli = await viaCli(task);
+    expect(cli.json).toEqual(reference);
+    expect(await viaSse(task)).toEqual(reference);
+    expect(await viaStudio(task)).toEqual(reference);
+    // The rendered CLI shows the same answer, once, and nothing of the classifier's output.
+    expect(cli.rendered.split("\n").filter((l) => l.startsWith("answer "))).toEqual([`answer ${final!.answer}`]);
+    expect(cli.rendered).not.toContain('"tier"');
+  }, 120_000);
 });

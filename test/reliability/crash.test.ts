@@ -3,7 +3,7 @@
  * files. What was acknowledged before the crash must still be there and usable: the provider
  * store (written atomically) and the thread's checkpoints up to the last completed step.
  *
- * What "the last completed step" means here (graphs/orchestrator.ts): the outer graph is
+ * What "the last completed step" means here (graphs/orchestrator/): the outer graph is
  * START -> router -> agent; the router's step is checkpointed with the run's human message
  * before the agent starts. The agent (createAgent) runs as a subgraph whose own steps
  * (model_request, tools, model_request) are checkpointed under the namespace `agent:<task id>`.
@@ -154,7 +154,7 @@ describe("kill -9 in the middle of a multi-step run", () => {
         "human:What is 15% of 2,000?",
       ]);
       // Subgraph: the killed run's agent checkpointed its tool call and the tool's answer, and no answer after it.
-      const inner = tuples.filter((t) => ns(t).startsWith("agent:"));
+      const inner = tuples.filter((t) => /^(fast|standard|premium)_agent:/.test(ns(t)));
       const killedRunInner = inner.filter((t) => messagesOf(t).includes("human:What is 15% of 2,000?"));
       expect(killedRunInner.length).toBeGreaterThan(0);
       const lastInner = messagesOf(killedRunInner[0]);

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError, DEFAULT_TIER_MODELS } from "../../src/config/index.js";
 import {
   DEFAULT_PROVIDER_MODELS,
+  DEFAULT_ROUTING_RULES,
   DEFAULT_TIER_SETTINGS,
   TierConfigError,
   isToolAllowed,
@@ -47,6 +48,7 @@ describe("loadTierConfig defaults", () => {
     expect(cfg.tiers.fast.maxSteps).toBeLessThan(cfg.tiers.premium.maxSteps);
     expect(cfg.tiers.fast.prices).toEqual({ inputPerMillion: 1.25, outputPerMillion: 10 });
     expect(cfg.pinnedGatewayModels).toEqual({});
+    expect(cfg.routing).toEqual({ rules: DEFAULT_ROUTING_RULES, classifier: true });
     expect(isToolAllowed(cfg.tiers.fast, "anything")).toBe(true);
   });
 });
@@ -130,6 +132,132 @@ describe("TIERS_CONFIG file", () => {
         { path: "tiers.fast.models", message: 'unknown key "mistral"' },
       ]),
     );
+  });
+});
+
+describe("routing section of TIERS_CONFIG", () => {
+  const NO_CONDITION = "a rule needs at least one condition (keywords, pattern, minLength, maxLength or needsTools)";
+
+  it("resolves YAML rules into TierConfig.routing, in order, and keeps them under env overrides", () => {
+    const path = file(
+      "routing.yaml",
+      [
+        "routing:",
+        "  classifier: false",
+        "  rules:",
+        "    - name: ops",
+        "      tier: fast",
+        "      keywords: [deploy, rollback]",
+        "    - tier: premium",
+        "      pattern: '^design\\b'",
+        "      minLength: 20",
+        "    - tier: fast",
+        "      needsTools: [calculator]",
+        "      maxLength: 200",
+      ].join("\n"),
+    );
+    const cfg = loadTierConfig({ TIERS_CONFIG: path, DEFAULT_TIER: "premium" });
+    expect(cfg.defaultTier).toBe("premium");
+    expect(cfg.routing).toEqual({
+      classifier: false,
+      rules: [
+        { name: "ops", tier: "fast", keywords: ["deploy", "rollback"] },
+        { tier: "premium", pattern: "^design\\b", minLength: 20 },
+        { tier: "fast", needsTools: ["calculator"], maxLength: 200 },
+      ],
+    });
+    expect(new RegExp(cfg.routing.rules[1].pattern!, "i").test("Design a cache")).toBe(true);
+  });
+
+  it("keeps the built-in rules when the section only turns the classifier off, and no rules at all for an empty list", () => {
+    expect(resolveTierConfig({ routing: { classifier: false } }).routing).toEqual({ rules: DEFAULT_ROUTING_RULES, classifier: false });
+    expect(resolveTierConfig({ routing: { rules: [] } }).routing).toEqual({ rules: [], classifier: true });
+    expect(resolveTierConfig({}).routing.rules).toBe(DEFAULT_ROUTING_RULES);
+  });
+
+  it("stops with a TierConfigError naming the file and the key path of each bad rule", () => {
+    const path = file(
+      "bad-routing.yaml",
+      [
+        "routing:",
+        "  rules:",
+        "    - { tier: turbo, keywords: [x] }",
+        "    - { tier: fast, name: no condition }",
+        "    - { tier: fast, keyword: [x] }",
+        "    - { tier: fast, pattern: '(' }",
+        "    - { tier: fast, keywords: [deploy, 3] }",
+      ].join("\n"),
+    );
+    const err = errorOf(() => loadTierConfig({ TIERS_CONFIG: path }));
+    expect(err.file).toBe(path);
+    expect(err.message).toContain(`in ${path}`);
+    expect(err.problems).toEqual(
+      expect.arrayContaining([
+        { path: "routing.rules.0.tier", message: "must be one of fast, standard, premium" },
+        { path: "routing.rules.1", message: NO_CONDITION },
+        { path: "routing.rules.2", message: 'unknown key "keyword"' },
+        { path: "routing.rules.3.pattern", message: "must be a valid regular expression" },
+        { path: "routing.rules.4.keywords.1", message: "must be a word or phrase" },
+      ]),
+    );
+    expect(err.message).toContain("routing.rules.0.tier: must be one of fast, standard, premium");
+    expect(err.message).toContain(`routing.rules.1: ${NO_CONDITION}`);
+    expect(err.message).toContain('routing.rules.2: unknown key "keyword"');
+  });
+
+  it("names an unknown key of the routing section and a wrong-typed section", () => {
+    expect(errorOf(() => resolveTierConfig({ routing: { rule: [] } })).problems).toEqual([{ path: "routing", message: 'unknown key "rule"' }]);
+    expect(errorOf(() => resolveTierConfig({ routing: { rules: "fast" } })).problems).toEqual([{ path: "routing.rules", message: "must be a list of rules" }]);
+    expect(errorOf(() => resolveTierConfig({ routing: [] })).problems).toEqual([{ path: "routing", message: "must be an object with rules and/or classifier" }]);
+  });
+});
+
+describe("hostile routing input", () => {
+  it("rejects a 10k-character pattern by its length, in one short line", () => {
+    const path = file("long-pattern.json", JSON.stringify({ routing: { rules: [{ tier: "fast", pattern: "(a+)+".repeat(2_000) }] } }));
+    const err = errorOf(() => loadTierConfig({ TIERS_CONFIG: path }));
+    expect(err.problems).toEqual([{ path: "routing.rules.0.pattern", message: "must be at most 500 characters" }]);
+    // The pattern itself is not echoed back.
+    expect(err.message.length).toBeLessThan(500 + path.length);
+  });
+
+  it("rejects 1000 rules, good or bad, with one problem", () => {
+    const many = file("many.json", JSON.stringify({ routing: { rules: Array.from({ length: 1000 }, () => ({ tier: "fast", minLength: 1 })) } }));
+    expect(errorOf(() => loadTierConfig({ TIERS_CONFIG: many })).problems).toEqual([{ path: "routing.rules", message: "must have at most 100 rules" }]);
+    const bad = errorOf(() => resolveTierConfig({ routing: { rules: Array.from({ length: 1000 }, () => ({ tier: "turbo" })) } }));
+    expect(bad.problems).toEqual([{ path: "routing.rules", message: "must have at most 100 rules" }]);
+  });
+
+  it("keeps every problem of 100 bad rules but lists only the first 20 in the message", () => {
+    const bad = errorOf(() => resolveTierConfig({ routing: { rules: Array.from({ length: 100 }, () => ({ tier: "turbo", minLength: 1 })) } }));
+    expect(bad.problems).toHaveLength(100);
+    expect(bad.problems[99]).toEqual({ path: "routing.rules.99.tier", message: "must be one of fast, standard, premium" });
+    const lines = bad.message.split("\n");
+    expect(lines).toHaveLength(1 + 20 + 1);
+    expect(lines[20]).toBe("  - routing.rules.19.tier: must be one of fast, standard, premium");
+    expect(lines.at(-1)).toBe("  - ... and 80 more");
+  });
+
+  it("rejects a non-string keyword", () => {
+    const err = errorOf(() => resolveTierConfig({ routing: { rules: [{ tier: "fast", keywords: [{ toString: "x" }] }] } }));
+    expect(err.problems).toEqual([{ path: "routing.rules.0.keywords.0", message: "must be a word or phrase" }]);
+  });
+
+  it("allows control characters in a rule name: it is only a label, kept verbatim", () => {
+    // JSON escaping in log lines and events keeps them harmless; rejecting them would only annoy.
+    const name = "ops\u0007\u001b[31m\nrule";
+    const path = file("control.yaml", `routing:\n  rules:\n    - { name: ${JSON.stringify(name)}, tier: fast, keywords: [ping] }\n`);
+    expect(loadTierConfig({ TIERS_CONFIG: path }).routing.rules[0].name).toBe(name);
+  });
+
+  it('rejects tier "__proto__" and a "__proto__" key, without touching Object.prototype', () => {
+    const err = errorOf(() => resolveTierConfig({ routing: { rules: [{ tier: "__proto__", minLength: 1 }] } }));
+    expect(err.problems).toEqual([{ path: "routing.rules.0.tier", message: "must be one of fast, standard, premium" }]);
+
+    const path = file("proto.json", '{"routing":{"rules":[{"tier":"fast","minLength":1,"__proto__":{"polluted":true}}]}}');
+    const protoErr = errorOf(() => loadTierConfig({ TIERS_CONFIG: path }));
+    expect(protoErr.problems).toEqual([{ path: "routing.rules.0", message: 'unknown key "__proto__"' }]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
 

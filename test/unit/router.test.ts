@@ -8,7 +8,7 @@ import {
   resolveRouting,
   routingConfigSchema,
   shouldClassify,
-} from "../../graphs/router.js";
+} from "../../graphs/orchestrator/routing.js";
 
 const routing = resolveRouting();
 

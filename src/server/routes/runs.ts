@@ -7,9 +7,9 @@ import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { isAIMessage, isToolMessage, type BaseMessage } from "@langchain/core/messages";
 import type { FastifyInstance, FastifyReply } from "fastify";
-import type { StepEvent } from "../../../graphs/events.js";
-import { OrchestratorError } from "../../../graphs/orchestrator.js";
-import { streamSteps } from "../../../graphs/stream.js";
+import type { StepEvent } from "../../../graphs/orchestrator/events.js";
+import { OrchestratorError, OrchestratorInputError } from "../../../graphs/orchestrator/errors.js";
+import { streamSteps } from "../../../graphs/orchestrator/stream.js";
 import { requireApiKey } from "../auth.js";
 import type { ServerContext } from "../context.js";
 import { HttpError, parseRequest } from "../errors.js";
@@ -17,13 +17,26 @@ import { runBody, threadParams, type RunRequest } from "../schemas.js";
 
 const HEARTBEAT_MS = 15_000;
 
-/** Public description of a failed run: no upstream text, the details stay in the server log. */
-function runFailure(err: unknown, requestId: string): { code: string; message: string } {
-  if (err instanceof OrchestratorError) {
-    return { code: "run_failed", message: `Every tier failed the task; the details are in the server log (request ${requestId}).` };
-  }
-  return { code: "internal_error", message: `The run failed unexpectedly; the details are in the server log (request ${requestId}).` };
+/** A failed run as the API shows it: the project's own message and the typed fields, never upstream text. */
+interface RunFailure {
+  httpStatus: number;
+  code: string;
+  message: string;
+  failure?: Record<string, unknown>;
 }
+
+/** Public description of a failed run; unexpected errors keep their details in the server log. */
+function runFailure(err: unknown, requestId: string): RunFailure {
+  if (err instanceof OrchestratorInputError) return { httpStatus: 400, code: "invalid_input", message: err.message };
+  if (err instanceof OrchestratorError) {
+    const { kind, status, provider, requestId: upstreamRequestId, tier } = err;
+    return { httpStatus: 502, code: "run_failed", message: err.message, failure: { kind, tier, status, provider, requestId: upstreamRequestId } };
+  }
+  return { httpStatus: 500, code: "internal_error", message: `The run failed unexpectedly; the details are in the server log (request ${requestId}).` };
+}
+
+/** The body of an `error` event or response for `failure`. */
+const failureBody = (f: RunFailure) => ({ code: f.code, message: f.message, ...(f.failure ? { failure: f.failure } : {}) });
 
 /** Aborts `controller` when the client closes the connection before the response is finished. */
 function abortOnDisconnect(res: ServerResponse, controller: AbortController): void {
@@ -107,7 +120,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
       }
       request.log.warn({ err, threadId }, "run failed");
       const failure = runFailure(err, String(request.id));
-      throw new HttpError(failure.code === "run_failed" ? 502 : 500, failure.code, failure.message);
+      throw new HttpError(failure.httpStatus, failure.code, failure.message, undefined, failure.failure);
     } finally {
       release();
     }
@@ -160,7 +173,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
       } else {
         outcome = "failed";
         request.log.warn({ err, threadId }, "streamed run failed");
-        await writeEvent(res, "error", runFailure(err, String(request.id)));
+        await writeEvent(res, "error", failureBody(runFailure(err, String(request.id))));
         await writeEvent(res, "end", { threadId, elapsedMs: Math.round(performance.now() - started) });
       }
     } finally {

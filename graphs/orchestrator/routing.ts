@@ -1,83 +1,28 @@
 /**
  * Routing: which tier handles a task. Precedence: an explicit tier (input or run context),
- * then tier-config rules, then an LLM classifier on the fast model, then the default tier.
- * Everything here except the classifier is pure, so it is unit-tested without a model.
+ * then the routing rules (TIERS_CONFIG `routing.rules`, schema in src/providers/routing_rules.ts),
+ * then an LLM classifier on the fast model, then the default tier. Everything here except the
+ * classifier is pure, so it is unit-tested without a model.
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { RunnableConfig } from "@langchain/core/runnables";
 import { z } from "zod";
-import { TIERS, type Tier } from "../src/providers/types.js";
-import type { RouteSource } from "./events.js";
+import type { RoutingConfig, RoutingMode, RoutingRule } from "../../src/providers/routing_rules.js";
+import { TIERS, type Tier } from "../../src/providers/types.js";
+import type { RouteSource, TokenUsage } from "./events.js";
 
-/** How much of the routing chain to use: all of it, rules only (no LLM call), the classifier only, or just the default tier. */
-export const ROUTING_MODES = ["auto", "rules", "classifier", "default"] as const;
-
-/** One routing mode. */
-export type RoutingMode = (typeof ROUTING_MODES)[number];
+export {
+  ROUTING_MODES,
+  DEFAULT_ROUTING_RULES,
+  routingConfigSchema,
+  routingRuleSchema,
+  resolveRouting,
+  type RoutingMode,
+  type RoutingRule,
+  type RoutingConfig,
+} from "../../src/providers/routing_rules.js";
 
 const tierEnum = z.enum(TIERS as [Tier, ...Tier[]], { error: `must be one of ${TIERS.join(", ")}` });
-
-/** One rule: every condition given must hold; the first matching rule wins. */
-export const routingRuleSchema = z
-  .strictObject({
-    /** Name shown in the route reason. */
-    name: z.string().min(1).optional(),
-    tier: tierEnum,
-    /** Matches when any keyword occurs as a whole word or phrase (case-insensitive). */
-    keywords: z.array(z.string().min(1)).min(1).optional(),
-    /** A regular expression (case-insensitive) the task must match. */
-    pattern: z
-      .string()
-      .refine((p) => {
-        try {
-          new RegExp(p, "i");
-          return true;
-        } catch {
-          return false;
-        }
-      }, "must be a valid regular expression")
-      .optional(),
-    /** The task is at least this many characters long. */
-    minLength: z.int().nonnegative().optional(),
-    /** The task is at most this many characters long. */
-    maxLength: z.int().positive().optional(),
-    /** The task needs at least one of these tools, and none outside this list (see `detectNeededTools`). */
-    needsTools: z.array(z.string().min(1)).min(1).optional(),
-  })
-  .refine((r) => r.keywords || r.pattern || r.minLength !== undefined || r.maxLength !== undefined || r.needsTools, {
-    error: "a rule needs at least one condition (keywords, pattern, minLength, maxLength or needsTools)",
-  });
-
-/** A routing rule. */
-export type RoutingRule = z.infer<typeof routingRuleSchema>;
-
-/** Routing section of the tier config. */
-export const routingConfigSchema = z.strictObject({
-  rules: z.array(routingRuleSchema).optional(),
-  /** Set false to never call the classifier (mode `auto` then behaves like `rules`). */
-  classifier: z.boolean().optional(),
-});
-
-/** Routing settings. */
-export interface RoutingConfig {
-  rules: RoutingRule[];
-  classifier: boolean;
-}
-
-/** Rules used when the tier config has none: deep work goes premium, quick tool lookups go fast. */
-export const DEFAULT_ROUTING_RULES: RoutingRule[] = [
-  { name: "long task", tier: "premium", minLength: 4_000 },
-  {
-    name: "deep-work keywords",
-    tier: "premium",
-    keywords: ["architecture", "design a", "prove", "in-depth", "comprehensive", "trade-offs", "threat model", "research"],
-  },
-  { name: "quick tool lookup", tier: "fast", needsTools: ["calculator", "current_datetime"], maxLength: 400 },
-];
-
-/** Routing config with defaults applied. */
-export function resolveRouting(input: z.input<typeof routingConfigSchema> = {}): RoutingConfig {
-  return { rules: input.rules ?? DEFAULT_ROUTING_RULES, classifier: input.classifier ?? true };
-}
 
 const ARITHMETIC = /\d\s*(?:[-+*/^×÷]|%\s*(?:of\b)?|percent(?:\s+of)?\b)\s*[\d(]|\b(?:sqrt|square root|sum|product|average|plus|minus|times|divided by|percent(?:age)?)\b/i;
 const DATETIME = /\b(?:time|date|today|tomorrow|yesterday|now|weekday|day of the week|time ?zone|utc|clock)\b/i;
@@ -161,12 +106,18 @@ const CLASSIFIER_PROMPT =
   "fast for lookups, arithmetic and short factual answers; standard for ordinary multi-step work; " +
   "premium for deep analysis, design or long, high-stakes tasks. Reply with the tier and one short reason.";
 
+/**
+ * Tags that keep an internal model call out of every user-facing stream: LangGraph's
+ * `messages` mode skips "nostream" runs, and LangGraph API's `events` mode skips hidden ones.
+ */
+export const INTERNAL_CALL_TAGS = ["langsmith:nostream", "langsmith:hidden"];
+
 /** Asks the fast model to classify `task`; returns undefined when it fails, so routing falls through to the default. */
 export async function classifyTask(
   model: BaseChatModel,
   task: string,
-  config?: { signal?: AbortSignal; callbacks?: unknown },
-): Promise<(RouteDecision & { usage?: { input: number; output: number; total: number } }) | undefined> {
+  config: RunnableConfig = {},
+): Promise<(RouteDecision & { usage?: TokenUsage; provider?: string }) | undefined> {
   try {
     const structured = model.withStructuredOutput(classificationSchema, { name: "route_task", includeRaw: true });
     const result = await structured.invoke(
@@ -174,16 +125,18 @@ export async function classifyTask(
         { role: "system", content: CLASSIFIER_PROMPT },
         { role: "user", content: task },
       ],
-      config as never,
+      { signal: config.signal, tags: [...(config.tags ?? []), ...INTERNAL_CALL_TAGS], runName: "route_classifier" },
     );
     const parsed = classificationSchema.safeParse(result.parsed);
     if (!parsed.success) return undefined;
-    const u = (result.raw as { usage_metadata?: { input_tokens: number; output_tokens: number; total_tokens: number } }).usage_metadata;
+    const raw = result.raw as { usage_metadata?: { input_tokens: number; output_tokens: number; total_tokens: number }; response_metadata?: { provider?: string } };
+    const u = raw.usage_metadata;
     return {
       tier: parsed.data.tier,
-      reason: `classifier: ${parsed.data.reason}`,
+      reason: `classifier: ${parsed.data.reason.slice(0, 300)}`,
       source: "classifier",
       usage: u ? { input: u.input_tokens, output: u.output_tokens, total: u.total_tokens } : undefined,
+      provider: raw.response_metadata?.provider,
     };
   } catch {
     return undefined;

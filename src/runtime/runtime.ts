@@ -3,12 +3,13 @@
  * emulator when nothing is configured. Creating it is lazy and happens once, so importing the
  * graph (LangGraph Studio does) does no I/O.
  */
-import { loadConfig, loadDotEnv } from "../src/config/index.js";
-import type { EmulatorHandle } from "../src/emulator/index.js";
-import { getLogger, type Logger } from "../src/logging/index.js";
-import { ProviderRegistry } from "../src/providers/index.js";
-import { isProviderConfigured, settingsFromConfig } from "../src/providers/settings.js";
-import { PROVIDERS } from "../src/providers/types.js";
+import { loadConfig, loadDotEnv } from "../config/index.js";
+import type { EmulatorHandle } from "../emulator/index.js";
+import { getLogger, type Logger } from "../logging/index.js";
+import { ProviderRegistry } from "../providers/index.js";
+import { isProviderConfigured, settingsFromConfig } from "../providers/settings.js";
+import { tierConfigFromAppConfig } from "../providers/tier_config.js";
+import { PROVIDERS } from "../providers/types.js";
 
 /** A registry plus what the process started for it. */
 export interface Runtime {
@@ -43,8 +44,10 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   let env = options.env ?? process.env;
   const logger = options.logger ?? getLogger();
   let emulator: EmulatorHandle | undefined;
+  // A bad tiers file stops startup before anything is started or announced.
+  tierConfigFromAppConfig(loadConfig(env));
   if (!anyProviderConfigured(env)) {
-    const { startEmulator } = await import("../src/emulator/index.js");
+    const { startEmulator } = await import("../emulator/index.js");
     emulator = await startEmulator();
     env = {
       ...env,
@@ -60,7 +63,14 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     if (options.onSimulated) options.onSimulated(notice);
     else logger.warn(notice);
   }
-  const registry = await ProviderRegistry.create({ env, logger });
+  let registry: ProviderRegistry;
+  try {
+    registry = await ProviderRegistry.create({ env, logger });
+  } catch (err) {
+    // A bad tiers file (say) must not leave the emulator's server keeping the process alive.
+    await emulator?.close();
+    throw err;
+  }
   const emu = emulator;
   return {
     registry,

@@ -6,8 +6,27 @@
  */
 import { isBaseMessage, type ToolMessage } from "@langchain/core/messages";
 import { createMiddleware } from "langchain";
-import type { Tier } from "../src/providers/types.js";
-import type { CustomStepEvent } from "./events.js";
+import type { Tier } from "../../src/providers/types.js";
+
+/** The agent asked for a tool. */
+export interface ToolCallEvent {
+  type: "tool_call";
+  tier: Tier;
+  id: string;
+  name: string;
+  args: Record<string, unknown>;
+}
+
+/** A tool answered. */
+export interface ToolResultEvent {
+  type: "tool_result";
+  tier: Tier;
+  id: string;
+  name: string;
+  content: string;
+  /** True when the tool reported an error to the model. */
+  isError: boolean;
+}
 
 const textOf = (output: unknown): string => (isBaseMessage(output) ? output.text : JSON.stringify(output));
 
@@ -16,7 +35,7 @@ export function toolEventsMiddleware(tier: Tier) {
   return createMiddleware({
     name: `ToolEvents_${tier}`,
     wrapToolCall: async (request, handler) => {
-      const emit = (event: CustomStepEvent) => (request.runtime.writer as ((chunk: unknown) => void) | undefined)?.(event);
+      const emit = (event: ToolCallEvent | ToolResultEvent) => (request.runtime.writer as ((chunk: unknown) => void) | undefined)?.(event);
       const { id = "", name, args } = request.toolCall;
       emit({ type: "tool_call", tier, id, name, args });
       try {

@@ -1,0 +1,71 @@
+/** Errors a run of the orchestrator raises. Messages are the project's own, never upstream text. */
+import type { Tier } from "../../src/providers/types.js";
+import type { FailureInfo, TierFailureKind } from "./events.js";
+
+/** The run failed: no tier could answer, or a failure no tier can fix ended it at once. */
+export class OrchestratorError extends Error {
+  override readonly name = "OrchestratorError";
+  /** What went wrong, typed (kind, status, provider, request id). */
+  readonly kind?: TierFailureKind;
+  readonly status?: number;
+  readonly code?: string;
+  readonly provider?: string;
+  readonly requestId?: string;
+  /** The tier whose failure ended the run. */
+  readonly tier?: Tier;
+  constructor(message: string, failure?: FailureInfo & { tier?: Tier }) {
+    super(message);
+    this.kind = failure?.kind;
+    this.status = failure?.status;
+    this.code = failure?.code;
+    this.provider = failure?.provider;
+    this.requestId = failure?.requestId;
+    this.tier = failure?.tier;
+  }
+
+  /** The typed fields, safe to return to a client. */
+  toJSON(): Record<string, unknown> {
+    const { kind, status, code, provider, requestId, tier } = this;
+    return { name: this.name, message: this.message, kind, status, code, provider, requestId, tier };
+  }
+}
+
+/** The input or the run context is invalid; the message names the key and the problem in one line. */
+export class OrchestratorInputError extends Error {
+  override readonly name = "OrchestratorInputError";
+}
+
+interface ZodIssueLike {
+  code?: string;
+  path?: PropertyKey[];
+  message?: string;
+  keys?: string[];
+}
+
+const TASK_HINT = 'send the task as a message: {"messages":[{"role":"user","content":"..."}]}';
+
+/** One readable line for the issues of a zod error on the graph's `where` ("input" or "context"). */
+export function describeZodIssues(issues: readonly ZodIssueLike[], where: string): string {
+  // Unknown keys first: a misnamed key (`task`) usually explains the missing one (`messages`).
+  const ordered = [...issues].sort((a, b) => Number(b.code === "unrecognized_keys") - Number(a.code === "unrecognized_keys"));
+  const parts = ordered.slice(0, 5).map((issue) => {
+    const path = (issue.path ?? []).map(String).join(".");
+    if (issue.code === "unrecognized_keys" && issue.keys?.length) {
+      const keys = issue.keys.map((k) => `"${k.slice(0, 64)}"`).join(", ");
+      const hint = where === "input" && issue.keys.includes("task") ? `; ${TASK_HINT}` : "";
+      return `unknown ${where} key${issue.keys.length > 1 ? "s" : ""} ${keys}${path ? ` in ${path}` : ""}${hint}`;
+    }
+    return `${where}${path ? `.${path}` : ""}: ${issue.message ?? "is invalid"}`;
+  });
+  const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : "";
+  return `Invalid ${where}: ${parts.join("; ")}${more}.`;
+}
+
+/** Turns a ZodError thrown while LangGraph validated the input or context into an OrchestratorInputError. */
+export function toInputError(err: unknown, where: string): unknown {
+  const issues = (err as { issues?: unknown })?.issues;
+  if (err instanceof Error && (err.name === "ZodError" || err.name === "$ZodError") && Array.isArray(issues)) {
+    return new OrchestratorInputError(describeZodIssues(issues as ZodIssueLike[], where));
+  }
+  return err;
+}

@@ -1,0 +1,144 @@
+/**
+ * Typed step events of an orchestrator run. Nodes emit them through LangGraph's `custom`
+ * stream mode; `streamSteps` adds `token` events from the `messages` mode. Every event has
+ * a `type` field so consumers can switch on it. No event carries upstream error text.
+ */
+import type { ModelFailureKind } from "../../src/providers/failure.js";
+import type { Tier } from "../../src/providers/types.js";
+import type { ToolCallEvent, ToolResultEvent } from "../../agents/middleware/tool_events.js";
+
+export type { ToolCallEvent, ToolResultEvent };
+
+/** How the tier was chosen, in order of precedence. */
+export type RouteSource = "explicit" | "rule" | "classifier" | "default";
+
+/** Token counts. */
+export interface TokenUsage {
+  input: number;
+  output: number;
+  total: number;
+}
+
+/** Why a tier failed: the step limit, or a typed model failure. */
+export type TierFailureKind = ModelFailureKind | "step_limit" | "no_answer";
+
+/** A failure as events, state and API responses show it: our message plus typed fields. */
+export interface FailureInfo {
+  kind: TierFailureKind;
+  /** The project's own message (never upstream text). */
+  message: string;
+  status?: number;
+  code?: string;
+  provider?: string;
+  requestId?: string;
+}
+
+/** The router picked a tier. */
+export interface RouteDecidedEvent {
+  type: "route_decided";
+  tier: Tier;
+  reason: string;
+  source: RouteSource;
+  /** The gateway model configured for the tier (the provider that answers may differ on fallback). */
+  model: string;
+}
+
+/** A tier's agent started working on the task. */
+export interface AgentStartedEvent {
+  type: "agent_started";
+  tier: Tier;
+  model: string;
+  maxSteps: number;
+  tools: string[];
+}
+
+/** Text already streamed by a failed attempt is not part of the answer: drop it. */
+export interface AttemptDiscardedEvent {
+  type: "attempt_discarded";
+  tier: Tier;
+  /** Provider of the attempt's last model call. */
+  provider: string;
+  reason: string;
+  kind: TierFailureKind;
+}
+
+/** The task moved up one tier after the agent failed with an error another tier can fix. */
+export interface EscalationEvent extends FailureInfo {
+  type: "escalation";
+  from: Tier;
+  to: Tier;
+  /** Same as `message`: why the tier failed. */
+  reason: string;
+}
+
+/** The run paused (a tool or middleware called `interrupt()`); resume with `Command({ resume })`. */
+export interface InterruptedEvent {
+  type: "interrupted";
+  tier: Tier;
+  /** The values passed to `interrupt()`. */
+  interrupts: { id?: string; value: unknown }[];
+}
+
+/** The answer, and who actually produced it. */
+export interface FinalAnswerEvent {
+  type: "final_answer";
+  tier: Tier;
+  answer: string;
+  /** Provider that produced the last model call (`gateway`, `openai`, ...). */
+  provider: string;
+  model: string;
+  /** True when the answer came from the local emulator's simulated model. */
+  simulated: boolean;
+}
+
+/** Usage of one tier in a report. */
+export interface TierUsageReport extends TokenUsage {
+  costUsd: number;
+  /** Model calls made. */
+  calls: number;
+  /** Providers of calls that reported no usage: their tokens are unknown and not in the figures. */
+  unknown: string[];
+}
+
+/** Token usage and estimated cost (USD) of a set of runs. */
+export interface UsageSummary {
+  perTier: Partial<Record<Tier, TierUsageReport>>;
+  total: TokenUsage;
+  costUsd: number;
+  /** What the same tokens would have cost on the premium tier alone. */
+  premiumOnlyCostUsd: number;
+  savingUsd: number;
+  /** Providers whose calls reported no usage; empty when every figure is known. */
+  unknown: string[];
+}
+
+/** This run's usage and cost, with the thread's running totals in `thread`. */
+export interface UsageEvent extends UsageSummary {
+  type: "usage";
+  /** Every run of the thread so far, this one included. */
+  thread: UsageSummary;
+}
+
+/** A streamed token of an agent's answer (from `messages` mode; only `streamSteps` yields it). */
+export interface TokenEvent {
+  type: "token";
+  text: string;
+  /** Tier whose agent produced it. */
+  tier: Tier;
+}
+
+/** Every event a run streams. */
+export type StepEvent =
+  | RouteDecidedEvent
+  | AgentStartedEvent
+  | ToolCallEvent
+  | ToolResultEvent
+  | AttemptDiscardedEvent
+  | EscalationEvent
+  | InterruptedEvent
+  | FinalAnswerEvent
+  | UsageEvent
+  | TokenEvent;
+
+/** The events nodes emit through the custom stream mode (everything but tokens). */
+export type CustomStepEvent = Exclude<StepEvent, TokenEvent>;

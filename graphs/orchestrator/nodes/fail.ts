@@ -1,0 +1,17 @@
+/** Ends a failed run: raises OrchestratorError with the recorded failure, after the state holds it. */
+import { OrchestratorError } from "../errors.js";
+import type { OrchestratorStateType } from "../state.js";
+
+/** Fail node factory. */
+export function failNode() {
+  return (state: OrchestratorStateType): never => {
+    const error = state.error;
+    if (!error) throw new OrchestratorError("The run failed without a recorded reason.");
+    const tried = [...state.escalations.map((e) => e.from), error.tier];
+    const message =
+      tried.length > 1
+        ? `The task failed on the ${tried.join(", ")} tiers. Last failure: ${error.message}`
+        : `The ${error.tier} agent failed: ${error.message}`;
+    throw new OrchestratorError(message, error);
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * How runs fail against a third-party-shaped gateway (a loopback stub, not our emulator):
+ * failures no tier can fix end the run at once with one error; upstream error text, even one
+ * that echoes a key, reaches no event, response, state or checkpoint; missing usage is unknown.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { MemorySaver } from "@langchain/langgraph";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { StepEvent } from "../../graphs/orchestrator/events.js";
+import { OrchestratorError } from "../../graphs/orchestrator/errors.js";
+import { createOrchestrator, type OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
+import { streamSteps, type StreamStepsOptions } from "../../graphs/orchestrator/stream.js";
+import { createCheckpointer } from "../../graphs/persistence.js";
+import { HumanRenderer } from "../../src/cli/render.js";
+import { ProviderRegistry } from "../../src/providers/index.js";
+import { silentLogger } from "../helpers/gateway.js";
+import { startStubGateway, type StubGateway } from "../helpers/stub_gateway.js";
+import { build, tempDir } from "./server_helpers.js";
+
+const LEAK = "sk-live-0123456789abcdefLEAK";
+const echoing = (code: string) => ({ error: { message: `Incorrect API key provided: ${LEAK}`, type: "invalid_request_error", code } });
+
+let stub: StubGateway;
+const cleanups: (() => Promise<unknown> | void)[] = [];
+beforeAll(async () => {
+  stub = await startStubGateway();
+});
+afterAll(() => stub.close());
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.();
+});
+
+function registry(): ProviderRegistry {
+  const r = new ProviderRegistry({
+    env: {
+      AI_GATEWAY_BASE_URL: stub.baseUrl,
+      AI_GATEWAY_TOKEN_URL: stub.tokenUrl,
+      AI_GATEWAY_CLIENT_ID: stub.clientId,
+      AI_GATEWAY_CLIENT_SECRET: stub.clientSecret,
+      AI_GATEWAY_MAX_RETRIES: "0",
+      PROVIDER_ORDER: "gateway",
+    },
+    logger: silentLogger,
+    discovery: { enabled: false },
+  });
+  cleanups.push(() => r.close());
+  return r;
+}
+
+async function run(graph: OrchestratorGraph, task: string, options: StreamStepsOptions = {}): Promise<{ events: StepEvent[]; error?: unknown }> {
+  const events: StepEvent[] = [];
+  try {
+    for await (const e of streamSteps(task, { graph, ...options })) events.push(e);
+    return { events };
+  } catch (error) {
+    return { events, error };
+  }
+}
+
+describe("failures no tier can fix", () => {
+  it.each([
+    ["invalid_client from the token endpoint", "auth", () => stub.enqueueToken({ status: 401, body: { error: "invalid_client", error_description: `bad secret ${LEAK}` } })],
+    ["403 from the API", "forbidden", () => stub.enqueueChat({ status: 403, body: echoing("forbidden") })],
+    ["400 from the API", "bad_request", () => stub.enqueueChat({ status: 400, body: echoing("invalid_request") })],
+  ])("%s ends the run with one error and no escalation, on a thread's first and later runs", async (_name, kind, script) => {
+    const graph = createOrchestrator({ registry: registry(), checkpointer: new MemorySaver(), logger: silentLogger });
+    for (const attempt of [1, 2]) {
+      const chatBefore = stub.chatRequests;
+      script();
+      const { events, error } = await run(graph, "What is 12.5% of 3,480?", { threadId: `fails-${kind}`, tier: "fast" });
+      expect(error, `attempt ${attempt}`).toBeInstanceOf(OrchestratorError);
+      expect((error as OrchestratorError).kind).toBe(kind);
+      expect((error as Error).message).not.toContain("sk-live");
+      expect(events.filter((e) => e.type === "escalation")).toEqual([]);
+      expect(events.filter((e) => e.type === "agent_started").map((e) => (e as { tier: string }).tier)).toEqual(["fast"]);
+      expect(stub.chatRequests - chatBefore).toBeLessThanOrEqual(1);
+      expect(JSON.stringify(events)).not.toContain("sk-live");
+    }
+    // The thread still works once the gateway does.
+    const { events, error } = await run(graph, "What is 12.5% of 3,480?", { threadId: `fails-${kind}`, tier: "fast" });
+    expect(error).toBeUndefined();
+    expect(events.find((e) => e.type === "final_answer")).toMatchObject({ answer: "stub answer" });
+  });
+});
+
+describe("upstream error text", () => {
+  it("never reaches a response, an event, the state or the checkpoint file", async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const sqlitePath = join(dir, "checkpoints.sqlite");
+    const persistence = await createCheckpointer({ sqlitePath });
+    cleanups.push(() => persistence.close());
+    const app = await build(dir, {}, { registry: registry(), checkpointer: persistence.checkpointer });
+    cleanups.push(() => app.close());
+
+    // A failure that ends the run at once (sync route)...
+    stub.enqueueChat({ status: 400, body: echoing("invalid_request") });
+    const sync = await app.inject({ method: "POST", url: "/api/runs", payload: { task: "What is 2 + 2?", threadId: "leak-1", tier: "fast" } });
+    expect(sync.statusCode).toBe(502);
+    expect(sync.json()).toMatchObject({ error: { code: "run_failed", failure: { kind: "bad_request", tier: "fast", status: 400, provider: "gateway" } } });
+    // ...and one that escalates through every tier (SSE route).
+    for (let i = 0; i < 3; i++) stub.enqueueChat({ status: 404, body: echoing("model_not_found") });
+    const streamed = await app.inject({ method: "POST", url: "/api/runs/stream", payload: { task: "What is 2 + 2?", threadId: "leak-2", tier: "fast" } });
+    expect(streamed.body).toContain("event: escalation");
+    expect(streamed.body).toContain("event: error");
+    for (const body of [sync.body, streamed.body]) {
+      expect(body).not.toContain("sk-live");
+      expect(body).not.toContain("Incorrect API key");
+    }
+
+    const graph = createOrchestrator({ registry: registry(), checkpointer: persistence.checkpointer, logger: silentLogger });
+    for (const threadId of ["leak-1", "leak-2"]) {
+      const state = await graph.getState({ configurable: { thread_id: threadId } }, { subgraphs: true });
+      expect(state.values.error).toBeDefined();
+      expect(JSON.stringify(state)).not.toContain("sk-live");
+    }
+    // The database and its write-ahead log, where recent pages live until a checkpoint.
+    const file = Buffer.concat(readdirSync(dir).filter((f) => f.startsWith("checkpoints.sqlite")).map((f) => readFileSync(join(dir, f))));
+    // The failures are in the file (so the search below reads real checkpoints), their upstream text is not.
+    expect(file.includes("bad_request")).toBe(true);
+    expect(file.includes("model_not_found")).toBe(true);
+    expect(file.includes("sk-live")).toBe(false);
+    expect(file.includes("Incorrect API key")).toBe(false);
+  });
+});
+
+describe("missing usage", () => {
+  it("is reported as unknown for the provider, and the CLI says so instead of printing zeros", async () => {
+    const graph = createOrchestrator({ registry: registry(), checkpointer: new MemorySaver(), logger: silentLogger });
+    stub.enqueueChat({ stream: ["no ", "usage ", "here"], noUsage: true });
+    const { events, error } = await run(graph, "Say something", { threadId: "no-usage", tier: "fast" });
+    expect(error).toBeUndefined();
+    const usage = events.find((e) => e.type === "usage");
+    expect(usage).toMatchObject({ unknown: ["gateway"], total: { input: 0, output: 0, total: 0 }, perTier: { fast: { calls: 1, unknown: ["gateway"] } } });
+    let printed = "";
+    const renderer = new HumanRenderer({ write: (s) => void (printed += s) });
+    for (const e of events) renderer.render(e);
+    renderer.finish();
+    expect(printed).toContain("usage  usage not reported by gateway · cost unknown");
+    expect(printed).not.toMatch(/0 in \+ 0 out/);
+  });
+});
