@@ -44,8 +44,8 @@ try {
       name: "orchestrator",
       run: async () => {
         const state = await orchestrator.invoke({ messages: [new HumanMessage(TASK)] });
-        if (state.route?.tier !== "fast") throw new Error(`routed to ${state.route?.tier}`);
-        check(state.result?.answer ?? "", "orchestrator");
+        if (state.run?.route?.tier !== "fast") throw new Error(`routed to ${state.run?.route?.tier}`);
+        check(state.run?.result?.answer ?? "", "orchestrator");
       },
     },
     {

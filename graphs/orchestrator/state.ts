@@ -52,29 +52,42 @@ export type RunError = z.infer<typeof runErrorSchema>;
 const tierUsage = z.object({ input: z.number(), output: z.number(), total: z.number(), calls: z.number(), unknown: z.array(z.string()) });
 const usageByTier = z.object({ fast: tierUsage.optional(), standard: tierUsage.optional(), premium: tierUsage.optional() });
 
-/** Graph state. */
-export const OrchestratorState = z.object({
-  // Typed by cast: a custom zod type has no JSON schema, and Studio needs one for every field.
-  messages: z.array(z.any()).describe("The thread's conversation").register(registry, MessagesZodMeta) as unknown as z.ZodType<BaseMessage[]>,
-  /** This run's task: the text of the last human message (set by the router). */
-  task: z.string().optional().describe("This run's task: the last human message"),
-  /** Tier requested in the input; read and cleared by the router. */
-  tier: tier.optional().describe("Tier requested for this run (skips routing)"),
-  route: routeSchema.optional().describe("This run's routing decision"),
+/**
+ * This run's record: written whole by each node and replaced by the router at the start of
+ * the next run, so nothing in it carries over or piles up across a thread's runs.
+ */
+export const runSchema = z.object({
+  /** The task: the text of the last human message. */
+  task: z.string(),
+  route: routeSchema.optional().describe("The routing decision"),
   /** Tier working on the task now (changes on escalation). */
   activeTier: tier.optional(),
   /** Tiers that failed this run, each at most once. */
-  failedTiers: z.array(tier).default(() => []).describe("Tiers that failed this run"),
-  escalations: z.array(escalationSchema).default(() => []).describe("This run's escalations"),
+  failedTiers: z.array(tier).describe("Tiers that failed this run"),
+  escalations: z.array(escalationSchema).describe("This run's escalations"),
   /** Tokens of this run per tier (a failed tier's included). */
-  usage: usageByTier.default(() => ({})).describe("This run's token usage per tier"),
+  usage: usageByTier.describe("This run's token usage per tier"),
+  result: resultSchema.optional().describe("The answer"),
+  error: runErrorSchema.optional().describe("Why the run failed"),
+});
+/** This run's record. */
+export type RunState = z.infer<typeof runSchema>;
+
+/**
+ * Graph state: the thread's conversation and token totals accumulate; `run` is per run. (Few
+ * top-level keys on purpose: LangGraph validates every node's update against a partial copy of
+ * this schema, and the copy costs in proportion to the number of keys.)
+ */
+export const OrchestratorState = z.object({
+  // Typed by cast: a custom zod type has no JSON schema, and Studio needs one for every field.
+  messages: z.array(z.any()).describe("The thread's conversation").register(registry, MessagesZodMeta) as unknown as z.ZodType<BaseMessage[]>,
+  /** Tier requested in the input; read and cleared by the router. */
+  tier: tier.optional().describe("Tier requested for this run (skips routing)"),
+  run: runSchema.optional().describe("This run: route, escalations, usage, and the answer or the error"),
   /** Tokens of every run of the thread; nodes write what they spent and the reducer adds it up. */
-  // (A zod schema's describe() returns a copy: it comes before register(), which keys on the instance.)
   threadUsage: usageByTier
     .describe("Token usage of every run of the thread")
     .register(registry, { reducer: { fn: (a: UsageByTier, b: UsageByTier) => addUsage(a, b), schema: usageByTier }, default: () => ({}) }),
-  result: resultSchema.optional().describe("This run's answer"),
-  error: runErrorSchema.optional().describe("Why this run failed"),
 });
 
 /** Full state type. */
@@ -108,12 +121,4 @@ export const OrchestratorInputSchema = z.strictObject({
 export type OrchestratorInput = z.input<typeof OrchestratorInputSchema>;
 
 /** What a run returns. */
-export const OrchestratorOutputSchema = OrchestratorState.pick({
-  messages: true,
-  route: true,
-  escalations: true,
-  usage: true,
-  threadUsage: true,
-  result: true,
-  error: true,
-});
+export const OrchestratorOutputSchema = OrchestratorState.pick({ messages: true, run: true, threadUsage: true });

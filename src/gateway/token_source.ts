@@ -12,7 +12,7 @@
 import * as oauth from "oauth4webapi";
 import { fetch as undiciFetch, type Dispatcher } from "undici";
 import { getLogger } from "../logging/logger.js";
-import { registerSecret } from "../logging/redact.js";
+import { registerSecret, scrubText } from "../logging/redact.js";
 import {
   AIGatewayAuthError,
   AIGatewayError,
@@ -224,7 +224,7 @@ export class ClientCredentialsTokenSource implements TokenProvider {
             ? "Check AI_GATEWAY_RESOURCE / AI_GATEWAY_AUDIENCE."
             : "Check the gateway's OAuth2 client settings.";
     return new AIGatewayAuthError(
-      `The token endpoint rejected the client credentials: ${code}${description ? ` (${description})` : ""}. ${advice}`,
+      `The token endpoint rejected the client credentials: ${code}${description ? ` (${scrubText(description).slice(0, 300)})` : ""}. ${advice}`,
       { status: response.status, code, description, cause: undefined },
     );
   }

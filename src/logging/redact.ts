@@ -13,6 +13,12 @@ const SECRET_KEY =
 
 const CREDENTIAL_IN_TEXT = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,}/gi;
 
+/**
+ * Strings shaped like API keys or JWTs that an upstream service may echo back in an error
+ * (`sk-live-...`, `sk_test_...`, `sk-proj-...`, `eyJ...`): hidden even when nobody registered them.
+ */
+const KEY_SHAPED = /\b(?:sk|rk|pk)[-_](?:[A-Za-z]{2,8}[-_])?[A-Za-z0-9_-]{12,}|\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g;
+
 const registered = new Set<string>();
 const MAX_REGISTERED = 256;
 
@@ -42,7 +48,7 @@ export function scrubText(text: string): string {
       if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     }
   }
-  return out.replace(CREDENTIAL_IN_TEXT, (_m, scheme: string) => `${scheme} ${REDACTED}`);
+  return out.replace(CREDENTIAL_IN_TEXT, (_m, scheme: string) => `${scheme} ${REDACTED}`).replace(KEY_SHAPED, REDACTED);
 }
 
 /** Deep copy of `value` with secret-named keys masked and strings scrubbed. Handles cycles. */

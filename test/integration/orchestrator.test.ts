@@ -129,8 +129,8 @@ describe("agents", () => {
       expect(escalation.reason).toMatch(/does not serve the requested model/);
       expect(ofType(events, "final_answer")[0]).toMatchObject({ tier: "standard" });
       const state = await graph.getState({ configurable: { thread_id: "escalate-error" } });
-      expect(state.values.escalations).toEqual([expect.objectContaining({ from: "fast", to: "standard" })]);
-      expect(state.values.failedTiers).toEqual(["fast"]);
+      expect(state.values.run.escalations).toEqual([expect.objectContaining({ from: "fast", to: "standard" })]);
+      expect(state.values.run.failedTiers).toEqual(["fast"]);
     });
   });
 
@@ -149,6 +149,6 @@ describe("agents", () => {
     const state = await graph.getState({ configurable: { thread_id: "thread-a" } });
     const humans = state.values.messages.filter((m: { getType(): string }) => m.getType() === "human");
     expect(humans.map((m: { content: unknown }) => m.content)).toEqual(["What is 12.5% of 3,480?", "And what time is it in UTC?"]);
-    expect(state.values.route.tier).toBe("fast");
+    expect(state.values.run.route.tier).toBe("fast");
   });
 });

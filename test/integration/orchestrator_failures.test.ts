@@ -112,7 +112,7 @@ describe("upstream error text", () => {
     const graph = createOrchestrator({ registry: registry(), checkpointer: persistence.checkpointer, logger: silentLogger });
     for (const threadId of ["leak-1", "leak-2"]) {
       const state = await graph.getState({ configurable: { thread_id: threadId } }, { subgraphs: true });
-      expect(state.values.error).toBeDefined();
+      expect(state.values.run.error).toBeDefined();
       expect(JSON.stringify(state)).not.toContain("sk-live");
     }
     // The database and its write-ahead log, where recent pages live until a checkpoint.

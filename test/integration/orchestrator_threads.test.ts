@@ -60,9 +60,9 @@ describe("a thread's runs", () => {
       expect(final).toMatchObject({ tier: "premium", provider: "gateway" });
       expect(final.answer).toContain("435");
       const state = await graph.getState({ configurable: { thread_id: "escalating" } });
-      expect(state.values.failedTiers).toEqual(["fast", "standard"]);
-      expect(state.values.escalations.map((e: { from: string; to: string }) => `${e.from}->${e.to}`)).toEqual(["fast->standard", "standard->premium"]);
-      expect(state.values.result.tier).toBe("premium");
+      expect(state.values.run.failedTiers).toEqual(["fast", "standard"]);
+      expect(state.values.run.escalations.map((e: { from: string; to: string }) => `${e.from}->${e.to}`)).toEqual(["fast->standard", "standard->premium"]);
+      expect(state.values.run.result.tier).toBe("premium");
     }
   });
 
@@ -126,14 +126,14 @@ describe("a thread's runs", () => {
     const graph = createOrchestrator({ registry, checkpointer: new MemorySaver(), logger: silentLogger });
     await expect(collect(graph, "hello", { threadId: "after-failure", tier: "premium" })).rejects.toThrow(/The premium agent failed/);
     const failed = await graph.getState({ configurable: { thread_id: "after-failure" } });
-    expect(failed.values.error).toMatchObject({ tier: "premium", kind: "model_not_found" });
+    expect(failed.values.run.error).toMatchObject({ tier: "premium", kind: "model_not_found" });
     const events = await collect(graph, "What is 12.5% of 3,480?", { threadId: "after-failure", tier: "fast" });
     expect(ofType(events, "final_answer")[0].tier).toBe("fast");
     expect(ofType(events, "escalation")).toEqual([]);
     const state = await graph.getState({ configurable: { thread_id: "after-failure" } });
-    expect(state.values.error).toBeUndefined();
-    expect(state.values.failedTiers).toEqual([]);
-    expect(state.values.result.tier).toBe("fast");
+    expect(state.values.run.error).toBeUndefined();
+    expect(state.values.run.failedTiers).toEqual([]);
+    expect(state.values.run.result.tier).toBe("fast");
   });
 });
 
@@ -164,7 +164,7 @@ describe("interrupts", () => {
       expect(ofType(resumed, "escalation")).toEqual([]);
       const done = await graph.getState({ configurable: { thread_id: threadId } });
       expect(done.next).toEqual([]);
-      expect(done.values.result.tier).toBe("standard");
+      expect(done.values.run.result.tier).toBe("standard");
     }
   });
 });

@@ -100,8 +100,10 @@ describe("langgraph dev via the SDK", () => {
     const schemas = await client.assistants.getSchemas(assistantId);
     const props = (s: unknown) => Object.keys((s as { properties?: object } | null)?.properties ?? {});
     expect(props(schemas.input_schema)).toEqual(["messages", "tier"]);
-    expect(props(schemas.state_schema)).toEqual(expect.arrayContaining(["messages", "route", "escalations", "usage", "threadUsage", "result", "error"]));
-    expect(props(schemas.output_schema)).toEqual(expect.arrayContaining(["messages", "result", "usage", "threadUsage", "escalations", "error"]));
+    expect(props(schemas.state_schema)).toEqual(["messages", "tier", "run", "threadUsage"]);
+    expect(props(schemas.output_schema)).toEqual(["messages", "run", "threadUsage"]);
+    const run = (schemas.state_schema as { properties: { run: unknown } }).properties.run;
+    expect(props(run)).toEqual(["task", "route", "activeTier", "failedTiers", "escalations", "usage", "result", "error"]);
     const context = (schemas.context_schema as { properties?: Record<string, { enum?: string[] }> }).properties ?? {};
     expect(Object.keys(context)).toEqual(["tier", "routingMode"]);
     expect([...(context.tier?.enum ?? [])].sort()).toEqual(["fast", "premium", "standard"]);

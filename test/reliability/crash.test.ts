@@ -4,9 +4,9 @@
  * store (written atomically) and the thread's checkpoints up to the last completed step.
  *
  * What "the last completed step" means here (graphs/orchestrator/): the outer graph is
- * START -> router -> agent; the router's step is checkpointed with the run's human message
+ * START -> router -> <tier>_agent; the router's step is checkpointed with the run's human message
  * before the agent starts. The agent (createAgent) runs as a subgraph whose own steps
- * (model_request, tools, model_request) are checkpointed under the namespace `agent:<task id>`.
+ * (model_request, tools, model_request) are checkpointed under the namespace `<tier>_agent:<task id>`.
  * The kill comes after the tool answered, while the second model call waits for its first token,
  * so the outer state holds the earlier run plus the new human message, and the subgraph's
  * checkpoints hold the tool call and its result; nothing of the unfinished answer exists anywhere.

@@ -30,6 +30,14 @@ describe("redaction", () => {
     expect(scrubText("basic Zm9vOmJhcg==")).toBe(`basic ${REDACTED}`);
   });
 
+  it("hides key- and JWT-shaped strings an upstream service echoes, registered or not", () => {
+    expect(scrubText("Incorrect API key provided: sk-live-0123456789abcdef.")).toBe(`Incorrect API key provided: ${REDACTED}.`);
+    expect(scrubText("key sk_test_51Habcdefghijkl and sk-proj-AbCdEf0123456789xyz")).toBe(`key ${REDACTED} and ${REDACTED}`);
+    expect(scrubText("token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTYifQ.c2lnbmF0dXJlMTIz")).toBe(`token ${REDACTED}`);
+    // Ordinary words with the same prefixes are left alone.
+    expect(scrubText("sk-learn and pk-12 and risk-free")).toBe("sk-learn and pk-12 and risk-free");
+  });
+
   it("keeps secrets out of every logged line, including messages and errors", () => {
     const { lines, logger } = capture();
     const token = "tok_" + "9".repeat(24);

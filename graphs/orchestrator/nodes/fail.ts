@@ -5,9 +5,9 @@ import type { OrchestratorStateType } from "../state.js";
 /** Fail node factory. */
 export function failNode() {
   return (state: OrchestratorStateType): never => {
-    const error = state.error;
+    const error = state.run?.error;
     if (!error) throw new OrchestratorError("The run failed without a recorded reason.");
-    const tried = [...state.escalations.map((e) => e.from), error.tier];
+    const tried = [...(state.run?.escalations ?? []).map((e) => e.from), error.tier];
     const message =
       tried.length > 1
         ? `The task failed on the ${tried.join(", ")} tiers. Last failure: ${error.message}`

@@ -11,7 +11,7 @@ import { modelOf, type OrchestratorDeps } from "../deps.js";
 import { OrchestratorInputError } from "../errors.js";
 import type { CustomStepEvent } from "../events.js";
 import { classifyTask, decideWithoutModel, shouldClassify, type RouteDecision } from "../routing.js";
-import type { OrchestratorStateType } from "../state.js";
+import type { OrchestratorStateType, RunState } from "../state.js";
 
 /** Node name of a tier's agent. */
 export const agentNode = (tier: Tier) => `${tier}_agent` as const;
@@ -43,20 +43,7 @@ export function routerNode(deps: OrchestratorDeps) {
     const { tier, reason, source } = decision;
     const model = modelOf(deps, tier);
     config.writer?.({ type: "route_decided", tier, reason, source, model } satisfies CustomStepEvent);
-    return new Command({
-      goto: agentNode(tier),
-      update: {
-        task,
-        tier: undefined,
-        route: { tier, reason, source, model },
-        activeTier: tier,
-        failedTiers: [],
-        escalations: [],
-        usage,
-        threadUsage: usage,
-        result: undefined,
-        error: undefined,
-      },
-    });
+    const run: RunState = { task, route: { tier, reason, source, model }, activeTier: tier, failedTiers: [], escalations: [], usage };
+    return new Command({ goto: agentNode(tier), update: { tier: undefined, run, threadUsage: usage } });
   };
 }

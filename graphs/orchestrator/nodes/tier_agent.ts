@@ -18,7 +18,8 @@ import { modelOf, usageEvent, type OrchestratorDeps } from "../deps.js";
 import { ESCALATES } from "../escalation.js";
 import type { CustomStepEvent, FailureInfo } from "../events.js";
 import { nextTier } from "../routing.js";
-import type { OrchestratorStateType } from "../state.js";
+import { OrchestratorError } from "../errors.js";
+import type { OrchestratorStateType, RunState } from "../state.js";
 import { withTokenRelay } from "../token_relay.js";
 import { agentNode } from "./router.js";
 
@@ -45,13 +46,18 @@ export function tierAgentNode(deps: OrchestratorDeps, tier: Tier) {
   const recursionLimit = settings.maxSteps * 4 + 10;
 
   const node = async (state: OrchestratorStateType, config: LangGraphRunnableConfig) => {
+    const run = state.run;
+    if (!run) throw new OrchestratorError(`The ${tier} agent ran without a routed run; start runs at the router.`);
     const emit = (e: CustomStepEvent) => config.writer?.(e);
     emit({ type: "agent_started", tier, model: modelOf(deps, tier), maxSteps: settings.maxSteps, tools: tools.map((t) => t.name) });
     const ledger = new ModelCallLedger();
     let output: { messages: BaseMessage[]; stepLimitReached?: boolean };
     try {
+      // The compiled graph itself: ReactAgent.invoke would also read the subgraph's state from
+      // the checkpointer on every run to fill middleware defaults, which our middleware's zod
+      // defaults already give.
       output = (await withModelCallLedger(ledger, () =>
-        agent.invoke({ messages: state.messages }, { ...withTokenRelay(config, name, tier), recursionLimit }),
+        agent.graph.invoke({ messages: state.messages }, { ...withTokenRelay(config, name, tier), recursionLimit }),
       )) as typeof output;
     } catch (err) {
       if (isGraphInterrupt(err)) {
@@ -62,17 +68,17 @@ export function tierAgentNode(deps: OrchestratorDeps, tier: Tier) {
       const modelError = modelCallError(err);
       const failure: FailureInfo = modelError ? modelError.failure : unexpected(err, tier);
       if (!modelError) deps.logger.error({ tier, err }, failure.message);
-      return failed(state, config, failure, usageOfCalls(tier, ledger.calls), ledger.producedText || !!ledger.failure?.partialOutput, lastProvider(ledger, failure));
+      return failed(state, run, config, failure, usageOfCalls(tier, ledger.calls), ledger.producedText || !!ledger.failure?.partialOutput, lastProvider(ledger, failure));
     }
     const produced = output.messages.slice(state.messages.length);
     const spent = usageOfCalls(tier, produced.filter(isAIMessage).map(callRecord));
     if (output.stepLimitReached) {
       const failure: FailureInfo = { kind: "step_limit", message: `The ${tier} agent reached its step limit (${settings.maxSteps} model calls).` };
-      return failed(state, config, failure, spent, produced.some((m) => isAIMessage(m) && m.text.length > 0), lastProvider(ledger));
+      return failed(state, run, config, failure, spent, produced.some((m) => isAIMessage(m) && m.text.length > 0), lastProvider(ledger));
     }
     const final = [...produced].reverse().find((m): m is AIMessage => isAIMessage(m) && !m.tool_calls?.length);
     if (!final) {
-      return failed(state, config, { kind: "no_answer", message: `The ${tier} agent ended without an answer.` }, spent, false, lastProvider(ledger));
+      return failed(state, run, config, { kind: "no_answer", message: `The ${tier} agent ended without an answer.` }, spent, false, lastProvider(ledger));
     }
     const meta = final.response_metadata as { provider?: string; model_provider?: string; model_name?: string; model?: string };
     const provider = meta.provider ?? meta.model_provider ?? "unknown";
@@ -83,17 +89,17 @@ export function tierAgentNode(deps: OrchestratorDeps, tier: Tier) {
       model: meta.model_name ?? meta.model ?? modelOf(deps, tier),
       simulated: deps.simulated() && provider === "gateway",
     };
-    const usage = addUsage(state.usage, spent);
+    const usage = addUsage(run.usage, spent);
     emit({ type: "final_answer", ...result });
     emit(usageEvent(deps, usage, addUsage(state.threadUsage, spent)));
-    return new Command({ goto: END, update: { messages: produced, usage, threadUsage: spent, result } });
+    return new Command({ goto: END, update: { messages: produced, run: { ...run, usage, result }, threadUsage: spent } });
   };
 
   /** Records the failure of this tier: escalates when another tier can help, else ends the run. */
-  function failed(state: OrchestratorStateType, config: LangGraphRunnableConfig, failure: FailureInfo, spent: UsageByTier, streamedText: boolean, provider: string) {
+  function failed(state: OrchestratorStateType, run: RunState, config: LangGraphRunnableConfig, failure: FailureInfo, spent: UsageByTier, streamedText: boolean, provider: string) {
     const emit = (e: CustomStepEvent) => config.writer?.(e);
-    const usage = addUsage(state.usage, spent);
-    const failedTiers = [...state.failedTiers, tier];
+    const usage = addUsage(run.usage, spent);
+    const failedTiers = [...run.failedTiers, tier];
     deps.logger.warn({ tier, kind: failure.kind, status: failure.status, provider: failure.provider, requestId: failure.requestId }, failure.message);
     if (streamedText) emit({ type: "attempt_discarded", tier, provider, reason: failure.message, kind: failure.kind });
     if (up && ESCALATES[failure.kind] && !failedTiers.includes(up)) {
@@ -102,11 +108,11 @@ export function tierAgentNode(deps: OrchestratorDeps, tier: Tier) {
       deps.logger.info({ from: tier, to: up, kind: failure.kind }, `Escalating from ${tier} to ${up}`);
       return new Command({
         goto: agentNode(up),
-        update: { activeTier: up, failedTiers, escalations: [...state.escalations, record], usage, threadUsage: spent },
+        update: { run: { ...run, activeTier: up, failedTiers, escalations: [...run.escalations, record], usage }, threadUsage: spent },
       });
     }
     emit(usageEvent(deps, usage, addUsage(state.threadUsage, spent)));
-    return new Command({ goto: FAIL_NODE, update: { failedTiers, usage, threadUsage: spent, error: { tier, ...failure } } });
+    return new Command({ goto: FAIL_NODE, update: { run: { ...run, failedTiers, usage, error: { tier, ...failure } }, threadUsage: spent } });
   }
 
   return { name, node, agent, ends: up ? [agentNode(up), FAIL_NODE, END] : [FAIL_NODE, END] };

@@ -188,9 +188,10 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
   app.get("/api/threads/:id", { preHandler: auth }, async (request) => {
     const { id } = parseRequest(threadParams, request.params);
     const snapshot = await ctx.graph.getState({ configurable: { thread_id: id } });
-    const values = snapshot.values as { messages?: BaseMessage[]; result?: unknown; route?: unknown };
+    const values = snapshot.values as { messages?: BaseMessage[]; run?: { result?: unknown; route?: unknown; error?: unknown } };
     const messages = values.messages ?? [];
     if (messages.length === 0) throw new HttpError(404, "thread_not_found", "No messages are stored for this thread.");
-    return { threadId: id, messages: messages.map(messageView), result: values.result ?? null, route: values.route ?? null };
+    const run = values.run;
+    return { threadId: id, messages: messages.map(messageView), result: run?.result ?? null, route: run?.route ?? null, error: run?.error ?? null };
   });
 }
