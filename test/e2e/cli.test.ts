@@ -99,4 +99,21 @@ describe("npm start (offline)", () => {
     expect(failed.stderr).toContain(bad);
     expect(failed.stderr).toContain("routing.rules.0.tier: must be one of fast, standard, premium");
   }, 120_000);
+
+  it("--thread: the second and third runs each report their own usage, with the thread's sum", async () => {
+    const thread = `cli-thread-${Date.now()}`;
+    const reports: { total: { total: number }; thread: { total: { total: number } } }[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { code, stdout, stderr } = await runCli(["--json", "--thread", thread, "--tier", "fast", "What is 12.5% of 3,480?"], env);
+      expect(code, stderr).toBe(0);
+      const events = stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(events.filter((e) => e.type === "escalation")).toEqual([]);
+      reports.push(events.find((e) => e.type === "usage") as (typeof reports)[number]);
+    }
+    const runs = reports.map((r) => r.total.total);
+    expect(reports.map((r) => r.thread.total.total)).toEqual([runs[0], runs[0] + runs[1], runs[0] + runs[1] + runs[2]]);
+    const history = await runCli(["history", thread, "--json"], env);
+    const humans = history.stdout.trim().split("\n").map((l) => JSON.parse(l) as { role: string }).filter((m) => m.role === "human");
+    expect(humans).toHaveLength(3);
+  }, 120_000);
 });

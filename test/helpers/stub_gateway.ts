@@ -173,3 +173,15 @@ export async function startStubGateway(options: { clientId?: string; clientSecre
       }),
   };
 }
+
+/** Environment pointing the gateway provider (and nothing else) at `stub`, with no client retries. */
+export function stubGatewayEnv(stub: StubGateway): Record<string, string> {
+  return {
+    AI_GATEWAY_BASE_URL: stub.baseUrl,
+    AI_GATEWAY_TOKEN_URL: stub.tokenUrl,
+    AI_GATEWAY_CLIENT_ID: stub.clientId,
+    AI_GATEWAY_CLIENT_SECRET: stub.clientSecret,
+    AI_GATEWAY_MAX_RETRIES: "0",
+    PROVIDER_ORDER: "gateway",
+  };
+}

@@ -15,7 +15,7 @@ import { createCheckpointer } from "../../graphs/persistence.js";
 import { HumanRenderer } from "../../src/cli/render.js";
 import { ProviderRegistry } from "../../src/providers/index.js";
 import { silentLogger } from "../helpers/gateway.js";
-import { startStubGateway, type StubGateway } from "../helpers/stub_gateway.js";
+import { startStubGateway, stubGatewayEnv, type StubGateway } from "../helpers/stub_gateway.js";
 import { build, tempDir } from "./server_helpers.js";
 
 const LEAK = "sk-live-0123456789abcdefLEAK";
@@ -33,14 +33,7 @@ afterEach(async () => {
 
 function registry(): ProviderRegistry {
   const r = new ProviderRegistry({
-    env: {
-      AI_GATEWAY_BASE_URL: stub.baseUrl,
-      AI_GATEWAY_TOKEN_URL: stub.tokenUrl,
-      AI_GATEWAY_CLIENT_ID: stub.clientId,
-      AI_GATEWAY_CLIENT_SECRET: stub.clientSecret,
-      AI_GATEWAY_MAX_RETRIES: "0",
-      PROVIDER_ORDER: "gateway",
-    },
+    env: stubGatewayEnv(stub),
     logger: silentLogger,
     discovery: { enabled: false },
   });
@@ -122,6 +115,33 @@ describe("upstream error text", () => {
     expect(file.includes("model_not_found")).toBe(true);
     expect(file.includes("sk-live")).toBe(false);
     expect(file.includes("Incorrect API key")).toBe(false);
+  });
+});
+
+describe("a thread over HTTP", () => {
+  it("a failed run, then two good ones on the same threadId: each reports its own figures", async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const app = await build(dir, {}, { registry: registry() });
+    cleanups.push(() => app.close());
+    const post = () => app.inject({ method: "POST", url: "/api/runs", payload: { task: "What is 2 + 2?", threadId: "http-thread", tier: "fast" } });
+    stub.enqueueChat({ status: 403, body: echoing("forbidden") });
+    const failed = await post();
+    expect(failed.statusCode).toBe(502);
+    expect(failed.json().error.failure).toMatchObject({ kind: "forbidden", tier: "fast" });
+    const second = (await post()).json();
+    const third = (await post()).json();
+    for (const body of [second, third]) {
+      expect(body.result).toMatchObject({ answer: "stub answer", tier: "fast" });
+      expect(body.escalations).toEqual([]);
+      expect(body.usage.total.total).toBe(5); // the stub's usage for one call
+    }
+    expect(second.usage.thread.total.total).toBe(5);
+    expect(third.usage.thread.total.total).toBe(10);
+    const thread = (await app.inject({ method: "GET", url: "/api/threads/http-thread" })).json();
+    expect(thread.result).toMatchObject({ tier: "fast" });
+    expect(thread.error).toBeNull();
+    expect(thread.messages.filter((m: { role: string }) => m.role === "user")).toHaveLength(3);
   });
 });
 

@@ -7,7 +7,7 @@ import type { FallbackChatModel } from "../../src/providers/fallback_chat_model.
 import { describeModelFailure, type ModelFailure } from "../../src/providers/failure.js";
 import { ProviderRegistry } from "../../src/providers/registry.js";
 import { silentLogger } from "../helpers/gateway.js";
-import { startStubGateway, type StubGateway } from "../helpers/stub_gateway.js";
+import { startStubGateway, stubGatewayEnv, type StubGateway } from "../helpers/stub_gateway.js";
 
 const LEAK = "sk-live-0123456789abcdef";
 const upstream = `Incorrect API key provided: ${LEAK}.`;
@@ -26,15 +26,7 @@ afterEach(async () => {
 /** The fast-tier model of a fresh registry (fresh token cache) that has only the stub gateway. */
 function fastModel(extra: Record<string, string> = {}): FallbackChatModel {
   const registry = new ProviderRegistry({
-    env: {
-      AI_GATEWAY_BASE_URL: stub.baseUrl,
-      AI_GATEWAY_TOKEN_URL: stub.tokenUrl,
-      AI_GATEWAY_CLIENT_ID: stub.clientId,
-      AI_GATEWAY_CLIENT_SECRET: stub.clientSecret,
-      AI_GATEWAY_MAX_RETRIES: "0",
-      PROVIDER_ORDER: "gateway",
-      ...extra,
-    },
+    env: { ...stubGatewayEnv(stub), ...extra },
     logger: silentLogger,
     discovery: { enabled: false },
   });
