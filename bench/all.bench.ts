@@ -186,6 +186,10 @@ const childLabels: Record<string, Record<string, string>> = {
   orchestrator: {
     sequential_vs_agent: "orchestrator / fast agent directly, sequential",
     concurrent_vs_agent: "orchestrator / fast agent directly, 50 concurrent",
+    sequential_vs_floor: "orchestrator / LangGraph router+agent floor, sequential",
+    concurrent_vs_floor: "orchestrator / LangGraph router+agent floor, 50 concurrent",
+    floor_sequential_vs_agent: "LangGraph router+agent floor / fast agent directly, sequential",
+    floor_concurrent_vs_agent: "LangGraph router+agent floor / fast agent directly, 50 concurrent",
   },
 };
 for (const [name, figures] of Object.entries(childResults)) {

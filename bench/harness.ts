@@ -64,18 +64,36 @@ export function median(values: number[]): number {
 
 /**
  * Runs each contender's `batch` in interleaved rounds (A, B, C, A, B, C, ...) so machine noise
- * hits them alike, and returns the median µs per unit for each.
+ * hits them alike, and returns every round's µs per unit for each.
  */
+export async function compareSamples(
+  contenders: Contender[],
+  batch: (c: Contender) => Promise<number>,
+  rounds: number,
+): Promise<Map<string, number[]>> {
+  const samples = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const c of contenders) samples.get(c.name)!.push(await batch(c));
+  }
+  return samples;
+}
+
+/** Like `compareSamples`, reduced to the median µs per unit for each contender. */
 export async function compare(
   contenders: Contender[],
   batch: (c: Contender) => Promise<number>,
   rounds: number,
 ): Promise<Map<string, number>> {
-  const samples = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
-  for (let r = 0; r < rounds; r++) {
-    for (const c of contenders) samples.get(c.name)!.push(await batch(c));
-  }
+  const samples = await compareSamples(contenders, batch, rounds);
   return new Map([...samples].map(([name, s]) => [name, median(s)]));
+}
+
+/**
+ * Median of the per-round ratios a[i] / b[i]: each round's two batches ran back to back, so a
+ * load that drifts over the run cancels out of each ratio instead of skewing one median.
+ */
+export function pairedRatio(a: number[], b: number[]): number {
+  return Math.round(median(a.map((x, i) => x / b[i])) * 1000) / 1000;
 }
 
 /** µs per call for `n` sequential calls. */

@@ -2,20 +2,25 @@
  * `npm run bench:orchestrator`: time per run of the orchestrator graph (routing, step events,
  * usage report) against invoking the same tier's agent directly, on one emulator in a separate
  * process at zero model latency. Both run the same task: a calculator round trip on the fast
- * tier (two model calls and one tool call). The last line is one JSON object with the ratio.
+ * tier (two model calls and one tool call). A third contender is the least LangGraph itself
+ * needs for the same shape: a graph with an empty router node and a node that invokes the agent
+ * as a subgraph (no routing, events, usage or failure handling). Orchestrator vs that floor is
+ * the project's own overhead; floor vs the agent is what the graph structure costs. The last
+ * line is one JSON object with the ratios.
  */
 import { HumanMessage } from "@langchain/core/messages";
+import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { createToolbox, selectTools } from "../agents/tools/index.js";
 import { defaultSystemPrompt } from "../agents/prompts.js";
 import { createTierAgent } from "../agents/tier_agent.js";
 import { createOrchestrator } from "../graphs/orchestrator/graph.js";
 import { createLogger } from "../src/logging/index.js";
 import { ProviderRegistry } from "../src/providers/index.js";
-import { compare, concurrent, printTable, ratio, sequential, startEmulatorProcess, type Contender } from "./harness.js";
+import { compareSamples, concurrent, median, pairedRatio, printTable, sequential, startEmulatorProcess, type Contender } from "./harness.js";
 
-const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 300);
+const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 450);
 const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 50);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const TASK = "What is 12.5% of 3,480?";
 
 const { info, stop } = await startEmulatorProcess();
@@ -35,6 +40,16 @@ try {
     maxSteps: settings.maxSteps,
   });
   const orchestrator = createOrchestrator({ registry, logger });
+  const floor = new StateGraph(MessagesAnnotation)
+    .addNode("router", () => ({}))
+    .addNode("agent", async (state, config) => {
+      const out = await agent.graph.invoke({ messages: state.messages }, config);
+      return { messages: out.messages.slice(state.messages.length) };
+    })
+    .addEdge(START, "router")
+    .addEdge("router", "agent")
+    .addEdge("agent", END)
+    .compile();
 
   const check = (answer: string, who: string) => {
     if (!answer.includes("435")) throw new Error(`${who} gave an unexpected answer: ${answer}`);
@@ -49,6 +64,13 @@ try {
       },
     },
     {
+      name: "LangGraph floor",
+      run: async () => {
+        const state = await floor.invoke({ messages: [new HumanMessage(TASK)] });
+        check(String(state.messages.at(-1)?.content ?? ""), "floor graph");
+      },
+    },
+    {
       name: "fast agent directly",
       run: async () => {
         const state = await agent.invoke({ messages: [new HumanMessage(TASK)] });
@@ -56,12 +78,14 @@ try {
       },
     },
   ];
-  for (const c of contenders) for (let i = 0; i < 30; i++) await c.run();
+  for (const c of contenders) for (let i = 0; i < 100; i++) await c.run();
 
-  const seq = await compare(contenders, (c) => sequential(c, Math.ceil(SEQUENTIAL / ROUNDS)), ROUNDS);
-  const conc = await compare(contenders, (c) => concurrent(c, CONCURRENT), ROUNDS);
+  const seqSamples = await compareSamples(contenders, (c) => sequential(c, Math.ceil(SEQUENTIAL / ROUNDS)), ROUNDS);
+  const concSamples = await compareSamples(contenders, (c) => concurrent(c, CONCURRENT), ROUNDS);
+  const med = (samples: Map<string, number[]>) => new Map([...samples].map(([name, s]) => [name, median(s)]));
+  const [seq, conc] = [med(seqSamples), med(concSamples)];
 
-  console.log(`bench:orchestrator — emulator in a separate process, zero latency; median of ${ROUNDS} interleaved rounds`);
+  console.log(`bench:orchestrator — emulator in a separate process, zero latency; ${ROUNDS} interleaved rounds: µs are medians, ratios the median of each round's pair`);
   console.log(`task: "${TASK}" (fast tier: 2 model calls, 1 calculator call); ${SEQUENTIAL} sequential runs, ${CONCURRENT} concurrent\n`);
   printTable(
     ["contender", "sequential µs/run", "concurrent µs/run"],
@@ -69,8 +93,12 @@ try {
   );
   const result = {
     bench: "orchestrator",
-    sequential_vs_agent: ratio(seq.get("orchestrator")!, seq.get("fast agent directly")!),
-    concurrent_vs_agent: ratio(conc.get("orchestrator")!, conc.get("fast agent directly")!),
+    sequential_vs_agent: pairedRatio(seqSamples.get("orchestrator")!, seqSamples.get("fast agent directly")!),
+    concurrent_vs_agent: pairedRatio(concSamples.get("orchestrator")!, concSamples.get("fast agent directly")!),
+    sequential_vs_floor: pairedRatio(seqSamples.get("orchestrator")!, seqSamples.get("LangGraph floor")!),
+    concurrent_vs_floor: pairedRatio(concSamples.get("orchestrator")!, concSamples.get("LangGraph floor")!),
+    floor_sequential_vs_agent: pairedRatio(seqSamples.get("LangGraph floor")!, seqSamples.get("fast agent directly")!),
+    floor_concurrent_vs_agent: pairedRatio(concSamples.get("LangGraph floor")!, concSamples.get("fast agent directly")!),
   };
   console.log("");
   console.log(JSON.stringify(result));

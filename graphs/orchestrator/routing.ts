@@ -39,6 +39,20 @@ export function detectNeededTools(task: string): string[] {
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
+/** A rule's regular expressions, built once per rule object rather than on every task. */
+const compiledRules = new WeakMap<RoutingRule, { keywords: [string, RegExp][]; pattern?: RegExp }>();
+function compiled(rule: RoutingRule) {
+  let c = compiledRules.get(rule);
+  if (!c) {
+    c = {
+      keywords: (rule.keywords ?? []).map((k) => [k, new RegExp(`(^|\\W)${escapeRegExp(k)}(?=\\W|$)`, "i")]),
+      pattern: rule.pattern ? new RegExp(rule.pattern, "i") : undefined,
+    };
+    compiledRules.set(rule, c);
+  }
+  return c;
+}
+
 /** Whether `rule` matches `task`; returns a short description of why when it does. */
 export function matchRule(rule: RoutingRule, task: string, neededTools: string[] = detectNeededTools(task)): string | undefined {
   const why: string[] = [];
@@ -48,12 +62,12 @@ export function matchRule(rule: RoutingRule, task: string, neededTools: string[]
   }
   if (rule.maxLength !== undefined && task.length > rule.maxLength) return undefined;
   if (rule.keywords) {
-    const hit = rule.keywords.find((k) => new RegExp(`(^|\\W)${escapeRegExp(k)}(?=\\W|$)`, "i").test(task));
+    const hit = compiled(rule).keywords.find(([, re]) => re.test(task));
     if (!hit) return undefined;
-    why.push(`keyword "${hit}"`);
+    why.push(`keyword "${hit[0]}"`);
   }
   if (rule.pattern) {
-    if (!new RegExp(rule.pattern, "i").test(task)) return undefined;
+    if (!compiled(rule).pattern!.test(task)) return undefined;
     why.push(`matches /${rule.pattern}/`);
   }
   if (rule.needsTools) {

@@ -2,96 +2,104 @@
  * State of the orchestrator graph, as zod schemas so LangGraph Studio can show the state, the
  * input and the output. Fields are either per run (reset by the router at the start of every
  * run and written whole by the nodes) or accumulate over the thread (`messages`, `threadUsage`).
+ *
+ * The state schemas use zod's v3 API (shipped inside zod 4), the one exception to "zod 4
+ * everywhere": LangGraph validates every node update against a fresh partial copy of a zod
+ * state, and a zod 4 object compiles a new parser for each copy. Measured in-process, that was
+ * about a fifth of an orchestrator run's CPU; the v3 copy costs a few microseconds. The input
+ * and context schemas, parsed once per run against fixed schemas, stay zod 4.
  */
 import { isBaseMessage, type BaseMessage } from "@langchain/core/messages";
 import { MessagesZodMeta } from "@langchain/langgraph";
-import { registry } from "@langchain/langgraph/zod";
+import { withLangGraph } from "@langchain/langgraph/zod";
 import { z } from "zod";
+import { z as z3 } from "zod/v3";
 import { MODEL_FAILURE_KINDS } from "../../src/providers/failure.js";
 import { TIERS, type Tier } from "../../src/providers/types.js";
 import { addUsage, type UsageByTier } from "./cost.js";
 
-const tier = z.enum(TIERS as [Tier, ...Tier[]], { error: `must be one of ${TIERS.join(", ")}` });
+const tier = z3.enum(TIERS as [Tier, ...Tier[]]);
 
-const failureKind = z.enum([...MODEL_FAILURE_KINDS, "step_limit", "no_answer"]);
+const failureKind = z3.enum([...MODEL_FAILURE_KINDS, "step_limit", "no_answer"]);
 
 const failureFields = {
   kind: failureKind,
-  message: z.string(),
-  status: z.number().optional(),
-  code: z.string().optional(),
-  provider: z.string().optional(),
-  requestId: z.string().optional(),
+  message: z3.string(),
+  status: z3.number().optional(),
+  code: z3.string().optional(),
+  provider: z3.string().optional(),
+  requestId: z3.string().optional(),
 };
 
 /** The chosen tier with its reason and source. */
-export const routeSchema = z.object({
+export const routeSchema = z3.object({
   tier,
-  reason: z.string(),
-  source: z.enum(["explicit", "rule", "classifier", "default"]),
-  model: z.string(),
+  reason: z3.string(),
+  source: z3.enum(["explicit", "rule", "classifier", "default"]),
+  model: z3.string(),
 });
 /** The chosen tier with its reason and source. */
-export type RouteState = z.infer<typeof routeSchema>;
+export type RouteState = z3.infer<typeof routeSchema>;
 
 /** One escalation of this run. */
-export const escalationSchema = z.object({ from: tier, to: tier, reason: z.string(), ...failureFields });
+export const escalationSchema = z3.object({ from: tier, to: tier, reason: z3.string(), ...failureFields });
 /** One escalation of this run. */
-export type EscalationRecord = z.infer<typeof escalationSchema>;
+export type EscalationRecord = z3.infer<typeof escalationSchema>;
 
 /** The run's answer. */
-export const resultSchema = z.object({ answer: z.string(), tier, provider: z.string(), model: z.string(), simulated: z.boolean() });
+export const resultSchema = z3.object({ answer: z3.string(), tier, provider: z3.string(), model: z3.string(), simulated: z3.boolean() });
 /** The run's answer. */
-export type RunResult = z.infer<typeof resultSchema>;
+export type RunResult = z3.infer<typeof resultSchema>;
 
 /** Why the run failed (set instead of `result`). */
-export const runErrorSchema = z.object({ tier, ...failureFields });
+export const runErrorSchema = z3.object({ tier, ...failureFields });
 /** Why the run failed. */
-export type RunError = z.infer<typeof runErrorSchema>;
+export type RunError = z3.infer<typeof runErrorSchema>;
 
-const tierUsage = z.object({ input: z.number(), output: z.number(), total: z.number(), calls: z.number(), unknown: z.array(z.string()) });
-const usageByTier = z.object({ fast: tierUsage.optional(), standard: tierUsage.optional(), premium: tierUsage.optional() });
+const tierUsage = z3.object({ input: z3.number(), output: z3.number(), total: z3.number(), calls: z3.number(), unknown: z3.array(z3.string()) });
+const usageByTier = z3.object({ fast: tierUsage.optional(), standard: tierUsage.optional(), premium: tierUsage.optional() });
 
 /**
  * This run's record: written whole by each node and replaced by the router at the start of
  * the next run, so nothing in it carries over or piles up across a thread's runs.
  */
-export const runSchema = z.object({
+export const runSchema = z3.object({
   /** The task: the text of the last human message. */
-  task: z.string(),
+  task: z3.string(),
   route: routeSchema.optional().describe("The routing decision"),
   /** Tier working on the task now (changes on escalation). */
   activeTier: tier.optional(),
   /** Tiers that failed this run, each at most once. */
-  failedTiers: z.array(tier).describe("Tiers that failed this run"),
-  escalations: z.array(escalationSchema).describe("This run's escalations"),
+  failedTiers: z3.array(tier).describe("Tiers that failed this run"),
+  escalations: z3.array(escalationSchema).describe("This run's escalations"),
   /** Tokens of this run per tier (a failed tier's included). */
   usage: usageByTier.describe("This run's token usage per tier"),
   result: resultSchema.optional().describe("The answer"),
   error: runErrorSchema.optional().describe("Why the run failed"),
 });
 /** This run's record. */
-export type RunState = z.infer<typeof runSchema>;
+export type RunState = z3.infer<typeof runSchema>;
 
 /**
  * Graph state: the thread's conversation and token totals accumulate; `run` is per run. (Few
  * top-level keys on purpose: LangGraph validates every node's update against a partial copy of
  * this schema, and the copy costs in proportion to the number of keys.)
  */
-export const OrchestratorState = z.object({
+export const OrchestratorState = z3.object({
   // Typed by cast: a custom zod type has no JSON schema, and Studio needs one for every field.
-  messages: z.array(z.any()).describe("The thread's conversation").register(registry, MessagesZodMeta) as unknown as z.ZodType<BaseMessage[]>,
+  messages: withLangGraph(z3.array(z3.any()).describe("The thread's conversation"), MessagesZodMeta) as unknown as z3.ZodType<BaseMessage[]>,
   /** Tier requested in the input; read and cleared by the router. */
   tier: tier.optional().describe("Tier requested for this run (skips routing)"),
   run: runSchema.optional().describe("This run: route, escalations, usage, and the answer or the error"),
   /** Tokens of every run of the thread; nodes write what they spent and the reducer adds it up. */
-  threadUsage: usageByTier
-    .describe("Token usage of every run of the thread")
-    .register(registry, { reducer: { fn: (a: UsageByTier, b: UsageByTier) => addUsage(a, b), schema: usageByTier }, default: () => ({}) }),
+  threadUsage: withLangGraph(usageByTier.describe("Token usage of every run of the thread"), {
+    reducer: { fn: (a: UsageByTier, b: UsageByTier) => addUsage(a, b), schema: usageByTier },
+    default: () => ({}),
+  }),
 });
 
 /** Full state type. */
-export type OrchestratorStateType = z.infer<typeof OrchestratorState>;
+export type OrchestratorStateType = z3.infer<typeof OrchestratorState>;
 
 /** A LangChain message, or a `{role|type, content}` object with string or block-list content. */
 function isMessageLike(m: unknown): boolean {
@@ -114,7 +122,7 @@ export const OrchestratorInputSchema = z.strictObject({
     .min(1, { error: "needs at least one message; the last human message is the task" })
     .meta({ langgraph_type: "messages" })
     .describe("The new turn ({role, content} objects or LangChain messages); the last human message is the task"),
-  tier: tier.optional().describe("Force this tier (skips routing)"),
+  tier: z.enum(TIERS as [Tier, ...Tier[]], { error: `must be one of ${TIERS.join(", ")}` }).optional().describe("Force this tier (skips routing)"),
 });
 
 /** What a caller passes in (see `OrchestratorInputSchema`). */
