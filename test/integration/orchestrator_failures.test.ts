@@ -31,9 +31,9 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.();
 });
 
-function registry(): ProviderRegistry {
+function registry(extra: Record<string, string> = {}): ProviderRegistry {
   const r = new ProviderRegistry({
-    env: stubGatewayEnv(stub),
+    env: { ...stubGatewayEnv(stub), ...extra },
     logger: silentLogger,
     discovery: { enabled: false },
   });
@@ -74,6 +74,20 @@ describe("failures no tier can fix", () => {
     const { events, error } = await run(graph, "What is 12.5% of 3,480?", { threadId: `fails-${kind}`, tier: "fast" });
     expect(error).toBeUndefined();
     expect(events.find((e) => e.type === "final_answer")).toMatchObject({ answer: "stub answer" });
+  });
+});
+
+describe("an identity provider that hangs", () => {
+  it("ends the run after one token timeout, not one per tier", async () => {
+    const graph = createOrchestrator({ registry: registry({ AI_GATEWAY_TOKEN_TIMEOUT_MS: "300" }), checkpointer: new MemorySaver(), logger: silentLogger });
+    const tokensBefore = stub.tokenRequests;
+    stub.enqueueToken({ hang: true });
+    const { events, error } = await run(graph, "What is 12.5% of 3,480?", { threadId: "idp-hangs", tier: "fast" });
+    expect((error as OrchestratorError).kind).toBe("token_timeout");
+    expect(events.filter((e) => e.type === "escalation")).toEqual([]);
+    expect(events.filter((e) => e.type === "agent_started")).toHaveLength(1);
+    // One token request: no other tier asked the identity provider again.
+    expect(stub.tokenRequests - tokensBefore).toBe(1);
   });
 });
 
