@@ -45,6 +45,12 @@ export interface AIGatewayClientOptions extends Partial<Omit<GatewayConfig, "tim
   headers?: Record<string, string>;
   /** Logger for retries and debug traces; default the process logger. */
   logger?: Logger;
+  /**
+   * Register the client secret, API key and access tokens with the log redactor (default true).
+   * False for credentials under test that came from an unauthenticated request: registering
+   * those would let any caller steer what the logs hide.
+   */
+  redactSecrets?: boolean;
 }
 
 /** Per-call options. */
@@ -94,7 +100,7 @@ export class AIGatewayClient {
   private readonly logger: Logger;
 
   constructor(options: AIGatewayClientOptions = {}) {
-    const { tokenProvider, dispatcher, headers, logger, ...settings } = options;
+    const { tokenProvider, dispatcher, headers, logger, redactSecrets = true, ...settings } = options;
     this.logger = logger ?? getLogger();
     const defaults = gatewayConfig();
     const cfg = gatewayConfig({
@@ -125,7 +131,7 @@ export class AIGatewayClient {
         bodyTimeout: cfg.timeouts.idleMs,
         keepAliveTimeout: 30_000,
       });
-    this.tokens = tokenProvider ?? createTokenProvider(cfg, this.dispatcher);
+    this.tokens = tokenProvider ?? createTokenProvider(cfg, this.dispatcher, redactSecrets);
     this.baseHeaders = { "content-type": "application/json", accept: "application/json", ...headers };
     this.streamHeaders = { ...this.baseHeaders, accept: "text/event-stream" };
   }
@@ -334,7 +340,7 @@ export interface RetryState {
   maxRetries: number;
 }
 
-function createTokenProvider(cfg: GatewayConfig, dispatcher: Dispatcher): TokenProvider {
+function createTokenProvider(cfg: GatewayConfig, dispatcher: Dispatcher, redactSecrets: boolean): TokenProvider {
   if (cfg.clientId && cfg.clientSecret) {
     return new ClientCredentialsTokenSource({
       tokenUrl: cfg.tokenUrl,
@@ -352,9 +358,10 @@ function createTokenProvider(cfg: GatewayConfig, dispatcher: Dispatcher): TokenP
       retry: cfg.retry,
       allowInsecureHttp: cfg.allowInsecureHttp,
       dispatcher,
+      redactSecrets,
     });
   }
-  if (cfg.apiKey) return new StaticTokenProvider(cfg.apiKey);
+  if (cfg.apiKey) return new StaticTokenProvider(cfg.apiKey, redactSecrets);
   throw new AIGatewayAuthError(
     "No gateway credentials: set AI_GATEWAY_CLIENT_ID and AI_GATEWAY_CLIENT_SECRET (OAuth2) or AI_GATEWAY_API_KEY.",
     { code: "missing_credentials" },

@@ -12,7 +12,7 @@
 import * as oauth from "oauth4webapi";
 import { fetch as undiciFetch, type Dispatcher } from "undici";
 import { getLogger } from "../logging/logger.js";
-import { registerSecret, scrubText } from "../logging/redact.js";
+import { registerSecret, registerShortLivedSecret, scrubText } from "../logging/redact.js";
 import {
   AIGatewayAuthError,
   AIGatewayError,
@@ -48,6 +48,8 @@ export interface TokenSourceOptions {
   dispatcher?: Dispatcher;
   /** Clock, for tests. */
   now?: () => number;
+  /** Register the client secret and each access token with the log redactor (default true). */
+  redactSecrets?: boolean;
 }
 
 /** Anything that hands out bearer tokens. */
@@ -94,7 +96,7 @@ export class ClientCredentialsTokenSource implements TokenProvider {
       });
     }
     this.options = { refreshMarginS: 60, defaultTtlS: 300, timeoutMs: 10_000, authMethod: "client_secret_basic", ...options };
-    registerSecret(options.clientSecret);
+    if (options.redactSecrets !== false) registerSecret(options.clientSecret);
     this.client = { client_id: options.clientId };
     this.clientAuth =
       this.options.authMethod === "client_secret_post"
@@ -190,7 +192,7 @@ export class ClientCredentialsTokenSource implements TokenProvider {
     } catch (err) {
       throw await this.toAuthError(err, response);
     }
-    registerSecret(body.access_token);
+    if (this.options.redactSecrets !== false) registerShortLivedSecret(body.access_token);
     getLogger().debug({ tokenEndpoint: server.token_endpoint, expiresInS: body.expires_in ?? null }, "Fetched an OAuth2 access token");
     const issuedAt = this.now();
     const ttlMs = (typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in : this.options.defaultTtlS) * 1000;
@@ -285,8 +287,12 @@ export class ClientCredentialsTokenSource implements TokenProvider {
 
 /** A fixed bearer token (AI_GATEWAY_API_KEY / `apiKey`), for gateways that issue API keys. */
 export class StaticTokenProvider implements TokenProvider {
-  constructor(private readonly token: string) {
-    registerSecret(token);
+  constructor(
+    private readonly token: string,
+    /** Register the key with the log redactor (false for keys under test from an unauthenticated request). */
+    redactSecret = true,
+  ) {
+    if (redactSecret) registerSecret(token);
   }
   getToken(): Promise<string> {
     return Promise.resolve(this.token);

@@ -19,20 +19,47 @@ const CREDENTIAL_IN_TEXT = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,}/gi;
  */
 const KEY_SHAPED = /\b(?:sk|rk|pk)[-_](?:[A-Za-z]{2,8}[-_])?[A-Za-z0-9_-]{12,}|\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g;
 
-const registered = new Set<string>();
-const MAX_REGISTERED = 256;
+/**
+ * Two kinds of registered values. Configured secrets (client secrets, API keys from the
+ * environment, the store or an accepted configure) are kept for the life of the process: no
+ * traffic can evict them. Short-lived ones (access tokens) sit in a bounded set of their own,
+ * whose eviction only ever drops other short-lived values. Nothing from an unauthenticated
+ * request is registered at all, so no request can switch redaction off or blank chosen words.
+ */
+const configured = new Set<string>();
+const shortLived = new Set<string>();
+const MAX_CONFIGURED = 1_024;
+const MAX_SHORT_LIVED = 256;
+
+const remember = (set: Set<string>, max: number, value: string) => {
+  if (set.size >= max) {
+    const oldest = set.values().next().value;
+    if (oldest !== undefined) set.delete(oldest);
+  }
+  set.add(value);
+};
 
 /**
- * Remembers a secret value so every later log line and scrubbed string hides it.
+ * Remembers a configured secret so every later log line and scrubbed string hides it.
  * Values shorter than 6 characters are ignored: they would redact ordinary words.
  */
 export function registerSecret(value: string | undefined | null): void {
-  if (!value || value.length < 6 || registered.has(value)) return;
-  if (registered.size >= MAX_REGISTERED) {
-    const oldest = registered.values().next().value;
-    if (oldest !== undefined) registered.delete(oldest);
-  }
-  registered.add(value);
+  if (!value || value.length < 6 || configured.has(value)) return;
+  shortLived.delete(value);
+  remember(configured, MAX_CONFIGURED, value);
+}
+
+/** Remembers a short-lived secret (an access token); see the note on the two kinds above. */
+export function registerShortLivedSecret(value: string | undefined | null): void {
+  if (!value || value.length < 6 || configured.has(value) || shortLived.has(value)) return;
+  remember(shortLived, MAX_SHORT_LIVED, value);
+}
+
+/** Replaces each of `secrets` (values only this call knows, such as credentials under test) in `text`. */
+export function scrubValues(text: string, secrets: readonly (string | undefined | null)[]): string {
+  let out = text;
+  for (const secret of secrets) if (secret && secret.length >= 6 && out.includes(secret)) out = out.split(secret).join(REDACTED);
+  return out;
 }
 
 /** Whether a key names a secret (e.g. `Authorization`, `client_secret`, `apiKey`). */
@@ -44,8 +71,8 @@ export function isSecretKey(key: string): boolean {
 export function scrubText(text: string): string {
   let out = text;
   if (out.length >= 6) {
-    for (const secret of registered) {
-      if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    for (const set of [configured, shortLived]) {
+      for (const secret of set) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     }
   }
   return out.replace(CREDENTIAL_IN_TEXT, (_m, scheme: string) => `${scheme} ${REDACTED}`).replace(KEY_SHAPED, REDACTED);

@@ -8,7 +8,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { fetch as undiciFetch, type Dispatcher } from "undici";
 import { loadConfig, type AppConfig } from "../config/index.js";
 import { AIGatewayClient, type AIGatewayClientOptions } from "../gateway/index.js";
-import { getLogger, scrubText, type Logger } from "../logging/index.js";
+import { getLogger, scrubText, scrubValues, type Logger } from "../logging/index.js";
 import { ProviderBreakers, type BreakerOptions } from "./breaker.js";
 import { TierDiscovery, type DiscoveryResult } from "./discovery.js";
 import type { FallbackCandidate } from "./fallback_engine.js";
@@ -23,7 +23,7 @@ import {
 } from "./settings.js";
 import { applyEnvToTierConfig, tierConfigFromAppConfig, type TierConfig, type TierSettings } from "./tier_config.js";
 import { PROVIDERS, TIERS, type BreakerState, type PerTier, type ProviderName, type Tier, type TierSelection } from "./types.js";
-import { verifyProvider, type VerifyOutcome } from "./verify.js";
+import { secretsOf, verifyProvider, type VerifyOutcome } from "./verify.js";
 
 /** Options of `ProviderRegistry.create`. */
 export interface ProviderRegistryOptions {
@@ -255,7 +255,9 @@ export class ProviderRegistry {
   /**
    * Checks `provider` with the cheapest real call (a model list). With `credentials`, those are
    * checked instead of the current settings (to test settings before `configure`), over
-   * `options.dispatcher` when given (the caller's; not closed here). Never throws.
+   * `options.dispatcher` when given (the caller's; not closed here). Credentials under test are
+   * not registered with the log redactor (they may come from anyone); their values are scrubbed
+   * from the outcome instead. Never throws.
    */
   async verify<P extends ProviderName>(
     provider: P,
@@ -266,24 +268,25 @@ export class ProviderRegistry {
     if (!credentials && !this.isConfigured(provider)) {
       return { ok: false, latencyMs: 0, error: { code: "not_configured", message: `Provider '${provider}' is not configured.` } };
     }
+    const untrusted = credentials !== undefined;
     if (provider !== "gateway") {
-      return verifyProvider(provider, settings, { timeoutMs: options.timeoutMs, dispatcher: options.dispatcher ?? this.clientOptions?.dispatcher });
+      return verifyProvider(provider, settings, { timeoutMs: options.timeoutMs, dispatcher: options.dispatcher ?? this.clientOptions?.dispatcher, untrusted });
     }
     let client: AIGatewayClient | undefined;
     let owned = false;
     try {
       if (credentials) {
-        registerSettingsSecrets(credentials);
-        client = this.buildGatewayClient(credentials as ProviderSettingsMap["gateway"], options.dispatcher);
+        client = this.buildGatewayClient(credentials as ProviderSettingsMap["gateway"], options.dispatcher, false);
         owned = true;
       } else {
         client = this.gatewayClient();
       }
     } catch (err) {
-      return { ok: false, latencyMs: 0, error: { code: "invalid_settings", message: scrubText(err instanceof Error ? err.message : String(err)) } };
+      const message = scrubText(err instanceof Error ? err.message : String(err));
+      return { ok: false, latencyMs: 0, error: { code: "invalid_settings", message: untrusted ? scrubValues(message, secretsOf(settings)) : message } };
     }
     try {
-      return await verifyProvider("gateway", settings, { gatewayClient: client, timeoutMs: options.timeoutMs });
+      return await verifyProvider("gateway", settings, { gatewayClient: client, timeoutMs: options.timeoutMs, untrusted });
     } finally {
       if (owned) await client?.close();
     }
@@ -335,12 +338,13 @@ export class ProviderRegistry {
     return this.ownedClient;
   }
 
-  private buildGatewayClient(settings: ProviderSettingsMap["gateway"], dispatcher?: Dispatcher): AIGatewayClient {
+  private buildGatewayClient(settings: ProviderSettingsMap["gateway"], dispatcher?: Dispatcher, redactSecrets = true): AIGatewayClient {
     const extra = this.clientOptions ?? {};
     const g = settings.gateway;
     return new AIGatewayClient({
       ...g,
       ...extra,
+      redactSecrets,
       dispatcher: dispatcher ?? extra.dispatcher,
       logger: extra.logger ?? this.logger,
       retry: { ...g.retry, ...extra.retry },

@@ -5,7 +5,7 @@
  */
 import { request, type Dispatcher } from "undici";
 import { AIGatewayClient } from "../gateway/index.js";
-import { registerSecret, scrubText } from "../logging/index.js";
+import { registerSecret, scrubText, scrubValues } from "../logging/index.js";
 import { networkCode } from "./classify.js";
 import {
   DEFAULT_BASE_URLS,
@@ -33,6 +33,17 @@ export interface VerifyOptions {
   timeoutMs?: number;
   /** undici dispatcher for the vendor requests (tests, proxies). */
   dispatcher?: Dispatcher;
+  /**
+   * The settings are credentials under test from a caller (not configured ones): register none of
+   * their secrets with the log redactor, and scrub their values from this outcome instead.
+   */
+  untrusted?: boolean;
+}
+
+/** The secret values of `settings`. */
+export function secretsOf(settings: ProviderSettings): string[] {
+  if ("gateway" in settings) return [settings.gateway.clientSecret, settings.gateway.apiKey].filter((v): v is string => !!v);
+  return "apiKey" in settings && settings.apiKey ? [settings.apiKey] : [];
 }
 
 const LABEL: Record<ProviderName, string> = {
@@ -75,13 +86,19 @@ export function modelsProbe(provider: Exclude<ProviderName, "gateway">, settings
 
 /** Checks `settings` of `provider` by listing its models. Never throws. */
 export async function verifyProvider(provider: ProviderName, settings: ProviderSettings, options: VerifyOptions = {}): Promise<VerifyOutcome> {
+  const outcome = await verifyOnce(provider, settings, options);
+  if (!options.untrusted || !outcome.error) return outcome;
+  return { ...outcome, error: { ...outcome.error, message: scrubValues(outcome.error.message, secretsOf(settings)) } };
+}
+
+async function verifyOnce(provider: ProviderName, settings: ProviderSettings, options: VerifyOptions): Promise<VerifyOutcome> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const timeoutMs = options.timeoutMs ?? 10_000;
   try {
     if (provider === "gateway") return await verifyGateway(settings as GatewayProviderSettings, options, timeoutMs);
     const s = settings as ApiKeyProviderSettings | OllamaProviderSettings;
-    if ("apiKey" in s) registerSecret(s.apiKey);
+    if ("apiKey" in s && !options.untrusted) registerSecret(s.apiKey);
     if (provider !== "ollama" && !(s as ApiKeyProviderSettings).apiKey) {
       return { ok: false, latencyMs: 0, error: { code: "missing_credentials", message: `${LABEL[provider]} has no API key: set ${KEY_VAR[provider]}.` } };
     }
@@ -111,7 +128,7 @@ async function verifyGateway(s: GatewayProviderSettings, options: VerifyOptions,
   let owned = false;
   if (!client) {
     try {
-      client = AIGatewayClient.fromConfig(s.gateway);
+      client = AIGatewayClient.fromConfig(s.gateway, { redactSecrets: !options.untrusted });
       owned = true;
     } catch (err) {
       const e = err as { code?: string; message?: string };

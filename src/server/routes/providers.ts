@@ -25,7 +25,7 @@ import { checkTargetUrl, createGuardedAgent, SsrfError } from "../ssrf.js";
 
 const SECRET_FIELDS = new Set(["clientSecret", "client_secret", "apiKey", "api_key"]);
 
-/** Registers every secret-looking string of a request body with the log redactor, before anything else. */
+/** Registers every secret-looking string of an admin's request body with the log redactor, before anything else. */
 function registerBodySecrets(value: unknown, depth = 0): void {
   if (!value || typeof value !== "object" || depth > 3) return;
   for (const [k, v] of Object.entries(value)) {
@@ -110,7 +110,8 @@ export async function providerRoutes(app: FastifyInstance, ctx: ServerContext): 
     "/api/providers/verify",
     { config: { rateLimit: { max: ctx.config.server.verifyRateLimit.max, timeWindow: ctx.config.server.verifyRateLimit.windowMs } } },
     async (request) => {
-      registerBodySecrets(request.body);
+      // Nothing of this unauthenticated body is registered with the log redactor: the values
+      // under test are scrubbed from the outcome instead (see ProviderRegistry.verify).
       const legacy = isLegacyVerifyBody(request.body);
       let provider: ProviderName;
       let raw: unknown;
