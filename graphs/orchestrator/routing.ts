@@ -24,7 +24,9 @@ export {
 
 const tierEnum = z.enum(TIERS as [Tier, ...Tier[]], { error: `must be one of ${TIERS.join(", ")}` });
 
-const ARITHMETIC = /\d\s*(?:[-+*/^×÷]|%\s*(?:of\b)?|percent(?:\s+of)?\b)\s*[\d(]|\b(?:sqrt|square root|sum|product|average|plus|minus|times|divided by|percent(?:age)?)\b/i;
+// Whitespace runs are bounded: two open-ended runs side by side ("1%" then 20,000 spaces) took
+// quadratic time to reject, long enough to stall the server's event loop.
+const ARITHMETIC = /\d\s{0,8}(?:[-+*/^×÷]|%(?:\s{0,8}of\b)?|percent(?:\s{1,8}of)?\b)\s{0,8}[\d(]|\b(?:sqrt|square root|sum|product|average|plus|minus|times|divided by|percent(?:age)?)\b/i;
 const DATETIME = /\b(?:time|date|today|tomorrow|yesterday|now|weekday|day of the week|time ?zone|utc|clock)\b/i;
 const URL_IN_TEXT = /\bhttps?:\/\/\S+/i;
 

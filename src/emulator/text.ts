@@ -80,9 +80,11 @@ export function fnv1aHex(text: string): string {
 }
 
 const NUMBER = String.raw`\d+(?:\.\d+)?`;
-// A term is a number, optionally signed, optionally wrapped in parentheses.
-const TERM = String.raw`\(*\s*-?${NUMBER}\s*\)*`;
-const EXPRESSION = new RegExp(String.raw`${TERM}(?:\s*(?:\*\*|[-+*/^])\s*${TERM})+`, "g");
+// A term is a number, optionally signed, optionally wrapped in parentheses. Whitespace and
+// parenthesis runs are bounded: with open-ended runs side by side (a term's trailing spaces,
+// then the operator's leading ones) a long run of spaces takes quadratic time to reject.
+const TERM = String.raw`\({0,8}\s{0,8}-?${NUMBER}\s{0,8}\){0,8}`;
+const EXPRESSION = new RegExp(String.raw`${TERM}(?:\s{0,8}(?:\*\*|[-+*/^])\s{0,8}${TERM})+`, "g");
 
 /**
  * Extracts an arithmetic expression from natural language, or undefined when there is none.
@@ -95,7 +97,7 @@ export function extractExpression(text: string): string | undefined {
     .replace(/[×✕]/g, "*")
     .replace(/÷/g, "/")
     .replace(/−/g, "-");
-  t = t.replace(new RegExp(String.raw`(${NUMBER})\s*(?:%|percent)\s+of\s+(${NUMBER})`, "gi"), "$1 / 100 * $2");
+  t = t.replace(new RegExp(String.raw`(${NUMBER})\s{0,8}(?:%|percent)\s{1,8}of\s{1,8}(${NUMBER})`, "gi"), "$1 / 100 * $2");
   t = t
     .replace(/(\d)\s+(?:times|multiplied by)\s+(?=[\d(-])/gi, "$1 * ")
     .replace(/(\d)\s+divided by\s+(?=[\d(-])/gi, "$1 / ")
