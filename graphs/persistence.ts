@@ -3,7 +3,7 @@
  * (CHECKPOINT_SQLITE_PATH, default `.data/checkpoints.sqlite`). A thread started in one
  * process continues in the next one that opens the same store.
  */
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
@@ -88,7 +88,13 @@ export async function createCheckpointer(
   const requested = options.sqlitePath ?? DEFAULT_SQLITE_PATH;
   // ":memory:" is SQLite's in-memory database (tests); anything else is a file path.
   const path = requested === ":memory:" ? requested : resolve(requested);
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  if (path !== ":memory:") {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    // Threads hold conversations: owner-only. SQLite gives the -wal and -shm files the
+    // database file's mode, so creating (or tightening) the file first covers all three.
+    closeSync(openSync(path, "a", 0o600));
+    chmodSync(path, 0o600);
+  }
   const saver = SqliteSaver.fromConnString(path);
   return {
     checkpointer: saver,

@@ -4,7 +4,8 @@
  * a callback handler switches on LangChain's callback machinery for every nested run, which
  * costs about a quarter of an agent run at zero model latency.
  */
-import { isBaseMessage, type ToolMessage } from "@langchain/core/messages";
+import { isBaseMessage, ToolMessage } from "@langchain/core/messages";
+import { isGraphBubbleUp } from "@langchain/langgraph";
 import { createMiddleware } from "langchain";
 import type { Tier } from "../../src/providers/types.js";
 
@@ -30,6 +31,24 @@ export interface ToolResultEvent {
 
 const textOf = (output: unknown): string => (isBaseMessage(output) ? output.text : JSON.stringify(output));
 
+/**
+ * One line for a failed tool call: the message without stack frames, file paths or the
+ * library's wrapping ("Error invoking tool ... with kwargs ..."), at most 300 characters.
+ */
+export function toolErrorLine(err: unknown): string {
+  const raw = err instanceof Error ? err.message : String(err);
+  const text = raw
+    .split("\n")
+    .filter((line) => !/^\s*at\s/.test(line))
+    .join(" ")
+    .replace(/^Error invoking tool '[^']*' with kwargs .*? with error: (?:Error: )?/s, "")
+    .replace(/(?:file:\/\/)?\/[^\s:)]+(?::\d+)*/g, "")
+    .replace(/[✖→]/g, "")
+    .replace(/\s+/g, " ")
+    .trim();
+  return (text || "the tool failed").slice(0, 300);
+}
+
 /** Middleware emitting tool events for the agent of `tier`. */
 export function toolEventsMiddleware(tier: Tier) {
   return createMiddleware({
@@ -48,8 +67,12 @@ export function toolEventsMiddleware(tier: Tier) {
         }
         return result;
       } catch (err) {
-        emit({ type: "tool_result", tier, id, name, content: `Error: ${err instanceof Error ? err.message : String(err)}`, isError: true });
-        throw err;
+        // Interrupts (a tool asking a person) are control flow, not failures.
+        if (isGraphBubbleUp(err)) throw err;
+        // The model gets one short line it can act on; the stack and server paths stay out of the thread.
+        const content = `Error: ${toolErrorLine(err)}`;
+        emit({ type: "tool_result", tier, id, name, content, isError: true });
+        return new ToolMessage({ content, tool_call_id: id, name, status: "error" });
       }
     },
   });

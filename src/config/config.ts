@@ -77,6 +77,8 @@ export interface ServerConfig {
   configStorePath: string;
   /** Plain http to loopback for provider URLs given over HTTP (development only). */
   allowInsecureLoopbackProviders: boolean;
+  /** Accept client-sent `system` and `assistant` messages. */
+  allowClientRoles: boolean;
   bodyLimitBytes: number;
   verifyRateLimit: { max: number; windowMs: number };
   trustProxy: boolean;
@@ -206,6 +208,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       apiKey: e.API_KEY,
       configStorePath: e.CONFIG_STORE_PATH,
       allowInsecureLoopbackProviders: e.ALLOW_INSECURE_LOOPBACK_PROVIDERS,
+      allowClientRoles: e.ALLOW_CLIENT_ROLES,
       bodyLimitBytes: e.SERVER_BODY_LIMIT_BYTES,
       verifyRateLimit: { max: e.VERIFY_RATE_LIMIT_MAX, windowMs: e.VERIFY_RATE_LIMIT_WINDOW_MS },
       trustProxy: e.SERVER_TRUST_PROXY,

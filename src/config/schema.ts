@@ -201,11 +201,13 @@ export const envSchema = z.object({
   /** Key for the admin endpoints (POST /api/providers/configure); unset means they are denied. */
   ADMIN_API_KEY: optionalString.pipe(z.string().min(16, { error: "must be at least 16 characters" }).optional()),
   /** Key for the data-plane endpoints (/api/runs, /api/threads, /api/models, /api/providers); unset means open. */
-  API_KEY: optionalString,
+  API_KEY: optionalString.pipe(z.string().min(16, { error: "must be at least 16 characters" }).optional()),
   /** JSON file where provider settings changed over HTTP are kept (mode 0600). */
   CONFIG_STORE_PATH: optionalString.transform((v) => v ?? ".data/providers.json"),
   /** Let provider URLs given over HTTP use plain http to loopback (development and tests only). */
   ALLOW_INSECURE_LOOPBACK_PROVIDERS: bool(false),
+  /** Accept `system` and `assistant` messages from clients of the HTTP API (default: user messages only). */
+  ALLOW_CLIENT_ROLES: bool(false),
   /** Largest request body the HTTP API accepts, in bytes. */
   SERVER_BODY_LIMIT_BYTES: int(65_536, 1_024),
   /** Credential checks (POST /api/providers/verify) allowed per client IP per window. */

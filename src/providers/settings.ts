@@ -79,10 +79,10 @@ export function isProviderConfigured(provider: ProviderName, settings: ProviderS
   return !!(settings as ApiKeyProviderSettings).apiKey;
 }
 
-/** Masks a secret for display: "sk-…abcd" (first 3 and last 4 characters); short values become "…". */
+/** Masks a secret for display: "…abcd" (at most the last 4 characters); values under 12 characters become "…". */
 export function maskSecret(value: string | undefined): string | undefined {
   if (!value) return undefined;
-  return value.length >= 12 ? `${value.slice(0, 3)}…${value.slice(-4)}` : "…";
+  return value.length >= 12 ? `…${value.slice(-4)}` : "…";
 }
 
 /** A display copy of `settings` with every secret masked. */

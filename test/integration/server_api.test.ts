@@ -64,7 +64,7 @@ describe("GET /api/providers and /api/models", () => {
     expect(res.statusCode).toBe(200);
     const gateway = res.json().providers.find((p: { provider: string }) => p.provider === "gateway");
     expect(gateway).toMatchObject({ configured: true, enabled: true, breaker: "closed", source: "env", guarded: false });
-    expect(gateway.settings.clientSecret).toMatch(/^…$|^.{3}….{4}$/);
+    expect(gateway.settings.clientSecret).toMatch(/^…(.{4})?$/);
     expect(res.json().simulated).toBe(true);
   });
 

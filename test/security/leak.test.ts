@@ -83,10 +83,14 @@ interface Exchange {
 }
 type Caller = (label: string, method: "GET" | "POST", path: string, body?: unknown, headers?: Record<string, string>) => Promise<Exchange>;
 
+/** Verify is behind API_KEY like the other data-plane routes: its calls carry the key unless a step says otherwise. */
+const withKey = (path: string, headers: Record<string, string>) =>
+  path === "/api/providers/verify" && !("x-api-key" in headers) ? { "x-api-key": SECRETS.apiKey, ...headers } : headers;
+
 const injectCaller =
   (app: FastifyInstance, seen: Exchange[]): Caller =>
   async (label, method, path, body, headers = {}) => {
-    const res = await app.inject({ method, url: path, payload: body as object | undefined, headers });
+    const res = await app.inject({ method, url: path, payload: body as object | undefined, headers: withKey(path, headers) });
     const ex = { label, status: res.statusCode, headers: JSON.stringify(res.headers), body: res.body };
     seen.push(ex);
     return ex;
@@ -97,7 +101,7 @@ const httpCaller =
   async (label, method, path, body, headers = {}) => {
     const res = await request(`${base}${path}`, {
       method,
-      headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
+      headers: body === undefined ? withKey(path, headers) : { "content-type": "application/json", ...withKey(path, headers) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const ex = { label, status: res.statusCode, headers: JSON.stringify(res.headers), body: await res.body.text() };

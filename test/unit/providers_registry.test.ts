@@ -87,9 +87,9 @@ describe("status()", () => {
       breaker: "closed",
       models: { fast: "gpt-5.1-chat-latest", standard: "gpt-5.1", premium: "gpt-5-pro" },
       modelSources: { fast: "default", standard: "default", premium: "env" },
-      settings: { baseUrl: "https://gateway.example.com", clientId: "agents", clientSecret: "gw-…1234" },
+      settings: { baseUrl: "https://gateway.example.com", clientId: "agents", clientSecret: "…1234" },
     });
-    expect(byName.openai.settings).toEqual({ baseUrl: "http://127.0.0.1:9/v1", apiKey: "sk-…abcd" });
+    expect(byName.openai.settings).toEqual({ baseUrl: "http://127.0.0.1:9/v1", apiKey: "…abcd" });
     expect(byName.anthropic.position).toBe(-1);
     const text = JSON.stringify(status);
     for (const secret of [ALL.AI_GATEWAY_CLIENT_SECRET, ALL.OPENAI_API_KEY, ALL.ANTHROPIC_API_KEY, ALL.GOOGLE_API_KEY]) expect(text).not.toContain(secret);

@@ -108,7 +108,11 @@ export async function providerRoutes(app: FastifyInstance, ctx: ServerContext): 
 
   app.post(
     "/api/providers/verify",
-    { config: { rateLimit: { max: ctx.config.server.verifyRateLimit.max, timeWindow: ctx.config.server.verifyRateLimit.windowMs } } },
+    {
+      // Behind API_KEY when it is set, like every other data-plane route.
+      preHandler: requireApiKey(ctx.config.server.apiKey),
+      config: { rateLimit: { max: ctx.config.server.verifyRateLimit.max, timeWindow: ctx.config.server.verifyRateLimit.windowMs } },
+    },
     async (request) => {
       // Nothing of this unauthenticated body is registered with the log redactor: the values
       // under test are scrubbed from the outcome instead (see ProviderRegistry.verify).

@@ -90,6 +90,13 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
    */
   const beginRun = (raw: unknown) => {
     const body = parseRequest(runBody, raw);
+    // A client that may write system or assistant turns into a thread can put words in the model's mouth.
+    const foreign = body.messages?.findIndex((m) => m.role !== "user") ?? -1;
+    if (foreign >= 0 && !ctx.config.server.allowClientRoles) {
+      throw new HttpError(400, "invalid_request", `Invalid request: messages.${foreign}.role must be user (set ALLOW_CLIENT_ROLES=true to accept system and assistant messages).`, [
+        { path: `messages.${foreign}.role`, message: "must be user" },
+      ]);
+    }
     const threadId = body.threadId ?? randomUUID();
     if (busy.has(threadId)) throw new HttpError(409, "thread_busy", "A run is already in progress on this thread; wait for it to finish.");
     busy.add(threadId);
@@ -150,7 +157,8 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
     res.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache, no-transform",
-      connection: "keep-alive",
+      // The client's "Connection: close" is honoured; otherwise the connection stays open.
+      connection: /\bclose\b/i.test(String(request.headers.connection ?? "")) ? "close" : "keep-alive",
       "x-accel-buffering": "no",
       "x-thread-id": threadId,
     });
