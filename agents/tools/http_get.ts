@@ -4,6 +4,7 @@
  * the body and one deadline for the whole request. Every failure comes back as text.
  */
 import { isIP } from "node:net";
+import { isLoopbackHost } from "../../src/net/index.js";
 import { request } from "undici";
 import { tool } from "langchain";
 import { z } from "zod";
@@ -28,16 +29,11 @@ export const DEFAULT_HTTP_GET_SETTINGS: HttpGetSettings = {
   timeoutMs: 5_000,
 };
 
+export { isLoopbackHost };
+
 /** Host of a URL without IPv6 brackets, lower case. */
 function bareHost(url: URL): string {
   return url.hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1");
-}
-
-/** Whether `host` (bare, lower case) is this machine: localhost, 127.0.0.0/8 or ::1. */
-export function isLoopbackHost(host: string): boolean {
-  if (host === "localhost" || host.endsWith(".localhost")) return true;
-  if (isIP(host) === 4) return host.startsWith("127.");
-  return host === "::1" || host === "0:0:0:0:0:0:0:1";
 }
 
 /** Whether `host` matches an allowlist entry: the exact name, or a subdomain for `*.domain` entries. */

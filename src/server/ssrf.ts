@@ -10,11 +10,15 @@
  *   still refused. undici's request API never follows redirects, so neither do we.
  *
  * The resolver is injectable (`lookup`), so tests can simulate names and rebinding offline.
+ * Which addresses are public is decided by src/net (ipaddr.js range classes).
  */
 import { lookup as dnsLookup } from "node:dns/promises";
 import type { LookupAddress, LookupOptions } from "node:dns";
-import { BlockList, isIP } from "node:net";
+import { isIP } from "node:net";
+import { forbiddenReason, isLoopbackHost } from "../net/index.js";
 import { Agent, buildConnector } from "undici";
+
+export { forbiddenReason, isLoopbackHost };
 
 /** One resolved address. */
 export interface ResolvedAddress {
@@ -59,112 +63,9 @@ export const systemLookup: LookupFn = async (hostname) => {
   return found.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 };
 
-interface Range {
-  net: string;
-  prefix: number;
-  family: "ipv4" | "ipv6";
-  reason: string;
-}
-
-// Order matters only for the reason reported: the narrow metadata ranges come first.
-const RANGES: Range[] = [
-  { net: "169.254.169.254", prefix: 32, family: "ipv4", reason: "a cloud metadata address" },
-  { net: "fd00:ec2::254", prefix: 128, family: "ipv6", reason: "a cloud metadata address" },
-  { net: "127.0.0.0", prefix: 8, family: "ipv4", reason: "a loopback address" },
-  { net: "::1", prefix: 128, family: "ipv6", reason: "a loopback address" },
-  { net: "0.0.0.0", prefix: 8, family: "ipv4", reason: "an unspecified address" },
-  { net: "::", prefix: 128, family: "ipv6", reason: "an unspecified address" },
-  { net: "10.0.0.0", prefix: 8, family: "ipv4", reason: "a private address" },
-  { net: "172.16.0.0", prefix: 12, family: "ipv4", reason: "a private address" },
-  { net: "192.168.0.0", prefix: 16, family: "ipv4", reason: "a private address" },
-  { net: "100.64.0.0", prefix: 10, family: "ipv4", reason: "a carrier-grade NAT address" },
-  { net: "169.254.0.0", prefix: 16, family: "ipv4", reason: "a link-local address" },
-  { net: "fe80::", prefix: 10, family: "ipv6", reason: "a link-local address" },
-  { net: "fc00::", prefix: 7, family: "ipv6", reason: "a unique-local address" },
-  { net: "224.0.0.0", prefix: 4, family: "ipv4", reason: "a multicast address" },
-  { net: "ff00::", prefix: 8, family: "ipv6", reason: "a multicast address" },
-  { net: "255.255.255.255", prefix: 32, family: "ipv4", reason: "the broadcast address" },
-  { net: "240.0.0.0", prefix: 4, family: "ipv4", reason: "a reserved address" },
-  { net: "192.0.0.0", prefix: 24, family: "ipv4", reason: "a reserved address" },
-  { net: "198.18.0.0", prefix: 15, family: "ipv4", reason: "a reserved address" },
-  { net: "192.0.2.0", prefix: 24, family: "ipv4", reason: "a documentation address" },
-  { net: "198.51.100.0", prefix: 24, family: "ipv4", reason: "a documentation address" },
-  { net: "203.0.113.0", prefix: 24, family: "ipv4", reason: "a documentation address" },
-  { net: "2001:db8::", prefix: 32, family: "ipv6", reason: "a documentation address" },
-  // Teredo hides an IPv4 address that cannot be checked reliably.
-  { net: "2001::", prefix: 32, family: "ipv6", reason: "a Teredo tunnel address" },
-];
-
-const LISTS: { list: BlockList; reason: string }[] = RANGES.map((r) => {
-  const list = new BlockList();
-  list.addSubnet(r.net, r.prefix, r.family);
-  return { list, reason: r.reason };
-});
-
-/** The eight 16-bit groups of an IPv6 address (zone id dropped), or undefined when it is not one. */
-export function ipv6Groups(address: string): number[] | undefined {
-  let text = address.replace(/^\[|\]$/g, "").split("%")[0];
-  if (isIP(text) !== 6) return undefined;
-  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
-  if (dotted) {
-    // A trailing dotted quad is two groups written another way.
-    const [a, b, c, d] = dotted.slice(1).map(Number);
-    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head, rest] = text.includes("::") ? text.split("::") : [text, undefined];
-  const parse = (part: string | undefined) => (part ? part.split(":").map((g) => parseInt(g, 16)) : []);
-  const left = parse(head);
-  const right = parse(rest);
-  const fill = 8 - left.length - right.length;
-  if ((rest === undefined && fill !== 0) || fill < 0) return undefined;
-  return [...left, ...new Array<number>(fill).fill(0), ...right];
-}
-
-/** The IPv4 address an IPv6 address carries (mapped, compatible, NAT64, 6to4), if any. */
-export function embeddedIPv4(address: string): string | undefined {
-  const g = ipv6Groups(address);
-  if (!g) return undefined;
-  const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
-  const zeros = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
-  if (zeros(0, 5) && g[5] === 0xffff) return v4(g[6], g[7]); // ::ffff:a.b.c.d
-  if (zeros(0, 6) && (g[6] !== 0 || g[7] > 1)) return v4(g[6], g[7]); // ::a.b.c.d (deprecated)
-  if (g[0] === 0x64 && g[1] === 0xff9b && zeros(2, 6)) return v4(g[6], g[7]); // NAT64
-  if (g[0] === 0x2002) return v4(g[1], g[2]); // 6to4
-  return undefined;
-}
-
-/**
- * Why `address` must not be connected to, or undefined when it is a public address.
- * IPv6 forms that carry an IPv4 address are judged by that address.
- */
-export function forbiddenReason(address: string): string | undefined {
-  const bare = address.replace(/^\[|\]$/g, "").split("%")[0];
-  const family = isIP(bare);
-  if (family === 0) return "not an IP address";
-  if (family === 6) {
-    const inner = embeddedIPv4(bare);
-    if (inner !== undefined) {
-      const reason = forbiddenReason(inner);
-      return reason ? `${reason} in IPv6 form` : undefined;
-    }
-  }
-  const type = family === 4 ? "ipv4" : "ipv6";
-  for (const { list, reason } of LISTS) if (list.check(bare, type)) return reason;
-  return undefined;
-}
-
-/** Whether `host` (bare, lower case) names this machine: localhost, *.localhost, 127.0.0.0/8 or ::1. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, "").replace(/\.$/, "");
-  if (h === "localhost" || h.endsWith(".localhost")) return true;
-  if (isIP(h) === 4) return h.startsWith("127.");
-  if (isIP(h) === 6) return ipv6Groups(h)?.every((g, i) => g === (i === 7 ? 1 : 0)) ?? false;
-  return false;
-}
-
+/** Whether `address` is a loopback address (127.0.0.0/8, ::1). */
 function isLoopbackAddress(address: string): boolean {
-  const bare = address.replace(/^\[|\]$/g, "");
-  return isIP(bare) === 4 ? bare.startsWith("127.") : isLoopbackHost(bare);
+  return isIP(address.replace(/^\[|\]$/g, "")) !== 0 && isLoopbackHost(address);
 }
 
 /**

@@ -196,6 +196,12 @@ const SSRF_URLS: { name: string; url: string; lookup?: string }[] = [
   { name: "hex 0x7f.0.0.1", url: `http://0x7f.0.0.1:${d()}/v1` },
   { name: "IPv4-mapped IPv6", url: `http://[::ffff:127.0.0.1]:${d()}/v1` },
   { name: "IPv6 loopback", url: `https://[::1]:${d()}/v1` },
+  { name: "IPv4-translated IPv6", url: `https://[::ffff:0:127.0.0.1]:${d()}/v1` },
+  { name: "IPv4-translated IPv6, hex", url: `https://[::ffff:0:7f00:1]:${d()}/v1` },
+  { name: "local-use NAT64", url: `https://[64:ff9b:1::7f00:1]:${d()}/v1` },
+  { name: "NAT64", url: `https://[64:ff9b::7f00:1]:${d()}/v1` },
+  { name: "6to4", url: `https://[2002:7f00:1::]:${d()}/v1` },
+  { name: "site-local", url: `https://[fec0::1]:${d()}/v1` },
   { name: "0.0.0.0", url: `https://0.0.0.0:${d()}/v1` },
   { name: "private 10/8", url: "https://10.0.0.1/v1" },
   { name: "a name resolving to loopback", url: `https://loopback.example:${d()}/v1`, lookup: "loopback.example" },
@@ -226,7 +232,9 @@ const outcomes: Outcome[] = [];
 
 /** Sends a case through inject and checks the API's error shape. */
 async function runCase(c: Case): Promise<void> {
-  const res = await app.inject({ method: c.method ?? "POST", url: c.url, headers: c.headers, payload: c.payload as never });
+  // Verify is behind API_KEY like the other data-plane routes; the cases test what comes after the key.
+  const headers = c.url === "/api/providers/verify" ? { ...data, ...c.headers } : c.headers;
+  const res = await app.inject({ method: c.method ?? "POST", url: c.url, headers, payload: c.payload as never });
   outcomes.push({ name: c.name, status: res.statusCode, body: res.body });
   expect(res.statusCode, `${c.name}: ${res.body.slice(0, 300)}`).toBe(c.status);
   const body = res.json() as { error?: { code?: unknown; message?: unknown } };
@@ -261,7 +269,7 @@ describe("DNS rebinding: public at check time, the decoy at connect time", () =>
   it("verify reports the refusal and configure does not save; nothing reaches the decoy", async () => {
     let calls = 0;
     names.set("rebind.example", () => (++calls === 1 ? PUBLIC : LOOPBACK));
-    const verify = await app.inject({ method: "POST", url: "/api/providers/verify", payload: { provider: "openai", credentials: { apiKey: "sk-rebind-0123456789", baseUrl: `https://rebind.example:${d()}/v1` } } });
+    const verify = await app.inject({ method: "POST", url: "/api/providers/verify", headers: data, payload: { provider: "openai", credentials: { apiKey: "sk-rebind-0123456789", baseUrl: `https://rebind.example:${d()}/v1` } } });
     // A credential check reports its outcome in a 200: the connection was refused, nothing was sent.
     expect(verify.statusCode).toBe(200);
     expect(verify.json()).toMatchObject({ ok: false, error: { code: "unsafe_url", message: expect.stringMatching(/forbidden address/) } });
@@ -296,13 +304,13 @@ describe("over real HTTP: what only a socket can send", () => {
     ["an invalid method token", "G{T /api/providers HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 400],
     ["a 20 kB header", line("GET", "/api/providers", [`x-api-key: ${"k".repeat(20_000)}`]), 431],
     ["Content-Length and Transfer-Encoding together", `POST /api/runs HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\nx-api-key: ${API_KEY}\r\n\r\n0\r\n\r\n`, 400],
-    ["a chunked body over the limit", `POST /api/providers/verify HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${Array.from({ length: 20 }, () => `1000\r\n${"x".repeat(4096)}\r\n`).join("")}0\r\n\r\n`, 413],
-    ["a declared length over the limit", line("POST", "/api/providers/verify", ["Content-Type: application/json"], big(70_000)), 413],
+    ["a chunked body over the limit", `POST /api/providers/verify HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nx-api-key: ${API_KEY}\r\nTransfer-Encoding: chunked\r\n\r\n${Array.from({ length: 20 }, () => `1000\r\n${"x".repeat(4096)}\r\n`).join("")}0\r\n\r\n`, 413],
+    ["a declared length over the limit", line("POST", "/api/providers/verify", ["Content-Type: application/json", `x-api-key: ${API_KEY}`], big(70_000)), 413],
     ["two admin keys, the wrong one first", line("POST", "/api/providers/configure", ["Content-Type: application/json", "x-admin-key: wrong-admin-key-000000", `x-admin-key: ${ADMIN_KEY}`], configureBody), 401],
     ["encoded CRLF in the thread path", line("GET", "/api/threads/a%0D%0ASet-Cookie:%20pwned=1", [`x-api-key: ${API_KEY}`]), 400],
     ["a raw ../ thread path", line("GET", "/api/threads/../../../etc/passwd", [`x-api-key: ${API_KEY}`]), 404],
     ["malformed JSON", line("POST", "/api/runs", ["Content-Type: application/json", `x-api-key: ${API_KEY}`], '{"task":'), 400],
-    ["an SSRF baseUrl", line("POST", "/api/providers/verify", ["Content-Type: application/json"], JSON.stringify({ provider: "openai", credentials: { apiKey: "sk-abuse-0123456789", baseUrl: `http://2130706433:${d()}/v1` } })), 400],
+    ["an SSRF baseUrl", line("POST", "/api/providers/verify", ["Content-Type: application/json", `x-api-key: ${API_KEY}`], JSON.stringify({ provider: "openai", credentials: { apiKey: "sk-abuse-0123456789", baseUrl: `http://2130706433:${d()}/v1` } })), 400],
   ] as [string, string, number][])("%s -> %i", async (name, raw, status) => {
     const res = await rawRequest(port, raw);
     outcomes.push({ name: `raw: ${name}`, status: res.status, body: res.body });
