@@ -82,6 +82,8 @@ export interface ServerConfig {
   bodyLimitBytes: number;
   verifyRateLimit: { max: number; windowMs: number };
   trustProxy: boolean;
+  /** Host header names accepted besides loopback ones (DNS-rebinding defence). */
+  allowedHosts: string[];
 }
 
 /** Settings of the agents' tools. */
@@ -212,6 +214,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       bodyLimitBytes: e.SERVER_BODY_LIMIT_BYTES,
       verifyRateLimit: { max: e.VERIFY_RATE_LIMIT_MAX, windowMs: e.VERIFY_RATE_LIMIT_WINDOW_MS },
       trustProxy: e.SERVER_TRUST_PROXY,
+      allowedHosts: e.ALLOWED_HOSTS,
     },
   };
 }

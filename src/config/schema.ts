@@ -216,6 +216,21 @@ export const envSchema = z.object({
   VERIFY_RATE_LIMIT_WINDOW_MS: int(60_000, 1_000),
   /** Trust X-Forwarded-For for the client IP (only behind your own reverse proxy). */
   SERVER_TRUST_PROXY: bool(false),
+  /** Host names (besides loopback ones) that requests may name in their Host header; comma-separated. */
+  ALLOWED_HOSTS: blankAsUnset(
+    z
+      .string()
+      .trim()
+      .transform((v) => v.split(",").map((h) => h.trim().toLowerCase()).filter((h) => h !== ""))
+      .pipe(
+        z.array(
+          z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$|^\[[0-9a-f:.]+\]$/, {
+            error: "each entry must be a host name or an IP address (no port, no scheme)",
+          }),
+        ),
+      )
+      .optional(),
+  ).transform((v) => v ?? []),
 });
 
 /** Parsed environment, before it is shaped into `AppConfig`. */

@@ -14,6 +14,7 @@ import { checkpointerOptionsFromEnv, createCheckpointer, type CheckpointerHandle
 import { ConfigStore } from "./config_store.js";
 import type { ServerContext } from "./context.js";
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from "./errors.js";
+import { installHostCheck } from "./host_check.js";
 import { providerRoutes } from "./routes/providers.js";
 import { runRoutes } from "./routes/runs.js";
 import { statusRoutes } from "./routes/status.js";
@@ -106,6 +107,8 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     await persistence?.close();
   });
   installErrorHandling(app, { bodyLimit: config.server.bodyLimitBytes });
+  // Bound to loopback (the default), or with ALLOWED_HOSTS set, only those Host names are served.
+  if (isLoopbackHost(config.server.host) || config.server.allowedHosts.length > 0) installHostCheck(app, config.server.allowedHosts);
   await app.register(rateLimit, { global: false });
 
   const ctx: ServerContext = { config, logger, runtime, store, policy, graph, verifyTimeoutMs: options.verifyTimeoutMs ?? 10_000 };

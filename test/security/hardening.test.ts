@@ -99,6 +99,38 @@ describe("the HTTP API", () => {
   });
 });
 
+describe("the Host allowlist (DNS rebinding)", () => {
+  it("a loopback-bound server answers loopback Host names only, plus ALLOWED_HOSTS", async () => {
+    const app = await build(tmp.dir, {}, { registry });
+    const status = async (host: string) => (await app.inject({ url: "/healthz", headers: { host } })).statusCode;
+    try {
+      for (const host of ["localhost:8787", "127.0.0.1:8787", "[::1]:8787", "127.9.9.9", "api.localhost", "LOCALHOST"]) expect(await status(host), host).toBe(200);
+      for (const host of ["evil.example", "evil.example:8787", "localhost.evil.example", "127.0.0.1.nip.io", "[::ffff:127.0.0.1]", "agents.internal"]) {
+        expect(await status(host), host).toBe(421);
+      }
+      const refused = await app.inject({ method: "POST", url: "/api/runs", payload: { task: "What is 2 + 2?" }, headers: { host: "evil.example" } });
+      expect(refused.json().error).toMatchObject({ code: "misdirected_request", message: expect.stringContaining("ALLOWED_HOSTS") });
+    } finally {
+      await app.close();
+    }
+    const listed = await build(tmp.dir, { ALLOWED_HOSTS: "agents.internal, Gateway.Corp.Example" }, { registry });
+    try {
+      for (const host of ["agents.internal", "agents.internal:443", "gateway.corp.example", "localhost"]) {
+        expect((await listed.inject({ url: "/healthz", headers: { host } })).statusCode, host).toBe(200);
+      }
+      expect((await listed.inject({ url: "/healthz", headers: { host: "other.internal" } })).statusCode).toBe(421);
+    } finally {
+      await listed.close();
+    }
+  });
+
+  it("ALLOWED_HOSTS entries are host names or addresses, named in the error otherwise", () => {
+    expect(() => loadConfig({ ALLOWED_HOSTS: "https://agents.internal" })).toThrow(/ALLOWED_HOSTS/);
+    expect(() => loadConfig({ ALLOWED_HOSTS: "agents.internal:8787" })).toThrow(/ALLOWED_HOSTS/);
+    expect(loadConfig({ ALLOWED_HOSTS: " a.example ,b.example " }).server.allowedHosts).toEqual(["a.example", "b.example"]);
+  });
+});
+
 describe("storage and tools", () => {
   it("creates the SQLite checkpoint file and its WAL owner-only, and tightens an existing one", async () => {
     const path = join(tmp.dir, "db", "checkpoints.sqlite");
