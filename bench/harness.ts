@@ -11,6 +11,8 @@ export interface EmulatorInfo {
   tokenUrl: string;
   clientId: string;
   clientSecret: string;
+  /** Token for the emulator's HTTP control plane (x-emulator-token). */
+  controlToken: string;
 }
 
 const root = fileURLToPath(new URL("..", import.meta.url));

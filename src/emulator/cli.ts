@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   process.on("SIGTERM", stop);
   process.stderr.write(`ai-gateway-emulator: SIMULATED AI gateway (no real model behind it) listening on ${handle.baseUrl}\n`);
   process.stdout.write(
-    `${JSON.stringify({ baseUrl: handle.baseUrl, apiUrl: handle.apiUrl, tokenUrl: handle.tokenUrl, clientId: handle.clientId, clientSecret: handle.clientSecret })}\n`,
+    `${JSON.stringify({ baseUrl: handle.baseUrl, apiUrl: handle.apiUrl, tokenUrl: handle.tokenUrl, clientId: handle.clientId, clientSecret: handle.clientSecret, controlToken: handle.controlToken })}\n`,
   );
 }
 

@@ -3,6 +3,7 @@
  * end-to-end tests) can script answers, inject faults and read counters. It has no auth:
  * the emulator binds to loopback, and this must never be exposed beyond it.
  */
+import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isFaultKind } from "./faults.js";
 import { BodyTooLargeError, readBody, sendJson } from "./http_util.js";
@@ -62,8 +63,24 @@ export function scriptProblem(body: Record<string, unknown>): string | undefined
   return undefined;
 }
 
-/** Handles a request under CONTROL_PREFIX; `path` has no trailing slash. */
-export async function handleControl(req: IncomingMessage, res: ServerResponse, path: string, target: ControlTarget): Promise<void> {
+/** Header carrying the control-plane token. */
+export const CONTROL_TOKEN_HEADER = "x-emulator-token";
+
+/** Whether `req` carries `token` (compared in constant time). */
+function hasToken(req: IncomingMessage, token: string): boolean {
+  const given = req.headers[CONTROL_TOKEN_HEADER];
+  if (typeof given !== "string") return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Handles a request under CONTROL_PREFIX; `path` has no trailing slash. Every route needs the token. */
+export async function handleControl(req: IncomingMessage, res: ServerResponse, path: string, target: ControlTarget, token: string): Promise<void> {
+  if (!hasToken(req, token)) {
+    sendJson(res, 401, openAIError(`The control plane needs the emulator's token in the ${CONTROL_TOKEN_HEADER} header.`, "invalid_request_error", "control_token_required"));
+    return;
+  }
   const route = `${req.method ?? "GET"} ${path.slice(CONTROL_PREFIX.length)}`;
   switch (route) {
     case "GET /stats":

@@ -28,6 +28,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const host = options.host ?? "127.0.0.1";
   const clientId = options.clientId ?? "emulator-client";
   const clientSecret = options.clientSecret ?? randomBytes(24).toString("hex");
+  const controlToken = options.controlToken ?? randomBytes(24).toString("hex");
   const models = [...(options.models ?? DEFAULT_MODELS)];
   const modelSet = new Set(models);
   const staticKeys = new Set(options.staticApiKeys ?? []);
@@ -89,6 +90,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     tokenUrl: "",
     clientId,
     clientSecret,
+    controlToken,
     stats: () => ({ ...stats, faultsByKind: { ...stats.faultsByKind }, openConnections: sockets.size }),
     resetStats: () => {
       stats = emptyStats();
@@ -112,7 +114,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const path = new URL(req.url ?? "/", "http://emulator.invalid").pathname.replace(/\/+$/, "") || "/";
     const method = req.method ?? "GET";
 
-    if (path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`)) return handleControl(req, res, path, handle);
+    if (path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`)) return handleControl(req, res, path, handle, controlToken);
 
     const rawFault = header(req, "x-emulator-fault")?.trim();
     let headerFault: HeaderFaultKind | undefined;

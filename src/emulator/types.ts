@@ -49,6 +49,11 @@ export interface EmulatorOptions {
   stallMs?: number;
   /** Static bearer keys accepted besides OAuth2 tokens, so plain `apiKey` clients can be pointed here. */
   staticApiKeys?: string[];
+  /**
+   * Token the HTTP control plane (`/_emulator/*`) requires in `x-emulator-token`; default a
+   * random one (see `EmulatorHandle.controlToken`), so a web page on this machine cannot script it.
+   */
+  controlToken?: string;
 }
 
 /** A canned answer for exactly one chat completion, overriding the simulated model. */
@@ -93,6 +98,8 @@ export interface EmulatorHandle {
   clientId: string;
   /** Client secret the token endpoint accepts. */
   clientSecret: string;
+  /** What the HTTP control plane requires in the `x-emulator-token` header. */
+  controlToken: string;
   /** Snapshot copy of the counters. */
   stats(): EmulatorStats;
   /** Zeroes the counters (openConnections keeps tracking live sockets). */

@@ -447,8 +447,15 @@ describe("control plane", () => {
   it("scripts, injects faults, reports and resets stats over HTTP", async () => {
     const h = await emulator();
     const token = await getToken(h);
+    const auth = { "x-emulator-token": h.controlToken };
     const post = (path: string, body?: unknown) =>
-      fetch(`${h.baseUrl}/_emulator/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+      fetch(`${h.baseUrl}/_emulator/${path}`, { method: "POST", headers: { "content-type": "application/json", ...auth }, body: body === undefined ? undefined : JSON.stringify(body) });
+
+    // Without the token, or with a wrong one, nothing is scripted or read.
+    for (const headers of [{}, { "x-emulator-token": `${h.controlToken}x` }, { "x-emulator-token": "" }] as Record<string, string>[]) {
+      expect((await fetch(`${h.baseUrl}/_emulator/stats`, { headers })).status).toBe(401);
+      expect((await fetch(`${h.baseUrl}/_emulator/script`, { method: "POST", headers, body: "{}" })).status).toBe(401);
+    }
 
     expect((await post("script", { content: "from the control plane" })).status).toBe(200);
     expect((await post("fault", { kind: "429", retryAfterSeconds: 4 })).status).toBe(200);
@@ -461,7 +468,7 @@ describe("control plane", () => {
     const scripted = (await (await chat(h, token, {})).json()) as { choices: { message: { content: string } }[] };
     expect(scripted.choices[0].message.content).toBe("from the control plane");
 
-    const stats = (await (await fetch(`${h.baseUrl}/_emulator/stats`)).json()) as Record<string, unknown>;
+    const stats = (await (await fetch(`${h.baseUrl}/_emulator/stats`, { headers: auth })).json()) as Record<string, unknown>;
     expect(stats).toMatchObject({ tokenRequests: 1, chatRequests: 2, faultsInjected: 1, faultsByKind: { "429": 1 } });
     expect((await post("reset-stats")).status).toBe(200);
     expect(h.stats()).toMatchObject({ tokenRequests: 0, chatRequests: 0, faultsInjected: 0, faultsByKind: {} });

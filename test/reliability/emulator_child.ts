@@ -19,5 +19,5 @@ process.stdin.on("end", stop);
 process.stdin.on("close", stop);
 process.stdin.resume();
 process.stdout.write(
-  `${JSON.stringify({ baseUrl: handle.baseUrl, apiUrl: handle.apiUrl, tokenUrl: handle.tokenUrl, clientId: handle.clientId, clientSecret: handle.clientSecret })}\n`,
+  `${JSON.stringify({ baseUrl: handle.baseUrl, apiUrl: handle.apiUrl, tokenUrl: handle.tokenUrl, clientId: handle.clientId, clientSecret: handle.clientSecret, controlToken: handle.controlToken })}\n`,
 );

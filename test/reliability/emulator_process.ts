@@ -27,14 +27,15 @@ export async function startEmulatorProcess(options: EmulatorOptions): Promise<Em
   const child = spawn(process.execPath, ["--import", "tsx", entry, JSON.stringify(options)], { cwd: root, stdio: ["pipe", "pipe", "inherit"] });
   const lines = createInterface({ input: child.stdout });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const info = await new Promise<{ baseUrl: string; apiUrl: string; clientId: string; clientSecret: string }>((resolve, reject) => {
+  type Info = { baseUrl: string; apiUrl: string; clientId: string; clientSecret: string; controlToken: string };
+  const info = await new Promise<Info>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`the emulator process exited early with code ${code}`)));
-    lines.once("line", (line) => resolve(JSON.parse(line) as { baseUrl: string; apiUrl: string; clientId: string; clientSecret: string }));
+    lines.once("line", (line) => resolve(JSON.parse(line) as Info));
   });
   return {
     ...info,
     stats: async () => {
-      const res = await fetch(`${info.baseUrl}/_emulator/stats`);
+      const res = await fetch(`${info.baseUrl}/_emulator/stats`, { headers: { "x-emulator-token": info.controlToken } });
       if (!res.ok) throw new Error(`emulator stats: HTTP ${res.status}`);
       return (await res.json()) as EmulatorStats;
     },
