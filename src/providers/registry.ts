@@ -161,7 +161,7 @@ export class ProviderRegistry {
         model,
         tier: this.tierConfig.tiers[tier],
         gatewayClient: provider === "gateway" ? this.gatewayClient() : undefined,
-        fetch: this.providerFetch.get(provider),
+        fetch: this.providerFetch.get(provider) ?? NO_REDIRECT_FETCH,
       });
       this.models.set(key, built);
       return built;
@@ -372,8 +372,28 @@ export class ProviderRegistry {
   }
 }
 
-/** A fetch whose requests go through `dispatcher` (undici's fetch, typed as the global one the SDKs expect). */
-function fetchOver(dispatcher: Dispatcher): typeof fetch {
-  return ((input: Parameters<typeof undiciFetch>[0], init?: Parameters<typeof undiciFetch>[1]) =>
-    undiciFetch(input, { ...init, dispatcher })) as unknown as typeof fetch;
+/**
+ * The fetch the vendor SDKs get: undici's, over `dispatcher` when given, and never following a
+ * redirect. A redirect would carry the SDK's key header to wherever the server points (and past
+ * the connect-time guard's view of the original host); it is raised as an error naming the target.
+ */
+export function fetchOver(dispatcher?: Dispatcher): typeof fetch {
+  return (async (input: Parameters<typeof undiciFetch>[0], init?: Parameters<typeof undiciFetch>[1]) => {
+    const res = await undiciFetch(input, { ...init, redirect: "manual", ...(dispatcher ? { dispatcher } : {}) });
+    if (res.status >= 300 && res.status < 400) {
+      await res.body?.cancel().catch(() => undefined);
+      const location = res.headers.get("location") ?? "";
+      let target = "an unnamed location";
+      try {
+        target = new URL(location, res.url || String(input)).origin;
+      } catch {
+        // an unparsable Location: the target stays unnamed
+      }
+      throw new Error(`The provider answered a redirect (${res.status}) to ${target}; redirects are not followed. Set the provider's base URL to the final address.`);
+    }
+    return res;
+  }) as unknown as typeof fetch;
 }
+
+/** The SDKs' fetch when no dispatcher was given: the default one, redirects refused all the same. */
+const NO_REDIRECT_FETCH = fetchOver();

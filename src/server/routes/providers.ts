@@ -50,6 +50,18 @@ function legacyPaths(err: unknown): unknown {
   return new HttpError(err.statusCode, err.code, message, fields);
 }
 
+/**
+ * Gemini's SDK takes no fetch or dispatcher, so calls to a URL it was given could not be kept
+ * off internal addresses or from following redirects: over HTTP its URL is refused (the
+ * GOOGLE_BASE_URL environment setting stays trusted).
+ */
+function refuseUnguardable(provider: ProviderName, urls: RequestUrl[]): void {
+  if (provider !== "google" || urls.length === 0) return;
+  const { field } = urls[0];
+  const message = `${field} cannot be set over HTTP for Gemini: its client cannot be guarded against internal addresses and redirects. Set GOOGLE_BASE_URL on the server instead.`;
+  throw new HttpError(400, "unsafe_url", message, [{ path: field, message: "cannot be set over HTTP for this provider" }]);
+}
+
 /** Runs the SSRF pre-dispatch check on every URL of a request; a refusal is a 400 naming the field. */
 async function checkUrls(ctx: ServerContext, urls: RequestUrl[], legacy = false): Promise<void> {
   for (const { field, url } of urls) {
@@ -134,6 +146,7 @@ export async function providerRoutes(app: FastifyInstance, ctx: ServerContext): 
       try {
         const credentials = parseRequest(credentialsSchemas[provider], raw, ["credentials"]) as CredentialsMap[typeof provider];
         const { settings, urls } = verifySettings(provider, runtime.registry.providerSettings(provider), credentials);
+        refuseUnguardable(provider, urls);
         await checkUrls(ctx, urls, legacy);
         return verifyResponse(provider, await runVerify(ctx, provider, settings, urls.length > 0 || runtime.isGuarded(provider)));
       } catch (err) {
@@ -150,6 +163,7 @@ export async function providerRoutes(app: FastifyInstance, ctx: ServerContext): 
     // One change at a time: each plans over the settings the previous one left.
     const run = configuring.then(async () => {
       const plan = planChange(provider, runtime.registry.providerSettings(provider), runtime.stored[provider], change, runtime.envSettings[provider]);
+      refuseUnguardable(provider, plan.urls);
       await checkUrls(ctx, plan.urls);
       if (body.verify) {
         const checked = await runVerify(ctx, provider, withoutRetries(provider, plan.settings), plan.urls.length > 0 || overridesHaveUrl(plan.overrides));
