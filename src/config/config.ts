@@ -81,6 +81,10 @@ export interface ServerConfig {
   allowClientRoles: boolean;
   bodyLimitBytes: number;
   verifyRateLimit: { max: number; windowMs: number };
+  /** Runs per client per window, and in flight at once. */
+  runLimits: { max: number; windowMs: number; concurrency: number };
+  /** Size limits of a thread, checked before a run on it. */
+  threadLimits: { maxMessages: number; maxBytes: number };
   trustProxy: boolean;
   /** Host header names accepted besides loopback ones (DNS-rebinding defence). */
   allowedHosts: string[];
@@ -214,6 +218,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       bodyLimitBytes: e.SERVER_BODY_LIMIT_BYTES,
       verifyRateLimit: { max: e.VERIFY_RATE_LIMIT_MAX, windowMs: e.VERIFY_RATE_LIMIT_WINDOW_MS },
       trustProxy: e.SERVER_TRUST_PROXY,
+      runLimits: { max: e.RUN_RATE_LIMIT_MAX, windowMs: e.RUN_RATE_LIMIT_WINDOW_MS, concurrency: e.RUN_CONCURRENCY_MAX },
+      threadLimits: { maxMessages: e.THREAD_MAX_MESSAGES, maxBytes: e.THREAD_MAX_BYTES },
       allowedHosts: e.ALLOWED_HOSTS,
     },
   };

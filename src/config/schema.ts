@@ -214,6 +214,16 @@ export const envSchema = z.object({
   VERIFY_RATE_LIMIT_MAX: int(10, 1),
   /** Window of VERIFY_RATE_LIMIT_MAX, in ms. */
   VERIFY_RATE_LIMIT_WINDOW_MS: int(60_000, 1_000),
+  /** Runs (POST /api/runs and /api/runs/stream) one client may start per window: per API key, else per client IP. */
+  RUN_RATE_LIMIT_MAX: int(120, 1),
+  /** Window of RUN_RATE_LIMIT_MAX, in ms. */
+  RUN_RATE_LIMIT_WINDOW_MS: int(60_000, 1_000),
+  /** Runs one client may have in flight at once; more get 503 with Retry-After. */
+  RUN_CONCURRENCY_MAX: int(8, 1),
+  /** Most messages a thread may hold; a run on a fuller thread gets 409 (start a new thread). */
+  THREAD_MAX_MESSAGES: int(500, 2),
+  /** Most bytes of message text a thread may hold; a run on a bigger thread gets 409. */
+  THREAD_MAX_BYTES: int(2_000_000, 1_024),
   /** Trust X-Forwarded-For for the client IP (only behind your own reverse proxy). */
   SERVER_TRUST_PROXY: bool(false),
   /** Host names (besides loopback ones) that requests may name in their Host header; comma-separated. */

@@ -2,6 +2,7 @@
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "../../src/emulator/index.js";
 import { AIGatewayClient, type AIGatewayClientOptions } from "../../src/gateway/index.js";
 import { createLogger } from "../../src/logging/index.js";
+import { ProviderRegistry } from "../../src/providers/index.js";
 
 /** A logger that drops everything (tests that inspect logs make their own). */
 export const silentLogger = createLogger({ level: "silent", format: "json" });
@@ -28,4 +29,22 @@ export async function streamText(stream: AsyncIterable<{ choices: { delta?: { co
   let text = "";
   for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
   return text;
+}
+
+/** An emulator plus a registry whose gateway is that emulator (discovery off), and how to close both. */
+export async function emulatorRegistry(options: EmulatorOptions = {}): Promise<{ emu: EmulatorHandle; registry: ProviderRegistry; close: () => Promise<void> }> {
+  const emu = await emulator(options);
+  const registry = await ProviderRegistry.create({
+    env: { AI_GATEWAY_BASE_URL: emu.baseUrl, AI_GATEWAY_CLIENT_ID: emu.clientId, AI_GATEWAY_CLIENT_SECRET: emu.clientSecret },
+    logger: silentLogger,
+    discovery: { enabled: false },
+  });
+  return {
+    emu,
+    registry,
+    close: async () => {
+      await registry.close();
+      await emu.close();
+    },
+  };
 }

@@ -13,24 +13,19 @@ import { streamSteps } from "../../graphs/orchestrator/stream.js";
 import { createCheckpointer } from "../../graphs/persistence.js";
 import { ConfigError, loadConfig } from "../../src/config/index.js";
 import type { EmulatorHandle } from "../../src/emulator/index.js";
-import { maskSecret, ProviderRegistry } from "../../src/providers/index.js";
-import { emulator, silentLogger } from "../helpers/gateway.js";
+import { maskSecret, type ProviderRegistry } from "../../src/providers/index.js";
+import { emulatorRegistry, silentLogger } from "../helpers/gateway.js";
 import { API_KEY, build, tempDir } from "../integration/server_helpers.js";
 
 let emu: EmulatorHandle;
 let registry: ProviderRegistry;
+let closeGateway: () => Promise<void>;
 const tmp = tempDir();
 beforeAll(async () => {
-  emu = await emulator();
-  registry = await ProviderRegistry.create({
-    env: { AI_GATEWAY_BASE_URL: emu.baseUrl, AI_GATEWAY_CLIENT_ID: emu.clientId, AI_GATEWAY_CLIENT_SECRET: emu.clientSecret },
-    logger: silentLogger,
-    discovery: { enabled: false },
-  });
+  ({ emu, registry, close: closeGateway } = await emulatorRegistry({}));
 });
 afterAll(async () => {
-  await registry.close();
-  await emu.close();
+  await closeGateway();
   tmp.cleanup();
 });
 

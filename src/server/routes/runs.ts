@@ -3,14 +3,14 @@
  * (`POST /api/runs/stream`: one `event: <type>` per step, then `end`, or `error` then `end`),
  * and the stored messages of a thread. A client that goes away aborts its run.
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
-import { isAIMessage, isToolMessage, type BaseMessage } from "@langchain/core/messages";
-import type { FastifyInstance, FastifyReply } from "fastify";
+import { isAIMessage, isBaseMessage, isToolMessage, type BaseMessage } from "@langchain/core/messages";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { StepEvent } from "../../../graphs/orchestrator/events.js";
 import { OrchestratorError, OrchestratorInputError } from "../../../graphs/orchestrator/errors.js";
 import { streamSteps } from "../../../graphs/orchestrator/stream.js";
-import { requireApiKey } from "../auth.js";
+import { presentedKey, requireApiKey } from "../auth.js";
 import type { ServerContext } from "../context.js";
 import { HttpError, parseRequest } from "../errors.js";
 import { runBody, threadParams, type RunRequest } from "../schemas.js";
@@ -84,38 +84,83 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
   app.addHook("preClose", async () => {
     for (const controller of running) controller.abort();
   });
+  const limits = ctx.config.server;
+  // Runs in flight per client (API key, else address), for the concurrency cap.
+  const inFlight = new Map<string, number>();
+  const clientOf = (request: FastifyRequest) => {
+    const key = limits.apiKey ? presentedKey(request, "x-api-key") : undefined;
+    return key ? `key:${createHash("sha256").update(key).digest("hex").slice(0, 16)}` : `ip:${request.ip}`;
+  };
+  const routeOptions = {
+    preHandler: auth,
+    config: { rateLimit: { max: limits.runLimits.max, timeWindow: limits.runLimits.windowMs, keyGenerator: clientOf } },
+  };
+
+  /** Refuses a run on a thread that already holds too much; the client should start a new thread. */
+  const checkThreadSize = async (threadId: string, adding: number) => {
+    const snapshot = await ctx.graph.getState({ configurable: { thread_id: threadId } });
+    const messages = ((snapshot.values as { messages?: BaseMessage[] }).messages ?? []).filter(isBaseMessage);
+    const bytes = messages.reduce((n, m) => n + Buffer.byteLength(m.text), 0);
+    const { maxMessages, maxBytes } = limits.threadLimits;
+    if (messages.length + adding > maxMessages || bytes > maxBytes) {
+      throw new HttpError(
+        409,
+        "thread_full",
+        `This thread holds ${messages.length} messages (${bytes} bytes of text); the limits are ${maxMessages} messages and ${maxBytes} bytes. Start a new thread.`,
+      );
+    }
+  };
+
   /**
-   * Starts a run's bookkeeping: validates the body, claims the thread (409 when busy) and
-   * registers an abort controller. `steps` runs it; `release` must be called when it ends.
+   * Starts a run's bookkeeping: validates the body, applies the per-client concurrency cap (503)
+   * and the thread size limit (409), claims the thread (409 when busy) and registers an abort
+   * controller. `steps` runs it; `release` must be called when it ends.
    */
-  const beginRun = (raw: unknown) => {
-    const body = parseRequest(runBody, raw);
+  const beginRun = async (request: FastifyRequest, reply: FastifyReply) => {
+    const body = parseRequest(runBody, request.body);
     // A client that may write system or assistant turns into a thread can put words in the model's mouth.
     const foreign = body.messages?.findIndex((m) => m.role !== "user") ?? -1;
-    if (foreign >= 0 && !ctx.config.server.allowClientRoles) {
+    if (foreign >= 0 && !limits.allowClientRoles) {
       throw new HttpError(400, "invalid_request", `Invalid request: messages.${foreign}.role must be user (set ALLOW_CLIENT_ROLES=true to accept system and assistant messages).`, [
         { path: `messages.${foreign}.role`, message: "must be user" },
       ]);
     }
+    const client = clientOf(request);
+    const active = inFlight.get(client) ?? 0;
+    if (active >= limits.runLimits.concurrency) {
+      reply.header("retry-after", "1");
+      throw new HttpError(503, "too_many_runs", `This client already has ${active} runs in progress (RUN_CONCURRENCY_MAX=${limits.runLimits.concurrency}); retry when one has finished.`);
+    }
     const threadId = body.threadId ?? randomUUID();
     if (busy.has(threadId)) throw new HttpError(409, "thread_busy", "A run is already in progress on this thread; wait for it to finish.");
     busy.add(threadId);
+    inFlight.set(client, active + 1);
     const controller = new AbortController();
     running.add(controller);
+    const release = () => {
+      busy.delete(threadId);
+      running.delete(controller);
+      const left = (inFlight.get(client) ?? 1) - 1;
+      if (left > 0) inFlight.set(client, left);
+      else inFlight.delete(client);
+    };
+    try {
+      if (body.threadId) await checkThreadSize(threadId, (body.messages?.length ?? 0) + (body.task ? 1 : 0));
+    } catch (err) {
+      release();
+      throw err;
+    }
     return {
       threadId,
       controller,
       steps: (tokens: boolean) =>
         streamSteps(inputOf(body), { graph: ctx.graph, threadId, tier: body.tier, routingMode: body.routingMode, signal: controller.signal, tokens }),
-      release: () => {
-        busy.delete(threadId);
-        running.delete(controller);
-      },
+      release,
     };
   };
 
-  app.post("/api/runs", { preHandler: auth }, async (request, reply: FastifyReply) => {
-    const { threadId, controller, steps, release } = beginRun(request.body);
+  app.post("/api/runs", routeOptions, async (request, reply: FastifyReply) => {
+    const { threadId, controller, steps, release } = await beginRun(request, reply);
     abortOnDisconnect(reply.raw, controller);
     const collected: StepEvent[] = [];
     try {
@@ -149,8 +194,8 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
     };
   });
 
-  app.post("/api/runs/stream", { preHandler: auth }, async (request, reply) => {
-    const { threadId, controller, steps, release } = beginRun(request.body);
+  app.post("/api/runs/stream", routeOptions, async (request, reply) => {
+    const { threadId, controller, steps, release } = await beginRun(request, reply);
     const res = reply.raw;
     reply.hijack();
     abortOnDisconnect(res, controller);
