@@ -177,6 +177,11 @@ export interface GuardedAgentOptions {
   connectTimeoutMs?: number;
   /** Called (with the host and the reason) each time a connection is refused. */
   onBlocked?: (host: string, reason: string) => void;
+  /**
+   * Opens the connections the guard let through (default undici's connector with the guarded
+   * lookup). Tests pass one that records and refuses, so a broken guard still opens no socket.
+   */
+  connector?: buildConnector.connector;
 }
 
 /**
@@ -209,7 +214,7 @@ export function createGuardedAgent(policy: SsrfPolicy, options: GuardedAgentOpti
       },
     );
   };
-  const connector = buildConnector({ timeout: options.connectTimeoutMs ?? 10_000, lookup: guardedLookup as never });
+  const connector = options.connector ?? buildConnector({ timeout: options.connectTimeoutMs ?? 10_000, lookup: guardedLookup as never });
   return new Agent({
     connect: (opts, callback) => {
       const host = opts.hostname.replace(/^\[|\]$/g, "");

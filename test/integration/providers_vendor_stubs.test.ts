@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Agent, type Dispatcher } from "undici";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startEmulator } from "../../src/emulator/index.js";
 import { ProviderRegistry } from "../../src/providers/index.js";
@@ -192,3 +193,30 @@ describe("chat through the vendor clients, pointed at the stub", () => {
     ]);
   });
 });
+
+/** An undici Agent that counts the requests it carries. */
+class CountingAgent extends Agent {
+  requests = 0;
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    this.requests++;
+    return super.dispatch(options, handler);
+  }
+}
+
+describe("configure with a dispatcher: the SSRF-guarded pool carries every SDK that takes one", () => {
+  it.each(["anthropic", "ollama"] as const)("%s's calls go through the given dispatcher", async (provider) => {
+    const { registry: r } = registry(vendorEnv(provider));
+    const agent = new CountingAgent();
+    try {
+      await r.configure(provider, { ...r.providerSettings(provider) }, { dispatcher: agent });
+      const reply = await r.chatModel("standard").invoke("Hello");
+      expect(String(reply.content)).toContain("stub answer");
+      expect(agent.requests).toBeGreaterThanOrEqual(1);
+      expect(seen.length).toBe(agent.requests);
+    } finally {
+      await r.close();
+      await agent.close();
+    }
+  });
+});
+

@@ -50,4 +50,15 @@ describe("redaction", () => {
     for (const line of lines) expect(line).not.toContain(token);
     expect(lines.join("")).toContain(REDACTED);
   });
+
+  it("masks values under secret-named keys in log lines even when nobody registered them", () => {
+    // Only the key-name layer can hide these: none is registered, and none is key- or JWT-shaped.
+    const { lines, logger } = capture();
+    const values = { password: "plain-pass-word-zz91", "x-api-key": "unregistered-api-value-77", cookie: "session=abc123def456ghi" };
+    logger.info({ ...values, headers: { Cookie: values.cookie, "X-API-KEY": values["x-api-key"] }, nested: { Password: values.password } }, "request");
+    expect(lines).toHaveLength(1);
+    for (const value of Object.values(values)) expect(lines[0]).not.toContain(value);
+    expect(lines[0]).toContain(REDACTED);
+  });
 });
+
