@@ -4,7 +4,7 @@
  * the body and one deadline for the whole request. Every failure comes back as text.
  */
 import { isIP } from "node:net";
-import { isLoopbackHost } from "../../src/net/index.js";
+import { createGuardedAgent, isLoopbackHost, type GuardedAgentOptions, type LookupFn } from "../../src/net/index.js";
 import { request } from "undici";
 import { tool } from "langchain";
 import { z } from "zod";
@@ -19,6 +19,12 @@ export interface HttpGetSettings {
   maxBytes: number;
   /** Deadline for the whole request, body included. */
   timeoutMs: number;
+}
+
+/** How http_get's connect-time guard resolves and connects (default the system's; tests intercept both). */
+export interface HttpGetGuardOptions {
+  lookup?: LookupFn;
+  connector?: GuardedAgentOptions["connector"];
 }
 
 /** Defaults matching the schema's: nothing allowed, 100 KB, 5 s. */
@@ -81,10 +87,17 @@ function isTextual(contentType: string): boolean {
  * Fetches `raw` if the policy allows it and returns status, content type and text body,
  * or a message starting with "Error:". Never throws.
  */
-export async function httpGet(raw: string, settings: HttpGetSettings): Promise<string> {
+export async function httpGet(raw: string, settings: HttpGetSettings, guard: HttpGetGuardOptions = {}): Promise<string> {
   const checked = checkUrl(raw, settings);
   if (typeof checked === "string") return checked;
   const url = checked;
+  // The allowlist names hosts; the guard checks what they resolve to, at connect time: a listed
+  // name pointed at a private, link-local or metadata address is refused before any socket.
+  let blocked: string | undefined;
+  const dispatcher = createGuardedAgent(
+    { allowInsecureLoopback: settings.allowHttpLoopback, lookup: guard.lookup },
+    { connectTimeoutMs: settings.timeoutMs, connector: guard.connector, onBlocked: (_host, reason) => (blocked = reason) },
+  );
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -98,6 +111,7 @@ export async function httpGet(raw: string, settings: HttpGetSettings): Promise<s
       headersTimeout: settings.timeoutMs,
       bodyTimeout: settings.timeoutMs,
       headers: { accept: "text/*, application/json;q=0.9, */*;q=0.5", "user-agent": "ai-gateway-agents/http_get" },
+      dispatcher,
     });
     // Destroying an unread undici body emits an AbortError; without a listener it would crash the process.
     res.body.on("error", () => undefined);
@@ -138,12 +152,14 @@ export async function httpGet(raw: string, settings: HttpGetSettings): Promise<s
     return lines.join("\n");
   } catch (err) {
     const e = err as Error & { code?: string };
+    if (blocked) return `Error: request to ${url.host} refused: the host resolves to ${blocked}.`;
     if (timedOut || e.code === "UND_ERR_HEADERS_TIMEOUT" || e.code === "UND_ERR_BODY_TIMEOUT") {
       return `Error: request to ${url.host} timed out after ${settings.timeoutMs} ms.`;
     }
     return `Error: request to ${url.host} failed: ${e.code ? `${e.code} ` : ""}${e.message}`;
   } finally {
     clearTimeout(timer);
+    void dispatcher.close().catch(() => undefined);
   }
 }
 

@@ -1,2 +1,15 @@
 /** URL and address policy shared by every layer (one implementation for the gateway, server, tools). */
 export { forbiddenReason, isLoopbackHost } from "./address.js";
+export {
+  addressProblem,
+  checkTargetUrl,
+  checkUrlSyntax,
+  createGuardedAgent,
+  systemLookup,
+  SsrfBlockedError,
+  SsrfError,
+  type GuardedAgentOptions,
+  type LookupFn,
+  type ResolvedAddress,
+  type SsrfPolicy,
+} from "./ssrf.js";

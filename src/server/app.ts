@@ -19,7 +19,7 @@ import { providerRoutes } from "./routes/providers.js";
 import { runRoutes } from "./routes/runs.js";
 import { statusRoutes } from "./routes/status.js";
 import { ServerRuntime } from "./runtime.js";
-import { isLoopbackHost, type LookupFn } from "./ssrf.js";
+import { isLoopbackHost, type LookupFn } from "../net/index.js";
 
 /** Request log lines naming only what is safe to log: method, path without query string, status, time. */
 class RequestLines extends LogController {

@@ -4,7 +4,7 @@ import type { Logger } from "../logging/index.js";
 import type { OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
 import type { ConfigStore } from "./config_store.js";
 import type { ServerRuntime } from "./runtime.js";
-import type { SsrfPolicy } from "./ssrf.js";
+import type { SsrfPolicy } from "../net/index.js";
 
 /** Shared state of one server instance. */
 export interface ServerContext {

@@ -14,4 +14,4 @@ export {
   type LookupFn,
   type ResolvedAddress,
   type SsrfPolicy,
-} from "./ssrf.js";
+} from "../net/index.js";

@@ -15,7 +15,7 @@ import { PROVIDERS, type ProviderName } from "../providers/types.js";
 import type { EmulatorHandle } from "../emulator/index.js";
 import type { OverridesMap, StoredProviders } from "./config_store.js";
 import { applyOverrides, overridesHaveUrl } from "./provider_changes.js";
-import { createGuardedAgent, type SsrfPolicy } from "./ssrf.js";
+import { createGuardedAgent, type SsrfPolicy } from "../net/index.js";
 
 /** Options of `createServerRuntime`. */
 export interface ServerRuntimeOptions {

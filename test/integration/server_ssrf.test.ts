@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import type { EmulatorHandle } from "../../src/emulator/index.js";
 import { ProviderRegistry } from "../../src/providers/index.js";
 import { request } from "undici";
-import { createGuardedAgent, type LookupFn } from "../../src/server/ssrf.js";
+import { createGuardedAgent, type LookupFn } from "../../src/net/index.js";
 import { emulator, silentLogger } from "../helpers/gateway.js";
 import { ADMIN_KEY, build, countingServer, tempDir, type CountingServer } from "./server_helpers.js";
 

@@ -14,7 +14,7 @@ import type { FastifyInstance } from "fastify";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startEmulator, type EmulatorHandle, type EmulatorStats } from "../../src/emulator/index.js";
-import type { LookupFn, ResolvedAddress } from "../../src/server/ssrf.js";
+import type { LookupFn, ResolvedAddress } from "../../src/net/index.js";
 import { build, captureLogger, countingServer, tempDir, type CountingServer } from "../integration/server_helpers.js";
 import { rawRequest } from "./raw_http.js";
 

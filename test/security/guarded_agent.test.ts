@@ -7,7 +7,8 @@
 import { createServer, type Server } from "node:net";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGuardedAgent } from "../../src/server/ssrf.js";
+import { httpGet } from "../../agents/tools/http_get.js";
+import { createGuardedAgent } from "../../src/net/index.js";
 
 const attempts: string[] = [];
 const recordingConnector = ((opts: { hostname: string }, callback: (err: Error | null, socket: null) => void) => {
@@ -64,5 +65,25 @@ describe("the guarded Agent at connect time", () => {
     } finally {
       await agent.close();
     }
+  });
+});
+
+describe("http_get at connect time", () => {
+  const settings = { allowedHosts: ["intranet.example", "public.example"], allowHttpLoopback: false, maxBytes: 1_000, timeoutMs: 2_000 };
+  const resolvesTo = (address: string) => async () => [{ address, family: (address.includes(":") ? 6 : 4) as 4 | 6 }];
+
+  it.each(["10.0.0.5", "169.254.169.254", "fd00:ec2::254", "127.0.0.1"])("an allowlisted name resolving to %s is refused, with no connection attempted", async (address) => {
+    attempts.length = 0;
+    const text = await httpGet("https://intranet.example/status", settings, { lookup: resolvesTo(address), connector: recordingConnector });
+    expect(text).toMatch(/^Error: request to intranet\.example refused: the host resolves to /);
+    expect(attempts).toEqual([]);
+  });
+
+  it("an allowlisted name resolving to a public address reaches the connector", async () => {
+    attempts.length = 0;
+    // The recording connector refuses it too: no socket is ever opened by this test.
+    const text = await httpGet("https://public.example/status", settings, { lookup: resolvesTo("93.184.216.34"), connector: recordingConnector });
+    expect(text).toMatch(/^Error: request to public\.example failed/);
+    expect(attempts).toEqual(["public.example"]);
   });
 });

@@ -5,7 +5,7 @@ import {
   forbiddenReason,
   isLoopbackHost,
   type LookupFn,
-} from "../../src/server/ssrf.js";
+} from "../../src/net/index.js";
 
 const off = { allowInsecureLoopback: false };
 const on = { allowInsecureLoopback: true };

@@ -21,7 +21,7 @@ import {
   type CredentialsMap,
   type SettingsChangeMap,
 } from "../schemas.js";
-import { checkTargetUrl, createGuardedAgent, SsrfError } from "../ssrf.js";
+import { checkTargetUrl, createGuardedAgent, SsrfError } from "../../net/index.js";
 
 const SECRET_FIELDS = new Set(["clientSecret", "client_secret", "apiKey", "api_key"]);
 

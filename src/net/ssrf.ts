@@ -1,5 +1,6 @@
 /**
- * SSRF guard for provider URLs that arrive over HTTP (verify, configure). Two checks:
+ * SSRF guard for URLs the project is given rather than configured with (provider URLs sent to
+ * verify or configure, URLs the http_get tool is asked to fetch). Two checks:
  *
  * - before dispatch (`checkTargetUrl`): https only (http only to a loopback host, and only
  *   with the development flag), no userinfo, IPv4 written only as a canonical dotted quad, and
@@ -15,10 +16,8 @@
 import { lookup as dnsLookup } from "node:dns/promises";
 import type { LookupAddress, LookupOptions } from "node:dns";
 import { isIP } from "node:net";
-import { forbiddenReason, isLoopbackHost } from "../net/index.js";
+import { forbiddenReason, isLoopbackHost } from "./address.js";
 import { Agent, buildConnector } from "undici";
-
-export { forbiddenReason, isLoopbackHost };
 
 /** One resolved address. */
 export interface ResolvedAddress {
@@ -179,7 +178,8 @@ export interface GuardedAgentOptions {
   onBlocked?: (host: string, reason: string) => void;
   /**
    * Opens the connections the guard let through (default undici's connector with the guarded
-   * lookup). Tests pass one that records and refuses, so a broken guard still opens no socket.
+   * lookup; a given one gets names only after the guard resolved and checked them). Tests pass
+   * one that records and refuses, so a broken guard still opens no socket.
    */
   connector?: buildConnector.connector;
 }
@@ -224,6 +224,18 @@ export function createGuardedAgent(policy: SsrfPolicy, options: GuardedAgentOpti
           callback(refuse(host, problem), null);
           return;
         }
+      }
+      if (options.connector && isIP(host) === 0) {
+        // A given connector resolves names itself: the policy's resolution and check come first.
+        resolveWithin(lookupFn, host, policy.lookupTimeoutMs ?? 5_000).then(
+          (found) => {
+            const bad = found.map((a) => addressProblem(host, a.address, policy)).find((p) => p !== undefined);
+            if (found.length === 0 || bad) callback(refuse(host, bad ?? "no address"), null);
+            else connector(opts, callback);
+          },
+          () => callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND", hostname: host }), null),
+        );
+        return;
       }
       connector(opts, callback);
     },
