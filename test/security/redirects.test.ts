@@ -71,6 +71,9 @@ describe("Gemini over HTTP", () => {
       });
       expect(configure.statusCode).toBe(400);
       expect(target.connections()).toBe(0);
+      // And the provider list says so.
+      const google = (await app.inject({ url: "/api/providers" })).json().providers.find((p: { provider: string }) => p.provider === "google");
+      expect(google).toMatchObject({ guarded: false, baseUrlOverHttp: false, note: expect.stringContaining("GOOGLE_BASE_URL") });
     } finally {
       await app.close();
     }

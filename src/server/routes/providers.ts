@@ -115,6 +115,9 @@ export async function providerRoutes(app: FastifyInstance, ctx: ServerContext): 
       // Whether this provider's calls go through the SSRF guard (they do when an admin set its URL;
       // the Gemini SDK takes no custom fetch, so its calls cannot be).
       guarded: s.provider !== "google" && runtime.isGuarded(s.provider),
+      ...(s.provider === "google"
+        ? { baseUrlOverHttp: false, note: "Gemini's client takes no guarded dispatcher: its base URL can be set only with GOOGLE_BASE_URL, not over HTTP." }
+        : { baseUrlOverHttp: true }),
     })),
   }));
 
