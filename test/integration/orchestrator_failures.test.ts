@@ -152,10 +152,16 @@ describe("a thread over HTTP", () => {
     }
     expect(second.usage.thread.total.total).toBe(5);
     expect(third.usage.thread.total.total).toBe(10);
+    // The SSE endpoint on the same thread: its own usage, and the thread's sum.
+    const streamed = await app.inject({ method: "POST", url: "/api/runs/stream", payload: { task: "What is 2 + 2?", threadId: "http-thread", tier: "fast" } });
+    const usageEvent = streamed.body.split("\n\n").find((b) => b.startsWith("event: usage"));
+    const usage = JSON.parse(usageEvent!.slice(usageEvent!.indexOf("data: ") + 6)) as { total: { total: number }; thread: { total: { total: number } } };
+    expect(usage.total.total).toBe(5);
+    expect(usage.thread.total.total).toBe(15);
     const thread = (await app.inject({ method: "GET", url: "/api/threads/http-thread" })).json();
     expect(thread.result).toMatchObject({ tier: "fast" });
     expect(thread.error).toBeNull();
-    expect(thread.messages.filter((m: { role: string }) => m.role === "user")).toHaveLength(3);
+    expect(thread.messages.filter((m: { role: string }) => m.role === "user")).toHaveLength(4);
   });
 });
 

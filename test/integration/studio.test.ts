@@ -144,6 +144,29 @@ describe("langgraph dev via the SDK", () => {
     }
   }, 60_000);
 
+  it("a thread's second and third runs each report their own usage; the thread state sums them", async () => {
+    const thread = await client.threads.create();
+    const usages: { total: { total: number }; thread: { total: { total: number } } }[] = [];
+    for (let i = 0; i < 3; i++) {
+      const parts: Part[] = [];
+      const stream = client.runs.stream(thread.thread_id, assistantId, {
+        input: { messages: [{ role: "user", content: "What is 12.5% of 3,480?" }] },
+        streamMode: ["custom"],
+      } as never);
+      for await (const part of stream) parts.push(part as Part);
+      const custom = parts.filter((p) => p.event === "custom").map((p) => p.data as Record<string, unknown>);
+      expect(custom.filter((d) => d.type === "escalation")).toEqual([]);
+      expect(custom.find((d) => d.type === "final_answer")).toMatchObject({ tier: "fast" });
+      usages.push(custom.find((d) => d.type === "usage") as (typeof usages)[number]);
+    }
+    const runs = usages.map((u) => u.total.total);
+    expect(usages.map((u) => u.thread.total.total)).toEqual([runs[0], runs[0] + runs[1], runs[0] + runs[1] + runs[2]]);
+    const state = (await client.threads.getState(thread.thread_id)).values as { messages: unknown[]; run: { failedTiers: string[]; escalations: unknown[] }; threadUsage: { fast: { calls: number } } };
+    expect(state.run.failedTiers).toEqual([]);
+    expect(state.run.escalations).toEqual([]);
+    expect(state.threadUsage.fast.calls).toBe(6);
+  }, 60_000);
+
   it("the events mode carries each token once", async () => {
     const parts = await streamRun({ input: { messages: [{ role: "user", content: "What is 12.5% of 3,480?" }] }, streamMode: ["events", "custom"] });
     const final = parts.filter((p) => p.event === "custom").map((p) => p.data as Record<string, unknown>).find((d) => d.type === "final_answer");
