@@ -33,9 +33,6 @@ export function toGraphInput(input: StepsInput): OrchestratorInput | Command {
   return { ...rest, messages: [...messages, ...(task ? [new HumanMessage(task)] : [])] } as OrchestratorInput;
 }
 
-const textOf = (m: BaseMessage) =>
-  typeof m.content === "string" ? m.content : m.content.map((b) => (b.type === "text" ? String((b as { text?: unknown }).text ?? "") : "")).join("");
-
 /**
  * Runs the orchestrator and yields its step events in order (see `events.ts`): `route_decided`,
  * `agent_started`, `tool_call`, `tool_result`, `token` (an agent's streamed answer text),
@@ -58,7 +55,7 @@ export async function* streamSteps(input: StepsInput, options: StreamStepsOption
       const [message, metadata] = data as [BaseMessage, { langgraph_node?: string; tier?: unknown }];
       // Only an agent's streamed answer is a token; whole messages and internal calls are not.
       if (!AIMessageChunk.isInstance(message) || !isTier(metadata?.tier) || metadata.langgraph_node !== agentNode(metadata.tier)) continue;
-      const text = textOf(message);
+      const text = message.text;
       if (text) yield { type: "token", text, tier: metadata.tier };
     }
   }

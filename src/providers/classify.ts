@@ -50,11 +50,11 @@ const OUTAGE_NAMES = new Set([
 
 const CALLER_NAMES = new Set(["AbortError", "APIUserAbortError", "ModelAbortError", "OutputParserException", "ZodError", "ContextOverflowError"]);
 
-// Messages of libraries that drop the error's cause (the Gemini client rewraps fetch errors as text).
-const NETWORK_MESSAGE = /fetch failed|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|socket hang up|other side closed|Connection error|network error/i;
+/** Messages of libraries that drop the error's cause (the Gemini client rewraps fetch errors as text). */
+export const NETWORK_MESSAGE = /fetch failed|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|socket hang up|other side closed|Connection error|network error/i;
 
 /** The error's name, or its class name when the library left `name` as plain "Error" (the openai SDK does). */
-function errorName(err: unknown): string | undefined {
+export function errorName(err: unknown): string | undefined {
   if (!err || typeof err !== "object") return undefined;
   const name = (err as { name?: unknown }).name;
   if (typeof name === "string" && name !== "Error") return name;

@@ -17,7 +17,7 @@ import {
 } from "../gateway/index.js";
 import { scrubText } from "../logging/index.js";
 import { ProviderSkippedError } from "./breaker.js";
-import { errorStatus, networkCode } from "./classify.js";
+import { errorName, errorStatus, NETWORK_MESSAGE, networkCode } from "./classify.js";
 import { AllProvidersFailedError, failureAnnotation } from "./fallback_engine.js";
 
 /** Every kind of model failure, from the caller's point of view. */
@@ -75,8 +75,6 @@ const ABORT_NAMES = new Set(["AbortError", "APIUserAbortError", "ModelAbortError
 const TIMEOUT_NAMES = new Set(["TimeoutError", "APIConnectionTimeoutError", "HeadersTimeoutError", "BodyTimeoutError"]);
 const NETWORK_NAMES = new Set(["APIConnectionError", "ConnectTimeoutError", "SocketError"]);
 const TIMEOUT_NET_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
-// The Gemini client rewraps fetch failures as text and keeps no code: the one place text is read.
-const NETWORK_MESSAGE = /fetch failed|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|socket hang up|other side closed/i;
 // Our own gateway client names the operation in its transport errors; that is the only token-phase marker.
 const TOKEN_PHASE_MESSAGE = /\bthe (token endpoint|OAuth2 issuer)\b/;
 
@@ -172,6 +170,7 @@ function transportKind(err: unknown, f: Facts): ModelFailureKind | undefined {
   if (net) return TIMEOUT_NET_CODES.has(net) ? "timeout" : "network";
   if (f.name && TIMEOUT_NAMES.has(f.name)) return "timeout";
   if (f.name && NETWORK_NAMES.has(f.name)) return "network";
+  // The Gemini client rewraps fetch failures as text and keeps no code: the one place text is read.
   const message = err instanceof Error ? err.message : "";
   return NETWORK_MESSAGE.test(message) ? "network" : undefined;
 }
@@ -219,13 +218,10 @@ function requestIdOf(err: unknown): unknown {
   return e.requestId ?? e.requestID ?? e.request_id;
 }
 
-/** The error's name, or its class name when the library left `name` as "Error" (the openai SDK does). */
+/** The error's (or its class's) name, when it has a safe shape. */
 function nameOf(err: unknown): string | undefined {
-  if (!err || typeof err !== "object") return undefined;
-  const own = (err as { name?: unknown }).name;
-  const ctor = (err as { constructor?: { name?: unknown } }).constructor?.name;
-  const name = typeof own === "string" && own !== "Error" ? own : typeof ctor === "string" && ctor !== "Object" ? ctor : own;
-  return typeof name === "string" && NAME_SHAPE.test(name) && !looksLikeSecret(name) ? name : undefined;
+  const name = errorName(err);
+  return name !== undefined && NAME_SHAPE.test(name) && !looksLikeSecret(name) ? name : undefined;
 }
 
 function looksLikeSecret(value: string): boolean {

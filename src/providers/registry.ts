@@ -18,12 +18,13 @@ import {
   isProviderConfigured,
   maskSettings,
   registerSettingsSecrets,
+  secretsOf,
   settingsFromConfig,
   type ProviderSettingsMap,
 } from "./settings.js";
 import { applyEnvToTierConfig, tierConfigFromAppConfig, type TierConfig, type TierSettings } from "./tier_config.js";
 import { PROVIDERS, TIERS, type BreakerState, type PerTier, type ProviderName, type Tier, type TierSelection } from "./types.js";
-import { secretsOf, verifyProvider, type VerifyOutcome } from "./verify.js";
+import { verifyProvider, type VerifyOutcome } from "./verify.js";
 
 /** Options of `ProviderRegistry.create`. */
 export interface ProviderRegistryOptions {

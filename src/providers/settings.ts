@@ -62,14 +62,15 @@ export function settingsFromConfig(app: AppConfig): ProviderSettingsMap {
   return settings;
 }
 
+/** The secret values of `settings` (client secret, API key). */
+export function secretsOf(settings: ProviderSettings): string[] {
+  if ("gateway" in settings) return [settings.gateway.clientSecret, settings.gateway.apiKey].filter((v): v is string => !!v);
+  return "apiKey" in settings && settings.apiKey ? [settings.apiKey] : [];
+}
+
 /** Registers the secrets of `settings` with the log redactor. */
 export function registerSettingsSecrets(settings: ProviderSettings): void {
-  if ("gateway" in settings) {
-    registerSecret(settings.gateway.clientSecret);
-    registerSecret(settings.gateway.apiKey);
-  } else if ("apiKey" in settings) {
-    registerSecret(settings.apiKey);
-  }
+  for (const secret of secretsOf(settings)) registerSecret(secret);
 }
 
 /** Whether `provider` has what it needs to be called (credentials, or a URL for Ollama). */

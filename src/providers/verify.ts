@@ -9,6 +9,7 @@ import { registerSecret, scrubText, scrubValues } from "../logging/index.js";
 import { networkCode } from "./classify.js";
 import {
   DEFAULT_BASE_URLS,
+  secretsOf,
   type ApiKeyProviderSettings,
   type GatewayProviderSettings,
   type OllamaProviderSettings,
@@ -40,11 +41,6 @@ export interface VerifyOptions {
   untrusted?: boolean;
 }
 
-/** The secret values of `settings`. */
-export function secretsOf(settings: ProviderSettings): string[] {
-  if ("gateway" in settings) return [settings.gateway.clientSecret, settings.gateway.apiKey].filter((v): v is string => !!v);
-  return "apiKey" in settings && settings.apiKey ? [settings.apiKey] : [];
-}
 
 const LABEL: Record<ProviderName, string> = {
   gateway: "The AI gateway",

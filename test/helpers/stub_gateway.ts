@@ -6,6 +6,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { ProviderRegistry } from "../../src/providers/index.js";
+import { silentLogger } from "./gateway.js";
 
 /** A scripted answer of the chat endpoint: a raw status/body, or a stream of deltas. */
 export interface StubChatAnswer {
@@ -184,4 +186,9 @@ export function stubGatewayEnv(stub: StubGateway): Record<string, string> {
     AI_GATEWAY_MAX_RETRIES: "0",
     PROVIDER_ORDER: "gateway",
   };
+}
+
+/** A registry whose only provider is `stub`'s gateway (discovery off, silent); the caller closes it. */
+export function stubRegistry(stub: StubGateway, extra: Record<string, string> = {}): ProviderRegistry {
+  return new ProviderRegistry({ env: { ...stubGatewayEnv(stub), ...extra }, logger: silentLogger, discovery: { enabled: false } });
 }

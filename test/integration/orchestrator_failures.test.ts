@@ -13,9 +13,9 @@ import { createOrchestrator, type OrchestratorGraph } from "../../graphs/orchest
 import { streamSteps, type StreamStepsOptions } from "../../graphs/orchestrator/stream.js";
 import { createCheckpointer } from "../../graphs/persistence.js";
 import { HumanRenderer } from "../../src/cli/render.js";
-import { ProviderRegistry } from "../../src/providers/index.js";
+import type { ProviderRegistry } from "../../src/providers/index.js";
 import { silentLogger } from "../helpers/gateway.js";
-import { startStubGateway, stubGatewayEnv, type StubGateway } from "../helpers/stub_gateway.js";
+import { startStubGateway, stubRegistry, type StubGateway } from "../helpers/stub_gateway.js";
 import { build, tempDir } from "./server_helpers.js";
 
 const LEAK = "sk-live-0123456789abcdefLEAK";
@@ -32,11 +32,7 @@ afterEach(async () => {
 });
 
 function registry(extra: Record<string, string> = {}): ProviderRegistry {
-  const r = new ProviderRegistry({
-    env: { ...stubGatewayEnv(stub), ...extra },
-    logger: silentLogger,
-    discovery: { enabled: false },
-  });
+  const r = stubRegistry(stub, extra);
   cleanups.push(() => r.close());
   return r;
 }

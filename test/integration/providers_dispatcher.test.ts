@@ -1,17 +1,8 @@
-import { Agent, type Dispatcher } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmulatorHandle } from "../../src/emulator/index.js";
 import { ProviderRegistry } from "../../src/providers/index.js";
 import { emulator, silentLogger } from "../helpers/gateway.js";
-
-/** An undici Agent that counts the requests it carries. */
-class CountingAgent extends Agent {
-  requests = 0;
-  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    this.requests++;
-    return super.dispatch(options, handler);
-  }
-}
+import { CountingAgent } from "./providers_helpers.js";
 
 const KEY = "sk-dispatcher-test-0123456789";
 let secondary: EmulatorHandle;

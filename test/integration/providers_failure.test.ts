@@ -5,9 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { FallbackChatModel } from "../../src/providers/fallback_chat_model.js";
 import { describeModelFailure, type ModelFailure } from "../../src/providers/failure.js";
-import { ProviderRegistry } from "../../src/providers/registry.js";
-import { silentLogger } from "../helpers/gateway.js";
-import { startStubGateway, stubGatewayEnv, type StubGateway } from "../helpers/stub_gateway.js";
+import { startStubGateway, stubRegistry, type StubGateway } from "../helpers/stub_gateway.js";
 
 const LEAK = "sk-live-0123456789abcdef";
 const upstream = `Incorrect API key provided: ${LEAK}.`;
@@ -25,11 +23,7 @@ afterEach(async () => {
 
 /** The fast-tier model of a fresh registry (fresh token cache) that has only the stub gateway. */
 function fastModel(extra: Record<string, string> = {}): FallbackChatModel {
-  const registry = new ProviderRegistry({
-    env: { ...stubGatewayEnv(stub), ...extra },
-    logger: silentLogger,
-    discovery: { enabled: false },
-  });
+  const registry = stubRegistry(stub, extra);
   cleanups.push(() => registry.close());
   return registry.chatModel("fast");
 }

@@ -1,7 +1,7 @@
 /** Helpers of the provider integration tests: log capture, a DNS-failing dispatcher, registry env. */
 import type { LookupAddress, LookupOptions } from "node:dns";
 import { Writable } from "node:stream";
-import { Agent } from "undici";
+import { Agent, type Dispatcher } from "undici";
 import type { EmulatorHandle } from "../../src/emulator/index.js";
 import { createLogger, type Logger } from "../../src/logging/index.js";
 
@@ -64,4 +64,13 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; valu
   const started = performance.now();
   const value = await fn();
   return { ms: performance.now() - started, value };
+}
+
+/** An undici Agent that counts the requests it carries. */
+export class CountingAgent extends Agent {
+  requests = 0;
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    this.requests++;
+    return super.dispatch(options, handler);
+  }
 }

@@ -5,11 +5,10 @@
  */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Agent, type Dispatcher } from "undici";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startEmulator } from "../../src/emulator/index.js";
 import { ProviderRegistry } from "../../src/providers/index.js";
-import { captureLogger } from "./providers_helpers.js";
+import { captureLogger, CountingAgent } from "./providers_helpers.js";
 
 interface Seen {
   method: string;
@@ -194,14 +193,6 @@ describe("chat through the vendor clients, pointed at the stub", () => {
   });
 });
 
-/** An undici Agent that counts the requests it carries. */
-class CountingAgent extends Agent {
-  requests = 0;
-  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    this.requests++;
-    return super.dispatch(options, handler);
-  }
-}
 
 describe("configure with a dispatcher: the SSRF-guarded pool carries every SDK that takes one", () => {
   it.each(["anthropic", "ollama"] as const)("%s's calls go through the given dispatcher", async (provider) => {
