@@ -100,12 +100,13 @@ export function tierAgentNode(deps: OrchestratorDeps, tier: Tier) {
     const emit = (e: CustomStepEvent) => config.writer?.(e);
     const usage = addUsage(run.usage, spent);
     const failedTiers = [...run.failedTiers, tier];
-    deps.logger.warn({ tier, kind: failure.kind, status: failure.status, provider: failure.provider, requestId: failure.requestId }, failure.message);
+    // Info, not warn: the failure reaches the caller once, as an escalation event or the run's error
+    // (the provider's own failure was already logged by the fallback loop).
+    deps.logger.info({ tier, kind: failure.kind, status: failure.status, provider: failure.provider, requestId: failure.requestId }, failure.message);
     if (streamedText) emit({ type: "attempt_discarded", tier, provider, reason: failure.message, kind: failure.kind });
     if (up && ESCALATES[failure.kind] && !failedTiers.includes(up)) {
       const record = { from: tier, to: up, reason: failure.message, ...failure };
       emit({ type: "escalation", ...record });
-      deps.logger.info({ from: tier, to: up, kind: failure.kind }, `Escalating from ${tier} to ${up}`);
       return new Command({
         goto: agentNode(up),
         update: { run: { ...run, activeTier: up, failedTiers, escalations: [...run.escalations, record], usage }, threadUsage: spent },
