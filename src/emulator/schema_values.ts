@@ -3,11 +3,12 @@
  * uses it for tool-call arguments and structured output, so it must cope with what zod 4's
  * `z.toJSONSchema`, LangChain's tool conversion and hand-written OpenAPI-style schemas emit.
  */
-import { extractExpression } from "./text.js";
+import { taskParts } from "./task_parts.js";
+import { extractExpression, significantWords } from "./text.js";
 
 /** Context that makes generated values look like an answer to the user's request. */
 export interface SchemaValueHint {
-  /** The user's last message: fills `query`-like strings and `expression`. */
+  /** The user's last message: fills `query`/`task`-like strings and `expression`, picks described choices, splits task lists. */
   userText?: string;
   /** Property name of the value being built (the root has none). */
   name?: string;
@@ -44,15 +45,26 @@ function build(schema: unknown, name: string | undefined, ctx: Context): unknown
   const next: Context = { ...ctx, depth: ctx.depth + 1 };
 
   if (typeof schema.$ref === "string") {
+    // zod puts `.default()` next to the $ref, so a sibling default wins; other siblings
+    // (description) do not change the shape, so the target decides.
+    const sibling = copyDefault(schema);
+    if (sibling) return sibling.value;
     const target = resolveRef(ctx.root, schema.$ref);
-    // Sibling keywords (description, default) do not change the shape, so the target decides.
     return build(target ?? {}, name, next);
   }
+  // The schema author's own choice is the most plausible answer (zod's `.default(x)`), and it
+  // fills orchestrator fields such as `tier` or `dependsOn` the way the app expects.
+  const fallback = copyDefault(schema);
+  if (fallback) return fallback.value;
   if ("const" in schema) return schema.const;
   if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0];
 
   const branches = (schema.anyOf ?? schema.oneOf) as unknown;
   if (Array.isArray(branches) && branches.length > 0) {
+    // Routers describe each literal ("researcher: finds facts on the web"); matching the
+    // request against those descriptions makes an offline router route like a model would.
+    const described = describedChoice(branches, ctx);
+    if (described !== undefined) return described.value;
     // First branch, but skip a `null` branch: zod's `.nullable()` puts it last, OpenAPI-style first.
     const chosen = branches.find((b) => !(isSchema(b) && b.type === "null")) ?? branches[0];
     return build(mergeSiblings(schema, chosen, ["anyOf", "oneOf"]), name, next);
@@ -91,6 +103,64 @@ function resolveRef(root: unknown, ref: string): unknown {
     node = (node as Record<string, unknown>)[key];
   }
   return node;
+}
+
+/** A deep copy of the schema's `default` (so a caller editing the value never edits the schema), or undefined when it has none. */
+function copyDefault(schema: Schema): { value: unknown } | undefined {
+  if (schema.default === undefined) return undefined;
+  try {
+    return { value: structuredClone(schema.default) };
+  } catch {
+    return undefined; // not plain data (a function in a hand-built schema): build from the shape instead
+  }
+}
+
+/** The schema a local `$ref` points to, with the referring node's own keywords on top; other values unchanged. */
+function deref(schema: unknown, root: unknown): unknown {
+  if (!isSchema(schema) || typeof schema.$ref !== "string") return schema;
+  const target = resolveRef(root, schema.$ref);
+  return isSchema(target) ? { ...target, ...schema, $ref: undefined } : schema;
+}
+
+// One-entry cache: every described choice in one value (one per task item) reads the same hint.
+let hintCache: { text: string; words: Set<string> } = { text: "", words: new Set() };
+function hintWords(text: string): Set<string> {
+  if (text !== hintCache.text) hintCache = { text, words: significantWords(text) };
+  return hintCache.words;
+}
+
+/**
+ * For an anyOf/oneOf of single values (`const` or one-value `enum`) with at least one
+ * `description`: the value whose own words plus description share the most words with the
+ * hint; ties go to the earlier branch. Undefined when the branches are not of that shape.
+ */
+function describedChoice(branches: unknown[], ctx: Context): { value: unknown } | undefined {
+  const choices: { value: unknown; description: string }[] = [];
+  let described = false;
+  for (const raw of branches) {
+    const branch = deref(raw, ctx.root);
+    if (!isSchema(branch)) return undefined;
+    let value: unknown;
+    if ("const" in branch) value = branch.const;
+    else if (Array.isArray(branch.enum) && branch.enum.length === 1) value = branch.enum[0];
+    else return undefined;
+    if (typeof branch.description === "string") described = true;
+    choices.push({ value, description: typeof branch.description === "string" ? branch.description : "" });
+  }
+  if (!described) return undefined;
+  const hint = hintWords(ctx.userText);
+  let best = choices[0];
+  let bestScore = 0;
+  for (const choice of choices) {
+    const label = typeof choice.value === "string" ? choice.value : (JSON.stringify(choice.value) ?? "");
+    let score = 0;
+    for (const word of significantWords(`${label} ${choice.description}`)) if (hint.has(word)) score++;
+    if (score > bestScore) {
+      best = choice;
+      bestScore = score;
+    }
+  }
+  return { value: best.value };
 }
 
 function mergeSiblings(parent: Schema, branch: unknown, drop: string[]): unknown {
@@ -156,6 +226,9 @@ function arrayValue(schema: Schema, name: string | undefined, ctx: Context): unk
   if (schema.items === false) return [];
   const minItems = typeof schema.minItems === "number" ? schema.minItems : 0;
   const maxItems = typeof schema.maxItems === "number" ? schema.maxItems : Number.POSITIVE_INFINITY;
+  const shape = ctx.depth > SHALLOW_DEPTH ? undefined : taskItemShape(schema.items, ctx.root);
+  const parts = shape ? taskParts(ctx.userText) : [];
+  if (shape && parts.length >= 2) return taskItems(schema.items, name, ctx, shape, parts, { minItems, maxItems });
   const wanted = ctx.depth > SHALLOW_DEPTH ? minItems : Math.max(1, minItems);
   const count = Math.min(wanted, maxItems);
   const items: unknown[] = [];
@@ -167,6 +240,54 @@ function arrayValue(schema: Schema, name: string | undefined, ctx: Context): unk
     else items.push(item);
   }
   return items;
+}
+
+const TASK_NAMES = new Set(["task", "subtask", "step"]);
+
+interface TaskItemShape {
+  /** The item's plain string `id` property (no pattern, format or fixed values), if it has one. */
+  id?: { key: string; schema: Schema };
+}
+
+/** Item schemas with a string `task`/`subtask`/`step` property describe a plan: one item per requested task. */
+function taskItemShape(items: unknown, root: unknown): TaskItemShape | undefined {
+  const item = deref(items, root);
+  if (!isSchema(item) || pickType(item) !== "object" || !isSchema(item.properties)) return undefined;
+  let hasTask = false;
+  const shape: TaskItemShape = {};
+  for (const [key, raw] of Object.entries(item.properties)) {
+    const prop = deref(raw, root);
+    if (!isSchema(prop) || pickType(prop) !== "string") continue;
+    const n = normalizedName(key);
+    if (TASK_NAMES.has(n)) hasTask = true;
+    const free = typeof prop.pattern !== "string" && typeof prop.format !== "string" && !("enum" in prop) && !("const" in prop);
+    if (n === "id" && free) shape.id = { key, schema: prop };
+  }
+  return hasTask ? shape : undefined;
+}
+
+/**
+ * One item per task part (count clamped to [minItems, maxItems]), each built from its own
+ * part so its `task` is that part; ids become t1, t2, ... because a plan's `dependsOn` needs unique ids.
+ */
+function taskItems(
+  items: unknown,
+  name: string | undefined,
+  ctx: Context,
+  shape: TaskItemShape,
+  parts: string[],
+  bounds: { minItems: number; maxItems: number },
+): unknown[] {
+  const count = Math.min(Math.max(parts.length, bounds.minItems), bounds.maxItems);
+  const out: unknown[] = [];
+  for (let i = 0; i < count; i++) {
+    // Items past the listed parts (a minItems above their number) get the whole request.
+    const item = build(items, name, { ...ctx, userText: parts[i] ?? ctx.userText });
+    const id = `t${i + 1}`;
+    if (isSchema(item) && shape.id && fitLength(id, shape.id.schema) === id) item[shape.id.key] = id;
+    out.push(item);
+  }
+  return out;
 }
 
 function numberValue(schema: Schema, integer: boolean): number {
@@ -196,7 +317,8 @@ function numberValue(schema: Schema, integer: boolean): number {
   return low ?? 1;
 }
 
-const QUERY_NAMES = new Set(["query", "input", "text", "question", "prompt", "q", "search", "searchquery", "message"]);
+// Names whose value is the request itself; task/subtask/step so a plan item carries its task's text.
+const QUERY_NAMES = new Set(["query", "input", "text", "question", "prompt", "q", "search", "searchquery", "message", "task", "subtask", "step"]);
 const FORMAT_VALUES: Record<string, string> = {
   "date-time": FIXED_DATE_TIME,
   date: "2025-01-01",
@@ -240,13 +362,18 @@ function stringFor(name: string | undefined, schema: Schema, ctx: Context): stri
 
 function preferredString(name: string | undefined, schema: Schema, ctx: Context): string {
   if (typeof schema.format === "string" && FORMAT_VALUES[schema.format] !== undefined) return FORMAT_VALUES[schema.format];
-  const key = (name ?? "").toLowerCase().replace(/[^a-z]/g, "");
+  const key = normalizedName(name);
   if (key === "expression") return extractExpression(ctx.userText) ?? "1 + 1";
   if (QUERY_NAMES.has(key)) return ctx.userText.trim() || "example";
   if (key === "timezone" || key === "tz") return "UTC";
   if (key === "url" || key === "uri" || key === "link") return "https://example.com/";
   if (key === "email") return "user@example.com";
   return "example";
+}
+
+/** A property name reduced to lower-case letters, so `search_query` and `searchQuery` compare equal. */
+function normalizedName(name: string | undefined): string {
+  return (name ?? "").toLowerCase().replace(/[^a-z]/g, "");
 }
 
 function fitLength(value: string, schema: Schema): string {

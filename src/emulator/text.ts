@@ -1,6 +1,6 @@
 /**
  * Pure text helpers of the simulated model: its toy tokenizer, message text extraction,
- * identifier splitting and arithmetic-expression extraction. No I/O, fully deterministic.
+ * identifier splitting, word matching and arithmetic-expression extraction. No I/O, fully deterministic.
  */
 import type { ChatCompletionMessageParam } from "../gateway/wire.js";
 
@@ -60,6 +60,23 @@ export function splitIdentifier(name: string): string[] {
 /** Lower-case words of a free text (letters and digits only), for tool matching. */
 export function textWords(text: string): string[] {
   return text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0);
+}
+
+// Words too common to tell two descriptions apart (described choices would tie on them).
+const STOP_WORDS = new Set([
+  "about", "after", "also", "from", "have", "into", "only", "other", "over", "please", "some", "such", "than",
+  "that", "their", "them", "then", "there", "these", "they", "this", "those", "what", "when", "where", "which",
+  "while", "with", "would", "your",
+]);
+
+/** Distinct lower-case words (textWords) of 4+ letters minus stop words; a plural "s" is dropped so "facts" meets "fact". */
+export function significantWords(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const word of textWords(text)) {
+    if (word.length < 4 || STOP_WORDS.has(word)) continue;
+    out.add(word.length > 4 && word.endsWith("s") ? word.slice(0, -1) : word);
+  }
+  return out;
 }
 
 /** First `maxWords` words of a text on one line, with "..." when something was cut. */
