@@ -2,6 +2,7 @@
  * Built-in system prompts of the tier agents. A tier's `systemPrompt` setting (TIERS_CONFIG)
  * replaces these.
  */
+import type { AgentSpec } from "../src/providers/agent_config.js";
 import type { Tier } from "../src/providers/types.js";
 
 /** Rules every tier shares: tools for arithmetic and time, short answers, no invented facts. */
@@ -33,4 +34,14 @@ export const SYSTEM_PROMPTS: Readonly<Record<Tier, string>> = {
 /** The built-in system prompt of `tier`. */
 export function defaultSystemPrompt(tier: Tier): string {
   return SYSTEM_PROMPTS[tier];
+}
+
+/**
+ * The system prompt of an agent on `tier`: a specialist's own prompt, else its description in
+ * front of the tier's prompt (`tierPrompt` from TIERS_CONFIG, else the built-in one).
+ */
+export function agentSystemPrompt(tier: Tier, tierPrompt: string | undefined, spec?: Pick<AgentSpec, "name" | "description" | "systemPrompt">): string {
+  if (spec?.systemPrompt) return spec.systemPrompt;
+  const base = tierPrompt ?? defaultSystemPrompt(tier);
+  return spec ? `You are the ${spec.name} agent: ${spec.description}\n${base}` : base;
 }

@@ -1,4 +1,4 @@
-/** One tool-calling agent per tier, built with `createAgent` on the tier's fallback chat model. */
+/** A tool-calling agent on one tier's fallback chat model, built with `createAgent` (tier agents and specialists alike). */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { createAgent, type AgentMiddleware } from "langchain";
@@ -9,6 +9,8 @@ import { stepLimitMiddleware } from "./middleware/step_limit.js";
 /** Settings of one tier's agent. */
 export interface TierAgentOptions {
   tier: Tier;
+  /** Agent name (default `<tier>_agent`). */
+  name?: string;
   /** The tier's chat model (normally `registry.chatModel(tier)`, which falls back across providers). */
   model: BaseChatModel;
   tools: StructuredToolInterface[];
@@ -19,10 +21,10 @@ export interface TierAgentOptions {
   middleware?: AgentMiddleware[];
 }
 
-/** Builds the agent of one tier, named `<tier>_agent`. */
+/** Builds an agent on one tier's model, named `<tier>_agent` unless a name is given. */
 export function createTierAgent(options: TierAgentOptions) {
   return createAgent({
-    name: `${options.tier}_agent`,
+    name: options.name ?? `${options.tier}_agent`,
     model: options.model,
     tools: options.tools,
     systemPrompt: options.systemPrompt,

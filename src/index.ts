@@ -12,6 +12,7 @@ export * from "./providers/index.js";
 export type { ReasoningEffort } from "./models/index.js";
 export * from "../graphs/index.js";
 export * from "./runtime/index.js";
+export { defineAgent, AgentDefinitionError, type AgentDefinition } from "../agents/define_agent.js";
 export { createToolbox, selectTools, TOOL_NAMES, type Toolbox, type ToolboxOptions, type ToolName } from "../agents/tools/index.js";
 export { startEmulator, type EmulatorHandle, type EmulatorOptions, type FaultKind, type ScriptedResponse } from "./emulator/index.js";
 export { buildServer, startServer } from "./server/index.js";

@@ -27,6 +27,10 @@ export class ModelCallLedger {
   readonly calls: ModelCallRecord[] = [];
   /** The failure of the last call, when it failed. */
   failure?: ModelFailure;
+  /** Who decides approvals in this run (the run context's `approver`). */
+  approver?: string;
+  /** Tool calls waiting for a person while the run pauses (set by the approvals middleware). */
+  pendingApprovals?: { callId: string; tool: string; args: Record<string, unknown>; allowedDecisions: ("approve" | "edit" | "reject")[] }[];
 
   /** Records a successful call from its message. */
   recordMessage(message: BaseMessage): void {
@@ -62,6 +66,11 @@ const ledgers = new AsyncLocalStorage<ModelCallLedger>();
 /** Runs `body` (an agent invocation) with `ledger` receiving the record of every model call. */
 export function withModelCallLedger<T>(ledger: ModelCallLedger, body: () => Promise<T>): Promise<T> {
   return ledgers.run(ledger, body);
+}
+
+/** The ledger of the agent run in progress, if any. */
+export function currentLedger(): ModelCallLedger | undefined {
+  return ledgers.getStore();
 }
 
 /** A model call failed; `failure` says how, in our words. */

@@ -13,6 +13,8 @@ import type { Tier } from "../../src/providers/types.js";
 export interface ToolCallEvent {
   type: "tool_call";
   tier: Tier;
+  /** The agent (graph node) that called the tool. */
+  agent: string;
   id: string;
   name: string;
   args: Record<string, unknown>;
@@ -22,6 +24,8 @@ export interface ToolCallEvent {
 export interface ToolResultEvent {
   type: "tool_result";
   tier: Tier;
+  /** The agent (graph node) that called the tool. */
+  agent: string;
   id: string;
   name: string;
   content: string;
@@ -49,21 +53,21 @@ export function toolErrorLine(err: unknown): string {
   return (text || "the tool failed").slice(0, 300);
 }
 
-/** Middleware emitting tool events for the agent of `tier`. */
-export function toolEventsMiddleware(tier: Tier) {
+/** Middleware emitting tool events for `agent` (a graph node name) running on `tier`. */
+export function toolEventsMiddleware(tier: Tier, agent: string = `${tier}_agent`) {
   return createMiddleware({
     name: `ToolEvents_${tier}`,
     wrapToolCall: async (request, handler) => {
       const emit = (event: ToolCallEvent | ToolResultEvent) => (request.runtime.writer as ((chunk: unknown) => void) | undefined)?.(event);
       const { id = "", name, args } = request.toolCall;
-      emit({ type: "tool_call", tier, id, name, args });
+      emit({ type: "tool_call", tier, agent, id, name, args });
       try {
         const result = await handler(request);
         // A Command (state update) is passed through without a result event.
         if (isBaseMessage(result)) {
           const content = textOf(result);
           const isError = (result as ToolMessage).status === "error" || /^error\b/i.test(content);
-          emit({ type: "tool_result", tier, id, name, content, isError });
+          emit({ type: "tool_result", tier, agent, id, name, content, isError });
         }
         return result;
       } catch (err) {
@@ -71,7 +75,7 @@ export function toolEventsMiddleware(tier: Tier) {
         if (isGraphBubbleUp(err)) throw err;
         // The model gets one short line it can act on; the stack and server paths stay out of the thread.
         const content = `Error: ${toolErrorLine(err)}`;
-        emit({ type: "tool_result", tier, id, name, content, isError: true });
+        emit({ type: "tool_result", tier, agent, id, name, content, isError: true });
         return new ToolMessage({ content, tool_call_id: id, name, status: "error" });
       }
     },

@@ -14,6 +14,12 @@ import { describeZodIssues, OrchestratorInputError } from "./errors.js";
  */
 export const OrchestratorContext = z.object({
   tier: z.enum(TIERS as [Tier, ...Tier[]], { error: `must be one of ${TIERS.join(", ")}` }).optional().describe("Force this tier (skips routing)"),
+  agent: z.string({ error: "must be an agent name" }).min(1, { error: "must be an agent name" }).max(40, { error: "must be an agent name of at most 40 characters" }).optional().describe("Hand the task to this specialist agent (skips routing)"),
+  approver: z
+    .string({ error: "must be text naming who decides" })
+    .max(120, { error: "must be at most 120 characters" })
+    .regex(/^[^\u0000-\u001f\u007f]*$/, { error: "must not contain control characters" })
+    .optional().describe("Who is deciding pending approvals (kept with each decision)"),
   routingMode: z
     .enum(ROUTING_MODES, { error: `must be one of ${ROUTING_MODES.join(", ")}` })
     .optional()
@@ -27,6 +33,10 @@ export type OrchestratorContextType = z.infer<typeof OrchestratorContext>;
 export interface RunSettings {
   /** Tier forced by the caller, if any. */
   tier?: Tier;
+  /** Specialist forced by the caller, if any. */
+  agent?: string;
+  /** Who decides pending approvals on this run. */
+  approver?: string;
   routingMode: RoutingMode;
 }
 
@@ -38,12 +48,12 @@ export function readRunSettings(config: LangGraphRunnableConfig): RunSettings {
   const unknown = Object.keys(context).filter((k) => !KNOWN.has(k));
   if (unknown.length > 0) {
     throw new OrchestratorInputError(
-      `Invalid context: unknown key${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `"${k.slice(0, 64)}"`).join(", ")}; the run context takes ${[...KNOWN].join(" and ")}.`,
+      `Invalid context: unknown key${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `"${k.slice(0, 64)}"`).join(", ")}; the run context takes ${[...KNOWN].join(", ")}.`,
     );
   }
   const configurable = config.configurable ?? {};
-  const source = Object.keys(context).length > 0 ? context : { tier: configurable.tier, routingMode: configurable.routingMode };
+  const source = Object.keys(context).length > 0 ? context : { tier: configurable.tier, agent: configurable.agent, approver: configurable.approver, routingMode: configurable.routingMode };
   const parsed = OrchestratorContext.safeParse(source);
   if (!parsed.success) throw new OrchestratorInputError(describeZodIssues(parsed.error.issues, "context"));
-  return { tier: parsed.data.tier, routingMode: parsed.data.routingMode ?? "auto" };
+  return { tier: parsed.data.tier, agent: parsed.data.agent, approver: parsed.data.approver, routingMode: parsed.data.routingMode ?? "auto" };
 }

@@ -1,12 +1,15 @@
 /** What the orchestrator's nodes are built from: plain values, resolved before the graph is. */
 import type { StructuredToolInterface } from "@langchain/core/tools";
+import { selectTools } from "../../agents/tools/index.js";
 import type { Logger } from "../../src/logging/index.js";
+import type { ApprovalPolicy } from "../../src/providers/agent_config.js";
 import type { ProviderRegistry } from "../../src/providers/index.js";
 import type { RoutingConfig } from "../../src/providers/routing_rules.js";
 import type { TierConfig } from "../../src/providers/tier_config.js";
 import type { Tier } from "../../src/providers/types.js";
 import { usageSummary, type UsageByTier } from "./cost.js";
 import type { UsageEvent } from "./events.js";
+import type { Roster, RosterMember } from "./roster.js";
 
 /** Dependencies of every node. */
 export interface OrchestratorDeps {
@@ -17,7 +20,18 @@ export interface OrchestratorDeps {
   routing: RoutingConfig;
   /** Every tool by name; each tier uses the subset its config allows. */
   tools: Readonly<Record<string, StructuredToolInterface | undefined>>;
+  /** The tier agents and the specialists. */
+  roster: Roster;
+  /** Top-level approval policy (tiers and specialists override it per tool). */
+  approvals: ApprovalPolicy;
   logger: Logger;
+}
+
+/** The tools `member` gets on `tier`: a specialist's own list, else the tier's allowlist. */
+export function toolsOf(deps: OrchestratorDeps, member: RosterMember, tier: Tier): StructuredToolInterface[] {
+  if (member.spec) return selectTools(deps.tools, member.spec.tools);
+  const allowed = deps.tierConfig.tiers[tier].tools;
+  return selectTools(deps.tools, allowed.includes("*") ? undefined : allowed);
 }
 
 /** The gateway model first in line for `tier` (a fallback shows in the final answer event). */
@@ -31,4 +45,13 @@ export function usageEvent(deps: OrchestratorDeps, run: UsageByTier, thread: Usa
   const t = deps.tierConfig.tiers;
   const prices = { fast: t.fast.prices, standard: t.standard.prices, premium: t.premium.prices };
   return { type: "usage", ...usageSummary(run, prices), thread: usageSummary(thread, prices) };
+}
+
+/**
+ * The approval policy of `member` on `tier`, for the tools it has: the top-level policy, then the
+ * tier's, then the specialist's, each overriding the one before per tool.
+ */
+export function approvalPolicyOf(deps: OrchestratorDeps, member: RosterMember, tier: Tier, tools: readonly string[]): ApprovalPolicy {
+  const merged = { ...deps.approvals, ...deps.tierConfig.tiers[tier].approvals, ...member.spec?.approvals };
+  return Object.fromEntries(Object.entries(merged).filter(([tool]) => tools.includes(tool)));
 }

@@ -3,6 +3,7 @@
  * stream mode; `streamSteps` adds `token` events from the `messages` mode. Every event has
  * a `type` field so consumers can switch on it. No event carries upstream error text.
  */
+import type { ApprovalDecision } from "../../src/providers/agent_config.js";
 import type { ModelFailureKind } from "../../src/providers/failure.js";
 import type { Tier } from "../../src/providers/types.js";
 import type { ToolCallEvent, ToolResultEvent } from "../../agents/middleware/tool_events.js";
@@ -37,6 +38,8 @@ export interface FailureInfo {
 export interface RouteDecidedEvent {
   type: "route_decided";
   tier: Tier;
+  /** The agent node chosen: a tier agent (`fast_agent`, ...) or a specialist. */
+  agent: string;
   reason: string;
   source: RouteSource;
   /** The gateway model configured for the tier (the provider that answers may differ on fallback). */
@@ -47,6 +50,8 @@ export interface RouteDecidedEvent {
 export interface AgentStartedEvent {
   type: "agent_started";
   tier: Tier;
+  /** The agent (graph node). */
+  agent: string;
   model: string;
   maxSteps: number;
   tools: string[];
@@ -56,6 +61,8 @@ export interface AgentStartedEvent {
 export interface AttemptDiscardedEvent {
   type: "attempt_discarded";
   tier: Tier;
+  /** The agent (graph node). */
+  agent: string;
   /** Provider of the attempt's last model call. */
   provider: string;
   reason: string;
@@ -67,6 +74,8 @@ export interface EscalationEvent extends FailureInfo {
   type: "escalation";
   from: Tier;
   to: Tier;
+  /** The agent node that takes over. */
+  agent: string;
   /** Same as `message`: why the tier failed. */
   reason: string;
 }
@@ -75,14 +84,32 @@ export interface EscalationEvent extends FailureInfo {
 export interface InterruptedEvent {
   type: "interrupted";
   tier: Tier;
+  /** The agent (graph node). */
+  agent: string;
   /** The values passed to `interrupt()`. */
   interrupts: { id?: string; value: unknown }[];
+}
+
+/** A tool call waits for a person (approval policy); resume the thread with a decision. */
+export interface ApprovalRequiredEvent {
+  type: "approval_required";
+  threadId: string;
+  tier: Tier;
+  agent: string;
+  /** LangGraph's id of the pause (several calls of one model turn share it). */
+  interruptId?: string;
+  callId: string;
+  tool: string;
+  args: Record<string, unknown>;
+  allowedDecisions: ApprovalDecision[];
 }
 
 /** The answer, and who actually produced it. */
 export interface FinalAnswerEvent {
   type: "final_answer";
   tier: Tier;
+  /** The agent (graph node). */
+  agent: string;
   answer: string;
   /** Provider that produced the last model call (`gateway`, `openai`, ...). */
   provider: string;
@@ -125,6 +152,8 @@ export interface TokenEvent {
   text: string;
   /** Tier whose agent produced it. */
   tier: Tier;
+  /** The agent that produced it. */
+  agent: string;
 }
 
 /** Every event a run streams. */
@@ -136,6 +165,7 @@ export type StepEvent =
   | AttemptDiscardedEvent
   | EscalationEvent
   | InterruptedEvent
+  | ApprovalRequiredEvent
   | FinalAnswerEvent
   | UsageEvent
   | TokenEvent;

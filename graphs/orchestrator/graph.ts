@@ -1,11 +1,12 @@
 /**
- * The orchestrator graph: route each task to the fast, standard or premium tool-calling
- * agent, escalate one tier when an agent fails in a way another tier can fix, and report
- * usage and cost. Every step is streamed as a typed event (`events.ts`).
+ * The orchestrator graph: route each task to an agent and tier (the fast, standard or premium
+ * tier agent, or a declared specialist), escalate one tier when an agent fails in a way another
+ * tier can fix, and report usage and cost. Every step is streamed as a typed event (`events.ts`).
  *
- *   START -> router -> fast_agent | standard_agent | premium_agent
+ *   START -> router -> fast_agent | standard_agent | premium_agent | <specialist>
  *   fast_agent -> standard_agent -> premium_agent   (escalation)
- *   <tier>_agent -> END (answer) | fail (a failure no tier can fix, or none left)
+ *   <specialist> -> <specialist>                     (escalation within its tiers)
+ *   <agent> -> END (answer) | fail (a failure no tier can fix, or none left)
  *
  * Apps call `createOrchestrator({ registry })`; `studio.ts` builds the graph for `langgraph.json`.
  */
@@ -16,13 +17,14 @@ import { getLogger, type Logger } from "../../src/logging/index.js";
 import type { ProviderRegistry } from "../../src/providers/index.js";
 import { resolveRouting, type RoutingConfig } from "../../src/providers/routing_rules.js";
 import type { TierConfig } from "../../src/providers/tier_config.js";
-import { TIERS } from "../../src/providers/types.js";
+import type { AgentSpec, ApprovalPolicy } from "../../src/providers/agent_config.js";
 import { OrchestratorContext } from "./configuration.js";
 import type { OrchestratorDeps } from "./deps.js";
-import { toInputError } from "./errors.js";
+import { OrchestratorError, toInputError } from "./errors.js";
+import { agentNode, FAIL_NODE } from "./nodes/agent.js";
 import { failNode } from "./nodes/fail.js";
-import { agentNode, routerNode } from "./nodes/router.js";
-import { FAIL_NODE, tierAgentNode } from "./nodes/tier_agent.js";
+import { routerNode } from "./nodes/router.js";
+import { createRoster } from "./roster.js";
 import { OrchestratorInputSchema, OrchestratorOutputSchema, OrchestratorState } from "./state.js";
 
 /** Options of `createOrchestrator`; everything but `registry` has a default. */
@@ -39,33 +41,63 @@ export interface OrchestratorOptions {
   tierConfig?: TierConfig;
   /** Routing rules and classifier switch; default the tier config's `routing`. */
   routing?: Partial<RoutingConfig>;
+  /** Specialist agents (`defineAgent`); default the tier config's `agents:`. The tier agents are always there too. */
+  agents?: readonly AgentSpec[];
+  /** Tool -> decisions a person may take before it runs, for every agent; default the tier config's `approvals:`. */
+  approvals?: ApprovalPolicy;
   logger?: Logger;
 }
 
 /** Builds the orchestrator graph (compiled, named "orchestrator"). */
 export function createOrchestrator(options: OrchestratorOptions) {
   const tierConfig = options.tierConfig ?? options.registry.tierConfig;
+  const tools = options.tools ?? createToolbox();
+  const roster = createRoster(options.agents ?? tierConfig.agents);
+  checkAgentTools(roster.specialists, tools);
   const deps: OrchestratorDeps = {
     registry: options.registry,
     simulated: typeof options.simulated === "function" ? options.simulated : ((value: boolean) => () => value)(options.simulated ?? false),
     tierConfig,
     routing: options.routing ? resolveRouting({ ...tierConfig.routing, ...options.routing }) : tierConfig.routing,
-    tools: options.tools ?? createToolbox(),
+    tools,
+    roster,
+    approvals: options.approvals ?? tierConfig.approvals,
     logger: options.logger ?? getLogger(),
   };
-  const agents = TIERS.map((tier) => tierAgentNode(deps, tier));
+  checkRuleAgents(deps);
+  const agents = roster.members.map((member) => agentNode(deps, member));
 
   let builder = new StateGraph({ state: OrchestratorState, input: OrchestratorInputSchema, output: OrchestratorOutputSchema, context: OrchestratorContext })
-    .addNode("router", routerNode(deps), { ends: TIERS.map(agentNode) })
+    .addNode("router", routerNode(deps), { ends: roster.members.map((m) => m.name) })
     .addNode(FAIL_NODE, failNode())
     .addEdge(START, "router")
     .addEdge(FAIL_NODE, END);
-  for (const a of agents) builder = builder.addNode(a.name, a.node, { ends: a.ends, subgraphs: [a.agent.graph] }) as typeof builder;
+  for (const a of agents) builder = builder.addNode(a.name, a.node, { ends: a.ends, subgraphs: a.subgraphs }) as typeof builder;
 
   const graph = builder.compile({ checkpointer: options.checkpointer, name: "orchestrator" });
   graph.name = "orchestrator";
   readableValidationErrors(graph as unknown as Validating);
   return graph;
+}
+
+/** A specialist may only name tools the toolbox has; say which are missing and why. */
+function checkAgentTools(specialists: readonly AgentSpec[], tools: Readonly<Record<string, unknown>>): void {
+  const available = Object.keys(tools).filter((k) => tools[k] !== undefined);
+  for (const spec of specialists) {
+    const missing = spec.tools.filter((t) => !available.includes(t));
+    if (missing.length === 0) continue;
+    const hint = missing.includes("http_get") ? " (http_get is off unless HTTP_GET_ENABLED=true)" : "";
+    throw new OrchestratorError(`Agent "${spec.name}" names tools the toolbox does not have: ${missing.join(", ")}${hint}; the toolbox has ${available.join(", ") || "no tools"}.`);
+  }
+}
+
+/** A routing rule may only name a declared specialist. */
+function checkRuleAgents(deps: OrchestratorDeps): void {
+  for (const [i, rule] of deps.routing.rules.entries()) {
+    if (rule.agent && !deps.roster.specialists.some((s) => s.name === rule.agent)) {
+      throw new OrchestratorError(`Routing rule "${rule.name ?? `#${i + 1}`}" names the agent "${rule.agent}", which is not declared.`);
+    }
+  }
 }
 
 /** The (protected) validation hooks of a compiled StateGraph. */

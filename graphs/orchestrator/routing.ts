@@ -80,9 +80,13 @@ export function matchRule(rule: RoutingRule, task: string, neededTools: string[]
   return why.length > 0 ? why.join(", ") : "matched";
 }
 
-/** A routing decision. */
+/** A routing decision: a tier, a specialist agent or both (the router fills in what is missing). */
 export interface RouteDecision {
-  tier: Tier;
+  tier?: Tier;
+  /** Specialist name; absent for the tier agents. */
+  agent?: string;
+  /** The task is composite: plan it into subtasks. */
+  plan?: boolean;
   reason: string;
   source: RouteSource;
 }
@@ -93,14 +97,15 @@ export interface RouteDecision {
  */
 export function decideWithoutModel(
   task: string,
-  options: { explicitTier?: Tier; mode: RoutingMode; routing: RoutingConfig },
+  options: { explicitTier?: Tier; explicitAgent?: string; mode: RoutingMode; routing: RoutingConfig },
 ): RouteDecision | undefined {
+  if (options.explicitAgent) return { agent: options.explicitAgent, tier: options.explicitTier, reason: "agent requested explicitly", source: "explicit" };
   if (options.explicitTier) return { tier: options.explicitTier, reason: "tier requested explicitly", source: "explicit" };
   if (options.mode === "auto" || options.mode === "rules") {
     const needed = detectNeededTools(task);
     for (const [i, rule] of options.routing.rules.entries()) {
       const why = matchRule(rule, task, needed);
-      if (why) return { tier: rule.tier, reason: `rule "${rule.name ?? `#${i + 1}`}": ${why}`, source: "rule" };
+      if (why) return { tier: rule.tier, agent: rule.agent, plan: rule.plan, reason: `rule "${rule.name ?? `#${i + 1}`}": ${why}`, source: "rule" };
     }
   }
   return undefined;
@@ -111,16 +116,39 @@ export function shouldClassify(mode: RoutingMode, routing: RoutingConfig): boole
   return mode === "classifier" || (mode === "auto" && routing.classifier);
 }
 
-/** Structured output the classifier returns. */
-export const classificationSchema = z.object({
-  tier: tierEnum.describe("fast: lookups, arithmetic, short factual answers; standard: ordinary multi-step tasks; premium: deep analysis, design, long or high-stakes work"),
-  reason: z.string().describe("one short sentence explaining the choice"),
-});
+const tierField = tierEnum.describe("fast: lookups, arithmetic, short factual answers; standard: ordinary multi-step tasks; premium: deep analysis, design, long or high-stakes work");
+const reasonField = z.string().describe("one short sentence explaining the choice");
+
+/** Structured output the classifier returns when there are no specialist agents. */
+export const classificationSchema = z.object({ tier: tierField, reason: reasonField });
+
+/** Name the classifier gives for "no specialist: the tier agents". */
+export const GENERAL_AGENT = "general";
+
+/** What the classifier chooses from: a specialist's name and what it is for. */
+export interface AgentChoice {
+  name: string;
+  description: string;
+}
+
+/**
+ * The classifier's schema when specialists exist: each choice is a literal carrying its
+ * description, so the model (and the emulator's simulated model) sees what each agent is for.
+ */
+export function agentClassificationSchema(agents: readonly AgentChoice[]) {
+  const general = z.literal(GENERAL_AGENT).describe("no specialist fits: a general assistant with the tier's tools");
+  const choices = agents.map((a) => z.literal(a.name).describe(a.description));
+  return z.object({ agent: z.union([general, ...choices]).describe("who should do the task"), tier: tierField, reason: reasonField });
+}
 
 const CLASSIFIER_PROMPT =
   "You route tasks to model tiers. Choose the cheapest tier that will do the task well: " +
   "fast for lookups, arithmetic and short factual answers; standard for ordinary multi-step work; " +
   "premium for deep analysis, design or long, high-stakes tasks. Reply with the tier and one short reason.";
+
+const agentPrompt = (agents: readonly AgentChoice[]) =>
+  `${CLASSIFIER_PROMPT}\nAlso choose who does the task: one of these agents, or "${GENERAL_AGENT}" when none fits.\n` +
+  agents.map((a) => `- ${a.name}: ${a.description}`).join("\n");
 
 /**
  * Tags that keep an internal model call out of every user-facing stream: LangGraph's
@@ -133,22 +161,26 @@ export async function classifyTask(
   model: BaseChatModel,
   task: string,
   config: RunnableConfig = {},
-): Promise<(RouteDecision & { usage?: TokenUsage; provider?: string }) | undefined> {
+  agents: readonly AgentChoice[] = [],
+): Promise<(RouteDecision & { tier: Tier; usage?: TokenUsage; provider?: string }) | undefined> {
   try {
-    const structured = model.withStructuredOutput(classificationSchema, { name: "route_task", includeRaw: true });
+    const schema = agents.length > 0 ? agentClassificationSchema(agents) : classificationSchema;
+    const structured = model.withStructuredOutput(schema, { name: "route_task", includeRaw: true });
     const result = await structured.invoke(
       [
-        { role: "system", content: CLASSIFIER_PROMPT },
+        { role: "system", content: agents.length > 0 ? agentPrompt(agents) : CLASSIFIER_PROMPT },
         { role: "user", content: task },
       ],
       { signal: config.signal, tags: [...(config.tags ?? []), ...INTERNAL_CALL_TAGS], runName: "route_classifier" },
     );
-    const parsed = classificationSchema.safeParse(result.parsed);
+    const parsed = (schema as typeof classificationSchema).extend({ agent: z.string().optional() }).safeParse(result.parsed);
     if (!parsed.success) return undefined;
+    const agent = parsed.data.agent && parsed.data.agent !== GENERAL_AGENT && agents.some((a) => a.name === parsed.data.agent) ? parsed.data.agent : undefined;
     const raw = result.raw as { usage_metadata?: { input_tokens: number; output_tokens: number; total_tokens: number }; response_metadata?: { provider?: string } };
     const u = raw.usage_metadata;
     return {
       tier: parsed.data.tier,
+      agent,
       reason: `classifier: ${parsed.data.reason.slice(0, 300)}`,
       source: "classifier",
       usage: u ? { input: u.input_tokens, output: u.output_tokens, total: u.total_tokens } : undefined,

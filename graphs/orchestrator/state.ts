@@ -34,6 +34,8 @@ const failureFields = {
 /** The chosen tier with its reason and source. */
 export const routeSchema = z3.object({
   tier,
+  /** The agent node chosen (a tier agent such as `fast_agent`, or a specialist). */
+  agent: z3.string(),
   reason: z3.string(),
   source: z3.enum(["explicit", "rule", "classifier", "default"]),
   model: z3.string(),
@@ -42,17 +44,17 @@ export const routeSchema = z3.object({
 export type RouteState = z3.infer<typeof routeSchema>;
 
 /** One escalation of this run. */
-export const escalationSchema = z3.object({ from: tier, to: tier, reason: z3.string(), ...failureFields });
+export const escalationSchema = z3.object({ from: tier, to: tier, agent: z3.string(), reason: z3.string(), ...failureFields });
 /** One escalation of this run. */
 export type EscalationRecord = z3.infer<typeof escalationSchema>;
 
 /** The run's answer. */
-export const resultSchema = z3.object({ answer: z3.string(), tier, provider: z3.string(), model: z3.string(), simulated: z3.boolean() });
+export const resultSchema = z3.object({ answer: z3.string(), tier, agent: z3.string(), provider: z3.string(), model: z3.string(), simulated: z3.boolean() });
 /** The run's answer. */
 export type RunResult = z3.infer<typeof resultSchema>;
 
 /** Why the run failed (set instead of `result`). */
-export const runErrorSchema = z3.object({ tier, ...failureFields });
+export const runErrorSchema = z3.object({ tier, agent: z3.string(), ...failureFields });
 /** Why the run failed. */
 export type RunError = z3.infer<typeof runErrorSchema>;
 
@@ -69,6 +71,8 @@ export const runSchema = z3.object({
   route: routeSchema.optional().describe("The routing decision"),
   /** Tier working on the task now (changes on escalation). */
   activeTier: tier.optional(),
+  /** Agent node working on the task now (a tier agent changes on escalation; a specialist keeps its node). */
+  activeAgent: z3.string().optional(),
   /** Tiers that failed this run, each at most once. */
   failedTiers: z3.array(tier).describe("Tiers that failed this run"),
   escalations: z3.array(escalationSchema).describe("This run's escalations"),
@@ -80,6 +84,23 @@ export const runSchema = z3.object({
 /** This run's record. */
 export type RunState = z3.infer<typeof runSchema>;
 
+const MAX_APPROVAL_RECORDS = 200;
+
+/** One approval decision as kept in the thread (the agent middleware's record). */
+export const approvalRecord = z3.object({
+  callId: z3.string(),
+  tool: z3.string(),
+  decision: z3.enum(["approve", "edit", "reject"]),
+  args: z3.record(z3.unknown()).optional(),
+  reason: z3.string().optional(),
+  by: z3.string(),
+  at: z3.string(),
+  agent: z3.string(),
+  tier: z3.string(),
+});
+/** One approval decision. */
+export type ApprovalRecordState = z3.infer<typeof approvalRecord>;
+
 /**
  * Graph state: the thread's conversation and token totals accumulate; `run` is per run. (Few
  * top-level keys on purpose: LangGraph validates every node's update against a partial copy of
@@ -90,8 +111,15 @@ export const OrchestratorState = z3.object({
   messages: withLangGraph(z3.array(z3.any()).describe("The thread's conversation"), MessagesZodMeta) as unknown as z3.ZodType<BaseMessage[]>,
   /** Tier requested in the input; read and cleared by the router. */
   tier: tier.optional().describe("Tier requested for this run (skips routing)"),
+  /** Specialist requested in the input; read and cleared by the router. */
+  agent: z3.string().optional().describe("Specialist agent requested for this run"),
   run: runSchema.optional().describe("This run: route, escalations, usage, and the answer or the error"),
   /** Tokens of every run of the thread; nodes write what they spent and the reducer adds it up. */
+  /** Every approval decision of the thread (who, when, what), oldest first, the last 200 kept. */
+  approvals: withLangGraph(z3.array(approvalRecord).describe("Approval decisions on this thread's tool calls"), {
+    reducer: { fn: (a: ApprovalRecordState[], b: ApprovalRecordState[]) => [...a, ...b].slice(-MAX_APPROVAL_RECORDS), schema: z3.array(approvalRecord) },
+    default: () => [],
+  }),
   threadUsage: withLangGraph(usageByTier.describe("Token usage of every run of the thread"), {
     reducer: { fn: (a: UsageByTier, b: UsageByTier) => addUsage(a, b), schema: usageByTier },
     default: () => ({}),
@@ -112,6 +140,8 @@ function isMessageLike(m: unknown): boolean {
 // A refinement, not a union of objects: parsing must hand LangChain message instances through unchanged.
 const messageInput = z.any().refine(isMessageLike, { error: 'must be a message such as {"role":"user","content":"..."}' });
 
+const agentInput = z.string({ error: "must be an agent name" }).min(1, { error: "must be an agent name" }).max(40, { error: "must be an agent name of at most 40 characters" });
+
 /**
  * What a run takes: the conversation so far or just the new turn (the last human message is
  * the task) and an optional tier. Any other key is rejected, naming it.
@@ -123,10 +153,11 @@ export const OrchestratorInputSchema = z.strictObject({
     .meta({ langgraph_type: "messages" })
     .describe("The new turn ({role, content} objects or LangChain messages); the last human message is the task"),
   tier: z.enum(TIERS as [Tier, ...Tier[]], { error: `must be one of ${TIERS.join(", ")}` }).optional().describe("Force this tier (skips routing)"),
+  agent: agentInput.optional().describe("Hand the task to this specialist agent (skips routing)"),
 });
 
 /** What a caller passes in (see `OrchestratorInputSchema`). */
 export type OrchestratorInput = z.input<typeof OrchestratorInputSchema>;
 
 /** What a run returns. */
-export const OrchestratorOutputSchema = OrchestratorState.pick({ messages: true, run: true, threadUsage: true });
+export const OrchestratorOutputSchema = OrchestratorState.pick({ messages: true, run: true, threadUsage: true, approvals: true });

@@ -3,9 +3,10 @@ import { AIMessageChunk, HumanMessage, type BaseMessage } from "@langchain/core/
 import { Command } from "@langchain/langgraph";
 import type { RoutingMode } from "../../src/providers/routing_rules.js";
 import { isTier, type Tier } from "../../src/providers/types.js";
+import { approvalResume, pendingApprovals, type ApprovalInput } from "./approvals.js";
+import { OrchestratorInputError } from "./errors.js";
 import type { CustomStepEvent, StepEvent } from "./events.js";
 import type { OrchestratorGraph } from "./graph.js";
-import { agentNode } from "./nodes/router.js";
 import type { OrchestratorInput } from "./state.js";
 
 /** Options of `streamSteps`. */
@@ -16,18 +17,31 @@ export interface StreamStepsOptions {
   threadId?: string;
   /** Force a tier (skips routing). */
   tier?: Tier;
+  /** Hand the task to this specialist (skips routing). */
+  agent?: string;
   routingMode?: RoutingMode;
+  /** Who decides pending approvals on this run (kept with each decision). */
+  approver?: string;
   signal?: AbortSignal;
   /** Include `token` events (default true). */
   tokens?: boolean;
 }
 
-/** What a run takes besides a task string: the full input, or the answer to a pending interrupt. */
-export type StepsInput = string | (Partial<OrchestratorInput> & { task?: string }) | { resume: unknown };
+/**
+ * What a run takes besides a task string: the full input, the answer to a pending interrupt
+ * (`resume`, or a Command), or a decision on the thread's pending approvals (`approval`).
+ */
+export type StepsInput =
+  | string
+  | (Partial<OrchestratorInput> & { task?: string })
+  | { resume: unknown }
+  | { approval: ApprovalInput | ApprovalInput[] }
+  | Command;
 
 /** Turns a task string or input object into graph input (a task string becomes the human message). */
-export function toGraphInput(input: StepsInput): OrchestratorInput | Command {
+export function toGraphInput(input: Exclude<StepsInput, { approval: unknown }>): OrchestratorInput | Command {
   if (typeof input === "string") return { messages: [new HumanMessage(input)] };
+  if (input instanceof Command) return input;
   if ("resume" in input) return new Command({ resume: input.resume });
   const { task, messages = [], ...rest } = input;
   return { ...rest, messages: [...messages, ...(task ? [new HumanMessage(task)] : [])] } as OrchestratorInput;
@@ -36,13 +50,26 @@ export function toGraphInput(input: StepsInput): OrchestratorInput | Command {
 /**
  * Runs the orchestrator and yields its step events in order (see `events.ts`): `route_decided`,
  * `agent_started`, `tool_call`, `tool_result`, `token` (an agent's streamed answer text),
- * `attempt_discarded`, `escalation`, `interrupted`, `final_answer`, `usage`. Errors of the run
- * are thrown after the events so far. Pass `{ resume }` to answer a pending interrupt.
+ * `attempt_discarded`, `escalation`, `approval_required`, `interrupted`, `final_answer`, `usage`.
+ * Errors of the run are thrown after the events so far. Pass `{ approval: { decision } }` to
+ * decide a pending approval, or `{ resume }` to answer any other interrupt.
  */
 export async function* streamSteps(input: StepsInput, options: StreamStepsOptions = {}): AsyncGenerator<StepEvent> {
   const graph = options.graph ?? (await (await import("./studio.js")).graph);
-  const context = { ...(options.tier !== undefined ? { tier: options.tier } : {}), ...(options.routingMode !== undefined ? { routingMode: options.routingMode } : {}) };
-  const stream = await graph.stream(toGraphInput(input) as never, {
+  const context = {
+    ...(options.tier !== undefined ? { tier: options.tier } : {}),
+    ...(options.agent !== undefined ? { agent: options.agent } : {}),
+    ...(options.routingMode !== undefined ? { routingMode: options.routingMode } : {}),
+    ...(options.approver !== undefined ? { approver: options.approver } : {}),
+  };
+  let graphInput: OrchestratorInput | Command;
+  if (typeof input === "object" && !(input instanceof Command) && "approval" in input) {
+    if (!options.threadId) throw new OrchestratorInputError("A decision on pending approvals needs the thread id (threadId).");
+    graphInput = approvalResume(await pendingApprovals(graph, options.threadId), input.approval);
+  } else {
+    graphInput = toGraphInput(input);
+  }
+  const stream = await graph.stream(graphInput as never, {
     streamMode: options.tokens === false ? ["custom"] : ["custom", "messages"],
     configurable: options.threadId ? { thread_id: options.threadId } : undefined,
     context: context as never,
@@ -52,11 +79,11 @@ export async function* streamSteps(input: StepsInput, options: StreamStepsOption
     if (mode === "custom") {
       yield data as CustomStepEvent;
     } else if (mode === "messages") {
-      const [message, metadata] = data as [BaseMessage, { langgraph_node?: string; tier?: unknown }];
-      // Only an agent's streamed answer is a token; whole messages and internal calls are not.
-      if (!AIMessageChunk.isInstance(message) || !isTier(metadata?.tier) || metadata.langgraph_node !== agentNode(metadata.tier)) continue;
+      const [message, metadata] = data as [BaseMessage, { langgraph_node?: string; tier?: unknown; agent?: unknown }];
+      // Only an agent's streamed answer is a token (the relay marks it); whole messages and internal calls are not.
+      if (!AIMessageChunk.isInstance(message) || !isTier(metadata?.tier) || typeof metadata.agent !== "string" || metadata.langgraph_node !== metadata.agent) continue;
       const text = message.text;
-      if (text) yield { type: "token", text, tier: metadata.tier };
+      if (text) yield { type: "token", text, tier: metadata.tier, agent: metadata.agent };
     }
   }
 }

@@ -42,7 +42,7 @@ class TokenRelay extends BaseCallbackHandler {
 
   override handleChatModelStart(_llm: unknown, _messages: unknown, runId: string, _parentRunId?: string, _extra?: unknown, tags?: string[], metadata?: Record<string, unknown>, name?: string): void {
     if (tags?.includes("langsmith:nostream") || tags?.includes("nostream")) return;
-    this.runs.set(runId, { ...metadata, tags, name, langgraph_node: this.node, tier: this.tier });
+    this.runs.set(runId, { ...metadata, tags, name, langgraph_node: this.node, tier: this.tier, agent: this.node });
   }
 
   override handleLLMNewToken(token: string, _idx: NewTokenIndices, runId: string, _parentRunId?: string, _tags?: string[], fields?: HandleLLMNewTokenCallbackFields): void {

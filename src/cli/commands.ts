@@ -1,26 +1,44 @@
 /** The CLI's commands: run a task (the main job), show the tier mapping, verify providers. */
 import { randomUUID } from "node:crypto";
 import { isAIMessage, isBaseMessage, type BaseMessage } from "@langchain/core/messages";
-import { createInterface } from "node:readline/promises";
-import type { StepEvent } from "../../graphs/orchestrator/events.js";
-import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
+import { userInfo } from "node:os";
+import { pendingApprovals, type ApprovalInput } from "../../graphs/orchestrator/approvals.js";
+import { OrchestratorInputError } from "../../graphs/orchestrator/errors.js";
+import type { ApprovalRequiredEvent, StepEvent } from "../../graphs/orchestrator/events.js";
+import { createOrchestrator, type OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
 import { createCheckpointer } from "../../graphs/persistence.js";
 import { createRuntime, type Runtime } from "../runtime/index.js";
-import { streamSteps } from "../../graphs/orchestrator/stream.js";
+import { streamSteps, type StepsInput } from "../../graphs/orchestrator/stream.js";
 import type { RoutingMode } from "../providers/routing_rules.js";
 import { scrubText } from "../logging/index.js";
 import { PROVIDERS, TIERS, type Tier } from "../providers/types.js";
+import { LinePrompt } from "./prompt.js";
 import { HumanRenderer, renderJson, type Output } from "./render.js";
 
-/** Exit codes: 0 success, 1 the run or a check failed, 2 bad usage or configuration, 130 interrupted. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+/** Exit codes: 0 success, 1 the run or a check failed, 2 bad usage or configuration, 3 waiting for approval, 130 interrupted. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, waiting: 3, interrupted: 130 } as const;
+
+/** How a run that reaches an approval goes on: ask on stdin, or stop with exit code 3 and the resume command. */
+export type ApprovalMode = "ask" | "exit";
 
 /** Options of the run command. */
 export interface RunOptions {
   tier?: Tier;
+  /** Specialist to hand the task to. */
+  agent?: string;
   thread?: string;
   json?: boolean;
   routing?: RoutingMode;
+  /** Default: ask when stdin is a terminal, else exit. */
+  approvals?: ApprovalMode;
+}
+
+/** A decision given to `resume`. */
+export interface ResumeOptions extends Omit<RunOptions, "thread" | "tier" | "agent" | "routing"> {
+  decision: string;
+  /** JSON object text, for `edit`. */
+  args?: string;
+  reason?: string;
 }
 
 /** What every command gets. */
@@ -45,48 +63,105 @@ async function withRuntime<T>(io: CommandIO, json: boolean, body: (rt: Runtime) 
 
 /** Runs tasks: one from the arguments, or an interactive prompt when there is none and stdin is a TTY. */
 export async function runCommand(task: string | undefined, options: RunOptions, io: CommandIO): Promise<number> {
-  return withRuntime(io, !!options.json, async (runtime) => {
+  return withOrchestrator(io, !!options.json, async (graph, simulated) => {
+    // The graph is built once and serves every run of an interactive session.
+    const threadId = options.thread ?? randomUUID();
+    const ask = (options.approvals ?? (process.stdin.isTTY ? "ask" : "exit")) === "ask";
+    if (task) return withPrompt(ask, (rl) => runTask(graph, task, threadId, options, io, simulated, rl));
+    io.stderr.write(`Interactive session (thread ${threadId}). Type a task; an empty line or Ctrl-D ends.\n`);
+    return withPrompt(true, async (rl) => {
+      let code: number = EXIT.ok;
+      for (;;) {
+        const line = (await rl!.ask("> ")) ?? "";
+        if (!line) return code;
+        code = await runTask(graph, line, threadId, options, io, simulated, ask ? rl : undefined);
+      }
+    });
+  });
+}
+
+/** Decides the calls a thread waits on: `npm start -- resume <thread> --decision approve|edit|reject`. */
+export async function resumeCommand(threadId: string, options: ResumeOptions, io: CommandIO): Promise<number> {
+  const args = options.args === undefined ? undefined : parseObject(options.args);
+  if (options.args !== undefined && !args) {
+    io.stderr.write(`--args must be a JSON object, e.g. '{"expression":"2 + 2"}'.\n`);
+    return EXIT.usage;
+  }
+  return withOrchestrator(io, !!options.json, async (graph, simulated) => {
+    if ((await pendingApprovals(graph, threadId)).length === 0) {
+      io.stderr.write(`error: thread ${threadId} has nothing waiting for approval.\n`);
+      return EXIT.failed;
+    }
+    const decision: ApprovalInput = { decision: options.decision as ApprovalInput["decision"], args, reason: options.reason };
+    const ask = (options.approvals ?? (process.stdin.isTTY ? "ask" : "exit")) === "ask";
+    return withPrompt(ask, (rl) => runTask(graph, { approval: decision }, threadId, options, io, simulated, rl));
+  });
+}
+
+/** Runs `body` with a prompt on stdin when `wanted`, closing it afterwards. */
+async function withPrompt(wanted: boolean, body: (rl: LinePrompt | undefined) => Promise<number>): Promise<number> {
+  const rl = wanted ? new LinePrompt() : undefined;
+  try {
+    return await body(rl);
+  } finally {
+    rl?.close();
+  }
+}
+
+/** Builds the runtime, the checkpointer and the graph, and closes them after `body`. */
+async function withOrchestrator(io: CommandIO, json: boolean, body: (graph: OrchestratorGraph, simulated: boolean) => Promise<number>): Promise<number> {
+  return withRuntime(io, json, async (runtime) => {
     const persistence = await createCheckpointer();
     try {
       const graph = createOrchestrator({ registry: runtime.registry, simulated: runtime.simulated, checkpointer: persistence.checkpointer });
-      // The graph is built once and serves every run of an interactive session.
-      const threadId = options.thread ?? randomUUID();
-      const runOne = (text: string) => runTask(graph, text, threadId, options, io, runtime.simulated);
-      if (task) return await runOne(task);
-      io.stderr.write(`Interactive session (thread ${threadId}). Type a task; an empty line or Ctrl-D ends.\n`);
-      const rl = createInterface({ input: process.stdin, output: process.stderr });
-      try {
-        let code: number = EXIT.ok;
-        for (;;) {
-          const line = (await rl.question("> ").catch(() => "")).trim();
-          if (!line) return code;
-          code = await runOne(line);
-        }
-      } finally {
-        rl.close();
-      }
+      return await body(graph, runtime.simulated);
     } finally {
       await persistence.close();
     }
   });
 }
 
-async function runTask(
-  graph: ReturnType<typeof createOrchestrator>,
-  task: string,
-  threadId: string,
-  options: RunOptions,
-  io: CommandIO,
-  simulated: boolean,
-): Promise<number> {
+/** The command that resumes `threadId`, as printed when a run waits for approval. */
+export function resumeHint(threadId: string): string {
+  return `npm start -- resume ${threadId} --decision approve|reject [--args JSON] [--reason TEXT]`;
+}
+
+/** Who decides at this terminal, kept with each decision. */
+function approver(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return "cli";
+  }
+}
+
+/**
+ * Runs a task (or a resume) to its end, rendering every step. When the run stops for approval it
+ * asks on `rl` and goes on, or, without a prompt, prints the resume command and returns 3.
+ */
+async function runTask(graph: OrchestratorGraph, first: StepsInput, threadId: string, options: RunOptions, io: CommandIO, simulated: boolean, rl?: LinePrompt): Promise<number> {
   const started = performance.now();
   const human = options.json ? undefined : new HumanRenderer(io.stdout, io.colors);
-  if (options.json) renderJson(io.stdout, { type: "run_started", threadId, task, simulated });
+  if (options.json) renderJson(io.stdout, { type: "run_started", threadId, ...(typeof first === "string" ? { task: first } : { resumed: true }), simulated });
   else io.stderr.write(`thread ${threadId}\n`);
+  let input: StepsInput = first;
   try {
-    for await (const event of streamSteps(task, { graph, threadId, tier: options.tier, routingMode: options.routing, signal: io.signal })) {
-      if (options.json) renderJson(io.stdout, event as StepEvent);
-      else human!.render(event);
+    for (;;) {
+      const waiting: ApprovalRequiredEvent[] = [];
+      for await (const event of streamSteps(input, { graph, threadId, tier: options.tier, agent: options.agent, routingMode: options.routing, approver: approver(), signal: io.signal })) {
+        if (event.type === "approval_required") waiting.push(event);
+        if (options.json) renderJson(io.stdout, event as StepEvent);
+        else human!.render(event);
+      }
+      if (waiting.length === 0) break;
+      human?.finish();
+      const decisions = rl ? await askDecisions(rl, waiting, io) : undefined;
+      if (!decisions) {
+        if (options.json) renderJson(io.stdout, { type: "run_paused", threadId, waitingFor: waiting.map((w) => w.tool), resume: resumeHint(threadId) });
+        io.stderr.write(`waiting for approval of ${waiting.map((w) => w.tool).join(", ")} · resume with:\n  ${resumeHint(threadId)}\n`);
+        return EXIT.waiting;
+      }
+      input = { approval: decisions };
     }
     const elapsedMs = Math.round(performance.now() - started);
     if (options.json) renderJson(io.stdout, { type: "run_finished", threadId, elapsedMs });
@@ -101,7 +176,55 @@ async function runTask(
     const message = scrubText(interrupted ? "Interrupted." : err instanceof Error ? err.message : String(err));
     if (options.json) renderJson(io.stdout, { type: "error", message });
     io.stderr.write(`error: ${message}\n`);
-    return interrupted ? EXIT.interrupted : EXIT.failed;
+    if (interrupted) return EXIT.interrupted;
+    return err instanceof OrchestratorInputError ? EXIT.usage : EXIT.failed;
+  }
+}
+
+const DECISION_KEYS: Record<string, ApprovalInput["decision"]> = { a: "approve", approve: "approve", e: "edit", edit: "edit", r: "reject", reject: "reject" };
+
+/** Asks for a decision on each waiting call; undefined when the input ends first. */
+async function askDecisions(rl: LinePrompt, waiting: readonly ApprovalRequiredEvent[], io: CommandIO): Promise<ApprovalInput[] | undefined> {
+  const out: ApprovalInput[] = [];
+  const ask = (q: string) => rl.ask(q);
+  for (const call of waiting) {
+    const choices = call.allowedDecisions.map((d) => `${d[0]}=${d}`).join(" / ");
+    for (;;) {
+      const answer = await ask(`${call.tool}(${JSON.stringify(call.args)}): ${choices}? `);
+      if (answer === undefined) return undefined;
+      const decision = DECISION_KEYS[answer.toLowerCase()];
+      if (!decision || !call.allowedDecisions.includes(decision)) {
+        io.stderr.write(`please answer ${call.allowedDecisions.join(", ")}\n`);
+        continue;
+      }
+      if (decision === "approve") out.push({ decision });
+      else if (decision === "reject") {
+        const reason = await ask("reason (the model is told): ");
+        if (reason === undefined) return undefined;
+        out.push({ decision, reason });
+      } else {
+        const text = await ask(`new arguments as JSON (empty keeps ${JSON.stringify(call.args)}): `);
+        if (text === undefined) return undefined;
+        const args = text ? parseObject(text) : call.args;
+        if (!args) {
+          io.stderr.write("the arguments must be a JSON object\n");
+          continue;
+        }
+        out.push({ decision, args });
+      }
+      break;
+    }
+  }
+  return out;
+}
+
+/** `text` as a JSON object, or undefined. */
+function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(text);
+    return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

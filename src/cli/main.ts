@@ -3,14 +3,18 @@
  *
  *   npm start -- "What is 12.5% of 3,480?"      run one task
  *   npm start -- --tier premium "..."            force a tier
+ *   npm start -- --agent researcher "..."        hand the task to a specialist agent
  *   npm start -- --thread <id> "..."             continue a conversation (SQLite/Postgres)
  *   npm start -- --json "..."                    one JSON event per line
  *   npm start                                    interactive prompt (when stdin is a terminal)
  *   npm start -- models                          tier -> model mapping and where it came from
  *   npm start -- verify                          check every configured provider's credentials
  *   npm start -- history <thread>                print a thread's stored conversation
+ *   npm start -- resume <thread> --decision approve|edit|reject [--args JSON] [--reason TEXT]
+ *                                                decide the tool calls a thread waits on
  *
- * Exit codes: 0 success, 1 the run or a check failed, 2 bad usage or configuration, 130 interrupted.
+ * Exit codes: 0 success, 1 the run or a check failed, 2 bad usage or configuration,
+ * 3 waiting for approval (the resume command is printed), 130 interrupted.
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { ConfigError, loadConfig, loadDotEnv } from "../config/index.js";
@@ -18,12 +22,17 @@ import { createLogger, setLogger } from "../logging/index.js";
 import { TierConfigError } from "../providers/tier_config.js";
 import { TIERS, type Tier } from "../providers/types.js";
 import { ROUTING_MODES, type RoutingMode } from "../providers/routing_rules.js";
-import { EXIT, historyCommand, modelsCommand, runCommand, verifyCommand, type CommandIO } from "./commands.js";
+import { APPROVAL_DECISIONS } from "../providers/agent_config.js";
+import { EXIT, historyCommand, modelsCommand, resumeCommand, runCommand, verifyCommand, type ApprovalMode, type CommandIO, type ResumeOptions } from "./commands.js";
 
 const parseTier = (value: string): Tier => {
   if (!(TIERS as readonly string[]).includes(value)) throw new InvalidArgumentError(`use one of ${TIERS.join(", ")}`);
   return value as Tier;
 };
+
+/** `--approvals ask|exit`: what a run does when a tool call needs approval. */
+const approvalsOption = () =>
+  new Option("--approvals <mode>", "when a tool call needs approval: ask on stdin, or exit with code 3 (default: ask in a terminal)").choices(["ask", "exit"]);
 
 async function main(argv: string[]): Promise<number> {
   try {
@@ -49,16 +58,18 @@ async function main(argv: string[]): Promise<number> {
   let code: number = EXIT.ok;
   const program = new Command()
     .name("ai-gateway")
-    .description("Route a task to the fast, standard or premium agent and stream every step.")
+    .description("Route a task to an agent and tier (fast, standard, premium) and stream every step.")
     .argument("[task...]", "the task (omit it for an interactive prompt)")
     .option("-t, --tier <tier>", `force a tier (${TIERS.join(", ")})`, parseTier)
+    .option("-a, --agent <name>", "hand the task to this specialist agent (see agents: in TIERS_CONFIG)")
     .option("--thread <id>", "continue this conversation thread")
     .addOption(new Option("--routing <mode>", "routing mode").choices([...ROUTING_MODES]))
     .option("--json", "print one JSON event per line")
+    .addOption(approvalsOption())
     // Options after a subcommand belong to it (`history <id> --json`).
     .enablePositionalOptions()
     .exitOverride()
-    .action(async (words: string[], opts: { tier?: Tier; thread?: string; json?: boolean; routing?: RoutingMode }) => {
+    .action(async (words: string[], opts: { tier?: Tier; agent?: string; thread?: string; json?: boolean; routing?: RoutingMode; approvals?: ApprovalMode }) => {
       const task = words.join(" ").trim();
       if (!task && !process.stdin.isTTY) {
         process.stderr.write('No task given. Usage: npm start -- "your task" (or run it in a terminal for a prompt).\n');
@@ -80,6 +91,17 @@ async function main(argv: string[]): Promise<number> {
     .option("--json", "print one JSON message per line")
     .action(async (thread: string, opts: { json?: boolean }) => {
       code = await historyCommand(thread, opts, io);
+    });
+  program
+    .command("resume <thread>")
+    .description("decide the tool calls a thread is waiting on, then let the run go on")
+    .addOption(new Option("--decision <decision>", "what to do with the waiting calls").choices([...APPROVAL_DECISIONS]).makeOptionMandatory())
+    .option("--args <json>", "new arguments for an edit, as a JSON object")
+    .option("--reason <text>", "why, for a rejection (the model is told)")
+    .option("--json", "print one JSON event per line")
+    .addOption(approvalsOption())
+    .action(async (thread: string, opts: ResumeOptions) => {
+      code = await resumeCommand(thread, opts, io);
     });
   program
     .command("verify")

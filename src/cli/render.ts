@@ -19,6 +19,9 @@ const oneLine = (s: string, max = 200) => {
 
 const ANSWER = "answer ";
 
+/** "fast agent" for a tier agent, "researcher agent (standard)" for a specialist. */
+const agentLabel = (e: { agent: string; tier: string }) => (e.agent === `${e.tier}_agent` ? `${e.tier} agent` : `${e.agent} agent (${e.tier})`);
+
 /**
  * A stateful renderer for one run. Tokens are the answer in the making: on a terminal they are
  * printed as they arrive, elsewhere they are held until the attempt ends. Text of an attempt that
@@ -56,11 +59,13 @@ export class HumanRenderer {
     this.closeDraft(event.type === "attempt_discarded");
     switch (event.type) {
       case "route_decided":
-        this.out.write(`${this.cyan("route")}  ${this.bold(event.tier)} via ${event.source} (${event.reason}) · model ${event.model}\n`);
+        this.out.write(
+          `${this.cyan("route")}  ${this.bold(event.tier)}${event.agent === `${event.tier}_agent` ? "" : ` · ${this.bold(event.agent)}`} via ${event.source} (${event.reason}) · model ${event.model}\n`,
+        );
         break;
       case "agent_started":
         this.out.write(
-          `${this.cyan("agent")}  ${event.tier} agent started · ${event.model} · up to ${event.maxSteps} steps · tools: ${event.tools.join(", ") || "none"}\n`,
+          `${this.cyan("agent")}  ${agentLabel(event)} started · ${event.model} · up to ${event.maxSteps} steps · tools: ${event.tools.join(", ") || "none"}\n`,
         );
         this.streamedAnswer = false;
         break;
@@ -78,12 +83,17 @@ export class HumanRenderer {
         this.out.write(`${this.yellow("escalate")} ${event.from} -> ${event.to}: ${event.reason}\n`);
         break;
       case "interrupted":
-        this.out.write(`${this.yellow("paused")} the ${event.tier} agent is waiting for input: ${oneLine(JSON.stringify(event.interrupts.map((i) => i.value)))}\n`);
+        this.out.write(`${this.yellow("paused")} the ${agentLabel(event)} is waiting for input: ${oneLine(JSON.stringify(event.interrupts.map((i) => i.value)))}\n`);
+        break;
+      case "approval_required":
+        this.out.write(
+          `${this.yellow("approval")} the ${agentLabel(event)} wants to run ${this.bold(event.tool)}(${oneLine(JSON.stringify(event.args))}) · allowed: ${event.allowedDecisions.join(", ")}\n`,
+        );
         break;
       case "final_answer":
         if (!this.streamedAnswer) this.out.write(`${this.cyan(ANSWER)}${event.answer}\n`);
         this.out.write(
-          `${this.dim(`answered by ${event.provider}/${event.model} on the ${event.tier} tier`)}${event.simulated ? this.yellow(" [SIMULATED model: local emulator]") : ""}\n`,
+          `${this.dim(`answered by ${event.provider}/${event.model} on the ${event.tier} tier${event.agent === `${event.tier}_agent` ? "" : ` (${event.agent})`}`)}${event.simulated ? this.yellow(" [SIMULATED model: local emulator]") : ""}\n`,
         );
         break;
       case "usage":

@@ -84,3 +84,13 @@ export {
 } from "./types.js";
 export { describeModelFailure, MODEL_FAILURE_KINDS, type ModelFailure, type ModelFailureKind } from "./failure.js";
 export { annotateFailure, failureAnnotation, type FailureAnnotation } from "./fallback_engine.js";
+export {
+  APPROVAL_DECISIONS,
+  agentFieldsSchema,
+  approvalPolicySchema,
+  clampTier,
+  type AgentFields,
+  type AgentSpec,
+  type ApprovalDecision,
+  type ApprovalPolicy,
+} from "./agent_config.js";

@@ -42,7 +42,12 @@ export const routingRuleSchema = z
     {
       /** Name shown in the route reason. */
       name: z.string({ error: "must be text" }).min(1, { error: "must not be empty" }).optional(),
-      tier: tierEnum,
+      /** Tier to run on (default: the agent's first tier, or the default tier). */
+      tier: tierEnum.optional(),
+      /** Specialist agent to hand the task to (a name from `agents:`). */
+      agent: z.string({ error: "must be an agent name" }).min(1, { error: "must be an agent name" }).max(40, { error: "must be an agent name" }).optional(),
+      /** Treat the task as composite: plan it into subtasks that run in parallel. */
+      plan: z.boolean({ error: "must be true or false" }).optional(),
       /** Matches when any keyword occurs as a whole word or phrase (case-insensitive). */
       keywords: z
         .array(word, { error: typeError("must be a list of words") })
@@ -67,8 +72,9 @@ export const routingRuleSchema = z
         .max(MAX_RULE_KEYWORDS, { error: `must list at most ${MAX_RULE_KEYWORDS} tools` })
         .optional(),
     },
-    { error: typeError("must be a rule: an object with a tier and at least one condition") },
+    { error: typeError("must be a rule: an object with a tier, agent or plan and at least one condition") },
   )
+  .refine((r) => r.tier !== undefined || r.agent !== undefined || r.plan === true, { error: "a rule needs a tier, an agent or plan: true" })
   .refine((r) => r.keywords || r.pattern || r.minLength !== undefined || r.maxLength !== undefined || r.needsTools, {
     error: "a rule needs at least one condition (keywords, pattern, minLength, maxLength or needsTools)",
   });

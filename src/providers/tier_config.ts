@@ -8,6 +8,7 @@ import { extname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { loadConfig, type AppConfig } from "../config/index.js";
+import { agentsSectionSchema, approvalPolicySchema, toAgentSpec, type AgentSpec, type ApprovalPolicy } from "./agent_config.js";
 import { resolveRouting, routingConfigSchema, type RoutingConfig } from "./routing_rules.js";
 import { DEFAULT_PROVIDER_MODELS, DEFAULT_TIER } from "./tiers.js";
 import { PROVIDERS, TIERS, type PerTier, type ProviderName, type Tier, type TierSelection } from "./types.js";
@@ -42,6 +43,8 @@ export interface TierSettings {
   systemPrompt?: string;
   /** Prices for cost reports. */
   prices: TierPrices;
+  /** Approval policy of this tier's tools; overrides the top-level policy per tool. */
+  approvals?: ApprovalPolicy;
 }
 
 /** The whole tier configuration. */
@@ -54,6 +57,10 @@ export interface TierConfig {
   pinnedGatewayModels: Partial<PerTier<TierSelection>>;
   /** Routing rules and classifier switch, with the built-in rules when the file sets none. */
   routing: RoutingConfig;
+  /** Specialist agents declared in the file's `agents:` section (none: the three tier agents only). */
+  agents: AgentSpec[];
+  /** Top-level approval policy: applies to every agent unless a tier or agent overrides a tool. */
+  approvals: ApprovalPolicy;
   /** The file the settings were read from, when there was one. */
   file?: string;
 }
@@ -102,6 +109,7 @@ const tierSchema = z.strictObject({
   tools: z.array(z.string({ error: "must be a tool name" }).min(1, { error: "must be a tool name" }), { error: "must be a list of tool names" }).optional(),
   systemPrompt: z.string({ error: "must be text" }).optional(),
   prices: z.strictObject({ inputPerMillion: nonNegative, outputPerMillion: nonNegative }, { error: "must have inputPerMillion and outputPerMillion" }).optional(),
+  approvals: approvalPolicySchema.optional(),
 });
 
 /** Shape of the TIERS_CONFIG file: every key optional, unknown keys rejected (they are usually typos). */
@@ -110,10 +118,24 @@ export const tierFileSchema = z.strictObject({
   tiers: z.strictObject(Object.fromEntries(TIERS.map((t) => [t, tierSchema.optional()])) as Record<Tier, z.ZodOptional<typeof tierSchema>>).optional(),
   /** Routing rules (first match wins) and whether the LLM classifier may be asked; see routing_rules.ts. */
   routing: routingConfigSchema.optional(),
+  /** Specialist agents by name; see agent_config.ts. */
+  agents: agentsSectionSchema.optional(),
+  /** Tool -> decisions a person may take before the tool runs, for every agent. */
+  approvals: approvalPolicySchema.optional(),
 });
 
 /** Parsed content of a tiers file. */
 export type TierFileInput = z.input<typeof tierFileSchema>;
+
+/** One `{ path, message }` per issue of a failed parse (none for a success); `prefix` starts every path. */
+export function describeIssues(result: z.ZodSafeParseResult<unknown>, prefix?: string): { path: string; message: string }[] {
+  if (result.success) return [];
+  return result.error.issues.map((issue) => {
+    const path = [...(prefix ? [prefix] : []), ...issue.path.map(String)].join(".") || "(root)";
+    if (issue.code === "unrecognized_keys") return { path, message: `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}` };
+    return { path, message: issue.message };
+  });
+}
 
 /**
  * Validates `input` (the parsed file) and merges it over the defaults. `file` is only used in
@@ -121,17 +143,15 @@ export type TierFileInput = z.input<typeof tierFileSchema>;
  */
 export function resolveTierConfig(input: unknown = {}, file?: string): TierConfig {
   const parsed = tierFileSchema.safeParse(input ?? {});
-  if (!parsed.success) {
-    throw new TierConfigError(
-      parsed.error.issues.map((issue) => {
-        const path = issue.path.map(String).join(".") || "(root)";
-        if (issue.code === "unrecognized_keys") return { path, message: `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}` };
-        return { path, message: issue.message };
-      }),
-      file,
-    );
-  }
+  if (!parsed.success) throw new TierConfigError(describeIssues(parsed), file);
   const data = parsed.data;
+  const agents = Object.entries(data.agents ?? {}).map(([name, fields]) => toAgentSpec(name, fields));
+  const unknownAgents = (data.routing?.rules ?? []).flatMap((r, i) =>
+    r.agent && !agents.some((a) => a.name === r.agent)
+      ? [{ path: `routing.rules.${i}.agent`, message: `unknown agent "${r.agent.slice(0, 40)}"; ${agents.length ? `the agents are ${agents.map((a) => a.name).join(", ")}` : "declare it under agents:"}` }]
+      : [],
+  );
+  if (unknownAgents.length > 0) throw new TierConfigError(unknownAgents, file);
   const tiers = {} as PerTier<TierSettings>;
   const pinned: Partial<PerTier<TierSelection>> = {};
   for (const tier of TIERS) {
@@ -149,9 +169,18 @@ export function resolveTierConfig(input: unknown = {}, file?: string): TierConfi
       tools: given.tools ?? [...defaults.tools],
       systemPrompt: given.systemPrompt ?? defaults.systemPrompt,
       prices: { ...(given.prices ?? defaults.prices) },
+      approvals: given.approvals,
     };
   }
-  return { defaultTier: data.defaultTier ?? DEFAULT_TIER, tiers, pinnedGatewayModels: pinned, routing: resolveRouting(data.routing), file };
+  return {
+    defaultTier: data.defaultTier ?? DEFAULT_TIER,
+    tiers,
+    pinnedGatewayModels: pinned,
+    routing: resolveRouting(data.routing),
+    agents,
+    approvals: data.approvals ?? {},
+    file,
+  };
 }
 
 /** Reads and parses a tiers file; the format follows the extension (.json, .yaml, .yml). */

@@ -16,7 +16,9 @@ import type { ServerContext } from "./context.js";
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from "./errors.js";
 import { installHostCheck } from "./host_check.js";
 import { providerRoutes } from "./routes/providers.js";
+import { runExecutor } from "./routes/run_io.js";
 import { runRoutes } from "./routes/runs.js";
+import { threadRoutes } from "./routes/threads.js";
 import { statusRoutes } from "./routes/status.js";
 import { ServerRuntime } from "./runtime.js";
 import { isLoopbackHost, type LookupFn } from "../net/index.js";
@@ -114,7 +116,10 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   const ctx: ServerContext = { config, logger, runtime, store, policy, graph, verifyTimeoutMs: options.verifyTimeoutMs ?? 10_000 };
   await statusRoutes(app, ctx);
   await providerRoutes(app, ctx);
-  await runRoutes(app, ctx);
+  const exec = runExecutor(ctx);
+  app.addHook("preClose", async () => exec.abortAll());
+  await runRoutes(app, ctx, exec);
+  await threadRoutes(app, ctx, exec);
 
   if (runtime.simulated) {
     logger.warn(

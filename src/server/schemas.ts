@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { PROVIDER_NAMES, TIER_NAMES } from "../config/index.js";
+import { APPROVAL_DECISIONS } from "../providers/agent_config.js";
 import { ROUTING_MODES } from "../providers/routing_rules.js";
 import type { ProviderName } from "../providers/types.js";
 
@@ -145,7 +146,7 @@ export const threadId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 
   error: "must be 1-128 letters, digits, '.', '_', ':' or '-'",
 });
 
-/** Run request: a task and/or messages, plus an optional thread, tier and routing mode. */
+/** Run request: a task and/or messages, plus an optional thread, tier, agent and routing mode. */
 export const runBody = z
   .strictObject({
     task: text(20_000).optional(),
@@ -156,6 +157,8 @@ export const runBody = z
       .optional(),
     threadId: threadId.optional(),
     tier: z.enum(TIER_NAMES).optional(),
+    /** A specialist agent to hand the task to. */
+    agent: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, { error: "must be an agent name (a-z, 0-9, _; at most 40 characters)" }).optional(),
     routingMode: z.enum(ROUTING_MODES).optional(),
   })
   .superRefine((b, ctx) => {
@@ -170,3 +173,26 @@ export type RunRequest = z.output<typeof runBody>;
 
 /** Path parameters of `GET /api/threads/:id`. */
 export const threadParams = z.strictObject({ id: threadId });
+
+const decision = z.enum(APPROVAL_DECISIONS);
+const approvalArgs = z.record(z.string(), z.unknown(), { error: "must be a JSON object of the tool's arguments" });
+const reason = z.string().max(2_000, { error: "must be at most 2000 characters" });
+
+/** One decision on a waiting tool call. */
+const decisionBody = z.strictObject({ decision, args: approvalArgs.optional(), reason: reason.optional() });
+
+/**
+ * Resume request: one decision for every waiting call (`{decision, args?, reason?}`), or one
+ * per call in order (`{decisions: [...]}`).
+ */
+export const resumeBody = z
+  .strictObject({
+    decision: decision.optional(),
+    args: approvalArgs.optional(),
+    reason: reason.optional(),
+    decisions: z.array(decisionBody).min(1).max(50).optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (!b.decision && !b.decisions) ctx.addIssue({ code: "custom", path: ["decision"], message: `is required: one of ${APPROVAL_DECISIONS.join(", ")}` });
+    if (b.decision && b.decisions) ctx.addIssue({ code: "custom", path: ["decisions"], message: "give either decision or decisions, not both" });
+  });

@@ -117,3 +117,72 @@ describe("npm start (offline)", () => {
     expect(humans).toHaveLength(3);
   }, 120_000);
 });
+
+describe("approvals and specialists in the CLI (offline)", () => {
+  const tiers = join(dir, "approvals.yaml");
+  writeFileSync(
+    tiers,
+    [
+      "approvals:",
+      "  calculator: [approve, edit, reject]",
+      "agents:",
+      "  writer:",
+      "    description: Writes letters and emails",
+      "    tier: fast",
+      "routing:",
+      "  rules:",
+      "    - { name: letters, agent: writer, keywords: [letter] }",
+      "    - { name: sums, tier: fast, needsTools: [calculator] }",
+    ].join("\n"),
+  );
+  const approvalEnv = { ...env, TIERS_CONFIG: tiers };
+
+  it("without a terminal it exits 3 and prints the resume command; resume approves in a new process", async () => {
+    for (const run of [1, 2]) {
+      const thread = `cli-approval-${run}`;
+      const paused = await runCli(["--thread", thread, "What is 17 * 23?"], approvalEnv);
+      expect(paused.code, paused.stderr).toBe(3);
+      expect(paused.stdout).toMatch(/^approval the fast agent wants to run calculator\(\{"expression":"17 \* 23"\}\) · allowed: approve, edit, reject$/m);
+      expect(paused.stdout).not.toMatch(/^answer /m);
+      expect(paused.stderr).toContain(`npm start -- resume ${thread} --decision approve|reject [--args JSON] [--reason TEXT]`);
+      const resumed = await runCli(["resume", thread, "--decision", run === 1 ? "approve" : "reject", "--reason", "no sums today"], approvalEnv);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(resumed.stdout).toMatch(run === 1 ? /^answer .*calculator: 391/m : /^answer .*rejected it: no sums today/m);
+      const again = await runCli(["resume", thread, "--decision", "approve"], approvalEnv);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain(`thread ${thread} has nothing waiting for approval`);
+    }
+  }, 90_000);
+
+  it("--approvals ask takes the decisions typed on stdin: a wrong key is asked again, then an edit runs", async () => {
+    const { code, stdout, stderr } = await runCli(["--approvals", "ask", "What is 17 * 23?"], approvalEnv, 60_000, 'maybe\ne\n{"expression":"17 * 24"}\n');
+    expect(code, stderr).toBe(0);
+    expect(stderr).toContain("please answer approve, edit, reject");
+    expect(stdout).toMatch(/^tool\s+calculator\(\{"expression":"17 \* 24"\}\)/m);
+    expect(stdout).toMatch(/^answer .*408/m);
+  });
+
+  it("--json reports the pause as run_paused with the resume command; bad --args is a usage error", async () => {
+    const paused = await runCli(["--json", "--thread", "cli-json-approval", "What is 2 + 2?"], approvalEnv);
+    expect(paused.code).toBe(3);
+    const events = paused.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events.find((e) => e.type === "approval_required")).toMatchObject({ tool: "calculator", threadId: "cli-json-approval" });
+    expect(events.at(-1)).toMatchObject({ type: "run_paused", threadId: "cli-json-approval", resume: expect.stringContaining("resume cli-json-approval") });
+    const bad = await runCli(["resume", "cli-json-approval", "--decision", "edit", "--args", "[1]"], approvalEnv);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--args must be a JSON object");
+    const edited = await runCli(["resume", "cli-json-approval", "--decision", "edit", "--args", '{"expression":"2 + 3"}', "--json"], approvalEnv);
+    expect(edited.code, edited.stderr).toBe(0);
+    expect(edited.stdout).toContain("calculator: 5");
+  }, 60_000);
+
+  it("a rule hands a task to a specialist; --agent forces one; an unknown agent exits 2", async () => {
+    const ruled = await runCli(["Write a letter to my bank"], approvalEnv);
+    expect(ruled.code, ruled.stderr).toBe(0);
+    expect(ruled.stdout).toMatch(/^route\s+fast · writer via rule \(rule "letters"/m);
+    expect(ruled.stdout).toMatch(/^agent\s+writer agent \(fast\) started/m);
+    const unknown = await runCli(["--agent", "poet", "Write a poem"], approvalEnv);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('Unknown agent "poet"; the agents are writer.');
+  });
+});

@@ -150,7 +150,7 @@ describe("interrupts", () => {
       const threadId = `interrupted-${run}`;
       emu.enqueueResponse({ toolCalls: [{ name: "ask_human", arguments: JSON.stringify({ question: "Which account?" }) }] });
       const first = await collect(graph, "Pay the invoice", { threadId, tier: "standard" });
-      expect(ofType(first, "interrupted")).toEqual([{ type: "interrupted", tier: "standard", interrupts: [expect.objectContaining({ value: { question: "Which account?" } })] }]);
+      expect(ofType(first, "interrupted")).toEqual([{ type: "interrupted", tier: "standard", agent: "standard_agent", interrupts: [expect.objectContaining({ value: { question: "Which account?" } })] }]);
       expect(ofType(first, "escalation")).toEqual([]);
       expect(ofType(first, "final_answer")).toEqual([]);
       const paused = await graph.getState({ configurable: { thread_id: threadId } });

@@ -4,6 +4,9 @@
  * langgraph.json. No provider is configured, so the graph uses the local emulator.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,13 +20,17 @@ let baseUrl = "";
 let output = "";
 let client: Client;
 let assistantId = "";
+// current_datetime needs approval in the Studio server (no other test here calls it).
+const configDir = mkdtempSync(join(tmpdir(), "studio-test-"));
+const tiersFile = join(configDir, "tiers.yaml");
+writeFileSync(tiersFile, "approvals:\n  current_datetime: [approve, reject]\n");
 
 /** Every project variable blank, so neither the environment nor a developer's .env can point the graph at a real provider. */
 function isolatedEnv(port: number): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of Object.keys(envSchema.shape)) env[name] = "";
   for (const name of ["LANGSMITH_API_KEY", "LANGCHAIN_API_KEY", "LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2"]) delete env[name];
-  return { ...env, STUDIO_PORT: String(port), STUDIO_HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "development" };
+  return { ...env, STUDIO_PORT: String(port), STUDIO_HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "development", TIERS_CONFIG: tiersFile };
 }
 
 async function waitForServer(deadlineMs: number): Promise<void> {
@@ -92,6 +99,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  rmSync(configDir, { recursive: true, force: true });
   await stopServer();
 }, 15_000);
 
@@ -99,13 +107,13 @@ describe("langgraph dev via the SDK", () => {
   it("serves state, input, output and context schemas", async () => {
     const schemas = await client.assistants.getSchemas(assistantId);
     const props = (s: unknown) => Object.keys((s as { properties?: object } | null)?.properties ?? {});
-    expect(props(schemas.input_schema)).toEqual(["messages", "tier"]);
-    expect(props(schemas.state_schema)).toEqual(["messages", "tier", "run", "threadUsage"]);
-    expect(props(schemas.output_schema)).toEqual(["messages", "run", "threadUsage"]);
+    expect(props(schemas.input_schema)).toEqual(["messages", "tier", "agent"]);
+    expect(props(schemas.state_schema)).toEqual(["messages", "tier", "agent", "run", "approvals", "threadUsage"]);
+    expect(props(schemas.output_schema)).toEqual(["messages", "run", "threadUsage", "approvals"]);
     const run = (schemas.state_schema as { properties: { run: unknown } }).properties.run;
-    expect(props(run)).toEqual(["task", "route", "activeTier", "failedTiers", "escalations", "usage", "result", "error"]);
+    expect(props(run)).toEqual(["task", "route", "activeTier", "activeAgent", "failedTiers", "escalations", "usage", "result", "error"]);
     const context = (schemas.context_schema as { properties?: Record<string, { enum?: string[] }> }).properties ?? {};
-    expect(Object.keys(context)).toEqual(["tier", "routingMode"]);
+    expect(Object.keys(context)).toEqual(["tier", "agent", "approver", "routingMode"]);
     expect([...(context.tier?.enum ?? [])].sort()).toEqual(["fast", "premium", "standard"]);
   }, 70_000);
 
@@ -191,7 +199,7 @@ describe("langgraph dev via the SDK", () => {
   it("rejects an unknown context key and a bad tier, each in one line", async () => {
     const unknownKey = await streamRun({ input: { messages: [{ role: "user", content: "hi" }] }, context: { tierr: "fast" }, streamMode: ["custom"] });
     expect((unknownKey.find((p) => p.event === "error")?.data as { message?: string }).message).toBe(
-      'Invalid context: unknown key "tierr"; the run context takes tier and routingMode.',
+      'Invalid context: unknown key "tierr"; the run context takes tier, agent, approver, routingMode.',
     );
     const badTier = await streamRun({ input: { messages: [{ role: "user", content: "hi" }] }, context: { tier: "huge" }, streamMode: ["custom"] });
     expect((badTier.find((p) => p.event === "error")?.data as { message?: string }).message).toBe("Invalid context: context.tier: must be one of fast, standard, premium.");
@@ -208,9 +216,10 @@ describe("the same run on every surface", () => {
     for (const p of parts) {
       if (p.event === "custom") out.push(p.data as Visible);
       if (p.event !== "messages") continue;
-      const [m, meta] = p.data as [{ type?: string; content?: unknown }, { langgraph_node?: string; tier?: string }];
+      const [m, meta] = p.data as [{ type?: string; content?: unknown }, { langgraph_node?: string; tier?: string; agent?: string }];
       const text = chunkText(m);
-      if (m.type === "ai" && meta.tier && meta.langgraph_node === `${meta.tier}_agent` && text) out.push({ type: "token", text, tier: meta.tier });
+      // An agent's answer token: the relay marks it with the tier and the agent, streamed from the agent's node.
+      if (m.type === "ai" && meta.tier && meta.agent && meta.langgraph_node === meta.agent && text) out.push({ type: "token", text, tier: meta.tier, agent: meta.agent });
     }
     return out;
   }
@@ -276,4 +285,30 @@ describe("the same run on every surface", () => {
     expect(cli.rendered.split("\n").filter((l) => l.startsWith("answer "))).toEqual([`answer ${final!.answer}`]);
     expect(cli.rendered).not.toContain('"tier"');
   }, 120_000);
+});
+
+describe("approval in Studio", () => {
+  it("the run pauses with the standard interrupt, and a Command resume finishes it, on two runs of a thread", async () => {
+    const thread = await client.threads.create();
+    for (const [run, decision] of [
+      [1, { type: "approve" }],
+      [2, { type: "reject", message: "The reviewer said no." }],
+    ] as const) {
+      const parts: Part[] = [];
+      const input = { messages: [{ role: "user", content: "Call current_datetime: what time is it in UTC?" }] };
+      for await (const p of client.runs.stream(thread.thread_id, assistantId, { input, streamMode: ["custom"] } as never)) parts.push(p as Part);
+      const waiting = parts.filter((p) => p.event === "custom" && (p.data as { type?: string }).type === "approval_required").map((p) => p.data);
+      expect(waiting, `run ${run}`).toEqual([expect.objectContaining({ tool: "current_datetime", allowedDecisions: ["approve", "reject"], threadId: thread.thread_id })]);
+      const state = await client.threads.getState(thread.thread_id);
+      const interrupts = state.tasks.flatMap((t) => t.interrupts as { value?: { actionRequests?: { name: string }[] } }[]);
+      expect(interrupts.map((i) => i.value?.actionRequests?.[0]?.name)).toEqual(["current_datetime"]);
+
+      const resumed: Part[] = [];
+      for await (const p of client.runs.stream(thread.thread_id, assistantId, { command: { resume: { decisions: [decision] } }, streamMode: ["custom"] } as never)) resumed.push(p as Part);
+      const final = resumed.find((p) => p.event === "custom" && (p.data as { type?: string }).type === "final_answer")?.data as { answer: string } | undefined;
+      expect(final?.answer, JSON.stringify(resumed).slice(0, 2000)).toContain(run === 1 ? "current_datetime: " : "The reviewer said no.");
+    }
+    const values = (await client.threads.getState(thread.thread_id)).values as { approvals: { decision: string; tool: string }[] };
+    expect(values.approvals.map((a) => `${a.tool}:${a.decision}`)).toEqual(["current_datetime:approve", "current_datetime:reject"]);
+  }, 60_000);
 });

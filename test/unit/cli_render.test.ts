@@ -7,14 +7,14 @@ const usage = (over: Partial<UsageEvent> = {}): UsageEvent => ({ type: "usage", 
 
 /** A cut fast attempt, then the standard tier's answer. */
 const cutThenAnswer: StepEvent[] = [
-  { type: "agent_started", tier: "fast", model: "m", maxSteps: 4, tools: [] },
-  { type: "token", text: "Partial answer ", tier: "fast" },
-  { type: "token", text: "that is", tier: "fast" },
-  { type: "attempt_discarded", tier: "fast", provider: "gateway", reason: "The stream broke.", kind: "stream_cut" },
-  { type: "escalation", from: "fast", to: "standard", reason: "The stream broke.", kind: "stream_cut", message: "The stream broke." },
-  { type: "agent_started", tier: "standard", model: "m", maxSteps: 8, tools: [] },
-  { type: "token", text: "The real answer.", tier: "standard" },
-  { type: "final_answer", tier: "standard", answer: "The real answer.", provider: "gateway", model: "m", simulated: false },
+  { type: "agent_started", tier: "fast", agent: "fast_agent", model: "m", maxSteps: 4, tools: [] },
+  { type: "token", text: "Partial answer ", tier: "fast", agent: "fast_agent" },
+  { type: "token", text: "that is", tier: "fast", agent: "fast_agent" },
+  { type: "attempt_discarded", tier: "fast", agent: "fast_agent", provider: "gateway", reason: "The stream broke.", kind: "stream_cut" },
+  { type: "escalation", from: "fast", to: "standard", agent: "standard_agent", reason: "The stream broke.", kind: "stream_cut", message: "The stream broke." },
+  { type: "agent_started", tier: "standard", agent: "standard_agent", model: "m", maxSteps: 8, tools: [] },
+  { type: "token", text: "The real answer.", tier: "standard", agent: "standard_agent" },
+  { type: "final_answer", tier: "standard", agent: "standard_agent", answer: "The real answer.", provider: "gateway", model: "m", simulated: false },
 ];
 
 function render(events: StepEvent[], colors: boolean, columns?: number): string {
@@ -45,8 +45,8 @@ describe("HumanRenderer", () => {
 
   it("moves up over every row a long discarded draft took", () => {
     const long: StepEvent[] = [
-      { type: "token", text: "x".repeat(100), tier: "fast" },
-      { type: "attempt_discarded", tier: "fast", provider: "gateway", reason: "r", kind: "stream_cut" },
+      { type: "token", text: "x".repeat(100), tier: "fast", agent: "fast_agent" },
+      { type: "attempt_discarded", tier: "fast", agent: "fast_agent", provider: "gateway", reason: "r", kind: "stream_cut" },
     ];
     // "answer " + 100 chars = 107 columns: two rows at 80 wide, so one row up.
     expect(render(long, true, 80)).toContain("\u001b[1A\r\u001b[J");

@@ -37,7 +37,10 @@ describe("routingRuleSchema", () => {
 
   it.each<[string, unknown, string]>([
     ["an unknown tier", { rules: [{ tier: "huge", minLength: 1 }] }, "rules.0.tier: must be one of fast, standard, premium"],
-    ["a missing tier", { rules: [{ minLength: 1 }] }, "rules.0.tier: must be one of fast, standard, premium"],
+    ["a missing tier", { rules: [{ minLength: 1 }] }, "rules.0: a rule needs a tier, an agent or plan: true"],
+    ["a bad tier", { rules: [{ tier: "turbo", minLength: 1 }] }, "rules.0.tier: must be one of fast, standard, premium"],
+    ["an agent that is not a name", { rules: [{ agent: 7, minLength: 1 }] }, "rules.0.agent: must be an agent name"],
+    ["a non-boolean plan", { rules: [{ plan: "yes", minLength: 1 }] }, "rules.0.plan: must be true or false"],
     ["a rule with no condition", { rules: [{ tier: "fast" }, { tier: "fast", name: "none" }] }, `rules.1: ${NO_CONDITION}`],
     ["keywords given as one string", { rules: [{ tier: "fast", keywords: "deploy" }] }, "rules.0.keywords: must be a list of words"],
     ["an empty keyword list", { rules: [{ tier: "fast", keywords: [] }] }, "rules.0.keywords: must be a list of words"],
@@ -48,7 +51,7 @@ describe("routingRuleSchema", () => {
     ["a fractional minLength", { rules: [{ tier: "fast", minLength: 1.5 }] }, "rules.0.minLength: must be an integer of zero or more"],
     ["a zero maxLength", { rules: [{ tier: "fast", maxLength: 0 }] }, "rules.0.maxLength: must be a positive integer"],
     ["needsTools given as one string", { rules: [{ tier: "fast", needsTools: "calculator" }] }, "rules.0.needsTools: must be a list of tool names"],
-    ["a rule that is not an object", { rules: ["fast"] }, "rules.0: must be a rule: an object with a tier and at least one condition"],
+    ["a rule that is not an object", { rules: ["fast"] }, "rules.0: must be a rule: an object with a tier, agent or plan and at least one condition"],
     ["rules that are not a list", { rules: { tier: "fast" } }, "rules: must be a list of rules"],
     ["a non-boolean classifier", { classifier: "no" }, "classifier: must be true or false"],
     ["a routing section that is not an object", "rules", ": must be an object with rules and/or classifier"],

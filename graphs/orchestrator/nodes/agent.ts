@@ -1,122 +1,178 @@
 /**
- * A tier's agent as a node of the orchestrator: a compiled `createAgent` subgraph (named
- * `<tier>_agent`, so Studio draws it and xray shows its model and tools nodes), invoked with
- * the thread's messages. The node decides what the agent's outcome means for the run: the
- * answer ends it, a failure another tier can fix escalates one tier up, any other failure ends
- * the run at once. Interrupts raised inside the agent pass through untouched.
+ * An agent as a node of the orchestrator: a tier agent (`<tier>_agent`) or a specialist (its
+ * own name), holding one compiled `createAgent` subgraph per tier it may run on, so Studio
+ * draws it and xray shows its model and tools nodes. The node runs the subgraph of the run's
+ * active tier on the thread's messages and decides what the outcome means for the run: the
+ * answer ends it, a failure another tier can fix escalates one tier up (within the agent's
+ * tiers), any other failure ends the run at once. Interrupts raised inside the agent (a tool
+ * call waiting for approval) pass through untouched.
  */
 import { isAIMessage, type AIMessage, type BaseMessage } from "@langchain/core/messages";
 import { Command, END, isGraphBubbleUp, isGraphInterrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import { approvalsMiddleware, type ApprovalRecord } from "../../../agents/middleware/approvals.js";
 import { callRecord, ModelCallError, ModelCallLedger, withModelCallLedger } from "../../../agents/middleware/model_calls.js";
 import { toolEventsMiddleware } from "../../../agents/middleware/tool_events.js";
-import { defaultSystemPrompt } from "../../../agents/prompts.js";
-import { createTierAgent } from "../../../agents/tier_agent.js";
-import { selectTools } from "../../../agents/tools/index.js";
+import { agentSystemPrompt } from "../../../agents/prompts.js";
+import { createTierAgent, type TierAgent } from "../../../agents/tier_agent.js";
 import type { Tier } from "../../../src/providers/types.js";
 import { addUsage, usageOfCalls, type UsageByTier } from "../cost.js";
-import { modelOf, usageEvent, type OrchestratorDeps } from "../deps.js";
+import { readRunSettings } from "../configuration.js";
+import { approvalPolicyOf, modelOf, toolsOf, usageEvent, type OrchestratorDeps } from "../deps.js";
+import { OrchestratorError } from "../errors.js";
 import { ESCALATES } from "../escalation.js";
 import type { CustomStepEvent, FailureInfo } from "../events.js";
-import { nextTier } from "../routing.js";
-import { OrchestratorError } from "../errors.js";
-import type { OrchestratorStateType, RunState } from "../state.js";
+import { escalationOf, type RosterMember } from "../roster.js";
+import type { OrchestratorStateType, RunResult, RunState } from "../state.js";
 import { withTokenRelay } from "../token_relay.js";
-import { agentNode } from "./router.js";
 
 /** Name of the node that ends a failed run. */
 export const FAIL_NODE = "fail";
 
 const SAFE_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
-/** The node of `tier`'s agent: its name, the node function and the compiled agent (its subgraph). */
-export function tierAgentNode(deps: OrchestratorDeps, tier: Tier) {
-  const settings = deps.tierConfig.tiers[tier];
-  const tools = selectTools(deps.tools, settings.tools.includes("*") ? undefined : settings.tools);
-  const agent = createTierAgent({
-    tier,
-    model: deps.registry.chatModel(tier),
-    tools,
-    systemPrompt: settings.systemPrompt ?? defaultSystemPrompt(tier),
-    maxSteps: settings.maxSteps,
-    middleware: [toolEventsMiddleware(tier)],
-  });
-  const name = agentNode(tier);
-  const up = nextTier(tier);
-  // Each model call takes a model step and a tools step, plus the middleware's own steps.
-  const recursionLimit = settings.maxSteps * 4 + 10;
+/** One compiled agent of a member, for one tier. */
+interface TierRun {
+  agent: TierAgent;
+  tools: string[];
+  maxSteps: number;
+  recursionLimit: number;
+}
 
-  const node = async (state: OrchestratorStateType, config: LangGraphRunnableConfig) => {
-    const run = state.run;
-    if (!run) throw new OrchestratorError(`The ${tier} agent ran without a routed run; start runs at the router.`);
-    const emit = (e: CustomStepEvent) => config.writer?.(e);
-    emit({ type: "agent_started", tier, model: modelOf(deps, tier), maxSteps: settings.maxSteps, tools: tools.map((t) => t.name) });
+/** What one attempt of an agent on one tier came to. */
+export type AttemptOutcome =
+  | { ok: true; produced: BaseMessage[]; result: RunResult; spent: UsageByTier; approvals: ApprovalRecord[] }
+  | { ok: false; failure: FailureInfo; spent: UsageByTier; streamedText: boolean; provider: string };
+
+/** The compiled agents of `member`, one per tier, and a function that runs one attempt. */
+export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
+  const runs = new Map<Tier, TierRun>();
+  for (const tier of member.tiers) {
+    const settings = deps.tierConfig.tiers[tier];
+    const tools = toolsOf(deps, member, tier);
+    const maxSteps = member.spec?.maxSteps ?? settings.maxSteps;
+    const policy = approvalPolicyOf(deps, member, tier, tools.map((t) => t.name));
+    const agent = createTierAgent({
+      name: member.name,
+      tier,
+      model: deps.registry.chatModel(tier),
+      tools,
+      systemPrompt: agentSystemPrompt(tier, settings.systemPrompt, member.spec),
+      maxSteps,
+      middleware: [toolEventsMiddleware(tier, member.name), ...(Object.keys(policy).length > 0 ? [approvalsMiddleware(policy, member.name, tier)] : [])],
+    });
+    // Each model call takes a model step and a tools step, plus the middleware's own steps.
+    runs.set(tier, { agent, tools: tools.map((t) => t.name), maxSteps, recursionLimit: maxSteps * 4 + 10 });
+  }
+
+  /** Runs the agent on `tier` over `messages`; rethrows interrupts and aborts, reports everything else. */
+  async function attempt(tier: Tier, messages: BaseMessage[], config: LangGraphRunnableConfig, emit: (e: CustomStepEvent) => void): Promise<AttemptOutcome> {
+    const run = runs.get(tier);
+    if (!run) throw new OrchestratorError(`The ${member.name} agent does not run on the ${tier} tier.`);
+    const label = labelOf(member, tier);
+    emit({ type: "agent_started", tier, agent: member.name, model: modelOf(deps, tier), maxSteps: run.maxSteps, tools: run.tools });
     const ledger = new ModelCallLedger();
-    let output: { messages: BaseMessage[]; stepLimitReached?: boolean };
+    ledger.approver = readRunSettings(config).approver;
+    let output: { messages: BaseMessage[]; stepLimitReached?: boolean; approvals?: ApprovalRecord[] };
     try {
       // The compiled graph itself: ReactAgent.invoke would also read the subgraph's state from
       // the checkpointer on every run to fill middleware defaults, which our middleware's zod
       // defaults already give.
       output = (await withModelCallLedger(ledger, () =>
-        agent.graph.invoke({ messages: state.messages }, { ...withTokenRelay(config, name, tier), recursionLimit }),
+        run.agent.graph.invoke({ messages }, { ...withTokenRelay(config, member.name, tier), recursionLimit: run.recursionLimit }),
       )) as typeof output;
     } catch (err) {
       if (isGraphInterrupt(err)) {
-        emit({ type: "interrupted", tier, interrupts: err.interrupts.map((i) => ({ id: i.id, value: i.value })) });
+        const pending = ledger.pendingApprovals;
+        if (pending) {
+          const threadId = String(config.configurable?.thread_id ?? "");
+          const interruptId = err.interrupts[0]?.id;
+          for (const p of pending) emit({ type: "approval_required", threadId, tier, agent: member.name, interruptId, ...p });
+        } else {
+          emit({ type: "interrupted", tier, agent: member.name, interrupts: err.interrupts.map((i) => ({ id: i.id, value: i.value })) });
+        }
         throw err;
       }
       if (isGraphBubbleUp(err) || config.signal?.aborted) throw err;
       const modelError = modelCallError(err);
-      const failure: FailureInfo = modelError ? modelError.failure : unexpected(err, tier);
-      if (!modelError) deps.logger.error({ tier, err }, failure.message);
-      return failed(state, run, config, failure, usageOfCalls(tier, ledger.calls), ledger.producedText || !!ledger.failure?.partialOutput, lastProvider(ledger, failure));
+      const failure: FailureInfo = modelError ? modelError.failure : unexpected(err, label);
+      if (!modelError) deps.logger.error({ tier, agent: member.name, err }, failure.message);
+      const streamedText = ledger.producedText || !!ledger.failure?.partialOutput;
+      return { ok: false, failure, spent: usageOfCalls(tier, ledger.calls), streamedText, provider: lastProvider(ledger, failure) };
     }
-    const produced = output.messages.slice(state.messages.length);
+    const produced = output.messages.slice(messages.length);
     const spent = usageOfCalls(tier, produced.filter(isAIMessage).map(callRecord));
     if (output.stepLimitReached) {
-      const failure: FailureInfo = { kind: "step_limit", message: `The ${tier} agent reached its step limit (${settings.maxSteps} model calls).` };
-      return failed(state, run, config, failure, spent, produced.some((m) => isAIMessage(m) && m.text.length > 0), lastProvider(ledger));
+      const failure: FailureInfo = { kind: "step_limit", message: `The ${label} reached its step limit (${run.maxSteps} model calls).` };
+      return { ok: false, failure, spent, streamedText: produced.some((m) => isAIMessage(m) && m.text.length > 0), provider: lastProvider(ledger) };
     }
     const final = [...produced].reverse().find((m): m is AIMessage => isAIMessage(m) && !m.tool_calls?.length);
     if (!final) {
-      return failed(state, run, config, { kind: "no_answer", message: `The ${tier} agent ended without an answer.` }, spent, false, lastProvider(ledger));
+      return { ok: false, failure: { kind: "no_answer", message: `The ${label} ended without an answer.` }, spent, streamedText: false, provider: lastProvider(ledger) };
     }
     const meta = final.response_metadata as { provider?: string; model_provider?: string; model_name?: string; model?: string };
     const provider = meta.provider ?? meta.model_provider ?? "unknown";
-    const result = {
+    const result: RunResult = {
       answer: final.text,
       tier,
+      agent: member.name,
       provider,
       model: meta.model_name ?? meta.model ?? modelOf(deps, tier),
       simulated: deps.simulated() && provider === "gateway",
     };
-    const usage = addUsage(run.usage, spent);
-    emit({ type: "final_answer", ...result });
-    emit(usageEvent(deps, usage, addUsage(state.threadUsage, spent)));
-    return new Command({ goto: END, update: { messages: produced, run: { ...run, usage, result }, threadUsage: spent } });
+    return { ok: true, produced, result, spent, approvals: output.approvals ?? [] };
+  }
+
+  return { attempt, subgraphs: [...runs.values()].map((r) => r.agent.graph) };
+}
+
+/** The node of `member`: runs the active tier's agent, then answers, escalates or fails the run. */
+export function agentNode(deps: OrchestratorDeps, member: RosterMember) {
+  const runner = agentRunner(deps, member);
+
+  const node = async (state: OrchestratorStateType, config: LangGraphRunnableConfig) => {
+    const run = state.run;
+    const tier = run?.activeTier;
+    if (!run || !tier) throw new OrchestratorError(`The ${member.name} agent ran without a routed run; start runs at the router.`);
+    const emit = (e: CustomStepEvent) => config.writer?.(e);
+    const outcome = await runner.attempt(tier, state.messages, config, emit);
+    if (outcome.ok) {
+      const usage = addUsage(run.usage, outcome.spent);
+      emit({ type: "final_answer", ...outcome.result });
+      emit(usageEvent(deps, usage, addUsage(state.threadUsage, outcome.spent)));
+      const update = { messages: outcome.produced, run: { ...run, usage, result: outcome.result }, threadUsage: outcome.spent };
+      return new Command({ goto: END, update: outcome.approvals.length > 0 ? { ...update, approvals: outcome.approvals } : update });
+    }
+    return failed(state, run, tier, outcome, emit);
   };
 
   /** Records the failure of this tier: escalates when another tier can help, else ends the run. */
-  function failed(state: OrchestratorStateType, run: RunState, config: LangGraphRunnableConfig, failure: FailureInfo, spent: UsageByTier, streamedText: boolean, provider: string) {
-    const emit = (e: CustomStepEvent) => config.writer?.(e);
+  function failed(state: OrchestratorStateType, run: RunState, tier: Tier, outcome: Extract<AttemptOutcome, { ok: false }>, emit: (e: CustomStepEvent) => void) {
+    const { failure, spent } = outcome;
     const usage = addUsage(run.usage, spent);
     const failedTiers = [...run.failedTiers, tier];
     // Info, not warn: the failure reaches the caller once, as an escalation event or the run's error
     // (the provider's own failure was already logged by the fallback loop).
-    deps.logger.info({ tier, kind: failure.kind, status: failure.status, provider: failure.provider, requestId: failure.requestId }, failure.message);
-    if (streamedText) emit({ type: "attempt_discarded", tier, provider, reason: failure.message, kind: failure.kind });
-    if (up && ESCALATES[failure.kind] && !failedTiers.includes(up)) {
-      const record = { from: tier, to: up, reason: failure.message, ...failure };
+    deps.logger.info({ tier, agent: member.name, kind: failure.kind, status: failure.status, provider: failure.provider, requestId: failure.requestId }, failure.message);
+    if (outcome.streamedText) emit({ type: "attempt_discarded", tier, agent: member.name, provider: outcome.provider, reason: failure.message, kind: failure.kind });
+    const up = escalationOf(member, tier);
+    if (up && ESCALATES[failure.kind] && !failedTiers.includes(up.tier)) {
+      const record = { from: tier, to: up.tier, agent: up.agent, reason: failure.message, ...failure };
       emit({ type: "escalation", ...record });
       return new Command({
-        goto: agentNode(up),
-        update: { run: { ...run, activeTier: up, failedTiers, escalations: [...run.escalations, record], usage }, threadUsage: spent },
+        goto: up.agent,
+        update: { run: { ...run, activeTier: up.tier, activeAgent: up.agent, failedTiers, escalations: [...run.escalations, record], usage }, threadUsage: spent },
       });
     }
     emit(usageEvent(deps, usage, addUsage(state.threadUsage, spent)));
-    return new Command({ goto: FAIL_NODE, update: { run: { ...run, failedTiers, usage, error: { tier, ...failure } }, threadUsage: spent } });
+    return new Command({ goto: FAIL_NODE, update: { run: { ...run, failedTiers, usage, error: { tier, agent: member.name, ...failure } }, threadUsage: spent } });
   }
 
-  return { name, node, agent, ends: up ? [agentNode(up), FAIL_NODE, END] : [FAIL_NODE, END] };
+  const ends = new Set<string>([FAIL_NODE, END]);
+  for (const tier of member.tiers) {
+    const up = escalationOf(member, tier);
+    if (up) ends.add(up.agent);
+  }
+  return { name: member.name, node, subgraphs: runner.subgraphs, ends: [...ends] };
 }
 
 /** The ModelCallError behind `err` (langchain wraps middleware errors in a MiddlewareError). */
@@ -129,9 +185,14 @@ function modelCallError(err: unknown): ModelCallError | undefined {
   return undefined;
 }
 
-function unexpected(err: unknown, tier: Tier): FailureInfo {
+/** How messages name an agent: "fast agent" for a tier agent, "researcher agent on the standard tier" for a specialist. */
+function labelOf(member: RosterMember, tier: Tier): string {
+  return member.spec ? `${member.name} agent on the ${tier} tier` : `${tier} agent`;
+}
+
+function unexpected(err: unknown, label: string): FailureInfo {
   const name = err instanceof Error && SAFE_NAME.test(err.name) ? err.name : "Error";
-  return { kind: "internal", message: `The ${tier} agent failed unexpectedly (${name}); the details are in the log.` };
+  return { kind: "internal", message: `The ${label} failed unexpectedly (${name}); the details are in the log.` };
 }
 
 function lastProvider(ledger: ModelCallLedger, failure?: FailureInfo): string {

@@ -1,0 +1,100 @@
+/**
+ * Human approval of tool calls, on LangChain's human-in-the-loop middleware: the policy says
+ * which tools need a person and which decisions (approve, edit, reject) are open; the HITL
+ * middleware pauses the run with `interrupt()` and applies the decision when the run resumes.
+ *
+ * This wrapper adds what the orchestrator needs around it: the pending calls with their ids (for
+ * the `approval_required` event), and a record of every decision (who, when, what) in the agent's
+ * state, which the orchestrator keeps in the thread. Who decided comes from the run's ledger
+ * (the orchestrator puts the run context's `approver` there). The decision is read back from
+ * what the HITL middleware did to the tool calls, so any resume HITL accepts (Studio's
+ * included) is recorded.
+ */
+import { isAIMessage, isToolMessage, type AIMessage, type BaseMessage, type ToolCall } from "@langchain/core/messages";
+import { createMiddleware, humanInTheLoopMiddleware } from "langchain";
+import { z } from "zod";
+import type { ApprovalDecision, ApprovalPolicy } from "../../src/providers/agent_config.js";
+import type { Tier } from "../../src/providers/types.js";
+import { currentLedger } from "./model_calls.js";
+
+/** A tool call waiting for a person. */
+export interface PendingApproval {
+  callId: string;
+  tool: string;
+  args: Record<string, unknown>;
+  allowedDecisions: ApprovalDecision[];
+}
+
+/** One decision on a tool call, as kept in the thread's state. */
+export const approvalRecordSchema = z.object({
+  callId: z.string(),
+  tool: z.string(),
+  decision: z.enum(["approve", "edit", "reject"]),
+  /** The arguments the tool ran with (edited ones for `edit`). */
+  args: z.record(z.string(), z.unknown()).optional(),
+  /** Why a call was rejected, as the model was told. */
+  reason: z.string().optional(),
+  /** Who decided (the run context's `approver`), else "unknown". */
+  by: z.string(),
+  /** When the decision was applied (ISO 8601). */
+  at: z.string(),
+  agent: z.string(),
+  tier: z.string(),
+});
+
+/** One recorded decision. */
+export type ApprovalRecord = z.infer<typeof approvalRecordSchema>;
+
+const MAX_BY_CHARS = 120;
+
+/** Who is deciding (the run context's `approver`), cut to a sane length. */
+function approverOf(by: string | undefined): string {
+  return by?.trim() ? by.trim().slice(0, MAX_BY_CHARS) : "unknown";
+}
+
+const sameArgs = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** Middleware asking a person before the tools of `policy` run; none when the policy is empty. */
+export function approvalsMiddleware(policy: ApprovalPolicy, agent: string, tier: Tier) {
+  const interruptOn = Object.fromEntries(
+    Object.entries(policy).map(([tool, decisions]) => [
+      tool,
+      { allowedDecisions: [...decisions], description: (call: ToolCall) => `The ${agent} agent wants to call ${tool} with ${JSON.stringify(call.args).slice(0, 500)}.` },
+    ]),
+  );
+  const hitl = humanInTheLoopMiddleware({ interruptOn });
+  const hook = (hitl.afterModel as { hook: (state: unknown, runtime: unknown) => Promise<{ messages?: BaseMessage[]; jumpTo?: string } | undefined> }).hook;
+
+  return createMiddleware({
+    name: "Approvals",
+    stateSchema: z.object({ approvals: z.array(approvalRecordSchema).default([]) }),
+    afterModel: {
+      canJumpTo: ["model"],
+      hook: async (state, runtime) => {
+        const last = [...state.messages].reverse().find((m): m is AIMessage => isAIMessage(m));
+        // A copy: the HITL middleware rewrites the message's tool calls in place.
+        const pending: PendingApproval[] = (last?.tool_calls ?? [])
+          .filter((c) => policy[c.name] !== undefined)
+          .map((c) => ({ callId: c.id ?? "", tool: c.name, args: { ...c.args }, allowedDecisions: [...policy[c.name]] }));
+        if (pending.length === 0) return undefined;
+        const ledger = currentLedger();
+        if (ledger) ledger.pendingApprovals = pending;
+        const update = await hook(state, runtime);
+        if (ledger) ledger.pendingApprovals = undefined;
+        if (!update) return undefined;
+        const messages = update.messages ?? [];
+        const revised = messages.find((m): m is AIMessage => isAIMessage(m))?.tool_calls ?? [];
+        const by = approverOf(ledger?.approver);
+        const at = new Date().toISOString();
+        const records: ApprovalRecord[] = pending.map((p) => {
+          const rejection = messages.find((m) => isToolMessage(m) && m.tool_call_id === p.callId);
+          if (rejection) return { callId: p.callId, tool: p.tool, decision: "reject", reason: rejection.text, by, at, agent, tier };
+          const call = revised.find((c) => c.id === p.callId);
+          const edited = call && (call.name !== p.tool || !sameArgs(call.args, p.args));
+          return { callId: p.callId, tool: call?.name ?? p.tool, decision: edited ? "edit" : "approve", args: call?.args ?? p.args, by, at, agent, tier };
+        });
+        return { ...update, approvals: [...(state.approvals ?? []), ...records] } as never;
+      },
+    },
+  });
+}

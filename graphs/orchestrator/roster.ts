@@ -1,0 +1,68 @@
+/**
+ * The orchestrator's agents: the three tier agents (`fast_agent`, `standard_agent`,
+ * `premium_agent`), always present, plus the specialists a user declares. Maps a routing
+ * decision to an agent and tier, and a failed tier to the next one the same agent may use.
+ */
+import { clampTier, type AgentSpec } from "../../src/providers/agent_config.js";
+import { TIERS, type Tier } from "../../src/providers/types.js";
+import { OrchestratorInputError } from "./errors.js";
+import type { RouteDecision } from "./routing.js";
+
+/** Node name of a tier's agent. */
+export const tierAgentName = (tier: Tier) => `${tier}_agent` as const;
+
+/** One graph node that runs an agent: a tier agent (one tier) or a specialist (its tiers). */
+export interface RosterMember {
+  /** Node name, also the `agent` field of step events. */
+  name: string;
+  tiers: readonly Tier[];
+  /** Set for specialists. */
+  spec?: AgentSpec;
+}
+
+/** Every agent node of an orchestrator. */
+export interface Roster {
+  members: readonly RosterMember[];
+  specialists: readonly AgentSpec[];
+}
+
+/** The roster for `specialists` (names must be unique). */
+export function createRoster(specialists: readonly AgentSpec[]): Roster {
+  const seen = new Set<string>();
+  for (const s of specialists) {
+    if (seen.has(s.name)) throw new OrchestratorInputError(`Two agents are named "${s.name}"; agent names must be unique.`);
+    seen.add(s.name);
+  }
+  const members: RosterMember[] = [...TIERS.map((t) => ({ name: tierAgentName(t), tiers: [t] })), ...specialists.map((spec) => ({ name: spec.name, tiers: spec.tiers, spec }))];
+  return { members, specialists };
+}
+
+/** The specialist called `name`, or an error that lists the agents there are. */
+export function specialistNamed(roster: Roster, name: string): AgentSpec {
+  const spec = roster.specialists.find((s) => s.name === name);
+  if (spec) return spec;
+  const names = roster.specialists.map((s) => s.name);
+  throw new OrchestratorInputError(
+    `Unknown agent "${name.slice(0, 40)}"; ${names.length ? `the agents are ${names.join(", ")}` : "no specialist agents are declared (see agents: in TIERS_CONFIG)"}.`,
+  );
+}
+
+/** Where a decision lands: the node to run and its tier. A specialist's tier is clamped to the tiers it may use. */
+export function placeDecision(roster: Roster, decision: RouteDecision, defaultTier: Tier): { agent: string; tier: Tier; spec?: AgentSpec } {
+  if (decision.agent) {
+    const spec = specialistNamed(roster, decision.agent);
+    return { agent: spec.name, tier: clampTier(spec.tiers, decision.tier ?? (spec.tiers.includes(defaultTier) ? defaultTier : spec.tiers[0])), spec };
+  }
+  const tier = decision.tier ?? defaultTier;
+  return { agent: tierAgentName(tier), tier };
+}
+
+/** The node and tier that take over when `member` fails on `tier`: the next tier it may use, or none. */
+export function escalationOf(member: RosterMember, tier: Tier): { agent: string; tier: Tier } | undefined {
+  if (member.spec) {
+    const next = member.spec.tiers.find((t) => TIERS.indexOf(t) > TIERS.indexOf(tier));
+    return next ? { agent: member.name, tier: next } : undefined;
+  }
+  const next = TIERS[TIERS.indexOf(tier) + 1];
+  return next ? { agent: tierAgentName(next), tier: next } : undefined;
+}

@@ -1,0 +1,192 @@
+/**
+ * How a run reaches an HTTP client, shared by new runs and resumed threads: the per-client
+ * concurrency cap and the thread claim, then either one JSON body at the end or server-sent
+ * events (one `event: <type>` per step, then `end`, or `error` then `end`). A client that goes
+ * away aborts its run. Failures show the project's own message and typed fields, never
+ * upstream text.
+ */
+import { createHash } from "node:crypto";
+import type { ServerResponse } from "node:http";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { StepEvent } from "../../../graphs/orchestrator/events.js";
+import { OrchestratorError, OrchestratorInputError } from "../../../graphs/orchestrator/errors.js";
+import { presentedKey } from "../auth.js";
+import type { ServerContext } from "../context.js";
+import { HttpError } from "../errors.js";
+
+const HEARTBEAT_MS = 15_000;
+
+/** A failed run as the API shows it. */
+interface RunFailure {
+  httpStatus: number;
+  code: string;
+  message: string;
+  failure?: Record<string, unknown>;
+}
+
+/** Public description of a failed run; unexpected errors keep their details in the server log. */
+function runFailure(err: unknown, requestId: string): RunFailure {
+  if (err instanceof OrchestratorInputError) return { httpStatus: 400, code: "invalid_input", message: err.message };
+  if (err instanceof OrchestratorError) {
+    const { kind, status, provider, requestId: upstreamRequestId, tier } = err;
+    return { httpStatus: 502, code: "run_failed", message: err.message, failure: { kind, tier, status, provider, requestId: upstreamRequestId } };
+  }
+  return { httpStatus: 500, code: "internal_error", message: `The run failed unexpectedly; the details are in the server log (request ${requestId}).` };
+}
+
+const failureBody = (f: RunFailure) => ({ code: f.code, message: f.message, ...(f.failure ? { failure: f.failure } : {}) });
+
+/** Aborts `controller` when the client closes the connection before the response is finished. */
+function abortOnDisconnect(res: ServerResponse, controller: AbortController): void {
+  res.on("close", () => {
+    if (!res.writableFinished) controller.abort();
+  });
+}
+
+/** Writes one SSE frame, waiting for the socket to drain when its buffer is full. */
+async function writeEvent(res: ServerResponse, event: string, data: unknown): Promise<void> {
+  if (res.destroyed || res.writableEnded) return;
+  const ok = res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  if (!ok) await new Promise<void>((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}
+
+/** The steps of one run, given the abort signal and whether to include tokens. */
+export type RunSteps = (signal: AbortSignal, tokens: boolean) => AsyncIterable<StepEvent>;
+
+/** Claims threads and caps runs per client; one per server. */
+export function runExecutor(ctx: ServerContext) {
+  const limits = ctx.config.server;
+  // Two runs on one thread at once would interleave its checkpoints.
+  const busy = new Set<string>();
+  // Runs in flight, so closing the server ends open streams instead of waiting for them.
+  const running = new Set<AbortController>();
+  // Runs in flight per client (API key, else address), for the concurrency cap.
+  const inFlight = new Map<string, number>();
+
+  /** The client a request comes from: a hash of its API key, else its address. */
+  const clientOf = (request: FastifyRequest) => {
+    const key = limits.apiKey ? presentedKey(request, "x-api-key") : undefined;
+    return key ? `key:${createHash("sha256").update(key).digest("hex").slice(0, 16)}` : `ip:${request.ip}`;
+  };
+
+  /** Applies the concurrency cap (503) and claims the thread (409 when busy); `release` must be called at the end. */
+  const claim = (request: FastifyRequest, reply: FastifyReply, threadId: string) => {
+    const client = clientOf(request);
+    const active = inFlight.get(client) ?? 0;
+    if (active >= limits.runLimits.concurrency) {
+      reply.header("retry-after", "1");
+      throw new HttpError(503, "too_many_runs", `This client already has ${active} runs in progress (RUN_CONCURRENCY_MAX=${limits.runLimits.concurrency}); retry when one has finished.`);
+    }
+    if (busy.has(threadId)) throw new HttpError(409, "thread_busy", "A run is already in progress on this thread; wait for it to finish.");
+    busy.add(threadId);
+    inFlight.set(client, active + 1);
+    const controller = new AbortController();
+    running.add(controller);
+    const release = () => {
+      busy.delete(threadId);
+      running.delete(controller);
+      const left = (inFlight.get(client) ?? 1) - 1;
+      if (left > 0) inFlight.set(client, left);
+      else inFlight.delete(client);
+    };
+    return { controller, release };
+  };
+
+  /** Runs to the end and answers with one JSON body (the result, or what the thread waits for). */
+  const respondJson = async (request: FastifyRequest, reply: FastifyReply, threadId: string, claimed: ReturnType<typeof claim>, steps: RunSteps) => {
+    const { controller, release } = claimed;
+    abortOnDisconnect(reply.raw, controller);
+    const collected: StepEvent[] = [];
+    try {
+      for await (const event of steps(controller.signal, false)) collected.push(event);
+    } catch (err) {
+      if (controller.signal.aborted) {
+        request.log.info({ threadId }, "run aborted: the client disconnected");
+        return undefined;
+      }
+      request.log.warn({ err, threadId }, "run failed");
+      const failure = runFailure(err, String(request.id));
+      throw new HttpError(failure.httpStatus, failure.code, failure.message, undefined, failure.failure);
+    } finally {
+      release();
+    }
+    const strip = <T extends { type: string }>(e: T | undefined) => {
+      if (!e) return null;
+      const { type: _type, ...rest } = e;
+      return rest;
+    };
+    const waiting = collected.filter((e) => e.type === "approval_required");
+    return {
+      threadId,
+      status: waiting.length > 0 ? "waiting_for_approval" : "completed",
+      result: strip(collected.find((e) => e.type === "final_answer")),
+      route: strip(collected.find((e) => e.type === "route_decided")),
+      usage: strip(collected.find((e) => e.type === "usage")),
+      escalations: collected.filter((e) => e.type === "escalation").map(strip),
+      pendingApprovals: waiting.map(strip),
+      simulated: ctx.runtime.simulated,
+    };
+  };
+
+  /** Streams the run as server-sent events. */
+  const respondSse = async (request: FastifyRequest, reply: FastifyReply, threadId: string, claimed: ReturnType<typeof claim>, steps: RunSteps) => {
+    const { controller, release } = claimed;
+    const res = reply.raw;
+    reply.hijack();
+    abortOnDisconnect(res, controller);
+    res.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+      // The client's "Connection: close" is honoured; otherwise the connection stays open.
+      connection: /\bclose\b/i.test(String(request.headers.connection ?? "")) ? "close" : "keep-alive",
+      "x-accel-buffering": "no",
+      "x-thread-id": threadId,
+    });
+    const started = performance.now();
+    let outcome = "completed";
+    const heartbeat = setInterval(() => {
+      if (!res.writableEnded) res.write(": ping\n\n");
+    }, HEARTBEAT_MS);
+    try {
+      await writeEvent(res, "run_started", { threadId, simulated: ctx.runtime.simulated });
+      for await (const event of steps(controller.signal, true)) {
+        if (controller.signal.aborted) break;
+        await writeEvent(res, event.type, event);
+      }
+      await writeEvent(res, "end", { threadId, elapsedMs: Math.round(performance.now() - started) });
+    } catch (err) {
+      if (controller.signal.aborted) {
+        outcome = "aborted";
+        request.log.info({ threadId }, "streamed run aborted: the client disconnected");
+      } else {
+        outcome = "failed";
+        request.log.warn({ err, threadId }, "streamed run failed");
+        await writeEvent(res, "error", failureBody(runFailure(err, String(request.id))));
+        await writeEvent(res, "end", { threadId, elapsedMs: Math.round(performance.now() - started) });
+      }
+    } finally {
+      clearInterval(heartbeat);
+      release();
+      if (!res.writableEnded) res.end();
+      // A hijacked reply skips Fastify's own request line.
+      request.log.info({ method: "POST", path: request.url.split("?")[0], statusCode: 200, ms: Math.round(performance.now() - started), outcome }, "stream completed");
+    }
+  };
+
+  const abortAll = () => {
+    for (const controller of running) controller.abort();
+  };
+
+  return { clientOf, claim, respondJson, respondSse, abortAll };
+}
+
+/** The executor type. */
+export type RunExecutor = ReturnType<typeof runExecutor>;

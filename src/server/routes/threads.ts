@@ -1,0 +1,90 @@
+/**
+ * Threads: what one holds (`GET /api/threads/:id`: messages, the last run's result, any tool
+ * calls waiting for approval and the decisions made so far) and the decision that lets a paused
+ * run go on (`POST /api/threads/:id/resume`, JSON; `.../resume/stream`, server-sent events).
+ */
+import { isAIMessage, isToolMessage, type BaseMessage } from "@langchain/core/messages";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { approvalResume, pendingApprovals } from "../../../graphs/orchestrator/approvals.js";
+import { OrchestratorInputError } from "../../../graphs/orchestrator/errors.js";
+import { streamSteps } from "../../../graphs/orchestrator/stream.js";
+import { requireApiKey } from "../auth.js";
+import type { ServerContext } from "../context.js";
+import { HttpError, parseRequest } from "../errors.js";
+import { resumeBody, threadParams } from "../schemas.js";
+import type { RunExecutor } from "./run_io.js";
+
+const ROLE: Record<string, string> = { human: "user", ai: "assistant", system: "system", tool: "tool" };
+
+/** A stored message as the API shows it. */
+function messageView(m: BaseMessage) {
+  return {
+    role: ROLE[m.getType()] ?? m.getType(),
+    content: m.text,
+    ...(isAIMessage(m) && m.tool_calls?.length ? { toolCalls: m.tool_calls.map((c) => ({ id: c.id, name: c.name, args: c.args })) } : {}),
+    ...(isToolMessage(m) ? { toolCallId: m.tool_call_id, name: m.name } : {}),
+  };
+}
+
+/** Registers /api/threads/:id and its resume endpoints. */
+export async function threadRoutes(app: FastifyInstance, ctx: ServerContext, exec: RunExecutor): Promise<void> {
+  const auth = requireApiKey(ctx.config.server.apiKey);
+  const limits = ctx.config.server;
+  const routeOptions = {
+    preHandler: auth,
+    config: { rateLimit: { max: limits.runLimits.max, timeWindow: limits.runLimits.windowMs, keyGenerator: exec.clientOf } },
+  };
+
+  app.get("/api/threads/:id", { preHandler: auth }, async (request) => {
+    const { id } = parseRequest(threadParams, request.params);
+    const snapshot = await ctx.graph.getState({ configurable: { thread_id: id } });
+    const values = snapshot.values as { messages?: BaseMessage[]; run?: { result?: unknown; route?: unknown; error?: unknown }; approvals?: unknown[] };
+    const messages = values.messages ?? [];
+    if (messages.length === 0) throw new HttpError(404, "thread_not_found", "No messages are stored for this thread.");
+    const run = values.run;
+    const pending = await pendingApprovals(ctx.graph, id);
+    return {
+      threadId: id,
+      status: pending.length > 0 ? "waiting_for_approval" : "idle",
+      messages: messages.map(messageView),
+      result: run?.result ?? null,
+      route: run?.route ?? null,
+      error: run?.error ?? null,
+      pendingApprovals: pending,
+      approvals: values.approvals ?? [],
+    };
+  });
+
+  /** Validates the decision against what the thread waits for, claims the thread, and returns the run's steps. */
+  const beginResume = async (request: FastifyRequest, reply: FastifyReply) => {
+    const { id } = parseRequest(threadParams, request.params);
+    const body = parseRequest(resumeBody, request.body);
+    const claimed = exec.claim(request, reply, id);
+    try {
+      const pending = await pendingApprovals(ctx.graph, id);
+      if (pending.length === 0) throw new HttpError(409, "nothing_pending", "This thread has no tool call waiting for approval.");
+      let command;
+      try {
+        command = approvalResume(pending, body.decisions ?? { decision: body.decision!, args: body.args, reason: body.reason });
+      } catch (err) {
+        if (err instanceof OrchestratorInputError) throw new HttpError(400, "invalid_decision", err.message);
+        throw err;
+      }
+      const steps = (signal: AbortSignal, tokens: boolean) => streamSteps(command, { graph: ctx.graph, threadId: id, approver: `api:${exec.clientOf(request)}`, signal, tokens });
+      return { threadId: id, claimed, steps };
+    } catch (err) {
+      claimed.release();
+      throw err;
+    }
+  };
+
+  app.post("/api/threads/:id/resume", routeOptions, async (request, reply) => {
+    const { threadId, claimed, steps } = await beginResume(request, reply);
+    return (await exec.respondJson(request, reply, threadId, claimed, steps)) ?? reply;
+  });
+
+  app.post("/api/threads/:id/resume/stream", routeOptions, async (request, reply) => {
+    const { threadId, claimed, steps } = await beginResume(request, reply);
+    await exec.respondSse(request, reply, threadId, claimed, steps);
+  });
+}
