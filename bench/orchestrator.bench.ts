@@ -5,8 +5,13 @@
  * tier (two model calls and one tool call). A third contender is the least LangGraph itself
  * needs for the same shape: a graph with an empty router node and a node that invokes the agent
  * as a subgraph (no routing, events, usage or failure handling). Orchestrator vs that floor is
- * the project's own overhead; floor vs the agent is what the graph structure costs. The last
- * line is one JSON object with the ratios.
+ * the project's own overhead; floor vs the agent is what the graph structure costs.
+ *
+ * A second part measures the plan route's parallelism on another emulator process with 200 ms
+ * per model call: a plan of 4 independent subtasks against a plan of one subtask (both with the
+ * planner and synthesizer calls). Run one after the other the 4 would take about 4 times the
+ * subtask part; run in parallel the ratio stays near 1. The last line is one JSON object with
+ * the ratios.
  */
 import { HumanMessage } from "@langchain/core/messages";
 import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
@@ -22,6 +27,10 @@ const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 450);
 const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const TASK = "What is 12.5% of 3,480?";
+const FANOUT_ROUNDS = Number(process.env.BENCH_FANOUT_ROUNDS ?? 5);
+const FANOUT_LATENCY_MS = 200;
+const FOUR_PARTS = "1. What is 1 + 1?\n2. What is 2 + 2?\n3. What is 3 + 3?\n4. What is 4 + 4?";
+const ONE_PART = "What is 1 + 1?";
 
 const { info, stop } = await startEmulatorProcess();
 const logger = createLogger({ level: "error", format: "json" });
@@ -99,10 +108,44 @@ try {
     concurrent_vs_floor: pairedRatio(concSamples.get("orchestrator")!, concSamples.get("LangGraph floor")!),
     floor_sequential_vs_agent: pairedRatio(seqSamples.get("LangGraph floor")!, seqSamples.get("fast agent directly")!),
     floor_concurrent_vs_agent: pairedRatio(concSamples.get("LangGraph floor")!, concSamples.get("fast agent directly")!),
+    ...(await fanOut()),
   };
   console.log("");
   console.log(JSON.stringify(result));
 } finally {
   await registry.close();
   await stop();
+}
+
+/** Plan of 4 independent subtasks vs a plan of 1, at 200 ms per model call: the fan-out's parallelism. */
+async function fanOut(): Promise<{ fanout_4_vs_1: number }> {
+  const slow = await startEmulatorProcess(["--ttft-ms", String(FANOUT_LATENCY_MS)]);
+  const slowRegistry = await ProviderRegistry.create({
+    env: { AI_GATEWAY_BASE_URL: slow.info.baseUrl, AI_GATEWAY_CLIENT_ID: slow.info.clientId, AI_GATEWAY_CLIENT_SECRET: slow.info.clientSecret },
+    logger,
+  });
+  try {
+    const graph = createOrchestrator({ registry: slowRegistry, logger });
+    const plan = (task: string, parts: number): Contender => ({
+      name: `plan of ${parts} subtask${parts > 1 ? "s" : ""}`,
+      run: async () => {
+        const state = await graph.invoke({ messages: [new HumanMessage(task)], plan: true });
+        const subtasks = state.run?.plan?.subtasks.length;
+        if (subtasks !== parts) throw new Error(`expected ${parts} subtasks, the plan has ${subtasks}`);
+        if (state.run?.result?.agent !== "synthesizer") throw new Error("the plan gave no synthesized answer");
+      },
+    });
+    const contenders = [plan(FOUR_PARTS, 4), plan(ONE_PART, 1)];
+    for (const c of contenders) await c.run();
+    const samples = await compareSamples(contenders, (c) => sequential(c, 1), FANOUT_ROUNDS);
+    console.log(`\nfan-out — emulator with ${FANOUT_LATENCY_MS} ms per model call; planner, subtasks (a calculator round trip each) and synthesizer; ${FANOUT_ROUNDS} interleaved rounds`);
+    printTable(
+      ["contender", "ms/run"],
+      contenders.map((c) => [c.name, Math.round(median(samples.get(c.name)!) / 1000)]),
+    );
+    return { fanout_4_vs_1: pairedRatio(samples.get(contenders[0].name)!, samples.get(contenders[1].name)!) };
+  } finally {
+    await slowRegistry.close();
+    await slow.stop();
+  }
 }

@@ -3,6 +3,7 @@ export { createOrchestrator, type OrchestratorOptions, type OrchestratorGraph } 
 export { OrchestratorError, OrchestratorInputError } from "./orchestrator/errors.js";
 export type { OrchestratorDeps } from "./orchestrator/deps.js";
 export { streamSteps, toGraphInput, type StreamStepsOptions, type StepsInput } from "./orchestrator/stream.js";
+export { pendingApprovals, approvalResume, type PendingApprovalView, type ApprovalInput } from "./orchestrator/approvals.js";
 export { createCheckpointer, type CheckpointerOptions, type CheckpointerHandle } from "./persistence.js";
 export { OrchestratorContext, readRunSettings, type OrchestratorContextType, type RunSettings } from "./orchestrator/configuration.js";
 export {

@@ -5,6 +5,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { defineAgent } from "../agents/define_agent.js";
 import { createOrchestrator } from "../graphs/orchestrator/graph.js";
 import { createLogger } from "../src/logging/index.js";
 import { ProviderRegistry } from "../src/providers/index.js";
@@ -35,12 +36,16 @@ export function configReference(envExample = readFileSync(`${root}/.env.example`
   return out.join("\n").trim();
 }
 
-/** The orchestrator graph as mermaid, exactly as LangGraph draws it. */
+/** The orchestrator graph as mermaid, exactly as LangGraph draws it, with the README example's two specialists. */
 export async function graphDiagram(): Promise<string> {
   // Drawing runs no node: a registry with no provider configured is enough.
   const registry = await ProviderRegistry.create({ env: {}, logger: createLogger({ level: "silent", format: "json" }), discovery: { enabled: false } });
   try {
-    const drawable = await createOrchestrator({ registry }).getGraphAsync();
+    const agents = [
+      defineAgent({ name: "researcher", description: "Finds facts on the web and cites the pages it read", tiers: ["standard", "premium"] }),
+      defineAgent({ name: "writer", description: "Writes letters, emails and summaries in a friendly tone", tier: "fast" }),
+    ];
+    const drawable = await createOrchestrator({ registry, agents }).getGraphAsync();
     return ["```mermaid", drawable.drawMermaid().trim(), "```"].join("\n");
   } finally {
     await registry.close();

@@ -29,6 +29,8 @@ export class ModelCallLedger {
   failure?: ModelFailure;
   /** Who decides approvals in this run (the run context's `approver`). */
   approver?: string;
+  /** The plan's subtask this agent run works on, if any (step events carry it). */
+  subtaskId?: string;
   /** Tool calls waiting for a person while the run pauses (set by the approvals middleware). */
   pendingApprovals?: { callId: string; tool: string; args: Record<string, unknown>; allowedDecisions: ("approve" | "edit" | "reject")[] }[];
 

@@ -8,6 +8,7 @@ import { isBaseMessage, ToolMessage } from "@langchain/core/messages";
 import { isGraphBubbleUp } from "@langchain/langgraph";
 import { createMiddleware } from "langchain";
 import type { Tier } from "../../src/providers/types.js";
+import { currentLedger } from "./model_calls.js";
 
 /** The agent asked for a tool. */
 export interface ToolCallEvent {
@@ -15,6 +16,8 @@ export interface ToolCallEvent {
   tier: Tier;
   /** The agent (graph node) that called the tool. */
   agent: string;
+  /** Set when the call happened inside a plan's subtask. */
+  subtaskId?: string;
   id: string;
   name: string;
   args: Record<string, unknown>;
@@ -26,6 +29,8 @@ export interface ToolResultEvent {
   tier: Tier;
   /** The agent (graph node) that called the tool. */
   agent: string;
+  /** Set when the call happened inside a plan's subtask. */
+  subtaskId?: string;
   id: string;
   name: string;
   content: string;
@@ -58,7 +63,9 @@ export function toolEventsMiddleware(tier: Tier, agent: string = `${tier}_agent`
   return createMiddleware({
     name: `ToolEvents_${tier}`,
     wrapToolCall: async (request, handler) => {
-      const emit = (event: ToolCallEvent | ToolResultEvent) => (request.runtime.writer as ((chunk: unknown) => void) | undefined)?.(event);
+      const subtaskId = currentLedger()?.subtaskId;
+      const write = request.runtime.writer as ((chunk: unknown) => void) | undefined;
+      const emit = (event: ToolCallEvent | ToolResultEvent) => write?.(subtaskId ? { ...event, subtaskId } : event);
       const { id = "", name, args } = request.toolCall;
       emit({ type: "tool_call", tier, agent, id, name, args });
       try {

@@ -1,5 +1,7 @@
 /** What the orchestrator's nodes are built from: plain values, resolved before the graph is. */
+import type { BaseMessage } from "@langchain/core/messages";
 import type { StructuredToolInterface } from "@langchain/core/tools";
+import type { ApprovalRecord } from "../../agents/middleware/approvals.js";
 import { selectTools } from "../../agents/tools/index.js";
 import type { Logger } from "../../src/logging/index.js";
 import type { ApprovalPolicy } from "../../src/providers/agent_config.js";
@@ -8,8 +10,14 @@ import type { RoutingConfig } from "../../src/providers/routing_rules.js";
 import type { TierConfig } from "../../src/providers/tier_config.js";
 import type { Tier } from "../../src/providers/types.js";
 import { usageSummary, type UsageByTier } from "./cost.js";
-import type { UsageEvent } from "./events.js";
+import type { FailureInfo, UsageEvent, UsageSummary } from "./events.js";
 import type { Roster, RosterMember } from "./roster.js";
+import type { RunResult } from "./state.js";
+
+/** What one attempt of an agent on one tier came to (nodes/agent.ts makes it). */
+export type AttemptOutcome =
+  | { ok: true; produced: BaseMessage[]; result: RunResult; spent: UsageByTier; approvals: ApprovalRecord[] }
+  | { ok: false; failure: FailureInfo; spent: UsageByTier; streamedText: boolean; provider: string };
 
 /** Dependencies of every node. */
 export interface OrchestratorDeps {
@@ -40,11 +48,15 @@ export function modelOf(deps: OrchestratorDeps, tier: Tier): string {
   return first ? first.model : deps.registry.modelId("gateway", tier);
 }
 
+/** Tokens and cost of `usage` at the configured prices. */
+export function usageReport(deps: OrchestratorDeps, usage: UsageByTier): UsageSummary {
+  const t = deps.tierConfig.tiers;
+  return usageSummary(usage, { fast: t.fast.prices, standard: t.standard.prices, premium: t.premium.prices });
+}
+
 /** The usage event: this run's figures, and the thread's. */
 export function usageEvent(deps: OrchestratorDeps, run: UsageByTier, thread: UsageByTier): UsageEvent {
-  const t = deps.tierConfig.tiers;
-  const prices = { fast: t.fast.prices, standard: t.standard.prices, premium: t.premium.prices };
-  return { type: "usage", ...usageSummary(run, prices), thread: usageSummary(thread, prices) };
+  return { type: "usage", ...usageReport(deps, run), thread: usageReport(deps, thread) };
 }
 
 /**

@@ -52,6 +52,8 @@ export interface AgentStartedEvent {
   tier: Tier;
   /** The agent (graph node). */
   agent: string;
+  /** Set when the event happened inside a plan's subtask. */
+  subtaskId?: string;
   model: string;
   maxSteps: number;
   tools: string[];
@@ -63,6 +65,8 @@ export interface AttemptDiscardedEvent {
   tier: Tier;
   /** The agent (graph node). */
   agent: string;
+  /** Set when the event happened inside a plan's subtask. */
+  subtaskId?: string;
   /** Provider of the attempt's last model call. */
   provider: string;
   reason: string;
@@ -76,6 +80,8 @@ export interface EscalationEvent extends FailureInfo {
   to: Tier;
   /** The agent node that takes over. */
   agent: string;
+  /** Set when a plan's subtask escalated. */
+  subtaskId?: string;
   /** Same as `message`: why the tier failed. */
   reason: string;
 }
@@ -86,6 +92,8 @@ export interface InterruptedEvent {
   tier: Tier;
   /** The agent (graph node). */
   agent: string;
+  /** Set when the event happened inside a plan's subtask. */
+  subtaskId?: string;
   /** The values passed to `interrupt()`. */
   interrupts: { id?: string; value: unknown }[];
 }
@@ -96,6 +104,8 @@ export interface ApprovalRequiredEvent {
   threadId: string;
   tier: Tier;
   agent: string;
+  /** Set when the event happened inside a plan's subtask. */
+  subtaskId?: string;
   /** LangGraph's id of the pause (several calls of one model turn share it). */
   interruptId?: string;
   callId: string;
@@ -152,8 +162,62 @@ export interface TokenEvent {
   text: string;
   /** Tier whose agent produced it. */
   tier: Tier;
-  /** The agent that produced it. */
+  /** The agent that produced it (`synthesizer` for a plan's combined answer). */
   agent: string;
+  /** Set for the text of a plan's subtask (not part of the answer). */
+  subtaskId?: string;
+}
+
+/** One part of a plan. */
+export interface PlannedSubtask {
+  id: string;
+  task: string;
+  /** Agent the planner asked for (a specialist), if any. */
+  agent?: string;
+  /** Tier the planner asked for, if any. */
+  tier?: Tier;
+  /** Ids of subtasks whose results this one needs. */
+  dependsOn: string[];
+}
+
+/** The planner split the task into subtasks (route `plan`). */
+export interface PlanCreatedEvent {
+  type: "plan_created";
+  /** The planner's tier. */
+  tier: Tier;
+  subtasks: PlannedSubtask[];
+  /** Most subtasks that run at once. */
+  maxParallel: number;
+  /** Why the plan is the whole task as one subtask (the planner failed or gave nothing usable). */
+  note?: string;
+}
+
+/** A subtask was routed and handed to its agent. */
+export interface SubtaskStartedEvent {
+  type: "subtask_started";
+  subtaskId: string;
+  task: string;
+  agent: string;
+  tier: Tier;
+  reason: string;
+  source: RouteSource;
+}
+
+/** A subtask ended: answered (`ok`), or failed on every tier it could use. */
+export interface SubtaskFinishedEvent {
+  type: "subtask_finished";
+  subtaskId: string;
+  /** The agent and tier that ended it (after any escalation). */
+  agent: string;
+  tier: Tier;
+  ok: boolean;
+  /** This subtask's tokens and cost. */
+  usage: UsageSummary;
+  /** Why it failed (the project's own message). */
+  error?: string;
+  kind?: TierFailureKind;
+  /** Escalations within this subtask. */
+  escalations: number;
 }
 
 /** Every event a run streams. */
@@ -166,6 +230,9 @@ export type StepEvent =
   | EscalationEvent
   | InterruptedEvent
   | ApprovalRequiredEvent
+  | PlanCreatedEvent
+  | SubtaskStartedEvent
+  | SubtaskFinishedEvent
   | FinalAnswerEvent
   | UsageEvent
   | TokenEvent;

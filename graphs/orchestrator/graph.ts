@@ -3,10 +3,11 @@
  * tier agent, or a declared specialist), escalate one tier when an agent fails in a way another
  * tier can fix, and report usage and cost. Every step is streamed as a typed event (`events.ts`).
  *
- *   START -> router -> fast_agent | standard_agent | premium_agent | <specialist>
+ *   START -> router -> fast_agent | standard_agent | premium_agent | <specialist> | planner
  *   fast_agent -> standard_agent -> premium_agent   (escalation)
  *   <specialist> -> <specialist>                     (escalation within its tiers)
  *   <agent> -> END (answer) | fail (a failure no tier can fix, or none left)
+ *   planner -> dispatch -> Send(<agent>, subtask) x N -> dispatch -> ... -> synthesizer -> END
  *
  * Apps call `createOrchestrator({ registry })`; `studio.ts` builds the graph for `langgraph.json`.
  */
@@ -22,8 +23,12 @@ import { OrchestratorContext } from "./configuration.js";
 import type { OrchestratorDeps } from "./deps.js";
 import { OrchestratorError, toInputError } from "./errors.js";
 import { agentNode, FAIL_NODE } from "./nodes/agent.js";
+import { dispatchNode, SYNTHESIZER_NODE } from "./nodes/dispatch.js";
 import { failNode } from "./nodes/fail.js";
-import { routerNode } from "./nodes/router.js";
+import { plannerNode } from "./nodes/planner.js";
+import { PLANNER_NODE, routerNode } from "./nodes/router.js";
+import { DISPATCH_NODE } from "./nodes/subtask_run.js";
+import { synthesizerNode } from "./nodes/synthesizer.js";
 import { createRoster } from "./roster.js";
 import { OrchestratorInputSchema, OrchestratorOutputSchema, OrchestratorState } from "./state.js";
 
@@ -68,10 +73,14 @@ export function createOrchestrator(options: OrchestratorOptions) {
   const agents = roster.members.map((member) => agentNode(deps, member));
 
   let builder = new StateGraph({ state: OrchestratorState, input: OrchestratorInputSchema, output: OrchestratorOutputSchema, context: OrchestratorContext })
-    .addNode("router", routerNode(deps), { ends: roster.members.map((m) => m.name) })
+    .addNode("router", routerNode(deps), { ends: [...roster.members.map((m) => m.name), PLANNER_NODE] })
+    .addNode(PLANNER_NODE, plannerNode(deps), { ends: [DISPATCH_NODE] })
+    .addNode(DISPATCH_NODE, dispatchNode(deps), { ends: [...roster.members.map((m) => m.name), SYNTHESIZER_NODE] })
+    .addNode(SYNTHESIZER_NODE, synthesizerNode(deps))
     .addNode(FAIL_NODE, failNode())
     .addEdge(START, "router")
-    .addEdge(FAIL_NODE, END);
+    .addEdge(FAIL_NODE, END)
+    .addEdge(SYNTHESIZER_NODE, END);
   for (const a of agents) builder = builder.addNode(a.name, a.node, { ends: a.ends, subgraphs: a.subgraphs }) as typeof builder;
 
   const graph = builder.compile({ checkpointer: options.checkpointer, name: "orchestrator" });

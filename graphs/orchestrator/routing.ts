@@ -125,6 +125,9 @@ export const classificationSchema = z.object({ tier: tierField, reason: reasonFi
 /** Name the classifier gives for "no specialist: the tier agents". */
 export const GENERAL_AGENT = "general";
 
+/** Name the classifier gives for "a composite task: plan it". */
+export const PLAN_CHOICE = "plan";
+
 /** What the classifier chooses from: a specialist's name and what it is for. */
 export interface AgentChoice {
   name: string;
@@ -137,8 +140,10 @@ export interface AgentChoice {
  */
 export function agentClassificationSchema(agents: readonly AgentChoice[]) {
   const general = z.literal(GENERAL_AGENT).describe("no specialist fits: a general assistant with the tier's tools");
+  const plan = z.literal(PLAN_CHOICE).describe("a composite task with several separate parts, to split up, do in parallel and combine");
   const choices = agents.map((a) => z.literal(a.name).describe(a.description));
-  return z.object({ agent: z.union([general, ...choices]).describe("who should do the task"), tier: tierField, reason: reasonField });
+  // Optional: a classifier that answers only {tier, reason} still routes (to the tier agents).
+  return z.object({ agent: z.union([general, plan, ...choices]).optional().describe("who should do the task"), tier: tierField, reason: reasonField });
 }
 
 const CLASSIFIER_PROMPT =
@@ -147,8 +152,9 @@ const CLASSIFIER_PROMPT =
   "premium for deep analysis, design or long, high-stakes tasks. Reply with the tier and one short reason.";
 
 const agentPrompt = (agents: readonly AgentChoice[]) =>
-  `${CLASSIFIER_PROMPT}\nAlso choose who does the task: one of these agents, or "${GENERAL_AGENT}" when none fits.\n` +
-  agents.map((a) => `- ${a.name}: ${a.description}`).join("\n");
+  `${CLASSIFIER_PROMPT}\nAlso choose who does the task: ${agents.length ? "one of these agents, or " : ""}"${GENERAL_AGENT}" when ${agents.length ? "none fits" : "one assistant can do it"}, ` +
+  `or "${PLAN_CHOICE}" only when the task has two or more separate parts that are best done apart and combined.` +
+  (agents.length ? `\n${agents.map((a) => `- ${a.name}: ${a.description}`).join("\n")}` : "");
 
 /**
  * Tags that keep an internal model call out of every user-facing stream: LangGraph's
@@ -162,25 +168,30 @@ export async function classifyTask(
   task: string,
   config: RunnableConfig = {},
   agents: readonly AgentChoice[] = [],
+  options: { allowPlan?: boolean } = {},
 ): Promise<(RouteDecision & { tier: Tier; usage?: TokenUsage; provider?: string }) | undefined> {
   try {
-    const schema = agents.length > 0 ? agentClassificationSchema(agents) : classificationSchema;
+    const choose = agents.length > 0 || options.allowPlan;
+    const schema = choose ? agentClassificationSchema(agents) : classificationSchema;
     const structured = model.withStructuredOutput(schema, { name: "route_task", includeRaw: true });
     const result = await structured.invoke(
       [
-        { role: "system", content: agents.length > 0 ? agentPrompt(agents) : CLASSIFIER_PROMPT },
+        { role: "system", content: choose ? agentPrompt(agents) : CLASSIFIER_PROMPT },
         { role: "user", content: task },
       ],
       { signal: config.signal, tags: [...(config.tags ?? []), ...INTERNAL_CALL_TAGS], runName: "route_classifier" },
     );
     const parsed = (schema as typeof classificationSchema).extend({ agent: z.string().optional() }).safeParse(result.parsed);
     if (!parsed.success) return undefined;
-    const agent = parsed.data.agent && parsed.data.agent !== GENERAL_AGENT && agents.some((a) => a.name === parsed.data.agent) ? parsed.data.agent : undefined;
+    const choice = parsed.data.agent;
+    const agent = choice && agents.some((a) => a.name === choice) ? choice : undefined;
+    const plan = options.allowPlan === true && choice === PLAN_CHOICE;
     const raw = result.raw as { usage_metadata?: { input_tokens: number; output_tokens: number; total_tokens: number }; response_metadata?: { provider?: string } };
     const u = raw.usage_metadata;
     return {
       tier: parsed.data.tier,
       agent,
+      plan,
       reason: `classifier: ${parsed.data.reason.slice(0, 300)}`,
       source: "classifier",
       usage: u ? { input: u.input_tokens, output: u.output_tokens, total: u.total_tokens } : undefined,

@@ -61,11 +61,54 @@ export type RunError = z3.infer<typeof runErrorSchema>;
 const tierUsage = z3.object({ input: z3.number(), output: z3.number(), total: z3.number(), calls: z3.number(), unknown: z3.array(z3.string()) });
 const usageByTier = z3.object({ fast: tierUsage.optional(), standard: tierUsage.optional(), premium: tierUsage.optional() });
 
+/** One part of a plan, as the planner gave it (checked: unique ids, known dependencies, no cycle). */
+export const plannedSubtaskSchema = z3.object({
+  id: z3.string(),
+  task: z3.string(),
+  agent: z3.string().optional(),
+  tier: tier.optional(),
+  dependsOn: z3.array(z3.string()),
+});
+
+/** The plan of this run: its subtasks, which have been handed out, and the deadline. */
+export const planSchema = z3.object({
+  /** The planner's tier. */
+  tier,
+  subtasks: z3.array(plannedSubtaskSchema),
+  /** Ids of the subtasks handed to an agent so far. */
+  started: z3.array(z3.string()),
+  /** When the subtasks' time budget runs out (ms since the epoch). */
+  deadline: z3.number(),
+});
+/** The plan of a run. */
+export type PlanState = z3.infer<typeof planSchema>;
+
+/** How one subtask ended. */
+export const subtaskResultSchema = z3.object({
+  id: z3.string(),
+  task: z3.string(),
+  agent: z3.string(),
+  tier,
+  ok: z3.boolean(),
+  answer: z3.string().optional(),
+  error: z3.object({ kind: failureKind, message: z3.string() }).optional(),
+  usage: usageByTier,
+  escalations: z3.number(),
+});
+/** How one subtask ended. */
+export type SubtaskResult = z3.infer<typeof subtaskResultSchema>;
+
+const subtaskResultsSchema = z3.object({ runId: z3.string(), results: z3.record(subtaskResultSchema) });
+/** Subtask results of one run (a new run id starts afresh). */
+export type SubtaskResults = z3.infer<typeof subtaskResultsSchema>;
+
 /**
  * This run's record: written whole by each node and replaced by the router at the start of
  * the next run, so nothing in it carries over or piles up across a thread's runs.
  */
 export const runSchema = z3.object({
+  /** Identifies the run (subtask results are kept per run). */
+  id: z3.string(),
   /** The task: the text of the last human message. */
   task: z3.string(),
   route: routeSchema.optional().describe("The routing decision"),
@@ -78,6 +121,7 @@ export const runSchema = z3.object({
   escalations: z3.array(escalationSchema).describe("This run's escalations"),
   /** Tokens of this run per tier (a failed tier's included). */
   usage: usageByTier.describe("This run's token usage per tier"),
+  plan: planSchema.optional().describe("The plan, when the task was split into subtasks"),
   result: resultSchema.optional().describe("The answer"),
   error: runErrorSchema.optional().describe("Why the run failed"),
 });
@@ -113,8 +157,18 @@ export const OrchestratorState = z3.object({
   tier: tier.optional().describe("Tier requested for this run (skips routing)"),
   /** Specialist requested in the input; read and cleared by the router. */
   agent: z3.string().optional().describe("Specialist agent requested for this run"),
+  /** Plan route requested in the input; read and cleared by the router. */
+  plan: z3.boolean().optional().describe("Split this run's task into subtasks"),
   run: runSchema.optional().describe("This run: route, escalations, usage, and the answer or the error"),
   /** Tokens of every run of the thread; nodes write what they spent and the reducer adds it up. */
+  /** Results of this run's subtasks; branches running in parallel each add theirs. */
+  subtasks: withLangGraph(subtaskResultsSchema.describe("Results of this run's subtasks"), {
+    reducer: {
+      fn: (a: SubtaskResults, b: SubtaskResults) => (a.runId === b.runId ? { runId: a.runId, results: { ...a.results, ...b.results } } : b),
+      schema: subtaskResultsSchema,
+    },
+    default: () => ({ runId: "", results: {} }),
+  }),
   /** Every approval decision of the thread (who, when, what), oldest first, the last 200 kept. */
   approvals: withLangGraph(z3.array(approvalRecord).describe("Approval decisions on this thread's tool calls"), {
     reducer: { fn: (a: ApprovalRecordState[], b: ApprovalRecordState[]) => [...a, ...b].slice(-MAX_APPROVAL_RECORDS), schema: z3.array(approvalRecord) },
@@ -154,6 +208,7 @@ export const OrchestratorInputSchema = z.strictObject({
     .describe("The new turn ({role, content} objects or LangChain messages); the last human message is the task"),
   tier: z.enum(TIERS as [Tier, ...Tier[]], { error: `must be one of ${TIERS.join(", ")}` }).optional().describe("Force this tier (skips routing)"),
   agent: agentInput.optional().describe("Hand the task to this specialist agent (skips routing)"),
+  plan: z.boolean({ error: "must be true or false" }).optional().describe("Split the task into subtasks that run in parallel (skips routing)"),
 });
 
 /** What a caller passes in (see `OrchestratorInputSchema`). */

@@ -19,6 +19,8 @@ export interface StreamStepsOptions {
   tier?: Tier;
   /** Hand the task to this specialist (skips routing). */
   agent?: string;
+  /** Split the task into subtasks that run in parallel (the plan route; skips routing). */
+  plan?: boolean;
   routingMode?: RoutingMode;
   /** Who decides pending approvals on this run (kept with each decision). */
   approver?: string;
@@ -68,6 +70,7 @@ export async function* streamSteps(input: StepsInput, options: StreamStepsOption
     graphInput = approvalResume(await pendingApprovals(graph, options.threadId), input.approval);
   } else {
     graphInput = toGraphInput(input);
+    if (options.plan && !(graphInput instanceof Command)) graphInput = { ...graphInput, plan: true };
   }
   const stream = await graph.stream(graphInput as never, {
     streamMode: options.tokens === false ? ["custom"] : ["custom", "messages"],
@@ -79,11 +82,11 @@ export async function* streamSteps(input: StepsInput, options: StreamStepsOption
     if (mode === "custom") {
       yield data as CustomStepEvent;
     } else if (mode === "messages") {
-      const [message, metadata] = data as [BaseMessage, { langgraph_node?: string; tier?: unknown; agent?: unknown }];
+      const [message, metadata] = data as [BaseMessage, { langgraph_node?: string; tier?: unknown; agent?: unknown; subtask_id?: unknown }];
       // Only an agent's streamed answer is a token (the relay marks it); whole messages and internal calls are not.
       if (!AIMessageChunk.isInstance(message) || !isTier(metadata?.tier) || typeof metadata.agent !== "string" || metadata.langgraph_node !== metadata.agent) continue;
       const text = message.text;
-      if (text) yield { type: "token", text, tier: metadata.tier, agent: metadata.agent };
+      if (text) yield { type: "token", text, tier: metadata.tier, agent: metadata.agent, ...(typeof metadata.subtask_id === "string" ? { subtaskId: metadata.subtask_id } : {}) };
     }
   }
 }

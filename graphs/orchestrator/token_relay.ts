@@ -36,13 +36,14 @@ class TokenRelay extends BaseCallbackHandler {
     private readonly namespace: string[],
     private readonly node: string,
     private readonly tier: Tier,
+    private readonly subtaskId?: string,
   ) {
     super();
   }
 
   override handleChatModelStart(_llm: unknown, _messages: unknown, runId: string, _parentRunId?: string, _extra?: unknown, tags?: string[], metadata?: Record<string, unknown>, name?: string): void {
     if (tags?.includes("langsmith:nostream") || tags?.includes("nostream")) return;
-    this.runs.set(runId, { ...metadata, tags, name, langgraph_node: this.node, tier: this.tier, agent: this.node });
+    this.runs.set(runId, { ...metadata, tags, name, langgraph_node: this.node, tier: this.tier, agent: this.node, ...(this.subtaskId ? { subtask_id: this.subtaskId } : {}) });
   }
 
   override handleLLMNewToken(token: string, _idx: NewTokenIndices, runId: string, _parentRunId?: string, _tags?: string[], fields?: HandleLLMNewTokenCallbackFields): void {
@@ -61,8 +62,8 @@ class TokenRelay extends BaseCallbackHandler {
   }
 }
 
-/** `config` for invoking the agent of `tier` from node `node`, with the relay attached when it is needed. */
-export function withTokenRelay(config: LangGraphRunnableConfig, node: string, tier: Tier): LangGraphRunnableConfig {
+/** `config` for invoking the agent of `tier` from node `node` (for a plan's `subtaskId`), with the relay attached when it is needed. */
+export function withTokenRelay(config: LangGraphRunnableConfig, node: string, tier: Tier, subtaskId?: string): LangGraphRunnableConfig {
   const manager = config.callbacks;
   if (!(manager instanceof CallbackManager)) return config;
   const target = (manager.handlers as unknown[]).find(isMessagesHandler);
@@ -70,6 +71,6 @@ export function withTokenRelay(config: LangGraphRunnableConfig, node: string, ti
   // The namespace a model call made directly in this node would stream under.
   const ns = String(config.metadata?.langgraph_checkpoint_ns ?? "").split("|").filter(Boolean).slice(0, -1);
   const callbacks = manager.copy();
-  callbacks.addHandler(new TokenRelay(target, ns, node, tier), true);
+  callbacks.addHandler(new TokenRelay(target, ns, node, tier, subtaskId), true);
   return { ...config, callbacks };
 }

@@ -26,6 +26,8 @@ export interface RunOptions {
   tier?: Tier;
   /** Specialist to hand the task to. */
   agent?: string;
+  /** Force the plan route. */
+  plan?: boolean;
   thread?: string;
   json?: boolean;
   routing?: RoutingMode;
@@ -34,7 +36,7 @@ export interface RunOptions {
 }
 
 /** A decision given to `resume`. */
-export interface ResumeOptions extends Omit<RunOptions, "thread" | "tier" | "agent" | "routing"> {
+export interface ResumeOptions extends Omit<RunOptions, "thread" | "tier" | "agent" | "plan" | "routing"> {
   decision: string;
   /** JSON object text, for `edit`. */
   args?: string;
@@ -148,7 +150,7 @@ async function runTask(graph: OrchestratorGraph, first: StepsInput, threadId: st
   try {
     for (;;) {
       const waiting: ApprovalRequiredEvent[] = [];
-      for await (const event of streamSteps(input, { graph, threadId, tier: options.tier, agent: options.agent, routingMode: options.routing, approver: approver(), signal: io.signal })) {
+      for await (const event of streamSteps(input, { graph, threadId, tier: options.tier, agent: options.agent, plan: options.plan, routingMode: options.routing, approver: approver(), signal: io.signal })) {
         if (event.type === "approval_required") waiting.push(event);
         if (options.json) renderJson(io.stdout, event as StepEvent);
         else human!.render(event);

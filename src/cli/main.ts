@@ -4,6 +4,7 @@
  *   npm start -- "What is 12.5% of 3,480?"      run one task
  *   npm start -- --tier premium "..."            force a tier
  *   npm start -- --agent researcher "..."        hand the task to a specialist agent
+ *   npm start -- --plan "..."                    split the task into subtasks that run in parallel
  *   npm start -- --thread <id> "..."             continue a conversation (SQLite/Postgres)
  *   npm start -- --json "..."                    one JSON event per line
  *   npm start                                    interactive prompt (when stdin is a terminal)
@@ -62,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
     .argument("[task...]", "the task (omit it for an interactive prompt)")
     .option("-t, --tier <tier>", `force a tier (${TIERS.join(", ")})`, parseTier)
     .option("-a, --agent <name>", "hand the task to this specialist agent (see agents: in TIERS_CONFIG)")
+    .option("--plan", "split the task into subtasks that run in parallel, then combine them")
     .option("--thread <id>", "continue this conversation thread")
     .addOption(new Option("--routing <mode>", "routing mode").choices([...ROUTING_MODES]))
     .option("--json", "print one JSON event per line")
@@ -69,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
     // Options after a subcommand belong to it (`history <id> --json`).
     .enablePositionalOptions()
     .exitOverride()
-    .action(async (words: string[], opts: { tier?: Tier; agent?: string; thread?: string; json?: boolean; routing?: RoutingMode; approvals?: ApprovalMode }) => {
+    .action(async (words: string[], opts: { tier?: Tier; agent?: string; plan?: boolean; thread?: string; json?: boolean; routing?: RoutingMode; approvals?: ApprovalMode }) => {
       const task = words.join(" ").trim();
       if (!task && !process.stdin.isTTY) {
         process.stderr.write('No task given. Usage: npm start -- "your task" (or run it in a terminal for a prompt).\n');

@@ -61,9 +61,28 @@ export interface TierConfig {
   agents: AgentSpec[];
   /** Top-level approval policy: applies to every agent unless a tier or agent overrides a tool. */
   approvals: ApprovalPolicy;
+  /** How composite tasks are planned and fanned out. */
+  plan: PlanSettings;
   /** The file the settings were read from, when there was one. */
   file?: string;
 }
+
+/** Settings of the plan route: the planner, the fan-out's bounds and the synthesizer. */
+export interface PlanSettings {
+  /** Most subtasks one plan may have. */
+  maxSubtasks: number;
+  /** Most subtasks that run at once. */
+  maxParallel: number;
+  /** Wall-clock budget of the subtasks, from the plan's creation (ms). */
+  timeoutMs: number;
+  /** Tier of the planner's model call. */
+  plannerTier: Tier;
+  /** Tier of the model call that combines the results. */
+  synthesizerTier: Tier;
+}
+
+/** Defaults of the plan route. */
+export const DEFAULT_PLAN_SETTINGS: Readonly<PlanSettings> = { maxSubtasks: 6, maxParallel: 4, timeoutMs: 120_000, plannerTier: "standard", synthesizerTier: "standard" };
 
 /** Built-in settings of each tier, without models (those come from DEFAULT_PROVIDER_MODELS). */
 export const DEFAULT_TIER_SETTINGS: Readonly<PerTier<Omit<TierSettings, "models">>> = {
@@ -122,6 +141,16 @@ export const tierFileSchema = z.strictObject({
   agents: agentsSectionSchema.optional(),
   /** Tool -> decisions a person may take before the tool runs, for every agent. */
   approvals: approvalPolicySchema.optional(),
+  /** The plan route: planner and synthesizer tiers, most subtasks, parallelism, time budget. */
+  plan: z
+    .strictObject({
+      maxSubtasks: positiveInt.max(20, { error: "must be at most 20" }).optional(),
+      maxParallel: positiveInt.max(16, { error: "must be at most 16" }).optional(),
+      timeoutMs: positiveInt.min(1_000, { error: "must be at least 1000 (ms)" }).max(3_600_000, { error: "must be at most 3600000 (one hour)" }).optional(),
+      plannerTier: z.enum(TIERS as [Tier, ...Tier[]], { error: `must be one of ${TIERS.join(", ")}` }).optional(),
+      synthesizerTier: z.enum(TIERS as [Tier, ...Tier[]], { error: `must be one of ${TIERS.join(", ")}` }).optional(),
+    })
+    .optional(),
 });
 
 /** Parsed content of a tiers file. */
@@ -179,6 +208,7 @@ export function resolveTierConfig(input: unknown = {}, file?: string): TierConfi
     routing: resolveRouting(data.routing),
     agents,
     approvals: data.approvals ?? {},
+    plan: { ...DEFAULT_PLAN_SETTINGS, ...data.plan },
     file,
   };
 }

@@ -146,7 +146,7 @@ export const threadId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 
   error: "must be 1-128 letters, digits, '.', '_', ':' or '-'",
 });
 
-/** Run request: a task and/or messages, plus an optional thread, tier, agent and routing mode. */
+/** Run request: a task and/or messages, plus an optional thread, tier, agent, plan switch and routing mode. */
 export const runBody = z
   .strictObject({
     task: text(20_000).optional(),
@@ -160,6 +160,8 @@ export const runBody = z
     /** A specialist agent to hand the task to. */
     agent: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, { error: "must be an agent name (a-z, 0-9, _; at most 40 characters)" }).optional(),
     routingMode: z.enum(ROUTING_MODES).optional(),
+    /** Split the task into subtasks that run in parallel. */
+    plan: z.boolean().optional(),
   })
   .superRefine((b, ctx) => {
     if (!b.task && !b.messages) ctx.addIssue({ code: "custom", path: ["task"], message: "is required (or send messages)" });

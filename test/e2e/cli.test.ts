@@ -186,3 +186,18 @@ describe("approvals and specialists in the CLI (offline)", () => {
     expect(unknown.stderr).toContain('Unknown agent "poet"; the agents are writer.');
   });
 });
+
+describe("the plan route in the CLI (offline)", () => {
+  it("--plan draws the plan as lines without a terminal, and answers once", async () => {
+    const { code, stdout, stderr } = await runCli(["--plan", "1. What is 17 * 23?\n2. Design a caching architecture for a web shop"], env);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/^plan\s+2 subtasks on up to 4 at once \(planner on standard\)$/m);
+    expect(stdout).toMatch(/^ {2}t1 ○ waiting {2}What is 17 \* 23\?$/m);
+    expect(stdout).toMatch(/^subtask t1 started · fast agent via rule$/m);
+    expect(stdout).toMatch(/^subtask t2 started · premium agent via rule$/m);
+    expect(stdout).toMatch(/^\[t1\] tool\s+calculator\(\{"expression":"17 \* 23"\}\)$/m);
+    expect(stdout).toMatch(/^subtask t1 done · fast · \$/m);
+    expect(stdout.split("\n").filter((l) => l.startsWith("answer "))).toHaveLength(1);
+    expect(stdout).toMatch(/^combined by the synthesizer on the standard tier .*SIMULATED/m);
+  });
+});

@@ -108,6 +108,15 @@ describe("approval of tool calls", () => {
     await expect(collect(graph, { approval: { decision: "approve" } }, { threadId: "bad-decisions" })).rejects.toThrow("Nothing is waiting for approval on this thread.");
   });
 
+  it("refuses an approver name with control characters or over 120 characters", async () => {
+    const graph = createOrchestrator({ registry: await registryWith(CALCULATOR_NEEDS_APPROVAL), checkpointer: new MemorySaver(), logger: silentLogger });
+    await collect(graph, "What is 2 + 2?", { threadId: "bad-approver" });
+    await expect(collect(graph, { approval: { decision: "approve" } }, { threadId: "bad-approver", approver: "alice\nadmin" })).rejects.toThrow("approver: must not contain control characters");
+    await expect(collect(graph, { approval: { decision: "approve" } }, { threadId: "bad-approver", approver: "x".repeat(121) })).rejects.toThrow("approver: must be at most 120 characters");
+    const done = await collect(graph, { approval: { decision: "approve" } }, { threadId: "bad-approver", approver: "alice" });
+    expect(ofType(done, "final_answer")).toHaveLength(1);
+  });
+
   it("a tier's policy overrides the top level, and an agent's overrides both", async () => {
     const auditor = defineAgent({ name: "auditor", description: "Checks sums", tools: ["calculator"], approvals: { calculator: ["reject"] } });
     const graph = createOrchestrator({
@@ -122,6 +131,26 @@ describe("approval of tool calls", () => {
     expect(ofType(onPremium, "approval_required")[0].allowedDecisions).toEqual(["approve", "edit"]);
     const specialist = await collect(graph, "What is 2 + 2?", { threadId: "layers-agent", agent: "auditor", tier: "premium" });
     expect(ofType(specialist, "approval_required")[0]).toMatchObject({ agent: "auditor", allowedDecisions: ["reject"] });
+  });
+});
+
+describe("approval inside a plan", () => {
+  it("one subtask waits for approval while the others finish; the decision lets the plan end with one answer", async () => {
+    const graph = createOrchestrator({ registry: await registryWith(CALCULATOR_NEEDS_APPROVAL), checkpointer: new MemorySaver(), logger: silentLogger });
+    const threadId = "plan-approval";
+    const paused = await collect(graph, "1. What is 2 + 2?\n2. Write a short note about queues", { threadId, plan: true });
+    expect(ofType(paused, "approval_required")).toEqual([expect.objectContaining({ subtaskId: "t1", tool: "calculator", threadId })]);
+    expect(ofType(paused, "subtask_finished").map((f) => f.subtaskId)).toEqual(["t2"]);
+    expect(ofType(paused, "final_answer")).toEqual([]);
+    expect(await pendingApprovals(graph, threadId)).toEqual([expect.objectContaining({ tool: "calculator", args: { expression: "2 + 2" } })]);
+
+    const resumed = await collect(graph, { approval: { decision: "approve" } }, { threadId, approver: "bob" });
+    expect(ofType(resumed, "subtask_finished")).toEqual([expect.objectContaining({ subtaskId: "t1", ok: true })]);
+    const [final] = ofType(resumed, "final_answer");
+    expect(final.agent).toBe("synthesizer");
+    expect(final.answer).toContain("calculator: 4");
+    const state = (await graph.getState({ configurable: { thread_id: threadId } })).values as { approvals: { by: string; decision: string }[] };
+    expect(state.approvals).toEqual([expect.objectContaining({ by: "bob", decision: "approve", tool: "calculator" })]);
   });
 });
 

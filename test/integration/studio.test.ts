@@ -107,11 +107,11 @@ describe("langgraph dev via the SDK", () => {
   it("serves state, input, output and context schemas", async () => {
     const schemas = await client.assistants.getSchemas(assistantId);
     const props = (s: unknown) => Object.keys((s as { properties?: object } | null)?.properties ?? {});
-    expect(props(schemas.input_schema)).toEqual(["messages", "tier", "agent"]);
-    expect(props(schemas.state_schema)).toEqual(["messages", "tier", "agent", "run", "approvals", "threadUsage"]);
+    expect(props(schemas.input_schema)).toEqual(["messages", "tier", "agent", "plan"]);
+    expect(props(schemas.state_schema)).toEqual(["messages", "tier", "agent", "plan", "run", "subtasks", "approvals", "threadUsage"]);
     expect(props(schemas.output_schema)).toEqual(["messages", "run", "threadUsage", "approvals"]);
     const run = (schemas.state_schema as { properties: { run: unknown } }).properties.run;
-    expect(props(run)).toEqual(["task", "route", "activeTier", "activeAgent", "failedTiers", "escalations", "usage", "result", "error"]);
+    expect(props(run)).toEqual(["id", "task", "route", "activeTier", "activeAgent", "failedTiers", "escalations", "usage", "plan", "result", "error"]);
     const context = (schemas.context_schema as { properties?: Record<string, { enum?: string[] }> }).properties ?? {};
     expect(Object.keys(context)).toEqual(["tier", "agent", "approver", "routingMode"]);
     expect([...(context.tier?.enum ?? [])].sort()).toEqual(["fast", "premium", "standard"]);
@@ -120,7 +120,7 @@ describe("langgraph dev via the SDK", () => {
   it("draws the three tier agents as subgraphs, with their model and tools nodes under xray", async () => {
     const flat = await client.assistants.getGraph(assistantId);
     const ids = (g: { nodes: { id: string | number }[] }) => g.nodes.map((n) => String(n.id));
-    expect(ids(flat)).toEqual(expect.arrayContaining(["router", "fast_agent", "standard_agent", "premium_agent", "fail"]));
+    expect(ids(flat)).toEqual(expect.arrayContaining(["router", "fast_agent", "standard_agent", "premium_agent", "planner", "dispatch", "synthesizer", "fail"]));
     const xray = await client.assistants.getGraph(assistantId, { xray: true });
     for (const tier of ["fast", "standard", "premium"]) {
       expect(ids(xray)).toEqual(expect.arrayContaining([`${tier}_agent:model_request`, `${tier}_agent:tools`]));
@@ -210,21 +210,23 @@ describe("the same run on every surface", () => {
   /** Visible events of a run: everything but the surfaces' own framing (run ids, timings). */
   type Visible = Record<string, unknown> & { type: string };
 
-  async function viaStudio(task: string): Promise<Visible[]> {
-    const parts = await streamRun({ input: { messages: [{ role: "user", content: task }] }, streamMode: ["custom", "messages-tuple"] });
+  async function viaStudio(task: string, plan: boolean): Promise<Visible[]> {
+    const parts = await streamRun({ input: { messages: [{ role: "user", content: task }], ...(plan ? { plan } : {}) }, streamMode: ["custom", "messages-tuple"] });
     const out: Visible[] = [];
     for (const p of parts) {
       if (p.event === "custom") out.push(p.data as Visible);
       if (p.event !== "messages") continue;
-      const [m, meta] = p.data as [{ type?: string; content?: unknown }, { langgraph_node?: string; tier?: string; agent?: string }];
+      const [m, meta] = p.data as [{ type?: string; content?: unknown }, { langgraph_node?: string; tier?: string; agent?: string; subtask_id?: string }];
       const text = chunkText(m);
       // An agent's answer token: the relay marks it with the tier and the agent, streamed from the agent's node.
-      if (m.type === "ai" && meta.tier && meta.agent && meta.langgraph_node === meta.agent && text) out.push({ type: "token", text, tier: meta.tier, agent: meta.agent });
+      if (m.type === "ai" && meta.tier && meta.agent && meta.langgraph_node === meta.agent && text) {
+        out.push({ type: "token", text, tier: meta.tier, agent: meta.agent, ...(meta.subtask_id ? { subtaskId: meta.subtask_id } : {}) });
+      }
     }
     return out;
   }
 
-  async function viaStreamSteps(task: string): Promise<Visible[]> {
+  async function viaStreamSteps(task: string, plan: boolean): Promise<Visible[]> {
     const { createRuntime } = await import("../../src/runtime/index.js");
     const { createOrchestrator } = await import("../../graphs/orchestrator/graph.js");
     const { streamSteps } = await import("../../graphs/orchestrator/stream.js");
@@ -232,32 +234,32 @@ describe("the same run on every surface", () => {
     try {
       const graph = createOrchestrator({ registry: runtime.registry, simulated: runtime.simulated });
       const out: Visible[] = [];
-      for await (const e of streamSteps(task, { graph })) out.push(e as unknown as Visible);
+      for await (const e of streamSteps(task, { graph, plan })) out.push(e as unknown as Visible);
       return out;
     } finally {
       await runtime.close();
     }
   }
 
-  async function viaCli(task: string): Promise<{ json: Visible[]; rendered: string }> {
+  async function viaCli(task: string, plan: boolean): Promise<{ json: Visible[]; rendered: string }> {
     const { offlineEnv, runCli } = await import("../helpers/cli.js");
     const env = offlineEnv({ CHECKPOINT_SQLITE_PATH: ":memory:" });
-    const json = await runCli(["--json", task], env);
+    const json = await runCli(["--json", ...(plan ? ["--plan"] : []), task], env);
     expect(json.code, json.stderr).toBe(0);
     const events = json.stdout.trim().split("\n").map((l) => JSON.parse(l) as Visible);
-    const rendered = await runCli([task], env);
+    const rendered = await runCli([...(plan ? ["--plan"] : []), task], env);
     expect(rendered.code, rendered.stderr).toBe(0);
     return { json: events.filter((e) => e.type !== "run_started" && e.type !== "run_finished"), rendered: rendered.stdout };
   }
 
-  async function viaSse(task: string): Promise<Visible[]> {
+  async function viaSse(task: string, plan: boolean): Promise<Visible[]> {
     const { createRuntime } = await import("../../src/runtime/index.js");
     const { build, tempDir } = await import("./server_helpers.js");
     const runtime = await createRuntime({ env: {}, logger: silentLogger, onSimulated: () => undefined });
     const { dir, cleanup } = tempDir();
     const app = await build(dir, {}, { registry: runtime.registry, simulated: runtime.simulated });
     try {
-      const res = await app.inject({ method: "POST", url: "/api/runs/stream", payload: { task } });
+      const res = await app.inject({ method: "POST", url: "/api/runs/stream", payload: { task, ...(plan ? { plan } : {}) } });
       const events = res.body
         .split("\n\n")
         .map((block) => /^event: (.+)\ndata: (.*)$/s.exec(block.trim()))
@@ -271,16 +273,25 @@ describe("the same run on every surface", () => {
     }
   }
 
-  it.each(["Write a limerick about queues", "What is 12.5% of 3,480?"])("%s: identical events and answer through streamSteps, the CLI, SSE and langgraph dev", async (task) => {
-    const reference = await viaStreamSteps(task);
+  // Subtasks run at once, so their events interleave differently from run to run: a plan's
+  // events are compared as a set, in a stable order (the answer's tokens keep theirs).
+  const comparable = (events: Visible[], plan: boolean) => (plan ? events.map((e) => JSON.stringify(e)).sort() : events);
+
+  it.each([
+    ["Write a limerick about queues", false],
+    ["What is 12.5% of 3,480?", false],
+    ["1. What is 17 * 23?\n2. Write a limerick about queues", true],
+  ] as const)("%s (plan: %s): identical events and answer through streamSteps, the CLI, SSE and langgraph dev", async (task, plan) => {
+    const reference = await viaStreamSteps(task, plan);
     const final = reference.find((e) => e.type === "final_answer") as { answer: string } | undefined;
     expect(final?.answer).toBeTruthy();
-    expect(reference.filter((e) => e.type === "token").map((e) => e.text).join("")).toBe(final!.answer);
+    expect(reference.filter((e) => e.type === "token" && e.subtaskId === undefined).map((e) => e.text).join("")).toBe(final!.answer);
     expect(JSON.stringify(reference)).not.toContain('"reason":"example"'); // the classifier's raw output
-    const cli = await viaCli(task);
-    expect(cli.json).toEqual(reference);
-    expect(await viaSse(task)).toEqual(reference);
-    expect(await viaStudio(task)).toEqual(reference);
+    if (plan) expect(reference.filter((e) => e.type === "subtask_finished")).toHaveLength(2);
+    const cli = await viaCli(task, plan);
+    expect(comparable(cli.json, plan)).toEqual(comparable(reference, plan));
+    expect(comparable(await viaSse(task, plan), plan)).toEqual(comparable(reference, plan));
+    expect(comparable(await viaStudio(task, plan), plan)).toEqual(comparable(reference, plan));
     // The rendered CLI shows the same answer, once, and nothing of the classifier's output.
     expect(cli.rendered.split("\n").filter((l) => l.startsWith("answer "))).toEqual([`answer ${final!.answer}`]);
     expect(cli.rendered).not.toContain('"tier"');

@@ -17,13 +17,14 @@ import { createTierAgent, type TierAgent } from "../../../agents/tier_agent.js";
 import type { Tier } from "../../../src/providers/types.js";
 import { addUsage, usageOfCalls, type UsageByTier } from "../cost.js";
 import { readRunSettings } from "../configuration.js";
-import { approvalPolicyOf, modelOf, toolsOf, usageEvent, type OrchestratorDeps } from "../deps.js";
+import { approvalPolicyOf, modelOf, toolsOf, usageEvent, type AttemptOutcome, type OrchestratorDeps } from "../deps.js";
 import { OrchestratorError } from "../errors.js";
 import { ESCALATES } from "../escalation.js";
 import type { CustomStepEvent, FailureInfo } from "../events.js";
 import { escalationOf, type RosterMember } from "../roster.js";
 import type { OrchestratorStateType, RunResult, RunState } from "../state.js";
 import { withTokenRelay } from "../token_relay.js";
+import { DISPATCH_NODE, isSubtaskPayload, runSubtask } from "./subtask_run.js";
 
 /** Name of the node that ends a failed run. */
 export const FAIL_NODE = "fail";
@@ -38,10 +39,6 @@ interface TierRun {
   recursionLimit: number;
 }
 
-/** What one attempt of an agent on one tier came to. */
-export type AttemptOutcome =
-  | { ok: true; produced: BaseMessage[]; result: RunResult; spent: UsageByTier; approvals: ApprovalRecord[] }
-  | { ok: false; failure: FailureInfo; spent: UsageByTier; streamedText: boolean; provider: string };
 
 /** The compiled agents of `member`, one per tier, and a function that runs one attempt. */
 export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
@@ -64,21 +61,34 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
     runs.set(tier, { agent, tools: tools.map((t) => t.name), maxSteps, recursionLimit: maxSteps * 4 + 10 });
   }
 
-  /** Runs the agent on `tier` over `messages`; rethrows interrupts and aborts, reports everything else. */
-  async function attempt(tier: Tier, messages: BaseMessage[], config: LangGraphRunnableConfig, emit: (e: CustomStepEvent) => void): Promise<AttemptOutcome> {
+  /**
+   * Runs the agent on `tier` over `messages`; rethrows interrupts and the caller's aborts, reports
+   * everything else. `signal` (a subtask's time budget) stops the attempt without aborting the run.
+   */
+  async function attempt(
+    tier: Tier,
+    messages: BaseMessage[],
+    config: LangGraphRunnableConfig,
+    emit: (e: CustomStepEvent) => void,
+    options: { signal?: AbortSignal; subtaskId?: string } = {},
+  ): Promise<AttemptOutcome> {
     const run = runs.get(tier);
     if (!run) throw new OrchestratorError(`The ${member.name} agent does not run on the ${tier} tier.`);
     const label = labelOf(member, tier);
     emit({ type: "agent_started", tier, agent: member.name, model: modelOf(deps, tier), maxSteps: run.maxSteps, tools: run.tools });
     const ledger = new ModelCallLedger();
     ledger.approver = readRunSettings(config).approver;
+    ledger.subtaskId = options.subtaskId;
     let output: { messages: BaseMessage[]; stepLimitReached?: boolean; approvals?: ApprovalRecord[] };
     try {
       // The compiled graph itself: ReactAgent.invoke would also read the subgraph's state from
       // the checkpointer on every run to fill middleware defaults, which our middleware's zod
       // defaults already give.
       output = (await withModelCallLedger(ledger, () =>
-        run.agent.graph.invoke({ messages }, { ...withTokenRelay(config, member.name, tier), recursionLimit: run.recursionLimit }),
+        run.agent.graph.invoke(
+          { messages },
+          { ...withTokenRelay(config, member.name, tier, options.subtaskId), recursionLimit: run.recursionLimit, ...(options.signal ? { signal: options.signal } : {}) },
+        ),
       )) as typeof output;
     } catch (err) {
       if (isGraphInterrupt(err)) {
@@ -130,6 +140,7 @@ export function agentNode(deps: OrchestratorDeps, member: RosterMember) {
   const runner = agentRunner(deps, member);
 
   const node = async (state: OrchestratorStateType, config: LangGraphRunnableConfig) => {
+    if (isSubtaskPayload(state)) return runSubtask(deps, member, runner.attempt, state, config);
     const run = state.run;
     const tier = run?.activeTier;
     if (!run || !tier) throw new OrchestratorError(`The ${member.name} agent ran without a routed run; start runs at the router.`);
@@ -167,7 +178,7 @@ export function agentNode(deps: OrchestratorDeps, member: RosterMember) {
     return new Command({ goto: FAIL_NODE, update: { run: { ...run, failedTiers, usage, error: { tier, agent: member.name, ...failure } }, threadUsage: spent } });
   }
 
-  const ends = new Set<string>([FAIL_NODE, END]);
+  const ends = new Set<string>([FAIL_NODE, DISPATCH_NODE, END]);
   for (const tier of member.tiers) {
     const up = escalationOf(member, tier);
     if (up) ends.add(up.agent);

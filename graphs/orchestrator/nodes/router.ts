@@ -1,10 +1,12 @@
 /**
  * The router: starts a run. It resets the per-run fields (a thread's state carries over between
- * runs), decides the agent and tier, and jumps to that agent's node.
+ * runs), decides the agent and tier, or the plan route for a composite task, and jumps there.
  */
+import { randomUUID } from "node:crypto";
 import { isHumanMessage, type BaseMessage } from "@langchain/core/messages";
 import { Command, type LangGraphRunnableConfig } from "@langchain/langgraph";
-import { readRunSettings } from "../configuration.js";
+import type { Tier } from "../../../src/providers/types.js";
+import { readRunSettings, type RunSettings } from "../configuration.js";
 import type { UsageByTier } from "../cost.js";
 import { modelOf, type OrchestratorDeps } from "../deps.js";
 import { OrchestratorInputError } from "../errors.js";
@@ -15,6 +17,41 @@ import type { OrchestratorStateType, RunState } from "../state.js";
 
 const MAX_TASK_CHARS = 200_000;
 
+/** Node that plans a composite task. */
+export const PLANNER_NODE = "planner";
+
+/** What decides a task's route besides its text. */
+interface RouteAsk {
+  explicitTier?: Tier;
+  explicitAgent?: string;
+  explicitPlan?: boolean;
+  mode: RunSettings["routingMode"];
+  /** Whether the plan route may be chosen (not inside a plan: one level only). */
+  allowPlan: boolean;
+}
+
+/**
+ * Decides who does `task`: an explicit choice, the rules, the classifier, else the default. The
+ * classifier's tokens are returned as usage of the fast tier.
+ */
+export async function decideRoute(deps: OrchestratorDeps, task: string, config: LangGraphRunnableConfig, ask: RouteAsk): Promise<{ decision: RouteDecision; usage: UsageByTier }> {
+  if (ask.explicitPlan && ask.allowPlan) return { decision: { plan: true, reason: "plan requested explicitly", source: "explicit" }, usage: {} };
+  let usage: UsageByTier = {};
+  let decision = decideWithoutModel(task, { explicitTier: ask.explicitTier, explicitAgent: ask.explicitAgent, mode: ask.mode, routing: deps.routing });
+  if (decision?.plan && !ask.allowPlan) decision = decision.tier || decision.agent ? { ...decision, plan: false } : undefined;
+  if (!decision && shouldClassify(ask.mode, deps.routing)) {
+    const classified = await classifyTask(deps.registry.chatModel("fast"), task, config, deps.roster.specialists, { allowPlan: ask.allowPlan });
+    if (classified) {
+      decision = classified;
+      const provider = classified.provider ?? "unknown";
+      usage = { fast: { ...(classified.usage ?? { input: 0, output: 0, total: 0 }), calls: 1, unknown: classified.usage ? [] : [provider] } };
+    } else {
+      deps.logger.warn("The routing classifier gave no usable answer; using the default tier");
+    }
+  }
+  return { decision: decision ?? { reason: "no explicit tier, rule or classifier decision", source: "default" }, usage };
+}
+
 /** Router node factory. */
 export function routerNode(deps: OrchestratorDeps) {
   return async (state: OrchestratorStateType, config: LangGraphRunnableConfig) => {
@@ -23,26 +60,28 @@ export function routerNode(deps: OrchestratorDeps) {
     const task = (lastHuman?.text ?? "").trim();
     if (!task) throw new OrchestratorInputError('No task: the last message must be a human message with text, e.g. {"role":"user","content":"..."}.');
     if (task.length > MAX_TASK_CHARS) throw new OrchestratorInputError(`The task is ${task.length} characters long; the limit is ${MAX_TASK_CHARS}.`);
-    const explicitTier = state.tier ?? settings.tier;
-    const explicitAgent = state.agent ?? settings.agent;
-    let usage: UsageByTier = {};
-    let decision: RouteDecision | undefined = decideWithoutModel(task, { explicitTier, explicitAgent, mode: settings.routingMode, routing: deps.routing });
-    if (!decision && shouldClassify(settings.routingMode, deps.routing)) {
-      const classified = await classifyTask(deps.registry.chatModel("fast"), task, config, deps.roster.specialists);
-      if (classified) {
-        decision = classified;
-        const provider = classified.provider ?? "unknown";
-        usage = { fast: { ...(classified.usage ?? { input: 0, output: 0, total: 0 }), calls: 1, unknown: classified.usage ? [] : [provider] } };
-      } else {
-        deps.logger.warn("The routing classifier gave no usable answer; using the default tier");
-      }
-    }
-    decision ??= { reason: "no explicit tier, rule or classifier decision", source: "default" };
-    const { agent, tier } = placeDecision(deps.roster, decision, deps.tierConfig.defaultTier);
+    const { decision, usage } = await decideRoute(deps, task, config, {
+      explicitTier: state.tier ?? settings.tier,
+      explicitAgent: state.agent ?? settings.agent,
+      explicitPlan: state.plan,
+      mode: settings.routingMode,
+      allowPlan: true,
+    });
     const { reason, source } = decision;
+    const id = randomUUID();
+    // A new run starts with no subtask results (the reducer keeps results per run id).
+    const reset = { tier: undefined, agent: undefined, plan: undefined, subtasks: { runId: id, results: {} } };
+    if (decision.plan) {
+      const tier = deps.tierConfig.plan.plannerTier;
+      const model = modelOf(deps, tier);
+      config.writer?.({ type: "route_decided", tier, agent: PLANNER_NODE, reason, source, model } satisfies CustomStepEvent);
+      const run: RunState = { id, task, route: { tier, agent: PLANNER_NODE, reason, source, model }, activeTier: tier, failedTiers: [], escalations: [], usage };
+      return new Command({ goto: PLANNER_NODE, update: { ...reset, run, threadUsage: usage } });
+    }
+    const { agent, tier } = placeDecision(deps.roster, decision, deps.tierConfig.defaultTier);
     const model = modelOf(deps, tier);
     config.writer?.({ type: "route_decided", tier, agent, reason, source, model } satisfies CustomStepEvent);
-    const run: RunState = { task, route: { tier, agent, reason, source, model }, activeTier: tier, activeAgent: agent, failedTiers: [], escalations: [], usage };
-    return new Command({ goto: agent, update: { tier: undefined, agent: undefined, run, threadUsage: usage } });
+    const run: RunState = { id, task, route: { tier, agent, reason, source, model }, activeTier: tier, activeAgent: agent, failedTiers: [], escalations: [], usage };
+    return new Command({ goto: agent, update: { ...reset, run, threadUsage: usage } });
   };
 }

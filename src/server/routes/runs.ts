@@ -60,7 +60,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext, exec: 
       throw err;
     }
     const steps = (signal: AbortSignal, tokens: boolean) =>
-      streamSteps(inputOf(body), { graph: ctx.graph, threadId, tier: body.tier, agent: body.agent, routingMode: body.routingMode, approver: `api:${exec.clientOf(request)}`, signal, tokens });
+      streamSteps(inputOf(body), { graph: ctx.graph, threadId, tier: body.tier, agent: body.agent, plan: body.plan, routingMode: body.routingMode, approver: `api:${exec.clientOf(request)}`, signal, tokens });
     return { threadId, claimed, steps };
   };
 
