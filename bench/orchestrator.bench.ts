@@ -13,6 +13,7 @@
  * subtask part; run in parallel the ratio stays near 1. The last line is one JSON object with
  * the ratios.
  */
+import { setMaxListeners } from "node:events";
 import { HumanMessage } from "@langchain/core/messages";
 import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { createToolbox, selectTools } from "../agents/tools/index.js";
@@ -31,6 +32,10 @@ const FANOUT_ROUNDS = Number(process.env.BENCH_FANOUT_ROUNDS ?? 5);
 const FANOUT_LATENCY_MS = 200;
 const FOUR_PARTS = "1. What is 1 + 1?\n2. What is 2 + 2?\n3. What is 3 + 3?\n4. What is 4 + 4?";
 const ONE_PART = "What is 1 + 1?";
+
+// LangGraph's runner adds an abort listener to the run's signal at every step and drops them
+// with the run; a plan's many steps pass Node's warning threshold of 10 without leaking.
+setMaxListeners(64);
 
 const { info, stop } = await startEmulatorProcess();
 const logger = createLogger({ level: "error", format: "json" });

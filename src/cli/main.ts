@@ -17,6 +17,7 @@
  * Exit codes: 0 success, 1 the run or a check failed, 2 bad usage or configuration,
  * 3 waiting for approval (the resume command is printed), 130 interrupted.
  */
+import { setMaxListeners } from "node:events";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { ConfigError, loadConfig, loadDotEnv } from "../config/index.js";
 import { createLogger, setLogger } from "../logging/index.js";
@@ -34,6 +35,10 @@ const parseTier = (value: string): Tier => {
 /** `--approvals ask|exit`: what a run does when a tool call needs approval. */
 const approvalsOption = () =>
   new Option("--approvals <mode>", "when a tool call needs approval: ask on stdin, or exit with code 3 (default: ask in a terminal)").choices(["ask", "exit"]);
+
+// LangGraph's runner adds an abort listener to the run's signal at every step and drops them
+// with the run; a plan's many steps pass Node's warning threshold of 10 without leaking.
+setMaxListeners(64);
 
 async function main(argv: string[]): Promise<number> {
   try {

@@ -5,11 +5,16 @@
  *
  * Exit codes: 0 after a signal, 1 unexpected failure, 2 bad configuration or a corrupt store.
  */
+import { setMaxListeners } from "node:events";
 import { ConfigError, loadConfig, loadDotEnv } from "../config/index.js";
 import { createLogger, scrubText, setLogger } from "../logging/index.js";
 import { TierConfigError } from "../providers/tier_config.js";
 import { startServer } from "./app.js";
 import { ConfigStoreError } from "./config_store.js";
+
+// LangGraph's runner adds an abort listener to the run's signal at every step and drops them
+// with the run; a plan's many steps pass Node's warning threshold of 10 without leaking.
+setMaxListeners(64);
 
 async function main(): Promise<number> {
   let logger;
