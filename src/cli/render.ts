@@ -25,6 +25,9 @@ const fit = (s: string, max: number) => {
 
 const ANSWER = "answer ";
 
+/** The terminal's width; a pseudo-terminal with no size set reports 0, which means "unknown". */
+const widthOf = (out: Output) => (out.columns && out.columns > 0 ? out.columns : 80);
+
 /** "fast agent" for a tier agent, "researcher agent (standard)" for a specialist. */
 const agentLabel = (e: { agent: string; tier: string }) => (e.agent === `${e.tier}_agent` ? `${e.tier} agent` : `${e.agent} agent (${e.tier})`);
 
@@ -214,7 +217,7 @@ export class HumanRenderer {
    * printed once, with the task cut to one line.
    */
   private printTree(again: boolean): void {
-    const width = this.treeLive ? Math.max(1, this.out.columns ?? 80) : undefined;
+    const width = this.treeLive ? widthOf(this.out) : undefined;
     const idWidth = Math.max(0, ...this.plan.map((r) => r.id.length));
     const plain: string[] = [];
     let text = again && this.treeRows > 0 ? `\u001b[${this.treeRows}A\r\u001b[J` : "";
@@ -254,7 +257,7 @@ export class HumanRenderer {
       return;
     }
     // Moves back over the rows the draft took and prints it again, struck through.
-    const rows = rowsOf(ANSWER + text, this.out.columns ?? 80);
+    const rows = rowsOf(ANSWER + text, widthOf(this.out));
     this.out.write(`${rows > 1 ? `\u001b[${rows - 1}A` : ""}\r\u001b[J${this.struck(ANSWER + text)}\n`);
   }
 }

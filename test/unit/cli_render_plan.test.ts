@@ -238,3 +238,12 @@ describe("HumanRenderer, plan route", () => {
     expect(out).toContain("\u001b[1A\r\u001b[J");
   });
 });
+
+describe("a terminal that reports no size", () => {
+  it("draws the tree 80 columns wide instead of cutting every line to nothing", () => {
+    let text = "";
+    const renderer = new HumanRenderer({ write: (s) => void (text += s), columns: 0 }, true);
+    renderer.render(planCreated());
+    expect(text).toContain("Find the population of Paris");
+  });
+});
