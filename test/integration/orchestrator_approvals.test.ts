@@ -11,43 +11,13 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defineAgent } from "../../agents/define_agent.js";
 import { pendingApprovals } from "../../graphs/orchestrator/approvals.js";
-import type { StepEvent } from "../../graphs/orchestrator/events.js";
-import { createOrchestrator, type OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
-import { streamSteps, type StepsInput, type StreamStepsOptions } from "../../graphs/orchestrator/stream.js";
-import type { EmulatorHandle } from "../../src/emulator/index.js";
-import { ProviderRegistry } from "../../src/providers/index.js";
-import { resolveTierConfig } from "../../src/providers/tier_config.js";
+import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { emulator, silentLogger } from "../helpers/gateway.js";
+import { collect, emulatorForFile, ofType } from "../helpers/orchestrator.js";
 import { build, tempDir } from "./server_helpers.js";
 
-let emu: EmulatorHandle;
-const registries: ProviderRegistry[] = [];
-
-beforeAll(async () => {
-  emu = await emulator();
-});
-afterAll(async () => {
-  for (const r of registries) await r.close();
-  await emu.close();
-});
-
-async function registryWith(tiers: Parameters<typeof resolveTierConfig>[0] = {}): Promise<ProviderRegistry> {
-  const registry = await ProviderRegistry.create({
-    env: { AI_GATEWAY_BASE_URL: emu.baseUrl, AI_GATEWAY_CLIENT_ID: emu.clientId, AI_GATEWAY_CLIENT_SECRET: emu.clientSecret },
-    tierConfig: resolveTierConfig(tiers),
-    logger: silentLogger,
-    discovery: { enabled: false },
-  });
-  registries.push(registry);
-  return registry;
-}
-
-async function collect(graph: OrchestratorGraph, input: StepsInput, options: StreamStepsOptions = {}): Promise<StepEvent[]> {
-  const events: StepEvent[] = [];
-  for await (const e of streamSteps(input, { graph, ...options })) events.push(e);
-  return events;
-}
-const ofType = <T extends StepEvent["type"]>(events: StepEvent[], type: T) => events.filter((e) => e.type === type) as Extract<StepEvent, { type: T }>[];
+const file = emulatorForFile();
+const registryWith = file.registryWith;
 
 const CALCULATOR_NEEDS_APPROVAL = { approvals: { calculator: ["approve", "edit", "reject"] } };
 

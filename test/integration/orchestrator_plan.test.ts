@@ -5,45 +5,16 @@
  * runs (planned or not, after a failure) start afresh.
  */
 import { MemorySaver } from "@langchain/langgraph";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StepEvent } from "../../graphs/orchestrator/events.js";
-import { createOrchestrator, type OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
-import { streamSteps, type StepsInput, type StreamStepsOptions } from "../../graphs/orchestrator/stream.js";
-import type { EmulatorHandle } from "../../src/emulator/index.js";
+import { describe, expect, it } from "vitest";
+import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { ProviderRegistry } from "../../src/providers/index.js";
 import { resolveTierConfig } from "../../src/providers/tier_config.js";
 import { emulator, silentLogger } from "../helpers/gateway.js";
+import { collectTimed, emulatorForFile, ofType } from "../helpers/orchestrator.js";
 
-let emu: EmulatorHandle;
-const registries: ProviderRegistry[] = [];
-
-beforeAll(async () => {
-  emu = await emulator({ latency: { ttftMs: 300 } });
-});
-afterAll(async () => {
-  for (const r of registries) await r.close();
-  await emu.close();
-});
-
-async function registryWith(tiers: Parameters<typeof resolveTierConfig>[0] = {}): Promise<ProviderRegistry> {
-  const registry = await ProviderRegistry.create({
-    env: { AI_GATEWAY_BASE_URL: emu.baseUrl, AI_GATEWAY_CLIENT_ID: emu.clientId, AI_GATEWAY_CLIENT_SECRET: emu.clientSecret },
-    tierConfig: resolveTierConfig(tiers),
-    logger: silentLogger,
-    discovery: { enabled: false },
-  });
-  registries.push(registry);
-  return registry;
-}
-
-/** Events with the time (ms since the run started) each arrived at. */
-async function collect(graph: OrchestratorGraph, input: StepsInput, options: StreamStepsOptions = {}): Promise<(StepEvent & { at: number })[]> {
-  const events: (StepEvent & { at: number })[] = [];
-  const t0 = performance.now();
-  for await (const e of streamSteps(input, { graph, ...options })) events.push({ ...e, at: performance.now() - t0 });
-  return events;
-}
-const ofType = <T extends StepEvent["type"]>(events: StepEvent[], type: T) => events.filter((e) => e.type === type) as (Extract<StepEvent, { type: T }> & { at: number })[];
+const file = emulatorForFile({ latency: { ttftMs: 300 } });
+const registryWith = file.registryWith;
+const collect = collectTimed;
 
 const COMPOSITE = "1. What is 17 * 23?\n2. Design a caching architecture for a web shop\n3. Write a short note about the benefits of queues";
 
@@ -155,7 +126,7 @@ describe("plan and fan out", () => {
         logger: silentLogger,
         discovery: { enabled: false },
       });
-      registries.push(slowRegistry);
+      file.adopt(slowRegistry);
       const budget = await collect(createOrchestrator({ registry: slowRegistry, logger: silentLogger }), "1. What is 1 + 1?\n2. Write a note about queues", { plan: true });
       const ended = ofType(budget, "subtask_finished");
       expect(ended.some((f) => !f.ok && f.kind === "timeout")).toBe(true);
@@ -186,7 +157,7 @@ describe("the plan route over HTTP", () => {
   it("plan: true plans the run; a non-boolean plan is refused naming the field", async () => {
     const { build, tempDir } = await import("./server_helpers.js");
     const tmp = tempDir();
-    const app = await build(tmp.dir, { AI_GATEWAY_BASE_URL: emu.baseUrl, AI_GATEWAY_CLIENT_ID: emu.clientId, AI_GATEWAY_CLIENT_SECRET: emu.clientSecret });
+    const app = await build(tmp.dir, { AI_GATEWAY_BASE_URL: file.emu.baseUrl, AI_GATEWAY_CLIENT_ID: file.emu.clientId, AI_GATEWAY_CLIENT_SECRET: file.emu.clientSecret });
     try {
       const res = await app.inject({ method: "POST", url: "/api/runs", payload: { task: COMPOSITE, plan: true } });
       expect(res.statusCode).toBe(200);

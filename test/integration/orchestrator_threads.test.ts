@@ -5,45 +5,16 @@
  */
 import { tool } from "@langchain/core/tools";
 import { interrupt, MemorySaver } from "@langchain/langgraph";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createToolbox } from "../../agents/tools/index.js";
-import type { StepEvent, UsageEvent } from "../../graphs/orchestrator/events.js";
-import { createOrchestrator, type OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
-import { streamSteps, type StepsInput, type StreamStepsOptions } from "../../graphs/orchestrator/stream.js";
-import type { EmulatorHandle } from "../../src/emulator/index.js";
-import { ProviderRegistry } from "../../src/providers/index.js";
-import { resolveTierConfig } from "../../src/providers/tier_config.js";
-import { emulator, silentLogger } from "../helpers/gateway.js";
+import type { UsageEvent } from "../../graphs/orchestrator/events.js";
+import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
+import { silentLogger } from "../helpers/gateway.js";
+import { collect, emulatorForFile, ofType } from "../helpers/orchestrator.js";
 
-let emu: EmulatorHandle;
-const registries: ProviderRegistry[] = [];
-
-beforeAll(async () => {
-  emu = await emulator();
-});
-afterAll(async () => {
-  for (const r of registries) await r.close();
-  await emu.close();
-});
-
-async function registryWith(tiers: Parameters<typeof resolveTierConfig>[0] = {}): Promise<ProviderRegistry> {
-  const registry = await ProviderRegistry.create({
-    env: { AI_GATEWAY_BASE_URL: emu.baseUrl, AI_GATEWAY_CLIENT_ID: emu.clientId, AI_GATEWAY_CLIENT_SECRET: emu.clientSecret },
-    tierConfig: resolveTierConfig(tiers),
-    logger: silentLogger,
-    discovery: { enabled: false },
-  });
-  registries.push(registry);
-  return registry;
-}
-
-async function collect(graph: OrchestratorGraph, input: StepsInput, options: StreamStepsOptions = {}): Promise<StepEvent[]> {
-  const events: StepEvent[] = [];
-  for await (const e of streamSteps(input, { graph, ...options })) events.push(e);
-  return events;
-}
-const ofType = <T extends StepEvent["type"]>(events: StepEvent[], type: T) => events.filter((e) => e.type === type) as Extract<StepEvent, { type: T }>[];
+const file = emulatorForFile();
+const registryWith = file.registryWith;
 
 describe("a thread's runs", () => {
   it("escalates fast -> standard -> premium on every run of a thread, recording only that run's escalations", async () => {
@@ -102,7 +73,7 @@ describe("a thread's runs", () => {
 
   it("a cut stream yields attempt_discarded before the next tier's tokens, and the answer is only the new attempt's", async () => {
     const graph = createOrchestrator({ registry: await registryWith(), checkpointer: new MemorySaver(), logger: silentLogger });
-    emu.enqueueFault("cut-after-first-token");
+    file.emu.enqueueFault("cut-after-first-token");
     const events = await collect(graph, "Write a haiku about the sea", { threadId: "cut", tier: "fast" });
     const types = events.map((e) => e.type);
     const discarded = types.indexOf("attempt_discarded");
@@ -148,7 +119,7 @@ describe("interrupts", () => {
     const graph = createOrchestrator({ registry: await registryWith(), checkpointer: new MemorySaver(), logger: silentLogger, tools: { ...createToolbox(), ask_human: askHuman } });
     for (const run of [1, 2]) {
       const threadId = `interrupted-${run}`;
-      emu.enqueueResponse({ toolCalls: [{ name: "ask_human", arguments: JSON.stringify({ question: "Which account?" }) }] });
+      file.emu.enqueueResponse({ toolCalls: [{ name: "ask_human", arguments: JSON.stringify({ question: "Which account?" }) }] });
       const first = await collect(graph, "Pay the invoice", { threadId, tier: "standard" });
       expect(ofType(first, "interrupted")).toEqual([{ type: "interrupted", tier: "standard", agent: "standard_agent", interrupts: [expect.objectContaining({ value: { question: "Which account?" } })] }]);
       expect(ofType(first, "escalation")).toEqual([]);

@@ -1,0 +1,70 @@
+/** Helpers of the orchestrator tests: one emulator per file, registries on it, and event collection. */
+import { afterAll, beforeAll } from "vitest";
+import type { StepEvent } from "../../graphs/orchestrator/events.js";
+import type { OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
+import { streamSteps, type StepsInput, type StreamStepsOptions } from "../../graphs/orchestrator/stream.js";
+import type { EmulatorHandle, EmulatorOptions } from "../../src/emulator/index.js";
+import { ProviderRegistry } from "../../src/providers/index.js";
+import { resolveTierConfig } from "../../src/providers/tier_config.js";
+import { emulator, silentLogger } from "./gateway.js";
+
+/**
+ * Starts an emulator before the file's tests and closes it (and every registry made on it)
+ * after them. `registryWith(tiers)` builds a registry whose gateway is that emulator.
+ */
+export function emulatorForFile(options: EmulatorOptions = {}) {
+  let emu: EmulatorHandle | undefined;
+  const registries: ProviderRegistry[] = [];
+  beforeAll(async () => {
+    emu = await emulator(options);
+  });
+  afterAll(async () => {
+    for (const r of registries) await r.close();
+    await emu?.close();
+  });
+  const handle = () => {
+    if (!emu) throw new Error("the emulator starts in beforeAll; use it inside a test");
+    return emu;
+  };
+  return {
+    get emu(): EmulatorHandle {
+      return handle();
+    },
+    /** A registry on the emulator with the given tiers-file content (discovery off). */
+    async registryWith(tiers: Parameters<typeof resolveTierConfig>[0] = {}): Promise<ProviderRegistry> {
+      const e = handle();
+      const registry = await ProviderRegistry.create({
+        env: { AI_GATEWAY_BASE_URL: e.baseUrl, AI_GATEWAY_CLIENT_ID: e.clientId, AI_GATEWAY_CLIENT_SECRET: e.clientSecret },
+        tierConfig: resolveTierConfig(tiers),
+        logger: silentLogger,
+        discovery: { enabled: false },
+      });
+      registries.push(registry);
+      return registry;
+    },
+    /** Keeps `registry` to be closed with the file's emulator. */
+    adopt(registry: ProviderRegistry): ProviderRegistry {
+      registries.push(registry);
+      return registry;
+    },
+  };
+}
+
+/** Every step event of one run. */
+export async function collect(graph: OrchestratorGraph, input: StepsInput, options: StreamStepsOptions = {}): Promise<StepEvent[]> {
+  const events: StepEvent[] = [];
+  for await (const e of streamSteps(input, { graph, ...options })) events.push(e);
+  return events;
+}
+
+/** Every step event of one run, each with the time (ms since the run started) it arrived at. */
+export async function collectTimed(graph: OrchestratorGraph, input: StepsInput, options: StreamStepsOptions = {}): Promise<(StepEvent & { at: number })[]> {
+  const events: (StepEvent & { at: number })[] = [];
+  const t0 = performance.now();
+  for await (const e of streamSteps(input, { graph, ...options })) events.push({ ...e, at: performance.now() - t0 });
+  return events;
+}
+
+/** The events of one type, typed (with the `at` time when they were collected with it). */
+export const ofType = <T extends StepEvent["type"]>(events: (StepEvent & { at?: number })[], type: T) =>
+  events.filter((e) => e.type === type) as unknown as (Extract<StepEvent, { type: T }> & { at: number })[];
