@@ -16,6 +16,7 @@ import type { ServerContext } from "./context.js";
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from "./errors.js";
 import { installHostCheck } from "./host_check.js";
 import { providerRoutes } from "./routes/providers.js";
+import { consoleRoutes } from "./routes/console.js";
 import { runExecutor } from "./routes/run_io.js";
 import { runRoutes } from "./routes/runs.js";
 import { threadRoutes } from "./routes/threads.js";
@@ -120,6 +121,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   app.addHook("preClose", async () => exec.abortAll());
   await runRoutes(app, ctx, exec);
   await threadRoutes(app, ctx, exec);
+  await consoleRoutes(app);
 
   if (runtime.simulated) {
     logger.warn(

@@ -173,6 +173,11 @@ export const runBody = z
 /** A parsed run request. */
 export type RunRequest = z.output<typeof runBody>;
 
+/** Query of `GET /api/threads`: how many recent threads to list. */
+export const threadListQuery = z.strictObject({
+  limit: z.coerce.number({ error: "must be a number from 1 to 50" }).int({ error: "must be a number from 1 to 50" }).min(1, { error: "must be a number from 1 to 50" }).max(50, { error: "must be a number from 1 to 50" }).default(20),
+});
+
 /** Path parameters of `GET /api/threads/:id`. */
 export const threadParams = z.strictObject({ id: threadId });
 

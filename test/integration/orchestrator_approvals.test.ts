@@ -198,6 +198,19 @@ describe("approval over HTTP", () => {
     expect(bad.statusCode).toBe(400);
   });
 
+  it("lists the recent threads, newest first, and refuses a bad limit naming it", async () => {
+    const res = await app.inject("/api/threads?limit=3");
+    expect(res.statusCode).toBe(200);
+    const { threads } = res.json() as { threads: { threadId: string; title: string; updatedAt: string }[] };
+    expect(threads).toHaveLength(3);
+    expect(threads.every((t) => t.title.length > 0 && !Number.isNaN(Date.parse(t.updatedAt)))).toBe(true);
+    expect([...threads].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))).toEqual(threads);
+    for (const bad of ["limit=0", "limit=51", "limit=abc", "limit=2&x=1"]) {
+      const r = await app.inject(`/api/threads?${bad}`);
+      expect(r.statusCode, bad).toBe(400);
+    }
+  });
+
   it("an approval pending when the server stops is given after it restarts on the same SQLite file", async () => {
     const first = await build(tmp.dir, env, { checkpointer: undefined });
     const started = await first.inject({ method: "POST", url: "/api/runs", payload: { task: "What is 9 * 9?", threadId: "across-restart" } });

@@ -1,9 +1,9 @@
 /**
- * Threads: what one holds (`GET /api/threads/:id`: messages, the last run's result, any tool
+ * Threads: the most recent ones (`GET /api/threads`), what one holds (`GET /api/threads/:id`: messages, the last run's result, any tool
  * calls waiting for approval and the decisions made so far) and the decision that lets a paused
  * run go on (`POST /api/threads/:id/resume`, JSON; `.../resume/stream`, server-sent events).
  */
-import { isAIMessage, isToolMessage, type BaseMessage } from "@langchain/core/messages";
+import { isAIMessage, isHumanMessage, isToolMessage, type BaseMessage } from "@langchain/core/messages";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { approvalResume, pendingApprovals } from "../../../graphs/orchestrator/approvals.js";
 import { OrchestratorInputError } from "../../../graphs/orchestrator/errors.js";
@@ -11,8 +11,11 @@ import { streamSteps } from "../../../graphs/orchestrator/stream.js";
 import { requireApiKey } from "../auth.js";
 import type { ServerContext } from "../context.js";
 import { HttpError, parseRequest } from "../errors.js";
-import { resumeBody, threadParams } from "../schemas.js";
+import { resumeBody, threadListQuery, threadParams } from "../schemas.js";
 import type { RunExecutor } from "./run_io.js";
+
+/** Checkpoints read at most to find the recent threads. */
+const LIST_SCAN = 500;
 
 const ROLE: Record<string, string> = { human: "user", ai: "assistant", system: "system", tool: "tool" };
 
@@ -34,6 +37,23 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext, exe
     preHandler: auth,
     config: { rateLimit: { max: limits.runLimits.max, timeWindow: limits.runLimits.windowMs, keyGenerator: exec.clientOf } },
   };
+
+  app.get("/api/threads", { preHandler: auth }, async (request) => {
+    const { limit } = parseRequest(threadListQuery, request.query ?? {});
+    const saver = ctx.graph.checkpointer;
+    if (!saver || typeof saver === "boolean") return { threads: [] };
+    const threads = new Map<string, { threadId: string; updatedAt: string; title: string; messages: number }>();
+    // Newest checkpoints first; the scan is bounded, so a store with many threads stays cheap.
+    for await (const tuple of saver.list({ configurable: {} }, { limit: LIST_SCAN })) {
+      const cfg = tuple.config.configurable ?? {};
+      const id = typeof cfg.thread_id === "string" ? cfg.thread_id : undefined;
+      if (!id || cfg.checkpoint_ns || threads.has(id)) continue;
+      const messages = ((tuple.checkpoint.channel_values as { messages?: BaseMessage[] }).messages ?? []).filter(isHumanMessage);
+      threads.set(id, { threadId: id, updatedAt: tuple.checkpoint.ts, title: (messages[0]?.text ?? "").slice(0, 120), messages: ((tuple.checkpoint.channel_values as { messages?: unknown[] }).messages ?? []).length });
+      if (threads.size >= limit) break;
+    }
+    return { threads: [...threads.values()] };
+  });
 
   app.get("/api/threads/:id", { preHandler: auth }, async (request) => {
     const { id } = parseRequest(threadParams, request.params);
