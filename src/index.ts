@@ -13,6 +13,8 @@ export type { ReasoningEffort } from "./models/index.js";
 export * from "../graphs/index.js";
 export * from "./runtime/index.js";
 export { defineAgent, AgentDefinitionError, type AgentDefinition } from "../agents/define_agent.js";
+export { createConfiguredToolbox, McpToolbox, toolMatches, type ConfiguredToolbox, type McpServerStatus } from "../agents/tools/index.js";
 export { createToolbox, selectTools, TOOL_NAMES, type Toolbox, type ToolboxOptions, type ToolName } from "../agents/tools/index.js";
 export { startEmulator, type EmulatorHandle, type EmulatorOptions, type FaultKind, type ScriptedResponse } from "./emulator/index.js";
 export { buildServer, startServer } from "./server/index.js";
+export { createMcpServer, type McpServerOptions } from "./mcp/server.js";

@@ -13,6 +13,8 @@ import { currentLedger } from "./model_calls.js";
 /** The agent asked for a tool. */
 export interface ToolCallEvent {
   type: "tool_call";
+  /** Where the tool comes from: `builtin`, or `mcp:<server>`. */
+  source: string;
   tier: Tier;
   /** The agent (graph node) that called the tool. */
   agent: string;
@@ -26,6 +28,8 @@ export interface ToolCallEvent {
 /** A tool answered. */
 export interface ToolResultEvent {
   type: "tool_result";
+  /** Where the tool comes from: `builtin`, or `mcp:<server>`. */
+  source: string;
   tier: Tier;
   /** The agent (graph node) that called the tool. */
   agent: string;
@@ -58,8 +62,11 @@ export function toolErrorLine(err: unknown): string {
   return (text || "the tool failed").slice(0, 300);
 }
 
-/** Middleware emitting tool events for `agent` (a graph node name) running on `tier`. */
-export function toolEventsMiddleware(tier: Tier, agent: string = `${tier}_agent`) {
+/**
+ * Middleware emitting tool events for `agent` (a graph node name) running on `tier`;
+ * `sourceOf` names where each tool comes from (default: built in).
+ */
+export function toolEventsMiddleware(tier: Tier, agent: string = `${tier}_agent`, sourceOf: (tool: string) => string = () => "builtin") {
   return createMiddleware({
     name: `ToolEvents_${tier}`,
     wrapToolCall: async (request, handler) => {
@@ -67,14 +74,15 @@ export function toolEventsMiddleware(tier: Tier, agent: string = `${tier}_agent`
       const write = request.runtime.writer as ((chunk: unknown) => void) | undefined;
       const emit = (event: ToolCallEvent | ToolResultEvent) => write?.(subtaskId ? { ...event, subtaskId } : event);
       const { id = "", name, args } = request.toolCall;
-      emit({ type: "tool_call", tier, agent, id, name, args });
+      const source = sourceOf(name);
+      emit({ type: "tool_call", source, tier, agent, id, name, args });
       try {
         const result = await handler(request);
         // A Command (state update) is passed through without a result event.
         if (isBaseMessage(result)) {
           const content = textOf(result);
           const isError = (result as ToolMessage).status === "error" || /^error\b/i.test(content);
-          emit({ type: "tool_result", tier, agent, id, name, content, isError });
+          emit({ type: "tool_result", source, tier, agent, id, name, content, isError });
         }
         return result;
       } catch (err) {
@@ -82,7 +90,7 @@ export function toolEventsMiddleware(tier: Tier, agent: string = `${tier}_agent`
         if (isGraphBubbleUp(err)) throw err;
         // The model gets one short line it can act on; the stack and server paths stay out of the thread.
         const content = `Error: ${toolErrorLine(err)}`;
-        emit({ type: "tool_result", tier, agent, id, name, content, isError: true });
+        emit({ type: "tool_result", source, tier, agent, id, name, content, isError: true });
         return new ToolMessage({ content, tool_call_id: id, name, status: "error" });
       }
     },

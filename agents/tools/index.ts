@@ -4,12 +4,17 @@
  */
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { loadConfig, type AppConfig } from "../../src/config/index.js";
+import type { TokenProvider } from "../../src/gateway/token_source.js";
+import type { Logger } from "../../src/logging/index.js";
+import { MCP_NAME_SEPARATOR, type McpServers } from "../../src/providers/mcp_config.js";
+import { McpToolbox, type McpServerStatus } from "./mcp.js";
 import { createCalculatorTool } from "./calculator.js";
 import { createDateTimeTool, type Clock } from "./datetime.js";
 import { createHttpGetTool, type HttpGetSettings } from "./http_get.js";
 
 export { calculate, createCalculatorTool, normaliseExpression, MAX_EXPRESSION_LENGTH } from "./calculator.js";
 export { createDateTimeTool, describeDateTime, type Clock } from "./datetime.js";
+export { McpToolbox, toolSource, MCP_DEFAULTS, type McpServerStatus, type ToolSource } from "./mcp.js";
 export {
   createHttpGetTool,
   httpGet,
@@ -57,13 +62,66 @@ export function createToolbox(options: ToolboxOptions = toolboxOptionsFromConfig
 }
 
 /**
- * The tools of `toolbox` whose names are in `allowedNames`, in toolbox order.
- * `undefined` or a list containing "*" selects every tool; names not in the toolbox
- * (such as a disabled http_get) are skipped.
+ * Whether `pattern` names `tool`: the exact name, `*` (every tool), `<server>.*` (every tool of
+ * an MCP server) or `<server>.<tool>` (one of its tools, named `<server>__<tool>` for models).
+ */
+export function toolMatches(pattern: string, tool: string): boolean {
+  if (pattern === "*" || pattern === tool) return true;
+  const dot = pattern.indexOf(".");
+  if (dot <= 0) return false;
+  const server = pattern.slice(0, dot);
+  const rest = pattern.slice(dot + 1);
+  return rest === "*" ? tool.startsWith(`${server}${MCP_NAME_SEPARATOR}`) : tool === `${server}${MCP_NAME_SEPARATOR}${rest}`;
+}
+
+/**
+ * The tools of `toolbox` that `allowedNames` names (names or globs, see `toolMatches`), in
+ * toolbox order. `undefined` selects every tool; names not in the toolbox (a disabled
+ * http_get, a server that is down) select nothing.
  */
 export function selectTools(toolbox: Readonly<Record<string, StructuredToolInterface | undefined>>, allowedNames?: readonly string[]): StructuredToolInterface[] {
   const all = Object.values(toolbox).filter((t): t is StructuredToolInterface => t !== undefined);
   if (allowedNames === undefined || allowedNames.includes("*")) return all;
-  const wanted = new Set(allowedNames);
-  return all.filter((t) => wanted.has(t.name));
+  return all.filter((t) => allowedNames.some((p) => toolMatches(p, t.name)));
+}
+
+/**
+ * Why `pattern` names no tool that can exist, or undefined when it is fine: it must be a
+ * built-in tool, `*`, or name a configured MCP server (`<server>.*`, `<server>.<tool>`).
+ */
+export function unknownToolReason(pattern: string, servers: McpServers): string | undefined {
+  if (pattern === "*" || (TOOL_NAMES as readonly string[]).includes(pattern)) return undefined;
+  const dot = pattern.indexOf(".");
+  if (dot > 0) {
+    const server = pattern.slice(0, dot);
+    return servers[server] ? undefined : `unknown MCP server "${server}"${Object.keys(servers).length ? ` (the servers are ${Object.keys(servers).join(", ")})` : " (declare it under mcp.servers)"}`;
+  }
+  return `unknown tool "${pattern}" (the built-in tools are ${TOOL_NAMES.join(", ")}; MCP tools are named <server>.<tool> or <server>.*)`;
+}
+
+/** A toolbox built from configuration: the built-in tools plus every reachable MCP server's. */
+export interface ConfiguredToolbox {
+  tools: Readonly<Record<string, StructuredToolInterface | undefined>>;
+  /** Each MCP server's state (none configured: empty). */
+  servers(): McpServerStatus[];
+  /** Closes the MCP connections (stdio servers exit). */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the whole toolbox from one configuration object: built-ins from `config` (HTTP_GET_*),
+ * MCP servers from the tier config's `mcp.servers`. Servers that cannot be reached are logged
+ * and left out; the rest of the toolbox works.
+ */
+export async function createConfiguredToolbox(options: {
+  config: AppConfig;
+  mcp: McpServers;
+  logger?: Logger;
+  /** The gateway's token provider, for MCP servers with `auth: gateway`. */
+  gatewayTokens?: TokenProvider;
+}): Promise<ConfiguredToolbox> {
+  const builtins = createToolbox(toolboxOptionsFromConfig(options.config));
+  if (Object.keys(options.mcp).length === 0) return { tools: builtins, servers: () => [], close: async () => undefined };
+  const mcp = await McpToolbox.connect(options.mcp, { logger: options.logger, gatewayTokens: options.gatewayTokens });
+  return { tools: Object.freeze({ ...builtins, ...mcp.tools }), servers: () => mcp.status(), close: () => mcp.close() };
 }

@@ -13,12 +13,13 @@
  */
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { END, START, StateGraph, type BaseCheckpointSaver } from "@langchain/langgraph";
-import { createToolbox } from "../../agents/tools/index.js";
+import { createToolbox, toolMatches, unknownToolReason } from "../../agents/tools/index.js";
 import { getLogger, type Logger } from "../../src/logging/index.js";
 import type { ProviderRegistry } from "../../src/providers/index.js";
 import { resolveRouting, type RoutingConfig } from "../../src/providers/routing_rules.js";
 import type { TierConfig } from "../../src/providers/tier_config.js";
 import type { AgentSpec, ApprovalPolicy } from "../../src/providers/agent_config.js";
+import { TIERS } from "../../src/providers/types.js";
 import { OrchestratorContext } from "./configuration.js";
 import type { OrchestratorDeps } from "./deps.js";
 import { OrchestratorError, toInputError } from "./errors.js";
@@ -58,7 +59,7 @@ export function createOrchestrator(options: OrchestratorOptions) {
   const tierConfig = options.tierConfig ?? options.registry.tierConfig;
   const tools = options.tools ?? createToolbox();
   const roster = createRoster(options.agents ?? tierConfig.agents);
-  checkAgentTools(roster.specialists, tools);
+  checkToolNames(tierConfig, roster.specialists, tools);
   const deps: OrchestratorDeps = {
     registry: options.registry,
     simulated: typeof options.simulated === "function" ? options.simulated : ((value: boolean) => () => value)(options.simulated ?? false),
@@ -89,11 +90,23 @@ export function createOrchestrator(options: OrchestratorOptions) {
   return graph;
 }
 
-/** A specialist may only name tools the toolbox has; say which are missing and why. */
-function checkAgentTools(specialists: readonly AgentSpec[], tools: Readonly<Record<string, unknown>>): void {
+/**
+ * Every tool a tier or specialist lists must be a tool there can be: one of the toolbox, a
+ * built-in (http_get may be off), or one of a configured MCP server's (`<server>.*`). A
+ * specialist's own tools must be in the toolbox now (or come from a configured MCP server that
+ * is down), saying why when one is not.
+ */
+function checkToolNames(tierConfig: TierConfig, specialists: readonly AgentSpec[], tools: Readonly<Record<string, unknown>>): void {
   const available = Object.keys(tools).filter((k) => tools[k] !== undefined);
+  const known = (p: string) => available.some((t) => toolMatches(p, t)) || unknownToolReason(p, tierConfig.mcp) === undefined;
+  for (const tier of TIERS) {
+    tierConfig.tiers[tier].tools.forEach((p, i) => {
+      if (!known(p)) throw new OrchestratorError(`tiers.${tier}.tools.${i}: ${unknownToolReason(p, tierConfig.mcp)}.`);
+    });
+  }
   for (const spec of specialists) {
-    const missing = spec.tools.filter((t) => !available.includes(t));
+    // A configured MCP server that is down leaves its tools out (it was logged); anything else must be there.
+    const missing = spec.tools.filter((p) => !available.some((t) => toolMatches(p, t)) && !(p.includes(".") && unknownToolReason(p, tierConfig.mcp) === undefined));
     if (missing.length === 0) continue;
     const hint = missing.includes("http_get") ? " (http_get is off unless HTTP_GET_ENABLED=true)" : "";
     throw new OrchestratorError(`Agent "${spec.name}" names tools the toolbox does not have: ${missing.join(", ")}${hint}; the toolbox has ${available.join(", ") || "no tools"}.`);

@@ -10,6 +10,8 @@ import { createCheckpointer } from "../../graphs/persistence.js";
 import { createRuntime, type Runtime } from "../runtime/index.js";
 import { streamSteps, type StepsInput } from "../../graphs/orchestrator/stream.js";
 import type { RoutingMode } from "../providers/routing_rules.js";
+import { createConfiguredToolbox, toolMatches, toolSource } from "../../agents/tools/index.js";
+import { loadConfig } from "../config/index.js";
 import { scrubText } from "../logging/index.js";
 import { PROVIDERS, TIERS, type Tier } from "../providers/types.js";
 import { LinePrompt } from "./prompt.js";
@@ -110,15 +112,52 @@ async function withPrompt(wanted: boolean, body: (rl: LinePrompt | undefined) =>
   }
 }
 
-/** Builds the runtime, the checkpointer and the graph, and closes them after `body`. */
+/** Builds the runtime, the toolbox, the checkpointer and the graph, and closes them after `body`. */
 async function withOrchestrator(io: CommandIO, json: boolean, body: (graph: OrchestratorGraph, simulated: boolean) => Promise<number>): Promise<number> {
   return withRuntime(io, json, async (runtime) => {
-    const persistence = await createCheckpointer();
+    const toolbox = await toolboxFor(runtime);
     try {
-      const graph = createOrchestrator({ registry: runtime.registry, simulated: runtime.simulated, checkpointer: persistence.checkpointer });
-      return await body(graph, runtime.simulated);
+      const persistence = await createCheckpointer();
+      try {
+        const graph = createOrchestrator({ registry: runtime.registry, simulated: runtime.simulated, checkpointer: persistence.checkpointer, tools: toolbox.tools });
+        return await body(graph, runtime.simulated);
+      } finally {
+        await persistence.close();
+      }
     } finally {
-      await persistence.close();
+      await toolbox.close();
+    }
+  });
+}
+
+/** The toolbox of the configuration the runtime was built from (built-ins and MCP servers). */
+function toolboxFor(runtime: Runtime) {
+  return createConfiguredToolbox({ config: loadConfig(), mcp: runtime.registry.tierConfig.mcp, gatewayTokens: runtime.registry.gatewayTokens() });
+}
+
+/** Lists every tool: where it comes from, what it does, and which tiers and agents may use it. */
+export async function toolsCommand(options: { json?: boolean }, io: CommandIO): Promise<number> {
+  return withRuntime(io, !!options.json, async (runtime) => {
+    const toolbox = await toolboxFor(runtime);
+    try {
+      const tc = runtime.registry.tierConfig;
+      const users = (tool: string) => [
+        ...TIERS.filter((t) => tc.tiers[t].tools.some((p) => toolMatches(p, tool))),
+        ...tc.agents.filter((a) => a.tools.some((p) => toolMatches(p, tool))).map((a) => a.name),
+      ];
+      const rows = Object.values(toolbox.tools)
+        .filter((t) => t !== undefined)
+        .map((t) => ({ name: t.name, source: toolSource(t.name, tc.mcp), description: t.description, usedBy: users(t.name) }));
+      const servers = toolbox.servers();
+      if (options.json) {
+        renderJson(io.stdout, { type: "tools", tools: rows, servers });
+        return EXIT.ok;
+      }
+      for (const r of rows) io.stdout.write(`${r.name.padEnd(28)} ${r.source.padEnd(14)} ${r.usedBy.join(", ") || "(no tier or agent)"}  ${r.description.replace(/\s+/g, " ").slice(0, 80)}\n`);
+      for (const s of servers.filter((x) => x.state === "down")) io.stdout.write(`${`mcp:${s.server}`.padEnd(28)} DOWN           ${s.error ?? ""}\n`);
+      return EXIT.ok;
+    } finally {
+      await toolbox.close();
     }
   });
 }

@@ -11,6 +11,7 @@
  *   npm start -- models                          tier -> model mapping and where it came from
  *   npm start -- verify                          check every configured provider's credentials
  *   npm start -- history <thread>                print a thread's stored conversation
+ *   npm start -- tools                           every tool, its source and who may use it
  *   npm start -- resume <thread> --decision approve|edit|reject [--args JSON] [--reason TEXT]
  *                                                decide the tool calls a thread waits on
  *
@@ -25,7 +26,7 @@ import { TierConfigError } from "../providers/tier_config.js";
 import { TIERS, type Tier } from "../providers/types.js";
 import { ROUTING_MODES, type RoutingMode } from "../providers/routing_rules.js";
 import { APPROVAL_DECISIONS } from "../providers/agent_config.js";
-import { EXIT, historyCommand, modelsCommand, resumeCommand, runCommand, verifyCommand, type ApprovalMode, type CommandIO, type ResumeOptions } from "./commands.js";
+import { EXIT, historyCommand, modelsCommand, resumeCommand, runCommand, toolsCommand, verifyCommand, type ApprovalMode, type CommandIO, type ResumeOptions } from "./commands.js";
 
 const parseTier = (value: string): Tier => {
   if (!(TIERS as readonly string[]).includes(value)) throw new InvalidArgumentError(`use one of ${TIERS.join(", ")}`);
@@ -91,6 +92,13 @@ async function main(argv: string[]): Promise<number> {
     .option("--json", "print JSON")
     .action(async (opts: { json?: boolean }) => {
       code = await modelsCommand(opts, io);
+    });
+  program
+    .command("tools")
+    .description("list every tool: built in or from an MCP server, and which tiers and agents may use it")
+    .option("--json", "print JSON")
+    .action(async (opts: { json?: boolean }) => {
+      code = await toolsCommand(opts, io);
     });
   program
     .command("history <thread>")

@@ -147,7 +147,7 @@ export class HumanRenderer {
       case "agent_started":
         return `${this.cyan("agent")}  ${agentLabel(event)} started · ${event.model} · up to ${event.maxSteps} steps · tools: ${event.tools.join(", ") || "none"}`;
       case "tool_call":
-        return `${this.cyan("tool")}   ${event.name}(${oneLine(JSON.stringify(event.args))})`;
+        return `${this.cyan("tool")}   ${event.name}(${oneLine(JSON.stringify(event.args))})${event.source && event.source !== "builtin" ? this.dim(` · ${event.source}`) : ""}`;
       case "tool_result":
         return `${this.dim("  ->")}    ${event.isError ? this.yellow(oneLine(event.content)) : oneLine(event.content)}`;
       case "attempt_discarded":

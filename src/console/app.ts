@@ -171,7 +171,7 @@ function render(e: StepEvent | { type: "run_started"; threadId: string; simulate
       step("agent", `${inSubtask}${agentLabel(e)} started · ${e.model} · up to ${e.maxSteps} steps · tools: ${e.tools.join(", ") || "none"}`);
       break;
     case "tool_call":
-      step("tool", `${inSubtask}${e.name}(${short(e.args)})`);
+      step("tool", `${inSubtask}${e.name}(${short(e.args)})${e.source !== "builtin" ? ` · ${e.source}` : ""}`);
       break;
     case "tool_result":
       step("→", `${inSubtask}${short(e.content)}`, e.isError ? "error" : undefined);

@@ -7,7 +7,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { fetch as undiciFetch, type Dispatcher } from "undici";
 import { loadConfig, type AppConfig } from "../config/index.js";
-import { AIGatewayClient, type AIGatewayClientOptions } from "../gateway/index.js";
+import { AIGatewayClient, type AIGatewayClientOptions, type TokenProvider } from "../gateway/index.js";
 import { getLogger, scrubText, scrubValues, type Logger } from "../logging/index.js";
 import { ProviderBreakers, type BreakerOptions } from "./breaker.js";
 import { TierDiscovery, type DiscoveryResult } from "./discovery.js";
@@ -331,6 +331,11 @@ export class ProviderRegistry {
   }
 
   /** The shared gateway client: injected, or built once from the settings. */
+  /** The gateway client's token provider (shared by MCP servers with `auth: gateway`), when the gateway is configured. */
+  gatewayTokens(): TokenProvider | undefined {
+    return this.gatewayClient()?.tokens;
+  }
+
   private gatewayClient(): AIGatewayClient | undefined {
     if (this.injectedClient) return this.injectedClient;
     if (!this.ownedClient && isProviderConfigured("gateway", this.settings.gateway)) {

@@ -8,6 +8,7 @@ import { extname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { loadConfig, type AppConfig } from "../config/index.js";
+import { mcpSectionSchema, type McpServers } from "./mcp_config.js";
 import { agentsSectionSchema, approvalPolicySchema, toAgentSpec, type AgentSpec, type ApprovalPolicy } from "./agent_config.js";
 import { resolveRouting, routingConfigSchema, type RoutingConfig } from "./routing_rules.js";
 import { DEFAULT_PROVIDER_MODELS, DEFAULT_TIER } from "./tiers.js";
@@ -63,6 +64,8 @@ export interface TierConfig {
   approvals: ApprovalPolicy;
   /** How composite tasks are planned and fanned out. */
   plan: PlanSettings;
+  /** MCP servers whose tools join the toolbox (`mcp.servers`). */
+  mcp: McpServers;
   /** The file the settings were read from, when there was one. */
   file?: string;
 }
@@ -141,6 +144,8 @@ export const tierFileSchema = z.strictObject({
   agents: agentsSectionSchema.optional(),
   /** Tool -> decisions a person may take before the tool runs, for every agent. */
   approvals: approvalPolicySchema.optional(),
+  /** MCP servers whose tools join the toolbox; see mcp_config.ts. */
+  mcp: mcpSectionSchema.optional(),
   /** The plan route: planner and synthesizer tiers, most subtasks, parallelism, time budget. */
   plan: z
     .strictObject({
@@ -209,6 +214,7 @@ export function resolveTierConfig(input: unknown = {}, file?: string): TierConfi
     agents,
     approvals: data.approvals ?? {},
     plan: { ...DEFAULT_PLAN_SETTINGS, ...data.plan },
+    mcp: data.mcp?.servers ?? {},
     file,
   };
 }

@@ -9,6 +9,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import { loadConfig, type AppConfig } from "../config/config.js";
 import { getLogger, type Logger } from "../logging/index.js";
 import type { ProviderRegistry } from "../providers/index.js";
+import { createConfiguredToolbox, type ConfiguredToolbox } from "../../agents/tools/index.js";
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { checkpointerOptionsFromEnv, createCheckpointer, type CheckpointerHandle } from "../../graphs/persistence.js";
 import { ConfigStore } from "./config_store.js";
@@ -17,6 +18,7 @@ import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from 
 import { installHostCheck } from "./host_check.js";
 import { providerRoutes } from "./routes/providers.js";
 import { consoleRoutes } from "./routes/console.js";
+import { mcpRoutes } from "./routes/mcp.js";
 import { runExecutor } from "./routes/run_io.js";
 import { runRoutes } from "./routes/runs.js";
 import { threadRoutes } from "./routes/threads.js";
@@ -84,12 +86,22 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     throw err;
   }
   const checkpointer = options.checkpointer ?? persistence!.checkpointer;
+  // The toolbox comes from the same configuration as everything else (the `env` option included).
+  let toolbox: ConfiguredToolbox;
+  try {
+    toolbox = await createConfiguredToolbox({ config, mcp: runtime.registry.tierConfig.mcp, logger, gatewayTokens: runtime.registry.gatewayTokens() });
+  } catch (err) {
+    await persistence?.close();
+    await runtime.close();
+    throw err;
+  }
   const graph = createOrchestrator({
     // The registry is reconfigured in place; whether it is simulated is read per run, since the
     // emulator is retired as soon as a real provider is configured.
     registry: runtime.registry,
     simulated: () => runtime.simulated,
     checkpointer,
+    tools: toolbox.tools,
     logger,
   });
 
@@ -106,6 +118,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   }) as unknown as FastifyInstance;
   app.removeContentTypeParser("text/plain");
   app.addHook("onClose", async () => {
+    await toolbox.close();
     await runtime.close();
     await persistence?.close();
   });
@@ -121,6 +134,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   app.addHook("preClose", async () => exec.abortAll());
   await runRoutes(app, ctx, exec);
   await threadRoutes(app, ctx, exec);
+  await mcpRoutes(app, ctx, exec);
   await consoleRoutes(app);
 
   if (runtime.simulated) {

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -199,5 +200,49 @@ describe("the plan route in the CLI (offline)", () => {
     expect(stdout).toMatch(/^subtask t1 done · fast · \$/m);
     expect(stdout.split("\n").filter((l) => l.startsWith("answer "))).toHaveLength(1);
     expect(stdout).toMatch(/^combined by the synthesizer on the standard tier .*SIMULATED/m);
+  });
+});
+
+describe("MCP tools in the CLI (offline)", () => {
+  const tiers = join(dir, "mcp.yaml");
+  const root = new URL("../..", import.meta.url).pathname;
+  writeFileSync(
+    tiers,
+    [
+      "mcp:",
+      "  servers:",
+      "    orders:",
+      "      transport: stdio",
+      `      command: ${JSON.stringify(process.execPath)}`,
+      '      args: ["--import", "tsx", "test/fixtures/mcp_tools_server.ts"]',
+      `      cwd: ${JSON.stringify(root)}`,
+      "    down:",
+      "      transport: stdio",
+      "      command: /nonexistent/mcp-server",
+      "tiers:",
+      "  fast: { tools: [calculator, orders.lookup_order] }",
+    ].join("\n"),
+  );
+  const mcpEnv = { ...env, TIERS_CONFIG: tiers };
+  const fixtureProcesses = () => execFileSync("ps", ["-eo", "args="], { encoding: "utf8" }).split("\n").filter((l) => l.includes("mcp_tools_server") && !l.includes("ps -eo"));
+
+  it("tools lists every tool with its source and users, and the server that is down", async () => {
+    const { code, stdout, stderr } = await runCli(["tools"], mcpEnv);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/^orders__lookup_order\s+mcp:orders\s+fast, standard, premium\s+Look up an order/m);
+    expect(stdout).toMatch(/^calculator\s+builtin\s+fast, standard, premium/m);
+    expect(stdout).toMatch(/^orders__hang_forever\s+mcp:orders\s+standard, premium/m);
+    expect(stdout).toMatch(/^mcp:down\s+DOWN/m);
+  });
+
+  it("an agent calls the MCP tool in a run; the CLI leaves no MCP child behind", async () => {
+    const before = fixtureProcesses().length;
+    const { code, stdout, stderr } = await runCli(["--tier", "fast", "Look up the order and tell its status"], mcpEnv);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/^route\s+fast via explicit/m);
+    expect(stdout).toMatch(/^tool\s+orders__lookup_order\(\{"order":"example"\}\) · mcp:orders$/m);
+    expect(stdout).toMatch(/->\s+order example: shipped on 2025-01-02/);
+    expect(stdout).toMatch(/^answer .*shipped on 2025-01-02/m);
+    expect(fixtureProcesses().length).toBe(before);
   });
 });

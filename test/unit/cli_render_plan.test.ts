@@ -45,8 +45,8 @@ const planRun: StepEvent[] = [
   { type: "subtask_started", subtaskId: "s2", task: "Look up the area of Paris", agent: "researcher", tier: "standard", reason: "planner asked", source: "explicit" },
   { type: "agent_started", subtaskId: "s1", tier: "fast", agent: "fast_agent", model: "m-fast", maxSteps: 4, tools: [] },
   { type: "token", subtaskId: "s1", text: SUBTASK_TEXT, tier: "fast", agent: "fast_agent" },
-  { type: "tool_call", subtaskId: "s2", tier: "standard", agent: "researcher", id: "c1", name: "http_get", args: { url: "http://127.0.0.1/paris" } },
-  { type: "tool_result", subtaskId: "s2", tier: "standard", agent: "researcher", id: "c1", name: "http_get", content: "105 km2", isError: false },
+  { type: "tool_call", source: "builtin", subtaskId: "s2", tier: "standard", agent: "researcher", id: "c1", name: "http_get", args: { url: "http://127.0.0.1/paris" } },
+  { type: "tool_result", source: "builtin", subtaskId: "s2", tier: "standard", agent: "researcher", id: "c1", name: "http_get", content: "105 km2", isError: false },
   { type: "subtask_finished", subtaskId: "s1", agent: "fast_agent", tier: "fast", ok: true, usage: spent(0.00012), escalations: 0 },
   { type: "subtask_finished", subtaskId: "s2", agent: "researcher", tier: "standard", ok: true, usage: spent(0.0123), escalations: 0 },
   { type: "subtask_started", subtaskId: "s3", task: "Compute the density", agent: "fast_agent", tier: "fast", reason: "default", source: "default" },
@@ -191,7 +191,7 @@ describe("HumanRenderer, plan route", () => {
     const events: StepEvent[] = [
       planCreated(),
       { type: "subtask_started", subtaskId: "s2", task: "Look up the area of Paris", agent: "researcher", tier: "standard", reason: "r", source: "explicit" },
-      { type: "tool_call", subtaskId: "s2", tier: "standard", agent: "researcher", id: "c1", name: "http_get", args: { url: "http://127.0.0.1/x" } },
+      { type: "tool_call", source: "builtin", subtaskId: "s2", tier: "standard", agent: "researcher", id: "c1", name: "http_get", args: { url: "http://127.0.0.1/x" } },
       {
         type: "approval_required",
         subtaskId: "s2",
@@ -204,7 +204,7 @@ describe("HumanRenderer, plan route", () => {
         allowedDecisions: ["approve", "reject"],
       },
       // After the pause (a resume), subtask events are printed as lines with their id.
-      { type: "tool_result", subtaskId: "s2", tier: "standard", agent: "researcher", id: "c1", name: "http_get", content: "ok", isError: false },
+      { type: "tool_result", source: "builtin", subtaskId: "s2", tier: "standard", agent: "researcher", id: "c1", name: "http_get", content: "ok", isError: false },
       { type: "subtask_finished", subtaskId: "s2", agent: "researcher", tier: "standard", ok: true, usage: spent(0.001), escalations: 0 },
     ];
     const out = stripColors(render(events, true, 140));

@@ -12,6 +12,7 @@ import { Command, END, isGraphBubbleUp, isGraphInterrupt, type LangGraphRunnable
 import { approvalsMiddleware, type ApprovalRecord } from "../../../agents/middleware/approvals.js";
 import { callRecord, ModelCallError, ModelCallLedger, withModelCallLedger } from "../../../agents/middleware/model_calls.js";
 import { toolEventsMiddleware } from "../../../agents/middleware/tool_events.js";
+import { toolSource } from "../../../agents/tools/index.js";
 import { agentSystemPrompt } from "../../../agents/prompts.js";
 import { createTierAgent, type TierAgent } from "../../../agents/tier_agent.js";
 import type { Tier } from "../../../src/providers/types.js";
@@ -55,7 +56,7 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
       tools,
       systemPrompt: agentSystemPrompt(tier, settings.systemPrompt, member.spec),
       maxSteps,
-      middleware: [toolEventsMiddleware(tier, member.name), ...(Object.keys(policy).length > 0 ? [approvalsMiddleware(policy, member.name, tier)] : [])],
+      middleware: [toolEventsMiddleware(tier, member.name, (tool) => toolSource(tool, deps.tierConfig.mcp)), ...(Object.keys(policy).length > 0 ? [approvalsMiddleware(policy, member.name, tier)] : [])],
     });
     // Each model call takes a model step and a tools step, plus the middleware's own steps.
     runs.set(tier, { agent, tools: tools.map((t) => t.name), maxSteps, recursionLimit: maxSteps * 4 + 10 });

@@ -1,0 +1,177 @@
+/**
+ * The orchestrator as an MCP server: one tool, `run_task`, that routes a task to an agent and
+ * tier, reports each step as a progress notification and returns the answer with its route and
+ * usage. The transports (stdio.ts, the HTTP route) only connect it.
+ */
+import { randomUUID } from "node:crypto";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import { OrchestratorError, OrchestratorInputError } from "../../graphs/orchestrator/errors.js";
+import type { ApprovalRequiredEvent, FinalAnswerEvent, RouteDecidedEvent, UsageEvent } from "../../graphs/orchestrator/events.js";
+import type { OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
+import { streamSteps } from "../../graphs/orchestrator/stream.js";
+import { getLogger, scrubText, type Logger } from "../logging/index.js";
+import { TIERS, type Tier } from "../providers/types.js";
+import { progressMessage } from "./progress.js";
+
+/** Options of `createMcpServer`. */
+export interface McpServerOptions {
+  /** The orchestrator graph runs go to (with a checkpointer, so `thread` continues a conversation). */
+  graph: OrchestratorGraph;
+  /** Whether answers come from the emulator's simulated model; read per run. */
+  simulated: () => boolean;
+  /** Where unexpected failures are logged (default the process logger). */
+  logger?: Logger;
+  /**
+   * Threads with a run in progress. Pass one set to every server of a process (the HTTP route
+   * makes a server per request) so two runs never interleave one thread's checkpoints.
+   */
+  busyThreads?: Set<string>;
+  /** Stops every run of this server with an answer saying why (the HTTP server is shutting down). */
+  signal?: AbortSignal;
+}
+
+/** Shown before the text of a simulated answer, so it is never taken for a real model's. */
+export const SIMULATED_PREFIX = "[SIMULATED model: local emulator] ";
+
+const tierEnum = z.enum(TIERS as [Tier, ...Tier[]], { error: `tier must be one of ${TIERS.join(", ")}` });
+
+/** Arguments of `run_task`; the SDK validates calls against it before the handler runs. */
+export const runTaskInput = {
+  task: z
+    .string({ error: "task must be text" })
+    .min(1, { error: "task must not be empty" })
+    .max(20_000, { error: "task must be at most 20000 characters" })
+    .describe("The task, in plain language"),
+  tier: tierEnum.optional().describe("Force this tier (skips routing)"),
+  agent: z
+    .string({ error: "agent must be text" })
+    .regex(/^[a-z][a-z0-9_]{0,39}$/, { error: "agent must be a lower-case agent name (a-z, 0-9, _; at most 40 characters)" })
+    .optional()
+    .describe("Hand the task to this specialist agent (skips routing)"),
+  thread: z
+    .string({ error: "thread must be text" })
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, { error: "thread must be 1-128 characters of A-Z, a-z, 0-9, . _ : -" })
+    .optional()
+    .describe("Continue this conversation thread (default: a new thread)"),
+};
+
+const tokens = z.object({ input: z.number(), output: z.number(), total: z.number() });
+
+/** Structured result of `run_task`: answer, route and usage on completion; what waits on a pause. */
+export const runTaskOutput = {
+  status: z.enum(["completed", "waiting_for_approval"]),
+  answer: z.string().optional(),
+  threadId: z.string(),
+  route: z.object({ tier: tierEnum, agent: z.string(), source: z.enum(["explicit", "rule", "classifier", "default"]), reason: z.string() }).optional(),
+  usage: z
+    .object({
+      total: tokens,
+      costUsd: z.number(),
+      premiumOnlyCostUsd: z.number(),
+      perTier: z.partialRecord(tierEnum, tokens.extend({ costUsd: z.number(), calls: z.number() })),
+    })
+    .optional(),
+  waitingFor: z.array(z.object({ tool: z.string(), callId: z.string(), args: z.record(z.string(), z.unknown()) })).optional(),
+  simulated: z.boolean(),
+};
+
+/** The usage figures the result shows (the thread totals and provider lists stay out). */
+function usageView(usage: UsageEvent) {
+  const perTier: Partial<Record<Tier, { input: number; output: number; total: number; costUsd: number; calls: number }>> = {};
+  for (const [tier, r] of Object.entries(usage.perTier) as [Tier, NonNullable<UsageEvent["perTier"][Tier]>][]) {
+    perTier[tier] = { input: r.input, output: r.output, total: r.total, costUsd: r.costUsd, calls: r.calls };
+  }
+  return { total: usage.total, costUsd: usage.costUsd, premiumOnlyCostUsd: usage.premiumOnlyCostUsd, perTier };
+}
+
+const errorResult = (text: string): CallToolResult => ({ content: [{ type: "text", text }], isError: true });
+
+/** Creates an MCP server whose `run_task` tool runs tasks on `options.graph`. */
+export function createMcpServer(options: McpServerOptions): McpServer {
+  const { graph, simulated } = options;
+  const logger = options.logger ?? getLogger();
+  const busy = options.busyThreads ?? new Set<string>();
+  const server = new McpServer({ name: "ai-gateway-agents", version: "0.1.0" });
+
+  server.registerTool(
+    "run_task",
+    {
+      title: "Run a task on the orchestrator",
+      description:
+        "Routes the task to a fast, standard or premium tool-calling agent (or a named specialist), runs it and returns the answer " +
+        "with the route taken and the token usage and cost. Each step is sent as a progress notification. Give `thread` to continue a conversation.",
+      inputSchema: runTaskInput,
+      outputSchema: runTaskOutput,
+    },
+    async ({ task, tier, agent, thread }, extra): Promise<CallToolResult> => {
+      const threadId = thread ?? randomUUID();
+      if (busy.has(threadId)) return errorResult(`A run is already in progress on thread ${threadId}; wait for it to finish.`);
+      busy.add(threadId);
+      const progressToken = extra._meta?.progressToken;
+      let progress = 0;
+      let route: RouteDecidedEvent | undefined;
+      let final: FinalAnswerEvent | undefined;
+      let usage: UsageEvent | undefined;
+      const waiting: ApprovalRequiredEvent[] = [];
+      const signal = options.signal ? AbortSignal.any([extra.signal, options.signal]) : extra.signal;
+      let interrupted = false;
+      try {
+        for await (const event of streamSteps(task, { graph, threadId, tier, agent, tokens: false, signal })) {
+          if (event.type === "route_decided") route = event;
+          else if (event.type === "final_answer") final = event;
+          else if (event.type === "usage") usage = event;
+          else if (event.type === "approval_required") waiting.push(event);
+          else if (event.type === "interrupted") interrupted = true;
+          const message = progressToken === undefined ? undefined : progressMessage(event);
+          // A client that went away must not fail the run; its cancellation aborts it instead.
+          if (progressToken !== undefined && message) {
+            await extra.sendNotification({ method: "notifications/progress", params: { progressToken, progress: ++progress, message } }).catch(() => undefined);
+          }
+        }
+      } catch (err) {
+        if (options.signal?.aborted) return errorResult(`The run on thread ${threadId} was stopped: the server is shutting down.`);
+        if (signal.aborted) return errorResult("The run was cancelled.");
+        if (err instanceof OrchestratorError || err instanceof OrchestratorInputError) return errorResult(scrubText(err.message));
+        logger.error({ err, threadId }, "MCP run_task failed unexpectedly");
+        return errorResult("The run failed unexpectedly; the details are in the server log.");
+      } finally {
+        busy.delete(threadId);
+      }
+      const isSimulated = simulated() || !!final?.simulated;
+      const prefix = isSimulated ? SIMULATED_PREFIX : "";
+      const routeView = route && { tier: route.tier, agent: route.agent, source: route.source, reason: route.reason };
+      if (waiting.length > 0) {
+        const tools = [...new Set(waiting.map((w) => w.tool))].join(", ");
+        const text =
+          `${prefix}The run is waiting for approval of ${tools} on thread ${threadId}. Decide it with ` +
+          `\`npm start -- resume ${threadId} --decision approve|reject\` or POST /api/threads/${threadId}/resume.`;
+        return {
+          content: [{ type: "text", text }],
+          structuredContent: {
+            status: "waiting_for_approval",
+            threadId,
+            ...(routeView ? { route: routeView } : {}),
+            waitingFor: waiting.map((w) => ({ tool: w.tool, callId: w.callId, args: w.args })),
+            simulated: isSimulated,
+          },
+        };
+      }
+      if (interrupted) return errorResult(`The run on thread ${threadId} paused for input (an interrupt) that run_task cannot give.`);
+      if (!final) return errorResult(`The run on thread ${threadId} ended without an answer.`);
+      return {
+        content: [{ type: "text", text: `${prefix}${final.answer}` }],
+        structuredContent: {
+          status: "completed",
+          answer: final.answer,
+          threadId,
+          ...(routeView ? { route: routeView } : {}),
+          ...(usage ? { usage: usageView(usage) } : {}),
+          simulated: isSimulated,
+        },
+      };
+    },
+  );
+  return server;
+}
