@@ -12,10 +12,10 @@ import { MemorySaver } from "@langchain/langgraph";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmulatorHandle } from "../../src/emulator/index.js";
-import { ProviderRegistry } from "../../src/providers/index.js";
-import { resolveTierConfig } from "../../src/providers/tier_config.js";
+import type { ProviderRegistry } from "../../src/providers/index.js";
+import type { resolveTierConfig } from "../../src/providers/tier_config.js";
 import { startServer, type RunningServer } from "../../src/server/app.js";
-import { emulator, silentLogger } from "../helpers/gateway.js";
+import { emulator, registryOnEmulator, silentLogger } from "../helpers/gateway.js";
 
 const CHROMIUM = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p): p is string => !!p && existsSync(p));
 const SHOTS = process.env.CONSOLE_SCREENSHOTS;
@@ -41,12 +41,7 @@ afterAll(async () => {
 
 /** A server on a loopback port over the emulator, with the given tiers file content and env. */
 async function serve(tiers: Parameters<typeof resolveTierConfig>[0] = {}, env: Record<string, string> = {}): Promise<RunningServer> {
-  const registry = await ProviderRegistry.create({
-    env: { AI_GATEWAY_BASE_URL: emu.baseUrl, AI_GATEWAY_CLIENT_ID: emu.clientId, AI_GATEWAY_CLIENT_SECRET: emu.clientSecret },
-    tierConfig: resolveTierConfig(tiers),
-    logger: silentLogger,
-    discovery: { enabled: false },
-  });
+  const registry = await registryOnEmulator(emu, tiers);
   registries.push(registry);
   const server = await startServer({ env: { CONFIG_STORE_PATH: join(tmpdir(), `console-${process.pid}-${servers.length}.json`), ...env }, registry, simulated: true, checkpointer: new MemorySaver(), logger: silentLogger, port: 0, host: "127.0.0.1" });
   servers.push(server);

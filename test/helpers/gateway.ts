@@ -3,6 +3,7 @@ import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "../../
 import { AIGatewayClient, type AIGatewayClientOptions } from "../../src/gateway/index.js";
 import { createLogger } from "../../src/logging/index.js";
 import { ProviderRegistry } from "../../src/providers/index.js";
+import { resolveTierConfig } from "../../src/providers/tier_config.js";
 
 /** A logger that drops everything (tests that inspect logs make their own). */
 export const silentLogger = createLogger({ level: "silent", format: "json" });
@@ -47,4 +48,14 @@ export async function emulatorRegistry(options: EmulatorOptions = {}): Promise<{
       await emu.close();
     },
   };
+}
+
+/** A registry whose gateway is `emu` (discovery off), with the given tiers-file content. */
+export function registryOnEmulator(emu: EmulatorHandle, tiers: Parameters<typeof resolveTierConfig>[0] = {}): Promise<ProviderRegistry> {
+  return ProviderRegistry.create({
+    env: { AI_GATEWAY_BASE_URL: emu.baseUrl, AI_GATEWAY_CLIENT_ID: emu.clientId, AI_GATEWAY_CLIENT_SECRET: emu.clientSecret },
+    tierConfig: resolveTierConfig(tiers),
+    logger: silentLogger,
+    discovery: { enabled: false },
+  });
 }

@@ -8,10 +8,10 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { Progress } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll } from "vitest";
 import type { EmulatorHandle } from "../../src/emulator/index.js";
-import { ProviderRegistry } from "../../src/providers/index.js";
-import { resolveTierConfig } from "../../src/providers/tier_config.js";
+import type { ProviderRegistry } from "../../src/providers/index.js";
+import type { resolveTierConfig } from "../../src/providers/tier_config.js";
 import { startServer, type RunningServer } from "../../src/server/app.js";
-import { emulator, silentLogger } from "./gateway.js";
+import { emulator, registryOnEmulator, silentLogger } from "./gateway.js";
 
 /** Content of a tiers file. */
 type Tiers = Parameters<typeof resolveTierConfig>[0];
@@ -51,13 +51,7 @@ export function mcpFixture() {
 
   /** A registry on `on` (default the file's emulator) with the given tiers-file content. */
   const registryOn = async (tiers: Tiers = {}, on?: EmulatorHandle): Promise<ProviderRegistry> => {
-    const e = on ?? emu!;
-    const registry = await ProviderRegistry.create({
-      env: { AI_GATEWAY_BASE_URL: e.baseUrl, AI_GATEWAY_CLIENT_ID: e.clientId, AI_GATEWAY_CLIENT_SECRET: e.clientSecret },
-      tierConfig: resolveTierConfig(tiers),
-      logger: silentLogger,
-      discovery: { enabled: false },
-    });
+    const registry = await registryOnEmulator(on ?? emu!, tiers);
     registries.push(registry);
     return registry;
   };

@@ -4,9 +4,9 @@ import type { StepEvent } from "../../graphs/orchestrator/events.js";
 import type { OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
 import { streamSteps, type StepsInput, type StreamStepsOptions } from "../../graphs/orchestrator/stream.js";
 import type { EmulatorHandle, EmulatorOptions } from "../../src/emulator/index.js";
-import { ProviderRegistry } from "../../src/providers/index.js";
-import { resolveTierConfig } from "../../src/providers/tier_config.js";
-import { emulator, silentLogger } from "./gateway.js";
+import type { ProviderRegistry } from "../../src/providers/index.js";
+import type { resolveTierConfig } from "../../src/providers/tier_config.js";
+import { emulator, registryOnEmulator } from "./gateway.js";
 
 /**
  * Starts an emulator before the file's tests and closes it (and every registry made on it)
@@ -32,13 +32,7 @@ export function emulatorForFile(options: EmulatorOptions = {}) {
     },
     /** A registry on the emulator with the given tiers-file content (discovery off). */
     async registryWith(tiers: Parameters<typeof resolveTierConfig>[0] = {}): Promise<ProviderRegistry> {
-      const e = handle();
-      const registry = await ProviderRegistry.create({
-        env: { AI_GATEWAY_BASE_URL: e.baseUrl, AI_GATEWAY_CLIENT_ID: e.clientId, AI_GATEWAY_CLIENT_SECRET: e.clientSecret },
-        tierConfig: resolveTierConfig(tiers),
-        logger: silentLogger,
-        discovery: { enabled: false },
-      });
+      const registry = await registryOnEmulator(handle(), tiers);
       registries.push(registry);
       return registry;
     },
