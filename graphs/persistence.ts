@@ -9,6 +9,7 @@ import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { loadConfig } from "../src/config/index.js";
+import { postgresClaims, sqliteClaims, type ThreadClaims } from "./thread_claims.js";
 
 /** Where checkpoints go; an empty object means "SQLite at the default path". */
 export interface CheckpointerOptions {
@@ -26,6 +27,8 @@ export interface CheckpointerHandle {
   kind: "sqlite" | "postgres";
   /** Absolute SQLite path, or the database URL with its password masked (safe to log). */
   location: string;
+  /** Thread claims kept in the same store, so every process sharing it sees them. */
+  claims: ThreadClaims;
   /** Closes the database connection(s); call once when done. */
   close(): Promise<void>;
 }
@@ -65,7 +68,17 @@ export async function createCheckpointer(
     const location = maskDatabaseUrl(options.databaseUrl);
     const saver = PostgresSaver.fromConnString(options.databaseUrl);
     try {
-      await saver.setup();
+      // Two processes starting on a fresh database race to create the tables; the loser of that
+      // race (a unique violation on the catalog) finds them made when it tries again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await saver.setup();
+          break;
+        } catch (err) {
+          if ((err as { code?: string }).code !== "23505" || attempt >= 4) throw err;
+          await new Promise((r) => setTimeout(r, 100 * attempt));
+        }
+      }
     } catch (err) {
       await saver.end().catch(() => undefined);
       const reason = err instanceof Error ? err.message : String(err);
@@ -73,13 +86,16 @@ export async function createCheckpointer(
       throw new Error(`Could not open the PostgreSQL checkpoint store at ${location}: ${reason}. Check DATABASE_URL.`);
     }
     let closed = false;
+    const claims = postgresClaims(options.databaseUrl);
     return {
       checkpointer: saver,
       kind: "postgres",
       location,
+      claims,
       close: async () => {
         if (closed) return;
         closed = true;
+        await claims.close();
         await saver.end();
       },
     };
@@ -96,10 +112,24 @@ export async function createCheckpointer(
     chmodSync(path, 0o600);
   }
   const saver = SqliteSaver.fromConnString(path);
+  // Several processes may share the file: wait for another's write instead of failing, and create
+  // the tables and switch to WAL now, at startup, rather than inside the first request.
+  saver.db.pragma("busy_timeout = 5000");
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // Any read sets the saver up (its setup() is protected).
+      await saver.getTuple({ configurable: { thread_id: "", checkpoint_ns: "" } });
+      break;
+    } catch (err) {
+      if ((err as { code?: string }).code !== "SQLITE_BUSY" || attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
   return {
     checkpointer: saver,
     kind: "sqlite",
     location: path,
+    claims: sqliteClaims(saver.db),
     close: async () => {
       if (saver.db.open) saver.db.close();
     },

@@ -11,6 +11,7 @@ import { getLogger, type Logger } from "../logging/index.js";
 import type { ProviderRegistry } from "../providers/index.js";
 import { createConfiguredToolbox, type ConfiguredToolbox } from "../../agents/tools/index.js";
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
+import { processClaims } from "../../graphs/thread_claims.js";
 import { checkpointerOptionsFromEnv, createCheckpointer, type CheckpointerHandle } from "../../graphs/persistence.js";
 import { ConfigStore } from "./config_store.js";
 import type { ServerContext } from "./context.js";
@@ -127,7 +128,9 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   if (isLoopbackHost(config.server.host) || config.server.allowedHosts.length > 0) installHostCheck(app, config.server.allowedHosts);
   await app.register(rateLimit, { global: false });
 
-  const ctx: ServerContext = { config, logger, runtime, store, policy, graph, verifyTimeoutMs: options.verifyTimeoutMs ?? 10_000 };
+  // A checkpointer handed in (tests, embedding) is not ours to claim threads in: claims stay in this process.
+  const claims = persistence?.claims ?? processClaims();
+  const ctx: ServerContext = { config, logger, runtime, store, policy, graph, claims, verifyTimeoutMs: options.verifyTimeoutMs ?? 10_000 };
   await statusRoutes(app, ctx);
   await providerRoutes(app, ctx);
   const exec = runExecutor(ctx);

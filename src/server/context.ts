@@ -2,6 +2,7 @@
 import type { AppConfig } from "../config/config.js";
 import type { Logger } from "../logging/index.js";
 import type { OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
+import type { ThreadClaims } from "../../graphs/thread_claims.js";
 import type { ConfigStore } from "./config_store.js";
 import type { ServerRuntime } from "./runtime.js";
 import type { SsrfPolicy } from "../net/index.js";
@@ -14,6 +15,8 @@ export interface ServerContext {
   store: ConfigStore;
   policy: SsrfPolicy;
   graph: OrchestratorGraph;
+  /** Thread claims shared by every process on the same store. */
+  claims: ThreadClaims;
   /** Time allowed for one credential check. */
   verifyTimeoutMs: number;
 }

@@ -13,6 +13,7 @@ import { OrchestratorError, OrchestratorInputError } from "../../../graphs/orche
 import { presentedKey } from "../auth.js";
 import type { ServerContext } from "../context.js";
 import { HttpError } from "../errors.js";
+import type { ThreadClaim } from "../../../graphs/thread_claims.js";
 
 const HEARTBEAT_MS = 15_000;
 
@@ -77,31 +78,50 @@ export function runExecutor(ctx: ServerContext) {
     return key ? `key:${createHash("sha256").update(key).digest("hex").slice(0, 16)}` : `ip:${request.ip}`;
   };
 
-  /** Applies the concurrency cap (503) and claims the thread (409 when busy); `release` must be called at the end. */
-  const claim = (request: FastifyRequest, reply: FastifyReply, threadId: string) => {
+  /**
+   * Applies the concurrency cap (503) and claims the thread (409 when a run holds it, in this
+   * process or in any other on the same store); `release` must be called at the end.
+   */
+  const claim = async (request: FastifyRequest, reply: FastifyReply, threadId: string) => {
     const client = clientOf(request);
     const active = inFlight.get(client) ?? 0;
     if (active >= limits.runLimits.concurrency) {
       reply.header("retry-after", "1");
       throw new HttpError(503, "too_many_runs", `This client already has ${active} runs in progress (RUN_CONCURRENCY_MAX=${limits.runLimits.concurrency}); retry when one has finished.`);
     }
-    if (busy.has(threadId)) throw new HttpError(409, "thread_busy", "A run is already in progress on this thread; wait for it to finish.");
+    const busyMessage = "A run is already in progress on this thread; wait for it to finish.";
+    if (busy.has(threadId)) throw new HttpError(409, "thread_busy", busyMessage);
     busy.add(threadId);
     inFlight.set(client, active + 1);
     const controller = new AbortController();
     running.add(controller);
+    let held: ThreadClaim | undefined;
     const release = () => {
       busy.delete(threadId);
       running.delete(controller);
       const left = (inFlight.get(client) ?? 1) - 1;
       if (left > 0) inFlight.set(client, left);
       else inFlight.delete(client);
+      void held?.release().catch((err: unknown) => ctx.logger.warn({ err, threadId }, "could not release a thread claim"));
     };
+    try {
+      held = await ctx.claims.tryClaim(threadId);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    if (!held) {
+      release();
+      throw new HttpError(409, "thread_busy", busyMessage);
+    }
     return { controller, release };
   };
 
+  /** What `claim` gives: the run's abort controller and its release. */
+  type Claimed = Awaited<ReturnType<typeof claim>>;
+
   /** Runs to the end and answers with one JSON body (the result, or what the thread waits for). */
-  const respondJson = async (request: FastifyRequest, reply: FastifyReply, threadId: string, claimed: ReturnType<typeof claim>, steps: RunSteps) => {
+  const respondJson = async (request: FastifyRequest, reply: FastifyReply, threadId: string, claimed: Claimed, steps: RunSteps) => {
     const { controller, release } = claimed;
     abortOnDisconnect(reply.raw, controller);
     const collected: StepEvent[] = [];
@@ -137,7 +157,7 @@ export function runExecutor(ctx: ServerContext) {
   };
 
   /** Streams the run as server-sent events. */
-  const respondSse = async (request: FastifyRequest, reply: FastifyReply, threadId: string, claimed: ReturnType<typeof claim>, steps: RunSteps) => {
+  const respondSse = async (request: FastifyRequest, reply: FastifyReply, threadId: string, claimed: Claimed, steps: RunSteps) => {
     const { controller, release } = claimed;
     const res = reply.raw;
     reply.hijack();

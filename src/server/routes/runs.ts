@@ -52,7 +52,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext, exec: 
       ]);
     }
     const threadId = body.threadId ?? randomUUID();
-    const claimed = exec.claim(request, reply, threadId);
+    const claimed = await exec.claim(request, reply, threadId);
     try {
       if (body.threadId) await checkThreadSize(threadId, (body.messages?.length ?? 0) + (body.task ? 1 : 0));
     } catch (err) {

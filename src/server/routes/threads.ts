@@ -79,7 +79,7 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext, exe
   const beginResume = async (request: FastifyRequest, reply: FastifyReply) => {
     const { id } = parseRequest(threadParams, request.params);
     const body = parseRequest(resumeBody, request.body);
-    const claimed = exec.claim(request, reply, id);
+    const claimed = await exec.claim(request, reply, id);
     try {
       const pending = await pendingApprovals(ctx.graph, id);
       if (pending.length === 0) throw new HttpError(409, "nothing_pending", "This thread has no tool call waiting for approval.");

@@ -1,0 +1,117 @@
+/**
+ * Two real server processes on one store (a SQLite file, then one PostgreSQL): concurrent runs
+ * on one thread, sent to both at once, never interleave. Each run completes or gets 409
+ * `thread_busy`, and the thread ends with exactly the messages of the runs that completed:
+ * none lost, none duplicated. The model answers after 300 ms, so the runs overlap.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EmulatorHandle } from "../../src/emulator/index.js";
+import { offlineEnv } from "../helpers/cli.js";
+import { emulator } from "../helpers/gateway.js";
+import { startPostgres, type PostgresCluster } from "../helpers/postgres.js";
+import { tempDir } from "../integration/server_helpers.js";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const tmp = tempDir();
+let emu: EmulatorHandle;
+let pgCluster: PostgresCluster | undefined;
+const children: ChildProcess[] = [];
+/** What each server wrote to stderr, by URL, for failure messages. */
+const logs = new Map<string, () => string>();
+
+beforeAll(async () => {
+  emu = await emulator({ latency: { ttftMs: 300 } });
+});
+afterAll(async () => {
+  for (const c of children) c.kill("SIGKILL");
+  await emu.close();
+  await pgCluster?.stop();
+  tmp.cleanup();
+});
+
+/** Starts a server process on the given store; resolves its URL. */
+function startServer(name: string, store: Record<string, string>): Promise<string> {
+  const env = offlineEnv({
+    PORT: "0",
+    HOST: "127.0.0.1",
+    CONFIG_STORE_PATH: join(tmp.dir, `${name}-providers.json`),
+    AI_GATEWAY_BASE_URL: emu.baseUrl,
+    AI_GATEWAY_CLIENT_ID: emu.clientId,
+    AI_GATEWAY_CLIENT_SECRET: emu.clientSecret,
+    ALLOW_INSECURE_LOOPBACK_PROVIDERS: "true",
+    LOG_LEVEL: "warn",
+    ...store,
+  });
+  const proc = spawn(process.execPath, ["--import", "tsx", "src/server/main.ts"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+  children.push(proc);
+  let stdout = "";
+  let stderr = "";
+  proc.stderr!.on("data", (d) => (stderr += d));
+  return new Promise<string>((resolve, reject) => {
+    proc.stdout!.on("data", (d) => {
+      stdout += d;
+      if (stdout.includes("\n")) {
+        const url = (JSON.parse(stdout.split("\n")[0]) as { url: string }).url;
+        logs.set(url, () => stderr);
+        resolve(url);
+      }
+    });
+    proc.on("exit", (code) => reject(new Error(`server ${name} exited (${code}) before listening:\n${stderr}`)));
+  });
+}
+
+const run = (url: string, task: string, threadId: string) =>
+  fetch(`${url}/api/runs`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ task, threadId, tier: "fast" }) }).then(async (r) => ({
+    status: r.status,
+    body: (await r.json()) as { error?: { code: string } },
+  }));
+
+/** Rounds of two concurrent runs on one thread, one to each server; returns how many completed. */
+async function contend(a: string, b: string, threadId: string, rounds: number): Promise<{ completed: string[]; statuses: number[] }> {
+  const completed: string[] = [];
+  const statuses: number[] = [];
+  for (let i = 1; i <= rounds; i++) {
+    const tasks = [`Say hello, round ${i} via A`, `Say hello, round ${i} via B`];
+    const results = await Promise.all([run(a, tasks[0], threadId), run(b, tasks[1], threadId)]);
+    results.forEach((r, j) => {
+      statuses.push(r.status);
+      if (r.status === 200) completed.push(tasks[j]);
+      else expect(r.body.error?.code, logs.get(j === 0 ? a : b)?.().slice(-3000)).toBe("thread_busy");
+    });
+  }
+  return { completed, statuses };
+}
+
+async function checkThread(url: string, threadId: string, completed: string[]): Promise<void> {
+  const thread = (await (await fetch(`${url}/api/threads/${threadId}`)).json()) as { messages: { role: string; content: string; toolCalls?: unknown[] }[] };
+  const users = thread.messages.filter((m) => m.role === "user").map((m) => m.content);
+  // Exactly the completed runs' turns: none lost, none duplicated, each answered.
+  expect([...users].sort()).toEqual([...completed].sort());
+  expect(thread.messages.filter((m) => m.role === "assistant" && !m.toolCalls)).toHaveLength(completed.length);
+}
+
+describe("two server processes on one store", () => {
+  it("on one SQLite file, concurrent runs on a thread lose and duplicate nothing", async () => {
+    const store = { CHECKPOINT_SQLITE_PATH: join(tmp.dir, "shared.sqlite") };
+    const [a, b] = await Promise.all([startServer("sqlite-a", store), startServer("sqlite-b", store)]);
+    const { completed, statuses } = await contend(a, b, "shared-sqlite", 6);
+    expect(statuses.filter((s) => s === 409).length).toBeGreaterThan(0);
+    expect(completed.length).toBeGreaterThanOrEqual(6);
+    await checkThread(a, "shared-sqlite", completed);
+    await checkThread(b, "shared-sqlite", completed);
+  }, 90_000);
+
+  it("on one PostgreSQL, concurrent runs on a thread lose and duplicate nothing", async () => {
+    pgCluster = await startPostgres();
+    const store = { DATABASE_URL: pgCluster.url };
+    const [a, b] = await Promise.all([startServer("pg-a", store), startServer("pg-b", store)]);
+    const { completed, statuses } = await contend(a, b, "shared-pg", 6);
+    expect(statuses.filter((s) => s === 409).length).toBeGreaterThan(0);
+    expect(completed.length).toBeGreaterThanOrEqual(6);
+    await checkThread(a, "shared-pg", completed);
+    await checkThread(b, "shared-pg", completed);
+  }, 120_000);
+});
