@@ -7,6 +7,7 @@ import { OrchestratorInputError } from "../../graphs/orchestrator/errors.js";
 import type { ApprovalRequiredEvent, StepEvent } from "../../graphs/orchestrator/events.js";
 import { createOrchestrator, type OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
 import { createCheckpointer } from "../../graphs/persistence.js";
+import type { ThreadClaims } from "../../graphs/thread_claims.js";
 import { createRuntime, type Runtime } from "../runtime/index.js";
 import { streamSteps, type StepsInput } from "../../graphs/orchestrator/stream.js";
 import type { RoutingMode } from "../providers/routing_rules.js";
@@ -67,18 +68,18 @@ async function withRuntime<T>(io: CommandIO, json: boolean, body: (rt: Runtime) 
 
 /** Runs tasks: one from the arguments, or an interactive prompt when there is none and stdin is a TTY. */
 export async function runCommand(task: string | undefined, options: RunOptions, io: CommandIO): Promise<number> {
-  return withOrchestrator(io, !!options.json, async (graph, simulated) => {
+  return withOrchestrator(io, !!options.json, async (session) => {
     // The graph is built once and serves every run of an interactive session.
     const threadId = options.thread ?? randomUUID();
     const ask = (options.approvals ?? (process.stdin.isTTY ? "ask" : "exit")) === "ask";
-    if (task) return withPrompt(ask, (rl) => runTask(graph, task, threadId, options, io, simulated, rl));
+    if (task) return withPrompt(ask, (rl) => runTask(session, task, threadId, options, io, rl));
     io.stderr.write(`Interactive session (thread ${threadId}). Type a task; an empty line or Ctrl-D ends.\n`);
     return withPrompt(true, async (rl) => {
       let code: number = EXIT.ok;
       for (;;) {
         const line = (await rl!.ask("> ")) ?? "";
         if (!line) return code;
-        code = await runTask(graph, line, threadId, options, io, simulated, ask ? rl : undefined);
+        code = await runTask(session, line, threadId, options, io, ask ? rl : undefined);
       }
     });
   });
@@ -91,14 +92,14 @@ export async function resumeCommand(threadId: string, options: ResumeOptions, io
     io.stderr.write(`--args must be a JSON object, e.g. '{"expression":"2 + 2"}'.\n`);
     return EXIT.usage;
   }
-  return withOrchestrator(io, !!options.json, async (graph, simulated) => {
-    if ((await pendingApprovals(graph, threadId)).length === 0) {
+  return withOrchestrator(io, !!options.json, async (session) => {
+    if ((await pendingApprovals(session.graph, threadId)).length === 0) {
       io.stderr.write(`error: thread ${threadId} has nothing waiting for approval.\n`);
       return EXIT.failed;
     }
     const decision: ApprovalInput = { decision: options.decision as ApprovalInput["decision"], args, reason: options.reason };
     const ask = (options.approvals ?? (process.stdin.isTTY ? "ask" : "exit")) === "ask";
-    return withPrompt(ask, (rl) => runTask(graph, { approval: decision }, threadId, options, io, simulated, rl));
+    return withPrompt(ask, (rl) => runTask(session, { approval: decision }, threadId, options, io, rl));
   });
 }
 
@@ -113,14 +114,21 @@ async function withPrompt(wanted: boolean, body: (rl: LinePrompt | undefined) =>
 }
 
 /** Builds the runtime, the toolbox, the checkpointer and the graph, and closes them after `body`. */
-async function withOrchestrator(io: CommandIO, json: boolean, body: (graph: OrchestratorGraph, simulated: boolean) => Promise<number>): Promise<number> {
+/** What the run commands work with: the graph, whether it is simulated, and the store's thread claims. */
+interface Session {
+  graph: OrchestratorGraph;
+  simulated: boolean;
+  claims: ThreadClaims;
+}
+
+async function withOrchestrator(io: CommandIO, json: boolean, body: (session: Session) => Promise<number>): Promise<number> {
   return withRuntime(io, json, async (runtime) => {
     const toolbox = await toolboxFor(runtime);
     try {
       const persistence = await createCheckpointer();
       try {
         const graph = createOrchestrator({ registry: runtime.registry, simulated: runtime.simulated, checkpointer: persistence.checkpointer, tools: toolbox.tools });
-        return await body(graph, runtime.simulated);
+        return await body({ graph, simulated: runtime.simulated, claims: persistence.claims });
       } finally {
         await persistence.close();
       }
@@ -180,7 +188,21 @@ function approver(): string {
  * Runs a task (or a resume) to its end, rendering every step. When the run stops for approval it
  * asks on `rl` and goes on, or, without a prompt, prints the resume command and returns 3.
  */
-async function runTask(graph: OrchestratorGraph, first: StepsInput, threadId: string, options: RunOptions, io: CommandIO, simulated: boolean, rl?: LinePrompt): Promise<number> {
+async function runTask(session: Session, first: StepsInput, threadId: string, options: RunOptions, io: CommandIO, rl?: LinePrompt): Promise<number> {
+  // The thread is claimed in the store, so a server or another CLI on it cannot run there at once.
+  const claim = await session.claims.tryClaim(threadId);
+  if (!claim) {
+    io.stderr.write(`error: a run is already in progress on thread ${threadId} (in this or another process); wait for it to finish.\n`);
+    return EXIT.failed;
+  }
+  try {
+    return await runClaimed(session, first, threadId, options, io, rl);
+  } finally {
+    await claim.release();
+  }
+}
+
+async function runClaimed({ graph, simulated }: Session, first: StepsInput, threadId: string, options: RunOptions, io: CommandIO, rl?: LinePrompt): Promise<number> {
   const started = performance.now();
   const human = options.json ? undefined : new HumanRenderer(io.stdout, io.colors);
   if (options.json) renderJson(io.stdout, { type: "run_started", threadId, ...(typeof first === "string" ? { task: first } : { resumed: true }), simulated });

@@ -3,6 +3,7 @@
  * tier, reports each step as a progress notification and returns the answer with its route and
  * usage. The transports (stdio.ts, the HTTP route) only connect it.
  */
+import { processClaims, type ThreadClaims } from "../../graphs/thread_claims.js";
 import { randomUUID } from "node:crypto";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
@@ -24,10 +25,10 @@ export interface McpServerOptions {
   /** Where unexpected failures are logged (default the process logger). */
   logger?: Logger;
   /**
-   * Threads with a run in progress. Pass one set to every server of a process (the HTTP route
-   * makes a server per request) so two runs never interleave one thread's checkpoints.
+   * Where runs claim their thread (the checkpoint store's claims, seen by every process on it);
+   * default claims kept in this server. Two runs never interleave one thread's checkpoints.
    */
-  busyThreads?: Set<string>;
+  claims?: ThreadClaims;
   /** Stops every run of this server with an answer saying why (the HTTP server is shutting down). */
   signal?: AbortSignal;
 }
@@ -92,7 +93,7 @@ const errorResult = (text: string): CallToolResult => ({ content: [{ type: "text
 export function createMcpServer(options: McpServerOptions): McpServer {
   const { graph, simulated } = options;
   const logger = options.logger ?? getLogger();
-  const busy = options.busyThreads ?? new Set<string>();
+  const claims = options.claims ?? processClaims();
   const server = new McpServer({ name: "ai-gateway-agents", version: "0.1.0" });
 
   server.registerTool(
@@ -107,8 +108,8 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     },
     async ({ task, tier, agent, thread }, extra): Promise<CallToolResult> => {
       const threadId = thread ?? randomUUID();
-      if (busy.has(threadId)) return errorResult(`A run is already in progress on thread ${threadId}; wait for it to finish.`);
-      busy.add(threadId);
+      const claim = await claims.tryClaim(threadId);
+      if (!claim) return errorResult(`A run is already in progress on thread ${threadId}; wait for it to finish.`);
       const progressToken = extra._meta?.progressToken;
       let progress = 0;
       let route: RouteDecidedEvent | undefined;
@@ -137,7 +138,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
         logger.error({ err, threadId }, "MCP run_task failed unexpectedly");
         return errorResult("The run failed unexpectedly; the details are in the server log.");
       } finally {
-        busy.delete(threadId);
+        await claim.release();
       }
       const isSimulated = simulated() || !!final?.simulated;
       const prefix = isSimulated ? SIMULATED_PREFIX : "";

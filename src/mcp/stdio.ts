@@ -54,7 +54,7 @@ async function main(): Promise<number> {
   }
   const store = persistence;
   const graph = createOrchestrator({ registry: rt.registry, simulated: rt.simulated, checkpointer: store.checkpointer });
-  const server = createMcpServer({ graph, simulated: () => rt.simulated });
+  const server = createMcpServer({ graph, simulated: () => rt.simulated, claims: persistence.claims });
 
   await new Promise<void>((resolve) => {
     let closing = false;

@@ -246,3 +246,23 @@ describe("MCP tools in the CLI (offline)", () => {
     expect(fixtureProcesses().length).toBe(before);
   });
 });
+
+describe("a thread claimed elsewhere", () => {
+  it("the CLI refuses to run on a thread another process is running on, and runs once it is free", async () => {
+    const { default: Database } = await import("better-sqlite3");
+    const { sqliteClaims } = await import("../../graphs/thread_claims.js");
+    const db = new Database(join(dir, "checkpoints.sqlite"));
+    try {
+      const held = await sqliteClaims(db).tryClaim("claimed-elsewhere");
+      expect(held).toBeDefined();
+      const refused = await runCli(["--thread", "claimed-elsewhere", "What is 2 + 2?"], env);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("a run is already in progress on thread claimed-elsewhere");
+      await held!.release();
+      const ran = await runCli(["--thread", "claimed-elsewhere", "What is 2 + 2?"], env);
+      expect(ran.code, ran.stderr).toBe(0);
+    } finally {
+      db.close();
+    }
+  }, 60_000);
+});

@@ -3,6 +3,7 @@
  * `npm run mcp` entry as a child process, offline), over Streamable HTTP at /mcp of the HTTP
  * server (API key, threads, approvals), hostile arguments, and cancellation.
  */
+import { processClaims } from "../../graphs/thread_claims.js";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MemorySaver } from "@langchain/langgraph";
@@ -177,19 +178,25 @@ describe("cancellation and shutdown", () => {
 
   it("a cancelled call aborts its run", async () => {
     const graph = createOrchestrator({ registry: await fx.registryOn({}, slow), simulated: true, checkpointer: new MemorySaver(), logger: silentLogger });
-    const busyThreads = new Set<string>();
-    const server = createMcpServer({ graph, simulated: () => true, logger: silentLogger, busyThreads });
+    const claims = processClaims();
+    const server = createMcpServer({ graph, simulated: () => true, logger: silentLogger, claims });
+    // Whether a run holds `thread`: a claim of our own succeeds only when none does.
+    const held = async (thread: string) => {
+      const probe = await claims.tryClaim(thread);
+      await probe?.release();
+      return probe === undefined;
+    };
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
     await server.connect(serverSide);
     const client = new Client({ name: "mcp-test", version: "1.0.0" });
     await client.connect(clientSide);
     const controller = new AbortController();
     const call = runTask(client, { task: TASK, thread: "mcp-cancel" }, controller.signal);
-    await vi.waitFor(() => expect(busyThreads.has("mcp-cancel")).toBe(true));
+    await vi.waitFor(async () => expect(await held("mcp-cancel")).toBe(true));
     controller.abort("the user gave up");
     await expect(call).rejects.toThrow(/gave up|abort/i);
     // The handler ends (and frees the thread) long before the model call would have answered.
-    await vi.waitFor(() => expect(busyThreads.size).toBe(0), { timeout: 5_000 });
+    await vi.waitFor(async () => expect(await held("mcp-cancel")).toBe(false), { timeout: 5_000 });
     await client.close();
     await server.close();
   });

@@ -23,8 +23,6 @@ export async function mcpRoutes(app: FastifyInstance, ctx: ServerContext, exec: 
   // Rate-limited per client as runs are: by a hash of its API key, else by its address.
   const clientOf = exec.clientOf;
   const auth = requireApiKey(apiKey);
-  // Shared by the per-request servers, so two calls on one thread never run at once.
-  const busyThreads = new Set<string>();
   // On shutdown the runs in flight are stopped and answer so, instead of holding the app open
   // or leaving their clients waiting for a response that never comes.
   const shutdown = new AbortController();
@@ -37,7 +35,7 @@ export async function mcpRoutes(app: FastifyInstance, ctx: ServerContext, exec: 
   });
 
   app.post("/mcp", { preHandler: auth, config: { rateLimit: { max: limits.max, timeWindow: limits.windowMs, keyGenerator: clientOf } } }, async (request, reply) => {
-    const server = createMcpServer({ graph: ctx.graph, simulated: () => ctx.runtime.simulated, logger: ctx.logger, busyThreads, signal: shutdown.signal });
+    const server = createMcpServer({ graph: ctx.graph, simulated: () => ctx.runtime.simulated, logger: ctx.logger, claims: ctx.claims, signal: shutdown.signal });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     const res = reply.raw;
     // The response ends (or the client hangs up): closing the server aborts a run still going.
