@@ -12,7 +12,7 @@
  */
 import { isAIMessage, isToolMessage, type AIMessage, type BaseMessage, type ToolCall } from "@langchain/core/messages";
 import { createMiddleware, humanInTheLoopMiddleware } from "langchain";
-import { z } from "zod";
+import { z as z3 } from "zod/v3";
 import type { ApprovalDecision, ApprovalPolicy } from "../../src/providers/agent_config.js";
 import type { Tier } from "../../src/providers/types.js";
 import { currentLedger } from "./model_calls.js";
@@ -25,25 +25,28 @@ export interface PendingApproval {
   allowedDecisions: ApprovalDecision[];
 }
 
-/** One decision on a tool call, as kept in the thread's state. */
-export const approvalRecordSchema = z.object({
-  callId: z.string(),
-  tool: z.string(),
-  decision: z.enum(["approve", "edit", "reject"]),
+/**
+ * One decision on a tool call, as kept in the agent's and then the thread's state. zod's v3 API,
+ * like the orchestrator state that holds it (see graphs/orchestrator/state.ts for why).
+ */
+export const approvalRecordSchema = z3.object({
+  callId: z3.string(),
+  tool: z3.string(),
+  decision: z3.enum(["approve", "edit", "reject"]),
   /** The arguments the tool ran with (edited ones for `edit`). */
-  args: z.record(z.string(), z.unknown()).optional(),
+  args: z3.record(z3.unknown()).optional(),
   /** Why a call was rejected, as the model was told. */
-  reason: z.string().optional(),
+  reason: z3.string().optional(),
   /** Who decided (the run context's `approver`), else "unknown". */
-  by: z.string(),
+  by: z3.string(),
   /** When the decision was applied (ISO 8601). */
-  at: z.string(),
-  agent: z.string(),
-  tier: z.string(),
+  at: z3.string(),
+  agent: z3.string(),
+  tier: z3.string(),
 });
 
 /** One recorded decision. */
-export type ApprovalRecord = z.infer<typeof approvalRecordSchema>;
+export type ApprovalRecord = z3.infer<typeof approvalRecordSchema>;
 
 const MAX_BY_CHARS = 120;
 
@@ -67,7 +70,7 @@ export function approvalsMiddleware(policy: ApprovalPolicy, agent: string, tier:
 
   return createMiddleware({
     name: "Approvals",
-    stateSchema: z.object({ approvals: z.array(approvalRecordSchema).default([]) }),
+    stateSchema: z3.object({ approvals: z3.array(approvalRecordSchema).default([]) }),
     afterModel: {
       canJumpTo: ["model"],
       hook: async (state, runtime) => {

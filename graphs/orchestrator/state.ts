@@ -14,6 +14,7 @@ import { MessagesZodMeta } from "@langchain/langgraph";
 import { withLangGraph } from "@langchain/langgraph/zod";
 import { z } from "zod";
 import { z as z3 } from "zod/v3";
+import { approvalRecordSchema, type ApprovalRecord } from "../../agents/middleware/approvals.js";
 import { MODEL_FAILURE_KINDS } from "../../src/providers/failure.js";
 import { TIERS, type Tier } from "../../src/providers/types.js";
 import { addUsage, type UsageByTier } from "./cost.js";
@@ -130,20 +131,8 @@ export type RunState = z3.infer<typeof runSchema>;
 
 const MAX_APPROVAL_RECORDS = 200;
 
-/** One approval decision as kept in the thread (the agent middleware's record). */
-export const approvalRecord = z3.object({
-  callId: z3.string(),
-  tool: z3.string(),
-  decision: z3.enum(["approve", "edit", "reject"]),
-  args: z3.record(z3.unknown()).optional(),
-  reason: z3.string().optional(),
-  by: z3.string(),
-  at: z3.string(),
-  agent: z3.string(),
-  tier: z3.string(),
-});
-/** One approval decision. */
-export type ApprovalRecordState = z3.infer<typeof approvalRecord>;
+/** One approval decision, as the agent middleware records it. */
+export type ApprovalRecordState = ApprovalRecord;
 
 /**
  * Graph state: the thread's conversation and token totals accumulate; `run` is per run. (Few
@@ -170,8 +159,8 @@ export const OrchestratorState = z3.object({
     default: () => ({ runId: "", results: {} }),
   }),
   /** Every approval decision of the thread (who, when, what), oldest first, the last 200 kept. */
-  approvals: withLangGraph(z3.array(approvalRecord).describe("Approval decisions on this thread's tool calls"), {
-    reducer: { fn: (a: ApprovalRecordState[], b: ApprovalRecordState[]) => [...a, ...b].slice(-MAX_APPROVAL_RECORDS), schema: z3.array(approvalRecord) },
+  approvals: withLangGraph(z3.array(approvalRecordSchema).describe("Approval decisions on this thread's tool calls"), {
+    reducer: { fn: (a: ApprovalRecordState[], b: ApprovalRecordState[]) => [...a, ...b].slice(-MAX_APPROVAL_RECORDS), schema: z3.array(approvalRecordSchema) },
     default: () => [],
   }),
   threadUsage: withLangGraph(usageByTier.describe("Token usage of every run of the thread"), {
