@@ -7,7 +7,8 @@ import { z } from "zod";
 import { TIERS, type Tier } from "../../src/providers/types.js";
 import type { PlannedSubtask } from "./events.js";
 import type { AgentChoice } from "./routing.js";
-import type { SubtaskResult } from "./state.js";
+import { OrchestratorError } from "./errors.js";
+import type { OrchestratorStateType, SubtaskResult } from "./state.js";
 
 const MAX_TASK_CHARS = 4_000;
 const MAX_ID_CHARS = 40;
@@ -135,4 +136,16 @@ export function uncombinedAnswer(subtasks: readonly PlannedSubtask[], results: R
     return `- ${s.task}: ${r?.ok ? r.answer : `could not be done (${r?.error?.message ?? "not started"})`}`;
   });
   return `The parts could not be combined (${why}). Their results:\n${parts.join("\n")}`;
+}
+
+/**
+ * This run's plan and the results its subtasks have reported so far (results of an earlier run
+ * carry another run id and are not this run's). `node` names who asks, for the error.
+ */
+export function currentPlan(state: OrchestratorStateType, node: string) {
+  const run = state.run;
+  const plan = run?.plan;
+  if (!run || !plan) throw new OrchestratorError(`The ${node} ran without a plan; plans start at the planner.`);
+  const results: Readonly<Record<string, SubtaskResult>> = state.subtasks.runId === run.id ? state.subtasks.results : {};
+  return { run, plan, results };
 }

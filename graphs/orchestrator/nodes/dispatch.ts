@@ -9,13 +9,12 @@ import { Command, Send, type LangGraphRunnableConfig } from "@langchain/langgrap
 import { readRunSettings } from "../configuration.js";
 import { addUsage, type UsageByTier } from "../cost.js";
 import { usageReport, type OrchestratorDeps } from "../deps.js";
-import { OrchestratorError } from "../errors.js";
 import type { CustomStepEvent } from "../events.js";
-import { readySubtasks, subtaskPrompt } from "../planning.js";
+import { currentPlan, readySubtasks, subtaskPrompt } from "../planning.js";
 import { placeDecision } from "../roster.js";
 import type { OrchestratorStateType, SubtaskResult } from "../state.js";
 import { decideRoute } from "./router.js";
-import type { SubtaskPayload } from "./subtask_run.js";
+import { DISPATCH_NODE, type SubtaskPayload } from "./subtask_run.js";
 
 /** Node that combines the subtasks' results. */
 export const SYNTHESIZER_NODE = "synthesizer";
@@ -25,11 +24,8 @@ export function dispatchNode(deps: OrchestratorDeps) {
   const settings = deps.tierConfig.plan;
 
   return async (state: OrchestratorStateType, config: LangGraphRunnableConfig) => {
-    const run = state.run;
-    const plan = run?.plan;
-    if (!run || !plan) throw new OrchestratorError("Dispatch ran without a plan; plans start at the planner.");
+    const { run, plan, results } = currentPlan(state, DISPATCH_NODE);
     const emit = (e: CustomStepEvent) => config.writer?.(e);
-    const results = state.subtasks.runId === run.id ? state.subtasks.results : {};
     const finished = new Set(Object.keys(results));
     const running = plan.started.filter((id) => !finished.has(id));
 

@@ -10,9 +10,8 @@ import { callRecord } from "../../../agents/middleware/model_calls.js";
 import { describeModelFailure } from "../../../src/providers/failure.js";
 import { addUsage, usageOfCalls, type UsageByTier } from "../cost.js";
 import { modelOf, usageEvent, type OrchestratorDeps } from "../deps.js";
-import { OrchestratorError } from "../errors.js";
 import type { CustomStepEvent } from "../events.js";
-import { SYNTHESIZER_PROMPT, synthesizerInput, uncombinedAnswer } from "../planning.js";
+import { currentPlan, SYNTHESIZER_PROMPT, synthesizerInput, uncombinedAnswer } from "../planning.js";
 import type { OrchestratorStateType, RunResult } from "../state.js";
 import { SYNTHESIZER_NODE } from "./dispatch.js";
 
@@ -21,11 +20,8 @@ export function synthesizerNode(deps: OrchestratorDeps) {
   const tier = deps.tierConfig.plan.synthesizerTier;
 
   return async (state: OrchestratorStateType, config: LangGraphRunnableConfig) => {
-    const run = state.run;
-    const plan = run?.plan;
-    if (!run || !plan) throw new OrchestratorError("The synthesizer ran without a plan; plans start at the planner.");
+    const { run, plan, results } = currentPlan(state, SYNTHESIZER_NODE);
     const emit = (e: CustomStepEvent) => config.writer?.(e);
-    const results = state.subtasks.runId === run.id ? state.subtasks.results : {};
     // The subtasks' tokens, per tier, join the run's (their branches already added them to the thread's).
     let usage = run.usage;
     for (const r of Object.values(results)) usage = addUsage(usage, r.usage);
