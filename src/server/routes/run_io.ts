@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import type { ServerResponse } from "node:http";
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from "fastify";
 import type { StepEvent } from "../../../graphs/orchestrator/events.js";
 import { OrchestratorError, OrchestratorInputError } from "../../../graphs/orchestrator/errors.js";
 import { presentedKey } from "../auth.js";
@@ -205,7 +205,29 @@ export function runExecutor(ctx: ServerContext) {
     for (const controller of running) controller.abort();
   };
 
-  return { clientOf, claim, respondJson, respondSse, abortAll };
+  /**
+   * Registers a run endpoint twice: `path` answers with one JSON body, `${path}/stream` with
+   * server-sent events. Both sit behind `auth` and the per-client run rate limit; `begin`
+   * validates the request, claims the thread and returns the run's steps.
+   */
+  const runEndpoints = (
+    app: FastifyInstance,
+    path: string,
+    auth: preHandlerAsyncHookHandler,
+    begin: (request: FastifyRequest, reply: FastifyReply) => Promise<{ threadId: string; claimed: Claimed; steps: RunSteps }>,
+  ) => {
+    const options = { preHandler: auth, config: { rateLimit: { max: limits.runLimits.max, timeWindow: limits.runLimits.windowMs, keyGenerator: clientOf } } };
+    app.post(path, options, async (request, reply) => {
+      const { threadId, claimed, steps } = await begin(request, reply);
+      return (await respondJson(request, reply, threadId, claimed, steps)) ?? reply;
+    });
+    app.post(`${path}/stream`, options, async (request, reply) => {
+      const { threadId, claimed, steps } = await begin(request, reply);
+      await respondSse(request, reply, threadId, claimed, steps);
+    });
+  };
+
+  return { clientOf, claim, runEndpoints, abortAll };
 }
 
 /** The executor type. */

@@ -18,10 +18,6 @@ const inputOf = (body: RunRequest) => ({ ...(body.task ? { task: body.task } : {
 export async function runRoutes(app: FastifyInstance, ctx: ServerContext, exec: RunExecutor): Promise<void> {
   const auth = requireApiKey(ctx.config.server.apiKey);
   const limits = ctx.config.server;
-  const routeOptions = {
-    preHandler: auth,
-    config: { rateLimit: { max: limits.runLimits.max, timeWindow: limits.runLimits.windowMs, keyGenerator: exec.clientOf } },
-  };
 
   /** Refuses a run on a thread that already holds too much; the client should start a new thread. */
   const checkThreadSize = async (threadId: string, adding: number) => {
@@ -64,13 +60,5 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext, exec: 
     return { threadId, claimed, steps };
   };
 
-  app.post("/api/runs", routeOptions, async (request, reply) => {
-    const { threadId, claimed, steps } = await beginRun(request, reply);
-    return (await exec.respondJson(request, reply, threadId, claimed, steps)) ?? reply;
-  });
-
-  app.post("/api/runs/stream", routeOptions, async (request, reply) => {
-    const { threadId, claimed, steps } = await beginRun(request, reply);
-    await exec.respondSse(request, reply, threadId, claimed, steps);
-  });
+  exec.runEndpoints(app, "/api/runs", auth, beginRun);
 }

@@ -32,11 +32,6 @@ function messageView(m: BaseMessage) {
 /** Registers /api/threads/:id and its resume endpoints. */
 export async function threadRoutes(app: FastifyInstance, ctx: ServerContext, exec: RunExecutor): Promise<void> {
   const auth = requireApiKey(ctx.config.server.apiKey);
-  const limits = ctx.config.server;
-  const routeOptions = {
-    preHandler: auth,
-    config: { rateLimit: { max: limits.runLimits.max, timeWindow: limits.runLimits.windowMs, keyGenerator: exec.clientOf } },
-  };
 
   app.get("/api/threads", { preHandler: auth }, async (request) => {
     const { limit } = parseRequest(threadListQuery, request.query ?? {});
@@ -98,13 +93,5 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext, exe
     }
   };
 
-  app.post("/api/threads/:id/resume", routeOptions, async (request, reply) => {
-    const { threadId, claimed, steps } = await beginResume(request, reply);
-    return (await exec.respondJson(request, reply, threadId, claimed, steps)) ?? reply;
-  });
-
-  app.post("/api/threads/:id/resume/stream", routeOptions, async (request, reply) => {
-    const { threadId, claimed, steps } = await beginResume(request, reply);
-    await exec.respondSse(request, reply, threadId, claimed, steps);
-  });
+  exec.runEndpoints(app, "/api/threads/:id/resume", auth, beginResume);
 }
