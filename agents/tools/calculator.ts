@@ -1,9 +1,10 @@
 /**
  * `calculator` tool: evaluates arithmetic with the mathjs expression parser, locked down as
  * the mathjs security guide recommends (no import, createUnit, evaluate, parse, simplify, ...),
- * so a model can do exact arithmetic without any code execution.
+ * so a model can do exact arithmetic without any code execution. mathjs is loaded at the first
+ * calculation, not at startup: it is the heaviest module of a run.
  */
-import { all, create, type MathNode } from "mathjs";
+import type { MathJsInstance, MathNode } from "mathjs";
 import { tool } from "langchain";
 import { z } from "zod";
 
@@ -34,20 +35,36 @@ const DISABLED_FUNCTIONS = [
   "config",
 ] as const;
 
-const math = create(all);
-// Keep private references before the public names are replaced below.
-const parseExpression = math.parse;
-math.import(
-  Object.fromEntries(
-    DISABLED_FUNCTIONS.map((name) => [
-      name,
-      () => {
-        throw new Error(`function ${name} is disabled`);
-      },
-    ]),
-  ),
-  { override: true },
-);
+interface LockedMath {
+  math: MathJsInstance;
+  /** The parser, kept before the public `parse` is replaced. */
+  parse: MathJsInstance["parse"];
+}
+
+let locked: Promise<LockedMath> | undefined;
+
+/** The locked-down mathjs instance, built once at the first calculation. */
+function lockedMath(): Promise<LockedMath> {
+  locked ??= import("mathjs").then(({ all, create }) => {
+    const math = create(all);
+    // Keep a private reference before the public names are replaced below.
+    const parse = math.parse;
+    math.import(
+      Object.fromEntries(
+        DISABLED_FUNCTIONS.map((name) => [
+          name,
+          () => {
+            throw new Error(`function ${name} is disabled`);
+          },
+        ]),
+      ),
+      { override: true },
+    );
+    return { math, parse };
+  });
+  locked.catch(() => (locked = undefined));
+  return locked;
+}
 
 const DISABLED = new Set<string>(DISABLED_FUNCTIONS);
 
@@ -114,14 +131,14 @@ function rejectUnsafe(root: MathNode): string | undefined {
 }
 
 /** Formats a finite number: exact integers as they are, anything else to 12 significant digits. */
-export function formatNumber(value: number): string {
+function formatNumber(math: MathJsInstance, value: number): string {
   if (Number.isInteger(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER) return String(value);
   const text = math.format(value, { precision: PRECISION, lowerExp: -9, upperExp: 21 });
   return text === "-0" ? "0" : text;
 }
 
 /** Turns a mathjs result into a number string, or an error string for anything that is not one number. */
-function describeResult(result: unknown): string {
+function describeResult(math: MathJsInstance, result: unknown): string {
   const type = math.typeOf(result);
   let value: number;
   switch (type) {
@@ -148,14 +165,14 @@ function describeResult(result: unknown): string {
   }
   if (Number.isNaN(value)) return "Error: the result is undefined (not a number), e.g. 0/0 or an invalid operation.";
   if (!Number.isFinite(value)) return "Error: the result is infinite: division by zero or a number too large.";
-  return formatNumber(value);
+  return formatNumber(math, value);
 }
 
 /**
  * Evaluates `expression` and returns the result as a plain number string, or a message
- * starting with "Error:". Never throws.
+ * starting with "Error:". Never rejects.
  */
-export function calculate(expression: string): string {
+export async function calculate(expression: string): Promise<string> {
   if (typeof expression !== "string" || expression.trim() === "") {
     return "Error: the expression is empty. Write arithmetic such as 12.5 / 100 * 3480.";
   }
@@ -164,10 +181,11 @@ export function calculate(expression: string): string {
   }
   const normalised = normaliseExpression(expression);
   try {
-    const node = parseExpression(normalised);
+    const { math, parse } = await lockedMath();
+    const node = parse(normalised);
     const problem = rejectUnsafe(node);
     if (problem) return `Error: ${problem}.`;
-    return describeResult(node.compile().evaluate({}));
+    return describeResult(math, node.compile().evaluate({}));
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     return `Error: could not evaluate "${expression.trim().slice(0, 80)}": ${reason}. Write plain arithmetic such as 12.5 / 100 * 3480.`;

@@ -1,6 +1,7 @@
 /** pino logger with secret redaction: JSON by default, pretty when stderr is a terminal. */
+import { createRequire } from "node:module";
 import { pino, type Logger, type LoggerOptions, type DestinationStream } from "pino";
-import pretty from "pino-pretty";
+import type PinoPretty from "pino-pretty";
 import { redactValue, scrubText } from "./redact.js";
 
 export type { Logger } from "pino";
@@ -15,6 +16,9 @@ export interface CreateLoggerOptions {
   /** Logger name, printed on each line. */
   name?: string;
 }
+
+/** pino-pretty (a CommonJS package) is loaded only when a logger prints for people. */
+const pretty = (options: PinoPretty.PrettyOptions) => (createRequire(import.meta.url)("pino-pretty") as typeof PinoPretty)(options);
 
 /** Creates a logger whose every line passes through the redaction guards. */
 export function createLogger(options: CreateLoggerOptions = {}): Logger {

@@ -55,7 +55,7 @@ export {
   type RoutingConfig,
 } from "./routing_rules.js";
 export { DEFAULT_PROVIDER_MODELS, DEFAULT_OLLAMA_MODEL, DEFAULT_TIER } from "./tiers.js";
-export { createProviderChatModel, type ModelBuildContext } from "./providers.js";
+export { createProviderChatModel, loadProviderSdks, type ModelBuildContext } from "./providers.js";
 export {
   settingsFromConfig,
   isProviderConfigured,

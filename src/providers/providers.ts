@@ -3,17 +3,47 @@
  * settings and the tier's settings. Provider clients are built with their own retries off
  * (`maxRetries: 0`): the gateway client is the one retry layer, and fallback to the next
  * provider replaces retrying a failing one. ChatAIGateway keeps its client's retry policy.
+ *
+ * The vendor SDKs are loaded only for the providers that take part (`loadProviderSdks`, which
+ * `ProviderRegistry.create` and `configure` await): a process that only talks to the gateway
+ * never pays for the OpenAI, Anthropic, Gemini or Ollama packages.
  */
-import { ChatAnthropic } from "@langchain/anthropic";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { ChatGoogleGenerativeAI } from "@langchain/google-genai";
-import { ChatOllama } from "@langchain/ollama";
-import { ChatOpenAI } from "@langchain/openai";
 import type { AIGatewayClient } from "../gateway/index.js";
 import { ChatAIGateway, isReasoningModel } from "../models/index.js";
 import type { ApiKeyProviderSettings, OllamaProviderSettings, ProviderSettings } from "./settings.js";
 import type { TierSettings } from "./tier_config.js";
 import type { ProviderName } from "./types.js";
+
+type Vendor = Exclude<ProviderName, "gateway">;
+
+const SDK_LOADERS = {
+  openai: () => import("@langchain/openai"),
+  anthropic: () => import("@langchain/anthropic"),
+  google: () => import("@langchain/google-genai"),
+  ollama: () => import("@langchain/ollama"),
+};
+
+type Sdks = { [V in Vendor]: Awaited<ReturnType<(typeof SDK_LOADERS)[V]>> };
+
+const sdks: Partial<Sdks> = {};
+
+const isVendor = (p: ProviderName): p is Vendor => p !== "gateway";
+
+/** Loads the SDK of each of `providers` that has one and is not loaded yet (default: all of them). */
+export async function loadProviderSdks(providers: readonly ProviderName[] = Object.keys(SDK_LOADERS) as Vendor[]): Promise<void> {
+  await Promise.all(
+    providers.filter(isVendor).map(async (p) => {
+      (sdks as Record<Vendor, unknown>)[p] ??= await SDK_LOADERS[p]();
+    }),
+  );
+}
+
+function sdk<V extends Vendor>(provider: V): Sdks[V] {
+  const loaded = sdks[provider];
+  if (!loaded) throw new Error(`The ${provider} SDK is not loaded: build the registry with ProviderRegistry.create(), or await loadProviderSdks() first.`);
+  return loaded as Sdks[V];
+}
 
 /** What a factory needs besides the provider settings. */
 export interface ModelBuildContext {
@@ -60,7 +90,7 @@ function createGatewayModel(ctx: ModelBuildContext): BaseChatModel {
 
 function createOpenAIModel(s: ApiKeyProviderSettings, ctx: ModelBuildContext): BaseChatModel {
   const reasoning = isReasoningModel(ctx.model);
-  return new ChatOpenAI({
+  return new (sdk("openai").ChatOpenAI)({
     model: ctx.model,
     apiKey: s.apiKey,
     configuration: s.baseUrl || ctx.fetch ? { baseURL: s.baseUrl, fetch: ctx.fetch } : undefined,
@@ -75,7 +105,7 @@ function createOpenAIModel(s: ApiKeyProviderSettings, ctx: ModelBuildContext): B
 
 function createAnthropicModel(s: ApiKeyProviderSettings, ctx: ModelBuildContext): BaseChatModel {
   // reasoningEffort is not mapped: Anthropic's thinking budget is a different control.
-  return new ChatAnthropic({
+  return new (sdk("anthropic").ChatAnthropic)({
     model: ctx.model,
     apiKey: s.apiKey,
     anthropicApiUrl: s.baseUrl,
@@ -87,7 +117,7 @@ function createAnthropicModel(s: ApiKeyProviderSettings, ctx: ModelBuildContext)
 }
 
 function createGoogleModel(s: ApiKeyProviderSettings, ctx: ModelBuildContext): BaseChatModel {
-  return new ChatGoogleGenerativeAI({
+  return new (sdk("google").ChatGoogleGenerativeAI)({
     model: ctx.model,
     apiKey: s.apiKey,
     baseUrl: s.baseUrl,
@@ -98,7 +128,7 @@ function createGoogleModel(s: ApiKeyProviderSettings, ctx: ModelBuildContext): B
 }
 
 function createOllamaModel(s: OllamaProviderSettings, ctx: ModelBuildContext): BaseChatModel {
-  return new ChatOllama({
+  return new (sdk("ollama").ChatOllama)({
     model: ctx.model,
     baseUrl: s.baseUrl,
     fetch: ctx.fetch,

@@ -13,7 +13,7 @@ import { ProviderBreakers, type BreakerOptions } from "./breaker.js";
 import { TierDiscovery, type DiscoveryResult } from "./discovery.js";
 import type { FallbackCandidate } from "./fallback_engine.js";
 import { FallbackChatModel } from "./fallback_chat_model.js";
-import { createProviderChatModel } from "./providers.js";
+import { createProviderChatModel, loadProviderSdks } from "./providers.js";
 import {
   isProviderConfigured,
   maskSettings,
@@ -95,12 +95,17 @@ export class ProviderRegistry {
   /** Builds a registry and runs model discovery; a discovery failure only logs a warning. */
   static async create(options: ProviderRegistryOptions = {}): Promise<ProviderRegistry> {
     const registry = new ProviderRegistry(options);
+    await loadProviderSdks(PROVIDERS.filter((p) => isProviderConfigured(p, registry.settings[p])));
     if (registry.discoveryEnabled) await registry.refreshDiscovery();
     registry.logLineUp();
     return registry;
   }
 
-  /** Prefer `create`, which also runs discovery. */
+  /**
+   * Prefer `create`, which also loads the SDKs of the configured vendor providers and runs
+   * discovery. A registry built here can build vendor models only once `loadProviderSdks()`
+   * has resolved.
+   */
   constructor(options: ProviderRegistryOptions = {}) {
     const app = options.config ?? loadConfig(options.env ?? process.env);
     this.logger = options.logger ?? getLogger();
@@ -221,6 +226,7 @@ export class ProviderRegistry {
    * it belongs to the caller, who closes it.
    */
   async configure<P extends ProviderName>(provider: P, settings: ProviderSettingsMap[P], options: { dispatcher?: Dispatcher } = {}): Promise<void> {
+    await loadProviderSdks([provider]);
     registerSettingsSecrets(settings);
     if (provider === "gateway") this.gatewayDispatcher = options.dispatcher;
     else if (options.dispatcher) this.providerFetch.set(provider, fetchOver(options.dispatcher));

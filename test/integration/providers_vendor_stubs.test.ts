@@ -7,8 +7,11 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from "nod
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startEmulator } from "../../src/emulator/index.js";
-import { ProviderRegistry } from "../../src/providers/index.js";
+import { loadProviderSdks, ProviderRegistry } from "../../src/providers/index.js";
 import { captureLogger, CountingAgent } from "./providers_helpers.js";
+
+// These registries are built with `new` (no discovery), so the vendor SDKs are loaded here.
+await loadProviderSdks();
 
 interface Seen {
   method: string;

@@ -6,9 +6,12 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ProviderRegistry } from "../../src/providers/index.js";
+import { loadProviderSdks, ProviderRegistry } from "../../src/providers/index.js";
 import { silentLogger } from "../helpers/gateway.js";
 import { build, countingServer, tempDir, type CountingServer } from "../integration/server_helpers.js";
+
+// These registries are built with `new` (no discovery), so the vendor SDKs are loaded here.
+await loadProviderSdks();
 
 const KEYS = { openai: "sk-openai-redirect-0123456789", anthropic: "sk-ant-redirect-0123456789", ollama: "" };
 let target: CountingServer;

@@ -5,7 +5,10 @@ import { ChatOpenAI } from "@langchain/openai";
 import { describe, expect, it } from "vitest";
 import { ChatAIGateway } from "../../src/models/index.js";
 import { createLogger } from "../../src/logging/index.js";
-import { DEFAULT_PROVIDER_MODELS, ProviderRegistry, maskSecret, type ProviderStatus } from "../../src/providers/index.js";
+import { DEFAULT_PROVIDER_MODELS, ProviderRegistry, loadProviderSdks, maskSecret, type ProviderStatus } from "../../src/providers/index.js";
+
+// These registries are built with `new` (no discovery), so the vendor SDKs are loaded here.
+await loadProviderSdks();
 
 const silent = createLogger({ level: "silent", format: "json" });
 

@@ -70,10 +70,9 @@ describe("calculator tool", () => {
     expect(await run(tooLong)).toMatch(new RegExp(`^Error: the expression is ${tooLong.length} characters long; the limit is ${MAX_EXPRESSION_LENGTH}`));
   });
 
-  it("never throws, whatever the input", () => {
+  it("never rejects, whatever the input", async () => {
     for (const input of ["}{", "\u0000", "1e999999", "factorial(100000)", "typed", "this", "constructor", "__proto__", "Function"]) {
-      expect(() => calculate(input)).not.toThrow();
-      expect(calculate(input)).toMatch(/^Error: /);
+      await expect(calculate(input)).resolves.toMatch(/^Error: /);
     }
   });
 });
