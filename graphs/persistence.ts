@@ -2,12 +2,14 @@
  * Checkpointers for the graphs: PostgreSQL when DATABASE_URL is set, otherwise a SQLite file
  * (CHECKPOINT_SQLITE_PATH, default `.data/checkpoints.sqlite`). A thread started in one
  * process continues in the next one that opens the same store.
+ *
+ * SQLite is opened with libsql, whose npm package ships prebuilt binaries and whose API is
+ * better-sqlite3's; LangGraph's SqliteSaver is handed that database and runs on it unchanged.
+ * (better-sqlite3 itself compiles from source at install, which took about 50 s here.)
  */
 import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
-import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
-import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { loadConfig } from "../src/config/index.js";
 import { postgresClaims, sqliteClaims, type ThreadClaims } from "./thread_claims.js";
 
@@ -66,6 +68,8 @@ export async function createCheckpointer(
 ): Promise<CheckpointerHandle> {
   if (options.databaseUrl) {
     const location = maskDatabaseUrl(options.databaseUrl);
+    // Each backend's modules load only when it is the one chosen.
+    const { PostgresSaver } = await import("@langchain/langgraph-checkpoint-postgres");
     const saver = PostgresSaver.fromConnString(options.databaseUrl);
     try {
       // Two processes starting on a fresh database race to create the tables; the loser of that
@@ -86,7 +90,7 @@ export async function createCheckpointer(
       throw new Error(`Could not open the PostgreSQL checkpoint store at ${location}: ${reason}. Check DATABASE_URL.`);
     }
     let closed = false;
-    const claims = postgresClaims(options.databaseUrl);
+    const claims = await postgresClaims(options.databaseUrl);
     return {
       checkpointer: saver,
       kind: "postgres",
@@ -111,10 +115,12 @@ export async function createCheckpointer(
     closeSync(openSync(path, "a", 0o600));
     chmodSync(path, 0o600);
   }
-  const saver = SqliteSaver.fromConnString(path);
+  const [{ SqliteSaver }, { default: Database }] = await Promise.all([import("@langchain/langgraph-checkpoint-sqlite"), import("libsql")]);
+  const db = new Database(path);
+  const saver = new SqliteSaver(db as unknown as ConstructorParameters<typeof SqliteSaver>[0]);
   // Several processes may share the file: wait for another's write instead of failing, and create
   // the tables and switch to WAL now, at startup, rather than inside the first request.
-  saver.db.pragma("busy_timeout = 5000");
+  db.pragma("busy_timeout = 5000");
   for (let attempt = 1; ; attempt++) {
     try {
       // Any read sets the saver up (its setup() is protected).
@@ -129,9 +135,9 @@ export async function createCheckpointer(
     checkpointer: saver,
     kind: "sqlite",
     location: path,
-    claims: sqliteClaims(saver.db),
+    claims: sqliteClaims(db),
     close: async () => {
-      if (saver.db.open) saver.db.close();
+      if (db.open) db.close();
     },
   };
 }

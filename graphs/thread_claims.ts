@@ -9,8 +9,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import type Database from "better-sqlite3";
-import pg from "pg";
+import type Database from "libsql";
+import type pg from "pg";
 
 /** A held claim. */
 export interface ThreadClaim {
@@ -63,12 +63,12 @@ function holderIsGone(owner: string): boolean {
 export function sqliteClaims(db: Database.Database, leaseMs = LEASE_MS): ThreadClaims {
   db.pragma("busy_timeout = 5000");
   db.exec("CREATE TABLE IF NOT EXISTS thread_claims (thread_id TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at INTEGER NOT NULL)");
-  const select = db.prepare<[string], { owner: string; expires_at: number }>("SELECT owner, expires_at FROM thread_claims WHERE thread_id = ?");
+  const select = db.prepare<[string]>("SELECT owner, expires_at FROM thread_claims WHERE thread_id = ?");
   const upsert = db.prepare("INSERT INTO thread_claims (thread_id, owner, expires_at) VALUES (?, ?, ?) ON CONFLICT(thread_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at");
   const renew = db.prepare("UPDATE thread_claims SET expires_at = ? WHERE thread_id = ? AND owner = ?");
   const remove = db.prepare("DELETE FROM thread_claims WHERE thread_id = ? AND owner = ?");
   const take = db.transaction((threadId: string, owner: string, now: number) => {
-    const row = select.get(threadId);
+    const row = select.get(threadId) as { owner: string; expires_at: number } | undefined;
     if (row && row.expires_at > now && !holderIsGone(row.owner)) return false;
     upsert.run(threadId, owner, now + leaseMs);
     return true;
@@ -97,8 +97,9 @@ export function sqliteClaims(db: Database.Database, leaseMs = LEASE_MS): ThreadC
 }
 
 /** Session advisory locks: one pooled connection per held claim, the lock keyed on the thread. */
-export function postgresClaims(databaseUrl: string): ThreadClaims {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 20 });
+export async function postgresClaims(databaseUrl: string): Promise<ThreadClaims> {
+  const { default: postgres } = await import("pg");
+  const pool = new postgres.Pool({ connectionString: databaseUrl, max: 20 });
   // An idle connection dropped by the server must not crash the process.
   pool.on("error", () => undefined);
   // Connections holding a lock; closing drops them (and so their locks) instead of waiting on them.

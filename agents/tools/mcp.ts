@@ -8,13 +8,11 @@
  */
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { DynamicStructuredTool } from "@langchain/core/tools";
-import { loadMcpTools } from "@langchain/mcp-adapters";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ClientCredentialsTokenSource, type TokenProvider } from "../../src/gateway/token_source.js";
 import { getLogger, isSecretKey, registerSecret, type Logger } from "../../src/logging/index.js";
 import { MCP_NAME_SEPARATOR, type McpServerConfig, type McpServers } from "../../src/providers/mcp_config.js";
+import { PACKAGE_NAME, packageVersion } from "../../src/config/package_info.js";
 
 /** Env and header names that carry a credential. */
 const CREDENTIAL_NAME = /token|secret|password|passwd|api[-_]?key|auth|credential|cookie/i;
@@ -91,6 +89,7 @@ export class McpToolbox {
     const config = this.servers[server];
     try {
       const client = await this.client(server);
+      const { loadMcpTools } = await import("@langchain/mcp-adapters");
       const loaded = await loadMcpTools(server, client as never, { prefixToolNameWithServerName: true, throwOnLoadError: false });
       for (const t of loaded) this.tools[t.name] = this.wrap(server, config, t);
       this.statuses.set(server, { server, transport: config.transport, state: "up", tools: loaded.map((t) => t.name) });
@@ -127,7 +126,13 @@ export class McpToolbox {
 
   private async open(server: string): Promise<Client> {
     const config = this.servers[server];
-    const client = new Client({ name: "ai-gateway-agents", version: "1" });
+    // The MCP SDK loads with the first server, not in every process.
+    const [{ Client }, { StdioClientTransport }, { StreamableHTTPClientTransport }] = await Promise.all([
+      import("@modelcontextprotocol/sdk/client/index.js"),
+      import("@modelcontextprotocol/sdk/client/stdio.js"),
+      import("@modelcontextprotocol/sdk/client/streamableHttp.js"),
+    ]);
+    const client = new Client({ name: PACKAGE_NAME, version: packageVersion() });
     const transport =
       config.transport === "stdio"
         ? new StdioClientTransport({ command: config.command, args: config.args, env: { ...inheritedEnv(), ...config.env }, cwd: config.cwd, stderr: "ignore" })

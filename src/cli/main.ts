@@ -1,5 +1,7 @@
+#!/usr/bin/env node
 /**
- * Command line: `npm start -- "task"` runs the orchestrator and renders every step live.
+ * Command line: `npm start -- "task"` (or `ai-gateway-agents "task"` from the installed package)
+ * runs the orchestrator and renders every step live.
  *
  *   npm start -- "What is 12.5% of 3,480?"      run one task
  *   npm start -- --tier premium "..."            force a tier
@@ -20,7 +22,7 @@
  */
 import { setMaxListeners } from "node:events";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { ConfigError, loadConfig, loadDotEnv } from "../config/index.js";
+import { ConfigError, loadConfig, loadDotEnv, PACKAGE_NAME, packageVersion } from "../config/index.js";
 import { createLogger, setLogger } from "../logging/index.js";
 import { TierConfigError } from "../providers/tier_config.js";
 import { TIERS, type Tier } from "../providers/types.js";
@@ -64,8 +66,9 @@ async function main(argv: string[]): Promise<number> {
   };
   let code: number = EXIT.ok;
   const program = new Command()
-    .name("ai-gateway")
+    .name(PACKAGE_NAME)
     .description("Route a task to an agent and tier (fast, standard, premium) and stream every step.")
+    .version(packageVersion(), "-V, --version", "print the version")
     .argument("[task...]", "the task (omit it for an interactive prompt)")
     .option("-t, --tier <tier>", `force a tier (${TIERS.join(", ")})`, parseTier)
     .option("-a, --agent <name>", "hand the task to this specialist agent (see agents: in TIERS_CONFIG)")
@@ -125,6 +128,7 @@ async function main(argv: string[]): Promise<number> {
     .action(async (opts: { json?: boolean }) => {
       code = await verifyCommand(opts, io);
     });
+  program.addHelpText("after", () => commandOptionsHelp(program));
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (err) {
@@ -137,6 +141,20 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   return code;
+}
+
+/** The main help also lists each command's options, so one `--help` shows every flag. */
+function commandOptionsHelp(program: Command): string {
+  const lines = ["", "Command options:"];
+  for (const command of program.commands) {
+    const help = command.createHelp();
+    lines.push(`  ${command.name()} ${command.usage()}`);
+    for (const option of help.visibleOptions(command)) {
+      if (option.long !== "--help") lines.push(`    ${help.optionTerm(option).padEnd(22)} ${help.optionDescription(option)}`);
+    }
+  }
+  lines.push("", "Exit codes: 0 ok, 1 the run or a check failed, 2 bad usage or configuration, 3 waiting for approval, 130 interrupted.");
+  return lines.join("\n");
 }
 
 main(process.argv.slice(2)).then(

@@ -14,3 +14,4 @@ export {
   type GatewayConfig,
   type ClientAuthMethod,
 } from "./config.js";
+export { packageVersion, PACKAGE_NAME } from "./package_info.js";

@@ -12,6 +12,7 @@ import { OrchestratorError, OrchestratorInputError } from "../../graphs/orchestr
 import type { ApprovalRequiredEvent, FinalAnswerEvent, RouteDecidedEvent, UsageEvent } from "../../graphs/orchestrator/events.js";
 import type { OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
 import { streamSteps } from "../../graphs/orchestrator/stream.js";
+import { PACKAGE_NAME, packageVersion } from "../config/package_info.js";
 import { getLogger, scrubText, type Logger } from "../logging/index.js";
 import { TIERS, type Tier } from "../providers/types.js";
 import { progressMessage } from "./progress.js";
@@ -94,7 +95,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
   const { graph, simulated } = options;
   const logger = options.logger ?? getLogger();
   const claims = options.claims ?? processClaims();
-  const server = new McpServer({ name: "ai-gateway-agents", version: "0.1.0" });
+  const server = new McpServer({ name: PACKAGE_NAME, version: packageVersion() });
 
   server.registerTool(
     "run_task",

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `npm run mcp`: the orchestrator as an MCP server on stdio, for desktop and IDE assistants.
  * stdout carries the protocol and nothing else: logs and the simulated-model notice go to

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `npm run serve`: starts the HTTP API on HOST:PORT (default 127.0.0.1:8787). Once it listens
  * it prints one JSON line `{"url": "..."}` on stdout (logs go to stderr), so a supervisor or a

@@ -249,7 +249,7 @@ describe("MCP tools in the CLI (offline)", () => {
 
 describe("a thread claimed elsewhere", () => {
   it("the CLI refuses to run on a thread another process is running on, and runs once it is free", async () => {
-    const { default: Database } = await import("better-sqlite3");
+    const { default: Database } = await import("libsql");
     const { sqliteClaims } = await import("../../graphs/thread_claims.js");
     const db = new Database(join(dir, "checkpoints.sqlite"));
     try {

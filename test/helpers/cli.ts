@@ -23,8 +23,14 @@ export function offlineEnv(extra: Record<string, string> = {}): NodeJS.ProcessEn
 
 /** Runs `npm start --silent -- ...args` from the repository root; `stdin` is typed into the CLI's (piped, not a TTY) input. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000, stdin?: string): Promise<CliResult> {
+  return runProcess("npm", ["start", "--silent", "--", ...args], { cwd: root, env, timeoutMs, stdin });
+}
+
+/** Runs `command` to its exit, collecting its output; killed and rejected after `timeoutMs`. */
+export function runProcess(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number; stdin?: string }): Promise<CliResult> {
+  const { cwd, env, timeoutMs = 60_000, stdin } = options;
   return new Promise((resolve, reject) => {
-    const child = spawn("npm", ["start", "--silent", "--", ...args], { cwd: root, env, stdio: [stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd, env, stdio: [stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
     if (stdin !== undefined) child.stdin!.end(stdin);
     let stdout = "";
     let stderr = "";
@@ -32,7 +38,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_00
     child.stderr!.on("data", (d) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`CLI timed out after ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+      reject(new Error(`${command} timed out after ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
     }, timeoutMs);
     child.on("error", reject);
     child.on("close", (code) => {

@@ -5,7 +5,7 @@
  */
 import { hostname } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import Database from "libsql";
 import { afterAll, describe, expect, it } from "vitest";
 import { postgresClaims, processClaims, sqliteClaims } from "../../graphs/thread_claims.js";
 import { startPostgres, type PostgresCluster } from "../helpers/postgres.js";
@@ -66,8 +66,8 @@ describe("thread claims", () => {
 
   it("PostgreSQL: the lock is per thread, and a holder's ended session frees it", async () => {
     cluster = await startPostgres();
-    const a = postgresClaims(cluster.url);
-    const b = postgresClaims(cluster.url);
+    const a = await postgresClaims(cluster.url);
+    const b = await postgresClaims(cluster.url);
     try {
       const held = await a.tryClaim("t1");
       expect(held).toBeDefined();

@@ -1,0 +1,171 @@
+/**
+ * The published package, as an app installs it (built, packed, unpacked into a scratch app):
+ * what it ships, that its commands answer offline, that require() and import() give the same
+ * exports, and that @langchain/core and @langchain/langgraph are the app's own copies.
+ */
+import { copyFileSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { builtinModules } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { offlineEnv, runProcess } from "../helpers/cli.js";
+import { packLocally, repoRoot, type LocalPackage } from "../helpers/package.js";
+
+let pkg: LocalPackage;
+
+beforeAll(async () => {
+  pkg = await packLocally();
+}, 180_000);
+
+afterAll(() => pkg?.remove());
+
+/** Every file under `dir`, relative to it. */
+function walk(dir: string, base = dir): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? walk(path, base) : [relative(base, path)];
+  });
+}
+
+/** Module specifiers in a compiled file: static imports, re-exports and dynamic import() of literals. */
+function specifiers(source: string): string[] {
+  const found = new Set<string>();
+  for (const m of source.matchAll(/(?:^|[\s;])(?:import|export)\s[^'"`;]*?from\s*["']([^"']+)["']|(?:^|[\s;])import\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/gm)) {
+    found.add(m[1] ?? m[2] ?? m[3]);
+  }
+  return [...found];
+}
+
+/** `@scope/name/sub` -> `@scope/name`, `name/sub` -> `name`. */
+const packageOf = (spec: string) => spec.split("/").slice(0, spec.startsWith("@") ? 2 : 1).join("/");
+
+describe("the packed file list", () => {
+  it("holds the compiled code, its types and the docs, and nothing from tests, benches or sources", () => {
+    expect(pkg.files).toEqual(expect.arrayContaining(["package.json", "README.md", ".env.example", "dist/src/index.js", "dist/src/index.d.ts", "dist/src/cli/main.js", "dist/src/console/app.js"]));
+    for (const file of pkg.files) {
+      expect(file, file).toMatch(/^(package\.json|README\.md|\.env\.example|dist\/(src|graphs|agents)\/.+\.(js|d\.ts|html|css))$/);
+      expect(file, file).not.toMatch(/(^|\/)(test|tests|bench|fixtures|examples)\//);
+    }
+    // No source maps pointing at unshipped .ts files, and no langgraph.json pointing at one.
+    expect(pkg.files.filter((f) => f.endsWith(".map"))).toEqual([]);
+    expect(pkg.files).not.toContain("langgraph.json");
+    expect(walk(pkg.dir).sort()).toEqual([...pkg.files].sort());
+  });
+
+  it("ships the code and the declarations of every subpath export", () => {
+    for (const [subpath, target] of Object.entries(pkg.manifest.exports)) {
+      for (const file of typeof target === "string" ? [target] : Object.values(target)) expect(pkg.files, subpath).toContain(file.replace(/^\.\//, ""));
+    }
+  });
+
+  it("references nothing it does not ship: relative imports resolve, bare ones are declared", () => {
+    const declared = new Set([...Object.keys(pkg.manifest.dependencies), ...Object.keys(pkg.manifest.peerDependencies)]);
+    const builtins = new Set(builtinModules);
+    // The console route bundles app.ts with esbuild only in a checkout; the package ships the
+    // bundle (dist/src/console/app.js, checked above), so that import never runs from it.
+    const checkoutOnly = new Set(["dist/src/server/routes/console.js: esbuild"]);
+    const problems: string[] = [];
+    let checked = 0;
+    for (const file of pkg.files.filter((f) => f.endsWith(".js") || f.endsWith(".d.ts"))) {
+      const text = readFileSync(join(pkg.dir, file), "utf8");
+      if (/sourceMappingURL/.test(text)) problems.push(`${file}: sourceMappingURL`);
+      if (/\.\.\/(test|bench)\//.test(text)) problems.push(`${file}: refers to test or bench code`);
+      for (const spec of specifiers(text)) {
+        checked++;
+        if (spec.startsWith(".")) {
+          const target = relative(pkg.dir, join(pkg.dir, dirname(file), spec));
+          const candidates = file.endsWith(".d.ts") ? [target, target.replace(/\.js$/, ".d.ts")] : [target];
+          if (!candidates.some((c) => pkg.files.includes(c))) problems.push(`${file}: ${spec} is not in the package`);
+        } else if (!spec.startsWith("node:") && !builtins.has(spec) && !declared.has(packageOf(spec)) && !checkoutOnly.has(`${file}: ${spec}`)) {
+          problems.push(`${file}: ${spec} is not a dependency or peer dependency`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+    // The scan itself found the imports (a broken pattern would pass with none).
+    expect(checked).toBeGreaterThan(500);
+  });
+
+  it("makes @langchain/core and @langchain/langgraph peers (the app's copy), pinned exactly for our own tests", () => {
+    const m = pkg.manifest;
+    for (const name of ["@langchain/core", "@langchain/langgraph"]) {
+      expect(m.peerDependencies[name], name).toMatch(/^\^1\.\d+\.\d+$/);
+      expect(m.dependencies[name], name).toBeUndefined();
+      expect(m.devDependencies[name], name).toMatch(/^\d+\.\d+\.\d+$/);
+    }
+    // Every other dependency is an exact pin: a range would admit versions that need Node 22.
+    for (const [name, range] of Object.entries(m.dependencies)) expect(range, name).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
+
+describe("the installed commands", () => {
+  const env = () => offlineEnv({ CHECKPOINT_SQLITE_PATH: join(tmpdir(), `package-bin-${process.pid}-${Date.now()}.sqlite`) });
+  const bin = (name: string) => join(pkg.dir, pkg.manifest.bin[name]);
+
+  it("ships a node executable for the CLI, the server and the MCP server", () => {
+    expect(Object.keys(pkg.manifest.bin).sort()).toEqual(["ai-gateway-agents", "ai-gateway-agents-mcp", "ai-gateway-agents-server"]);
+    for (const name of Object.keys(pkg.manifest.bin)) expect(readFileSync(bin(name), "utf8").split("\n")[0], name).toBe("#!/usr/bin/env node");
+  });
+
+  it("answers a task offline, saying a simulated model answered", async () => {
+    const r = await runProcess(process.execPath, [bin("ai-gateway-agents"), "What is 17 * 23?"], { cwd: pkg.app, env: env(), timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/tool\s+calculator\(\{"expression":"17 \* 23"\}\)/);
+    expect(r.stdout).toMatch(/->\s+391/);
+    expect(r.stdout).toMatch(/\[SIMULATED model: local emulator\]/);
+    expect(r.stderr).toMatch(/SIMULATED model/);
+  });
+
+  it("prints its version, and one --help that lists every command and every flag", async () => {
+    const version = await runProcess(process.execPath, [bin("ai-gateway-agents"), "--version"], { cwd: pkg.app, env: env() });
+    expect(version).toMatchObject({ code: 0, stdout: `${pkg.manifest.version}\n` });
+    const help = await runProcess(process.execPath, [bin("ai-gateway-agents"), "--help"], { cwd: pkg.app, env: env() });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: ai-gateway-agents /);
+    for (const command of ["models", "tools", "history", "resume", "verify"]) expect(help.stdout, command).toMatch(new RegExp(`^  ${command} `, "m"));
+    for (const flag of ["--tier", "--agent", "--plan", "--thread", "--routing", "--json", "--approvals", "--version", "--decision", "--args", "--reason"]) {
+      expect(help.stdout, flag).toContain(flag);
+    }
+  });
+});
+
+describe("an app embedding it", () => {
+  it("runs examples/embed, streaming steps to a calculator answer", async () => {
+    copyFileSync(join(repoRoot, "examples", "embed", "app.mjs"), join(pkg.app, "app.mjs"));
+    const r = await runProcess(process.execPath, ["app.mjs", "What is 12.5% of 3,480?"], { cwd: pkg.app, env: offlineEnv({ LOG_LEVEL: "warn" }) });
+    expect(r.code, r.stderr).toBe(0);
+    const events = r.stdout
+      .split("\n")
+      .filter((l) => l.startsWith("["))
+      .map((l) => JSON.parse(l.slice(l.indexOf("] ") + 2)) as { type: string; [k: string]: unknown });
+    expect(events.map((e) => e.type)).toEqual(["route_decided", "agent_started", "tool_call", "tool_result", "final_answer", "usage"]);
+    expect(events.find((e) => e.type === "tool_result")?.content).toBe("435");
+    expect(events.find((e) => e.type === "final_answer")?.simulated).toBe(true);
+    expect(r.stderr).toMatch(/SIMULATED model from the local gateway emulator/);
+  });
+});
+
+describe("require() and import()", () => {
+  it("give the same exports for every subpath (Node >= 20.19 loads the ES modules for require)", async () => {
+    const subpaths = Object.keys(pkg.manifest.exports).filter((k) => k !== "./package.json").map((k) => (k === "." ? "ai-gateway-agents" : `ai-gateway-agents/${k.slice(2)}`));
+    const list = JSON.stringify(subpaths);
+    const viaRequire = await runProcess(process.execPath, ["-e", `const out = {}; for (const s of ${list}) out[s] = Object.keys(require(s)).sort(); console.log(JSON.stringify(out));`], { cwd: pkg.app, env: offlineEnv() });
+    const viaImport = await runProcess(process.execPath, ["--input-type=module", "-e", `const out = {}; for (const s of ${list}) out[s] = Object.keys(await import(s)).filter((k) => k !== "default" && k !== "module.exports").sort(); console.log(JSON.stringify(out));`], { cwd: pkg.app, env: offlineEnv() });
+    expect(viaRequire.code, viaRequire.stderr).toBe(0);
+    expect(viaImport.code, viaImport.stderr).toBe(0);
+    const required = JSON.parse(viaRequire.stdout) as Record<string, string[]>;
+    expect(required).toEqual(JSON.parse(viaImport.stdout));
+    expect(required["ai-gateway-agents"]).toEqual(expect.arrayContaining(["ChatAIGateway", "AIGatewayClient", "ProviderRegistry"]));
+    expect(required["ai-gateway-agents/orchestrator"]).toEqual(expect.arrayContaining(["createOrchestrator", "streamSteps"]));
+  });
+
+  it("shares the app's @langchain/core: the model is a BaseChatModel of the app's copy", async () => {
+    const script = [
+      'const { ChatAIGateway } = await import("ai-gateway-agents");',
+      'const { BaseChatModel } = await import("@langchain/core/language_models/chat_models");',
+      'console.log(new ChatAIGateway({ model: "m", client: {} }) instanceof BaseChatModel);',
+    ].join(" ");
+    const r = await runProcess(process.execPath, ["--input-type=module", "-e", script], { cwd: pkg.app, env: offlineEnv() });
+    expect(r).toMatchObject({ code: 0, stdout: "true\n" });
+  });
+});
