@@ -113,7 +113,6 @@ async function withPrompt(wanted: boolean, body: (rl: LinePrompt | undefined) =>
   }
 }
 
-/** Builds the runtime, the toolbox, the checkpointer and the graph, and closes them after `body`. */
 /** What the run commands work with: the graph, whether it is simulated, and the store's thread claims. */
 interface Session {
   graph: OrchestratorGraph;
@@ -121,6 +120,7 @@ interface Session {
   claims: ThreadClaims;
 }
 
+/** Builds the runtime, the toolbox, the checkpointer and the graph, and closes them after `body`. */
 async function withOrchestrator(io: CommandIO, json: boolean, body: (session: Session) => Promise<number>): Promise<number> {
   return withRuntime(io, json, async (runtime) => {
     const toolbox = await toolboxFor(runtime);

@@ -58,8 +58,16 @@ async function main(argv: string[]): Promise<number> {
   }
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort());
+  // A reader that goes away (`... --json | head -1`) ends the run quietly instead of crashing
+  // on the next write; the run is cancelled, so its thread claim is released.
+  let readerGone = false;
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+    readerGone = true;
+    controller.abort();
+  });
   const io: CommandIO = {
-    stdout: { write: (s) => void process.stdout.write(s), get columns() { return process.stdout.columns; } },
+    stdout: { write: (s) => void (readerGone || process.stdout.write(s)), get columns() { return process.stdout.columns; } },
     stderr: { write: (s) => void process.stderr.write(s) },
     colors: !!process.stdout.isTTY && !process.env.NO_COLOR,
     signal: controller.signal,

@@ -4,8 +4,9 @@
  * JSON/YAML file (TIERS_CONFIG) and the environment, in that order of precedence (env wins).
  */
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { extname, resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
+import type * as Yaml from "yaml";
 import { z } from "zod";
 import { loadConfig, type AppConfig } from "../config/index.js";
 import { mcpSectionSchema, type McpServers } from "./mcp_config.js";
@@ -219,6 +220,9 @@ export function resolveTierConfig(input: unknown = {}, file?: string): TierConfi
   };
 }
 
+/** The YAML parser, loaded with the first YAML file (yaml's Node build is CommonJS). */
+const parseYaml = (text: string): unknown => (createRequire(import.meta.url)("yaml") as typeof Yaml).parse(text);
+
 /** Reads and parses a tiers file; the format follows the extension (.json, .yaml, .yml). */
 export function readTierFile(path: string): unknown {
   const file = resolve(path);
@@ -234,7 +238,7 @@ export function readTierFile(path: string): unknown {
     throw new TierConfigError([{ path: "(file)", message: code === "ENOENT" ? "file not found" : `cannot be read (${code ?? "error"})` }], file);
   }
   try {
-    return ext === ".json" ? (JSON.parse(text) as unknown) : (parseYaml(text) as unknown);
+    return ext === ".json" ? (JSON.parse(text) as unknown) : parseYaml(text);
   } catch (err) {
     const detail = err instanceof Error ? err.message.split("\n")[0] : String(err);
     throw new TierConfigError([{ path: "(file)", message: `is not valid ${ext === ".json" ? "JSON" : "YAML"}: ${detail}` }], file);

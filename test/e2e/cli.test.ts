@@ -266,3 +266,22 @@ describe("a thread claimed elsewhere", () => {
     }
   }, 60_000);
 });
+
+describe("a reader that goes away", () => {
+  it("`--json | head -1`: the run is cancelled quietly, and the thread can run again", async () => {
+    const { spawn } = await import("node:child_process");
+    const child = spawn("npm", ["start", "--silent", "--", "--json", "--thread", "reader-gone", "What is 2 + 2?"], { cwd: join(import.meta.dirname, "..", ".."), env, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    // Close our end after the first line, as head -1 does.
+    const first = await new Promise<string>((resolve) => child.stdout.once("data", (d: Buffer) => resolve(d.toString().split("\n")[0])));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+    expect(JSON.parse(first)).toMatchObject({ type: "run_started", threadId: "reader-gone" });
+    expect(code).toBe(130);
+    expect(stderr).not.toMatch(/EPIPE|Unhandled|at .*\.js:\d+/);
+    const again = await runCli(["--thread", "reader-gone", "What is 3 + 3?"], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/->\s+6/);
+  }, 60_000);
+});
