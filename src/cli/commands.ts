@@ -122,20 +122,24 @@ interface Session {
 
 /** Builds the runtime, the toolbox, the checkpointer and the graph, and closes them after `body`. */
 async function withOrchestrator(io: CommandIO, json: boolean, body: (session: Session) => Promise<number>): Promise<number> {
-  return withRuntime(io, json, async (runtime) => {
-    const toolbox = await toolboxFor(runtime);
-    try {
-      const persistence = await createCheckpointer();
+  // The store opens while the runtime starts: one is file work, the other waits on HTTP.
+  const opening = createCheckpointer();
+  // Rejections are awaited below; this only keeps an early one from counting as unhandled.
+  opening.catch(() => undefined);
+  try {
+    return await withRuntime(io, json, async (runtime) => {
+      const persistence = await opening;
+      const toolbox = await toolboxFor(runtime);
       try {
         const graph = createOrchestrator({ registry: runtime.registry, simulated: runtime.simulated, checkpointer: persistence.checkpointer, tools: toolbox.tools });
         return await body({ graph, simulated: runtime.simulated, claims: persistence.claims });
       } finally {
-        await persistence.close();
+        await toolbox.close();
       }
-    } finally {
-      await toolbox.close();
-    }
-  });
+    });
+  } finally {
+    await (await opening.catch(() => undefined))?.close();
+  }
 }
 
 /** The toolbox of the configuration the runtime was built from (built-ins and MCP servers). */
