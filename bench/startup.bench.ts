@@ -6,22 +6,24 @@
  * - floor: a node process that only imports `@langchain/langgraph` and the `@langchain/core`
  *   entry points an orchestrator needs (messages, chat models, tools, runnables), then exits.
  *   Any LangGraph CLI pays at least this; its "first event" is its exit.
- * - bin: the installed package's `ai-gateway-agents` command (`npm pack`, then `npm install`
- *   of the tarball into a scratch app, once per bench run, from npm's cache when it can).
+ * - bin: the packed package's `ai-gateway-agents` command, unpacked into a scratch app
+ *   (`npm run build` and `npm pack` once per bench run; see test/helpers/package.ts), run with
+ *   node as npm's bin link would.
  * - npm start: `npm start -- --json "task"` in this checkout (npm itself adds about 0.3 s).
  *
  * Every contender gets a fresh SQLite file in a scratch directory. The table shows the median
  * and the min–max of each; the JSON line's `first_event_vs_floor` is the installed bin's
  * median time to the first event over the floor's median time to exit.
  *
- * Knobs: BENCH_STARTUP_ROUNDS (default 7), BENCH_STARTUP_INSTALL=0 skips the bin (no pack).
+ * Knobs: BENCH_STARTUP_ROUNDS (default 7), BENCH_STARTUP_INSTALL=0 skips the bin (no build).
  */
-import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { packLocally, type LocalPackage } from "../test/helpers/package.js";
 import { median, printTable, ratio } from "./harness.js";
 
 const ROUNDS = Number(process.env.BENCH_STARTUP_ROUNDS ?? 7);
@@ -82,23 +84,15 @@ function time(c: Contender): Promise<Timing> {
   });
 }
 
-/** Packs this checkout and installs the tarball into a scratch app; returns the bin's path. */
-function installBin(): string {
-  progress("packing and installing the package into a scratch app (once)");
-  const packDir = join(scratch, "pack");
-  mkdirSync(packDir);
-  const out = execFileSync("npm", ["pack", "--silent", "--pack-destination", packDir], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  const tarball = join(packDir, out.trim().split("\n").pop()!);
-  const app = join(scratch, "app");
-  mkdirSync(app);
-  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "startup-bench-app", version: "1.0.0", private: true, type: "module" }));
-  execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", tarball, "@langchain/core", "@langchain/langgraph"], { cwd: app, stdio: ["ignore", "inherit", "inherit"] });
-  return join(app, "node_modules", ".bin", "ai-gateway-agents");
-}
+let pkg: LocalPackage | undefined;
 
 async function main(): Promise<void> {
   const contenders: Contender[] = [{ name: "floor", command: process.execPath, args: ["--input-type=module", "-e", FLOOR], cwd: root }];
-  if (INSTALL) contenders.push({ name: "bin", command: installBin(), args: ["--json", TASK], cwd: join(scratch, "app") });
+  if (INSTALL) {
+    progress("building and packing the package (once)");
+    pkg = await packLocally();
+    contenders.push({ name: "bin", command: process.execPath, args: [join(pkg.dir, pkg.manifest.bin["ai-gateway-agents"]), "--json", TASK], cwd: pkg.app });
+  }
   contenders.push({ name: "npm start", command: "npm", args: ["start", "--silent", "--", "--json", TASK], cwd: root });
   // One unmeasured run each: builds the checkout's cache, warms the OS file cache.
   for (const c of contenders) await time(c);
@@ -129,5 +123,6 @@ async function main(): Promise<void> {
 try {
   await main();
 } finally {
+  pkg?.remove();
   rmSync(scratch, { recursive: true, force: true });
 }
