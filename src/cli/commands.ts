@@ -10,6 +10,7 @@ import { createCheckpointer } from "../../graphs/persistence.js";
 import type { ThreadClaims } from "../../graphs/thread_claims.js";
 import { createRuntime, type Runtime } from "../runtime/index.js";
 import { streamSteps, type StepsInput } from "../../graphs/orchestrator/stream.js";
+import { isUnanswered } from "../../graphs/orchestrator/unanswered.js";
 import type { RoutingMode } from "../providers/routing_rules.js";
 import { createConfiguredToolbox, toolMatches, toolSource } from "../../agents/tools/index.js";
 import { loadConfig } from "../config/index.js";
@@ -350,9 +351,14 @@ export async function historyCommand(threadId: string, options: { json?: boolean
       return EXIT.failed;
     }
     for (const m of messages) {
-      const entry = { role: m.getType(), content: m.text, ...(isAIMessage(m) && m.tool_calls?.length ? { toolCalls: m.tool_calls.map((c) => c.name) } : {}) };
+      const entry = {
+        role: m.getType(),
+        content: m.text,
+        ...(isAIMessage(m) && m.tool_calls?.length ? { toolCalls: m.tool_calls.map((c) => c.name) } : {}),
+        ...(isUnanswered(m) ? { unanswered: true } : {}),
+      };
       if (options.json) renderJson(io.stdout, { type: "message", threadId, ...entry });
-      else io.stdout.write(`${entry.role.padEnd(6)} ${entry.content || (entry.toolCalls ? `[calls ${entry.toolCalls.join(", ")}]` : "")}\n`);
+      else io.stdout.write(`${entry.role.padEnd(6)} ${entry.content || (entry.toolCalls ? `[calls ${entry.toolCalls.join(", ")}]` : "")}${entry.unanswered ? " (unanswered)" : ""}\n`);
     }
     return EXIT.ok;
   } finally {

@@ -283,5 +283,8 @@ describe("a reader that goes away", () => {
     const again = await runCli(["--thread", "reader-gone", "What is 3 + 3?"], env);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/->\s+6/);
+    // The cancelled task is kept once, marked; the new one is answered.
+    const history = await runCli(["history", "reader-gone"], env);
+    expect(history.stdout.split("\n").filter((l) => l.startsWith("human"))).toEqual(["human  What is 2 + 2? (unanswered)", "human  What is 3 + 3?"]);
   }, 60_000);
 });

@@ -157,7 +157,8 @@ describe("a thread over HTTP", () => {
     const thread = (await app.inject({ method: "GET", url: "/api/threads/http-thread" })).json();
     expect(thread.result).toMatchObject({ tier: "fast" });
     expect(thread.error).toBeNull();
-    expect(thread.messages.filter((m: { role: string }) => m.role === "user")).toHaveLength(4);
+    // The failed run's task was asked again by the next run, which replaced it: one copy per answered run.
+    expect(thread.messages.filter((m: { role: string }) => m.role === "user")).toEqual(Array.from({ length: 3 }, () => ({ role: "user", content: "What is 2 + 2?" })));
   });
 });
 

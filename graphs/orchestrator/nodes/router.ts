@@ -14,6 +14,7 @@ import type { CustomStepEvent } from "../events.js";
 import { placeDecision } from "../roster.js";
 import { classifyTask, decideWithoutModel, shouldClassify, type RouteDecision } from "../routing.js";
 import type { OrchestratorStateType, RunState } from "../state.js";
+import { unansweredUpdates } from "../unanswered.js";
 
 const MAX_TASK_CHARS = 200_000;
 
@@ -69,8 +70,9 @@ export function routerNode(deps: OrchestratorDeps) {
     });
     const { reason, source } = decision;
     const id = randomUUID();
-    // A new run starts with no subtask results (the reducer keeps results per run id).
-    const reset = { tier: undefined, agent: undefined, plan: undefined, subtasks: { runId: id, results: {} } };
+    // A new run starts with no subtask results (the reducer keeps results per run id), and tidies
+    // what an earlier run that never answered left behind.
+    const reset = { tier: undefined, agent: undefined, plan: undefined, subtasks: { runId: id, results: {} }, messages: unansweredUpdates(state.messages, task) };
     if (decision.plan) {
       const tier = deps.tierConfig.plan.plannerTier;
       const model = modelOf(deps, tier);

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { approvalResume, pendingApprovals } from "../../../graphs/orchestrator/approvals.js";
 import { OrchestratorInputError } from "../../../graphs/orchestrator/errors.js";
 import { streamSteps } from "../../../graphs/orchestrator/stream.js";
+import { isUnanswered } from "../../../graphs/orchestrator/unanswered.js";
 import { requireApiKey } from "../auth.js";
 import type { ServerContext } from "../context.js";
 import { HttpError, parseRequest } from "../errors.js";
@@ -26,6 +27,7 @@ function messageView(m: BaseMessage) {
     content: m.text,
     ...(isAIMessage(m) && m.tool_calls?.length ? { toolCalls: m.tool_calls.map((c) => ({ id: c.id, name: c.name, args: c.args })) } : {}),
     ...(isToolMessage(m) ? { toolCallId: m.tool_call_id, name: m.name } : {}),
+    ...(isUnanswered(m) ? { unanswered: true } : {}),
   };
 }
 
