@@ -3,10 +3,11 @@
  *
  * - Overhead ratios: runs bench:client, bench:model and bench:orchestrator as child processes
  *   and reads the JSON line each ends with (their own knobs apply: BENCH_SEQUENTIAL,
- *   BENCH_CONCURRENT, BENCH_ROUNDS, BENCH_STREAM_TOKENS).
+ *   BENCH_CONCURRENT, BENCH_ROUNDS, BENCH_STREAM_TOKENS, BENCH_LATENCY_MS,
+ *   BENCH_LATENCY_SEQUENTIAL, BENCH_PACED_TOKENS, BENCH_PACED_TOKEN_MS, BENCH_FANOUT_ROUNDS).
  * - Added latency: p50 and p99 of ChatAIGateway (and ChatOpenAI, for comparison) minus those of
  *   a bare undici request + JSON.parse, at concurrency 1, 50 and 200 (closed loop), contenders
- *   interleaved round by round against one emulator in its own process.
+ *   interleaved round by round (order rotated each round) against one emulator in its own process.
  * - Stream throughput: tokens/s of one 10,000-token stream, ChatAIGateway vs ChatOpenAI vs floor.
  * - Memory: this process's rss / heap after those runs (after a forced GC).
  *
@@ -23,7 +24,7 @@ import { Agent, request } from "undici";
 import { AIGatewayClient } from "../src/gateway/index.js";
 import { createLogger } from "../src/logging/index.js";
 import { ChatAIGateway } from "../src/models/index.js";
-import { floorStream, median, printTable, ratio, startEmulatorProcess } from "./harness.js";
+import { floorStream, median, printTable, ratio, rotation, startEmulatorProcess } from "./harness.js";
 import { closedLoop, forcedGc, memoryMb, percentile } from "./latency.js";
 
 const list = (v: string | undefined, d: string) => (v ?? d).split(",").map((s) => s.trim()).filter((s) => s !== "");
@@ -117,7 +118,8 @@ try {
     // so one disturbed round (a GC pause in the emulator, say) does not decide a p99.
     const perRound = new Map<string, { p50: number[]; p99: number[]; rate: number[] }>(names.map((n) => [n, { p50: [], p99: [], rate: [] }]));
     for (let r = 0; r < LATENCY_ROUNDS; r++) {
-      for (const name of names) {
+      // Round r starts at contender r mod n, so no contender always goes first.
+      for (const name of rotation(names, r)) {
         // Untimed: one call per worker first, so idle connections the emulator closed (its
         // keep-alive timeout is 5 s) are open again and every timed batch runs in steady state.
         await closedLoop(invoke[name], level, level);
@@ -148,7 +150,7 @@ try {
   progress(`stream throughput: ${STREAM_ROUNDS} interleaved rounds of one ${STREAM_TOKENS}-token stream each`);
   const streamSeconds = new Map<string, number[]>(names.map((n) => [n, []]));
   for (let r = 0; r < STREAM_ROUNDS; r++) {
-    for (const name of names) {
+    for (const name of rotation(names, r)) {
       const t = performance.now();
       await stream[name]();
       streamSeconds.get(name)!.push((performance.now() - t) / 1000);
@@ -174,6 +176,14 @@ const childLabels: Record<string, Record<string, string>> = {
     sequential_vs_floor: "AIGatewayClient / undici floor, sequential",
     concurrent_vs_floor: "AIGatewayClient / undici floor, 200 concurrent",
     stream_vs_floor: "AIGatewayClient / undici floor, stream",
+    sequential_50ms_vs_openai: "AIGatewayClient / openai client, sequential at 50 ms latency",
+    sequential_50ms_vs_floor: "AIGatewayClient / undici floor, sequential at 50 ms latency",
+    sequential_50ms_cpu_vs_openai: "AIGatewayClient / openai client, client CPU per call at 50 ms latency",
+    sequential_50ms_cpu_vs_floor: "AIGatewayClient / undici floor, client CPU per call at 50 ms latency",
+    paced_stream_vs_openai: "AIGatewayClient / openai client, paced stream",
+    paced_stream_vs_floor: "AIGatewayClient / undici floor, paced stream",
+    paced_stream_cpu_vs_openai: "AIGatewayClient / openai client, client CPU per paced stream",
+    paced_stream_cpu_vs_floor: "AIGatewayClient / undici floor, client CPU per paced stream",
   },
   model: {
     invoke_vs_chatopenai: "ChatAIGateway / ChatOpenAI, sequential",
@@ -182,6 +192,14 @@ const childLabels: Record<string, Record<string, string>> = {
     invoke_vs_floor: "ChatAIGateway / undici floor, sequential",
     concurrent_vs_floor: "ChatAIGateway / undici floor, 200 concurrent",
     stream_vs_floor: "ChatAIGateway / undici floor, stream",
+    invoke_50ms_vs_chatopenai: "ChatAIGateway / ChatOpenAI, sequential at 50 ms latency",
+    invoke_50ms_vs_floor: "ChatAIGateway / undici floor, sequential at 50 ms latency",
+    invoke_50ms_cpu_vs_chatopenai: "ChatAIGateway / ChatOpenAI, client CPU per call at 50 ms latency",
+    invoke_50ms_cpu_vs_floor: "ChatAIGateway / undici floor, client CPU per call at 50 ms latency",
+    paced_stream_vs_chatopenai: "ChatAIGateway / ChatOpenAI, paced stream",
+    paced_stream_vs_floor: "ChatAIGateway / undici floor, paced stream",
+    paced_stream_cpu_vs_chatopenai: "ChatAIGateway / ChatOpenAI, client CPU per paced stream",
+    paced_stream_cpu_vs_floor: "ChatAIGateway / undici floor, client CPU per paced stream",
   },
   orchestrator: {
     sequential_vs_agent: "orchestrator / fast agent directly, sequential",
@@ -190,6 +208,20 @@ const childLabels: Record<string, Record<string, string>> = {
     concurrent_vs_floor: "orchestrator / LangGraph router+agent floor, 50 concurrent",
     floor_sequential_vs_agent: "LangGraph router+agent floor / fast agent directly, sequential",
     floor_concurrent_vs_agent: "LangGraph router+agent floor / fast agent directly, 50 concurrent",
+    sqlite_sequential_vs_orchestrator: "orchestrator + SQLite checkpointer / orchestrator, sequential",
+    sqlite_concurrent_vs_orchestrator: "orchestrator + SQLite checkpointer / orchestrator, 50 concurrent",
+    sqlite_sequential_vs_agent: "orchestrator + SQLite checkpointer / fast agent directly, sequential",
+    sqlite_concurrent_vs_agent: "orchestrator + SQLite checkpointer / fast agent directly, 50 concurrent",
+    classifier_sequential_vs_orchestrator: "orchestrator + classifier / orchestrator, sequential",
+    classifier_concurrent_vs_orchestrator: "orchestrator + classifier / orchestrator, 50 concurrent",
+    classifier_sequential_vs_agent: "orchestrator + classifier / fast agent directly, sequential",
+    classifier_concurrent_vs_agent: "orchestrator + classifier / fast agent directly, 50 concurrent",
+    sequential_50ms_vs_agent: "orchestrator / fast agent directly, sequential at 50 ms latency",
+    sequential_50ms_vs_floor: "orchestrator / LangGraph router+agent floor, sequential at 50 ms latency",
+    sqlite_sequential_50ms_vs_orchestrator: "orchestrator + SQLite checkpointer / orchestrator, sequential at 50 ms latency",
+    classifier_sequential_50ms_vs_orchestrator: "orchestrator + classifier / orchestrator, sequential at 50 ms latency",
+    sequential_50ms_cpu_vs_agent: "orchestrator / fast agent directly, client CPU per run at 50 ms latency",
+    fanout_4_vs_1: "plan of 4 subtasks / plan of 1, at 200 ms per model call",
   },
 };
 for (const [name, figures] of Object.entries(childResults)) {

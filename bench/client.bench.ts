@@ -1,24 +1,59 @@
 /**
  * `npm run bench:client`: AIGatewayClient vs a bare undici request + JSON.parse (the floor)
  * vs the official openai client, against one emulator running in a separate process.
- * The last line printed is one JSON object with the ratios.
+ *
+ * Zero-latency workloads (sequential calls, concurrent calls, one 10,000-token stream sent in a
+ * single write) measure client CPU overhead per call: the emulator answers at once, so the time
+ * is almost all the client's own work. Two workloads show what a user would see on a network:
+ * sequential calls with 50 ms before each answer (`x-emulator-ttft-ms`), and a paced stream of a
+ * few hundred tokens, one token per write, 5 ms apart (`x-emulator-per-token-ms`); beside their
+ * wall time they report this process's CPU time (user + system) per call or stream.
+ *
+ * Every workload runs in interleaved rounds whose contender order rotates each round; the tables
+ * show the median of the rounds with its (min–max) beside it. The last line printed is one JSON
+ * object with the ratios of medians.
+ *
+ * Knobs: BENCH_SEQUENTIAL (2000 calls over all rounds), BENCH_CONCURRENT (200),
+ * BENCH_STREAM_TOKENS (10000), BENCH_ROUNDS (5), BENCH_LATENCY_MS (50),
+ * BENCH_LATENCY_SEQUENTIAL (100 calls over all rounds), BENCH_PACED_TOKENS (200),
+ * BENCH_PACED_TOKEN_MS (5). The JSON keys say "50ms" whatever BENCH_LATENCY_MS is.
  */
 import OpenAI from "openai";
 import { Agent, request } from "undici";
 import { AIGatewayClient } from "../src/gateway/index.js";
 import { createLogger } from "../src/logging/index.js";
-import { compare, concurrent, fetchToken, floorStream, printTable, ratio, sequential, single, startEmulatorProcess, type Contender } from "./harness.js";
+import {
+  compareSamples,
+  concurrent,
+  fetchToken,
+  floorStream,
+  medians,
+  ratio,
+  sequential,
+  single,
+  startEmulatorProcess,
+  withCpu,
+  type Contender,
+  printOverheadTables,
+} from "./harness.js";
 
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 2000);
 const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 200);
 const STREAM_TOKENS = Number(process.env.BENCH_STREAM_TOKENS ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
+const LATENCY_SEQUENTIAL = Number(process.env.BENCH_LATENCY_SEQUENTIAL ?? 100);
+const PACED_TOKENS = Number(process.env.BENCH_PACED_TOKENS ?? 200);
+const PACED_TOKEN_MS = Number(process.env.BENCH_PACED_TOKEN_MS ?? 5);
 
 const { info, stop } = await startEmulatorProcess();
 try {
   const token = await fetchToken(info);
   const body = { model: "gpt-4.1", messages: [{ role: "user" as const, content: "Say hello to the benchmark." }] };
+  // One token per write needs a per-token delay; with ttft and per-token both 0 the whole stream is one write.
   const streamHeaders = { "x-emulator-answer-tokens": String(STREAM_TOKENS) };
+  const latencyHeaders = { "x-emulator-ttft-ms": String(LATENCY_MS) };
+  const pacedHeaders = { "x-emulator-answer-tokens": String(PACED_TOKENS), "x-emulator-ttft-ms": "0", "x-emulator-per-token-ms": String(PACED_TOKEN_MS) };
 
   const gateway = new AIGatewayClient({
     baseUrl: info.baseUrl,
@@ -31,76 +66,104 @@ try {
   const origin = new URL(info.baseUrl).origin;
   const floorHeaders = { "content-type": "application/json", authorization: `Bearer ${token}` };
 
-  const invoke: Contender[] = [
-    { name: "AIGatewayClient", run: () => gateway.createChatCompletion(body) },
+  const invokeContenders = (headers?: Record<string, string>): Contender[] => [
+    { name: "AIGatewayClient", run: () => gateway.createChatCompletion(body, { headers }) },
     {
       name: "undici floor",
       run: async () => {
         // Serialising the body is part of any call, so the floor pays for it too.
         const res = await request(`${origin}/v1/chat/completions`, {
           method: "POST",
-          headers: floorHeaders,
+          headers: { ...floorHeaders, ...headers },
           body: JSON.stringify(body),
           dispatcher: floorAgent,
         });
         return JSON.parse(await res.body.text());
       },
     },
-    { name: "openai client", run: () => openai.chat.completions.create(body) },
+    { name: "openai client", run: () => openai.chat.completions.create(body, { headers }) },
   ];
 
-  const stream: Contender[] = [
+  const streamContenders = (headers: Record<string, string>, tokens: number): Contender[] => [
     {
       name: "AIGatewayClient",
       run: async () => {
         let n = 0;
-        for await (const chunk of gateway.streamChatCompletion(body, { headers: streamHeaders })) if (chunk.choices[0]?.delta?.content) n++;
-        if (n !== STREAM_TOKENS) throw new Error(`AIGatewayClient streamed ${n} tokens`);
+        for await (const chunk of gateway.streamChatCompletion(body, { headers })) if (chunk.choices[0]?.delta?.content) n++;
+        if (n !== tokens) throw new Error(`AIGatewayClient streamed ${n} tokens`);
       },
     },
     {
       name: "undici floor",
       run: async () => {
         const body2 = JSON.stringify({ ...body, stream: true, stream_options: { include_usage: true } });
-        const n = await floorStream(`${origin}/v1/chat/completions`, { ...floorHeaders, ...streamHeaders }, body2, floorAgent);
-        if (n !== STREAM_TOKENS) throw new Error(`floor streamed ${n} tokens`);
+        const n = await floorStream(`${origin}/v1/chat/completions`, { ...floorHeaders, ...headers }, body2, floorAgent);
+        if (n !== tokens) throw new Error(`floor streamed ${n} tokens`);
       },
     },
     {
       name: "openai client",
       run: async () => {
         let n = 0;
-        const s = await openai.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }, { headers: streamHeaders });
+        const s = await openai.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }, { headers });
         for await (const chunk of s) if (chunk.choices[0]?.delta?.content) n++;
-        if (n !== STREAM_TOKENS) throw new Error(`openai streamed ${n} tokens`);
+        if (n !== tokens) throw new Error(`openai streamed ${n} tokens`);
       },
     },
   ];
 
+  const invoke = invokeContenders();
+  const stream = streamContenders(streamHeaders, STREAM_TOKENS);
+  const invokeLatency = invokeContenders(latencyHeaders);
+  const paced = streamContenders(pacedHeaders, PACED_TOKENS);
+
   // Warm-up: JIT, connection pools, the token cache.
   for (const c of invoke) for (let i = 0; i < 50; i++) await c.run();
   for (const c of stream) await c.run();
+  for (const c of invokeLatency) for (let i = 0; i < 3; i++) await c.run();
+  for (const c of paced) await c.run();
 
-  const seq = await compare(invoke, (c) => sequential(c, Math.ceil(SEQUENTIAL / ROUNDS)), ROUNDS);
-  const conc = await compare(invoke, (c) => concurrent(c, CONCURRENT), ROUNDS);
-  const str = await compare(stream, (c) => single(c), Math.max(3, ROUNDS));
+  const seq = await compareSamples(invoke, (c) => sequential(c, Math.ceil(SEQUENTIAL / ROUNDS)), ROUNDS);
+  const conc = await compareSamples(invoke, (c) => concurrent(c, CONCURRENT), ROUNDS);
+  const str = await compareSamples(stream, (c) => single(c), Math.max(3, ROUNDS));
+  const perRound = Math.ceil(LATENCY_SEQUENTIAL / ROUNDS);
+  const latencyRun = withCpu((c) => sequential(c, perRound), perRound);
+  const lat = await compareSamples(invokeLatency, latencyRun.batch, ROUNDS);
+  const pacedRun = withCpu((c) => single(c), 1);
+  const pac = await compareSamples(paced, pacedRun.batch, Math.max(3, ROUNDS));
+  const [seqM, concM, strM, latM, latCpuM, pacM, pacCpuM] = [seq, conc, str, lat, latencyRun.cpu, pac, pacedRun.cpu].map(medians);
 
-  console.log(`bench:client — emulator in a separate process, zero latency; median of ${ROUNDS} interleaved rounds`);
-  console.log(`workloads: ${SEQUENTIAL} sequential calls, ${CONCURRENT} concurrent calls, one ${STREAM_TOKENS}-token stream\n`);
-  const names = invoke.map((c) => c.name);
-  printTable(
-    ["contender", "sequential µs/call", "concurrent µs/call", "stream µs/stream"],
-    names.map((n) => [n, seq.get(n)!, conc.get(n)!, str.get(n)!]),
-  );
+  printOverheadTables(invoke.map((c) => c.name), { sequential: seq, concurrent: conc, stream: str, latency: lat, latencyCpu: latencyRun.cpu, paced: pac, pacedCpu: pacedRun.cpu }, {
+    title: "bench:client — emulator in a separate process",
+    rounds: ROUNDS,
+    unit: "calls",
+    sequential: SEQUENTIAL,
+    concurrent: CONCURRENT,
+    streamTokens: STREAM_TOKENS,
+    latencyMs: LATENCY_MS,
+    latencyCalls: perRound * ROUNDS,
+    pacedTokens: PACED_TOKENS,
+    pacedTokenMs: PACED_TOKEN_MS,
+  });
   const g = "AIGatewayClient";
+  const f = "undici floor";
+  const o = "openai client";
   const result = {
     bench: "client",
-    sequential_vs_floor: ratio(seq.get(g)!, seq.get("undici floor")!),
-    sequential_vs_openai: ratio(seq.get(g)!, seq.get("openai client")!),
-    concurrent_vs_floor: ratio(conc.get(g)!, conc.get("undici floor")!),
-    concurrent_vs_openai: ratio(conc.get(g)!, conc.get("openai client")!),
-    stream_vs_floor: ratio(str.get(g)!, str.get("undici floor")!),
-    stream_vs_openai: ratio(str.get(g)!, str.get("openai client")!),
+    sequential_vs_floor: ratio(seqM.get(g)!, seqM.get(f)!),
+    sequential_vs_openai: ratio(seqM.get(g)!, seqM.get(o)!),
+    concurrent_vs_floor: ratio(concM.get(g)!, concM.get(f)!),
+    concurrent_vs_openai: ratio(concM.get(g)!, concM.get(o)!),
+    stream_vs_floor: ratio(strM.get(g)!, strM.get(f)!),
+    stream_vs_openai: ratio(strM.get(g)!, strM.get(o)!),
+    sequential_50ms_vs_floor: ratio(latM.get(g)!, latM.get(f)!),
+    sequential_50ms_vs_openai: ratio(latM.get(g)!, latM.get(o)!),
+    sequential_50ms_cpu_vs_floor: ratio(latCpuM.get(g)!, latCpuM.get(f)!),
+    sequential_50ms_cpu_vs_openai: ratio(latCpuM.get(g)!, latCpuM.get(o)!),
+    paced_stream_vs_floor: ratio(pacM.get(g)!, pacM.get(f)!),
+    paced_stream_vs_openai: ratio(pacM.get(g)!, pacM.get(o)!),
+    paced_stream_cpu_vs_floor: ratio(pacCpuM.get(g)!, pacCpuM.get(f)!),
+    paced_stream_cpu_vs_openai: ratio(pacCpuM.get(g)!, pacCpuM.get(o)!),
   };
   console.log("");
   console.log(JSON.stringify(result));

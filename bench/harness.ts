@@ -64,9 +64,36 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** Smallest and largest of the numbers: the spread shown beside every median. */
+export function spread(values: number[]): { min: number; max: number } {
+  return { min: Math.min(...values), max: Math.max(...values) };
+}
+
+/** The spread as table text, "min–max", with `digits` decimals (the table's medians have 1). */
+export function spreadText(values: number[], digits = 1): string {
+  const { min, max } = spread(values);
+  return `${min.toFixed(digits)}–${max.toFixed(digits)}`;
+}
+
+/** Medians of every contender's samples. */
+export function medians(samples: Map<string, number[]>): Map<string, number> {
+  return new Map([...samples].map(([name, s]) => [name, median(s)]));
+}
+
 /**
- * Runs each contender's `batch` in interleaved rounds (A, B, C, A, B, C, ...) so machine noise
- * hits them alike, and returns every round's µs per unit for each.
+ * The order of round `r`: the list rotated to start at item r mod n (A B C, then B C A, then
+ * C A B, ...), so each contender runs first, and last, in as many rounds as the others (with
+ * rounds a multiple of n): none always gets the cold start or always follows the same one.
+ */
+export function rotation<T>(items: readonly T[], r: number): T[] {
+  const n = items.length;
+  return Array.from({ length: n }, (_, i) => items[(r + i) % n]);
+}
+
+/**
+ * Runs each contender's `batch` in interleaved rounds so machine noise hits them alike, rotating
+ * the order every round (round r starts at contender r mod n), and returns every round's µs per
+ * unit for each.
  */
 export async function compareSamples(
   contenders: Contender[],
@@ -75,9 +102,33 @@ export async function compareSamples(
 ): Promise<Map<string, number[]>> {
   const samples = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   for (let r = 0; r < rounds; r++) {
-    for (const c of contenders) samples.get(c.name)!.push(await batch(c));
+    for (const c of rotation(contenders, r)) samples.get(c.name)!.push(await batch(c));
   }
   return samples;
+}
+
+/**
+ * Wraps a batch so that it also records this process's CPU time (user + system, µs) per unit in
+ * `cpu`, beside the wall time the batch returns. The emulator runs in its own process, so this is
+ * the client's CPU alone: the cost that waiting on the network hides from wall time but a busy
+ * server still pays.
+ */
+export function withCpu(
+  batch: (c: Contender) => Promise<number>,
+  units: number,
+): { batch: (c: Contender) => Promise<number>; cpu: Map<string, number[]> } {
+  const cpu = new Map<string, number[]>();
+  return {
+    cpu,
+    batch: async (c) => {
+      const start = process.cpuUsage();
+      const wall = await batch(c);
+      const used = process.cpuUsage(start);
+      if (!cpu.has(c.name)) cpu.set(c.name, []);
+      cpu.get(c.name)!.push((used.user + used.system) / units);
+      return wall;
+    },
+  };
 }
 
 /** Like `compareSamples`, reduced to the median µs per unit for each contender. */
@@ -86,8 +137,7 @@ export async function compare(
   batch: (c: Contender) => Promise<number>,
   rounds: number,
 ): Promise<Map<string, number>> {
-  const samples = await compareSamples(contenders, batch, rounds);
-  return new Map([...samples].map(([name, s]) => [name, median(s)]));
+  return medians(await compareSamples(contenders, batch, rounds));
 }
 
 /**
@@ -127,6 +177,60 @@ export function printTable(header: string[], rows: (string | number)[][]): void 
     console.log(row.map((v, j) => String(v).padStart(widths[j])).join("  "));
     if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
   }
+}
+
+/** Samples of the three workloads bench:client and bench:model print, per contender. */
+export interface OverheadSamples {
+  sequential: Map<string, number[]>;
+  concurrent: Map<string, number[]>;
+  stream: Map<string, number[]>;
+  latency: Map<string, number[]>;
+  latencyCpu: Map<string, number[]>;
+  paced: Map<string, number[]>;
+  pacedCpu: Map<string, number[]>;
+}
+
+/** What the tables' headings say about the workloads. */
+export interface OverheadWorkloads {
+  /** First heading line, e.g. "bench:model — emulator in a separate process, model gpt-4.1". */
+  title: string;
+  rounds: number;
+  /** "calls" or "invokes". */
+  unit: string;
+  sequential: number;
+  concurrent: number;
+  streamTokens: number;
+  latencyMs: number;
+  latencyCalls: number;
+  pacedTokens: number;
+  pacedTokenMs: number;
+}
+
+/** Prints the zero-latency, emulated-latency and paced-stream tables, medians with their spread. */
+export function printOverheadTables(names: string[], s: OverheadSamples, w: OverheadWorkloads): void {
+  const m = (samples: Map<string, number[]>, n: string) => median(samples.get(n)!);
+  const ms = (us: number) => (us / 1000).toFixed(2);
+  const msSpread = (us: number[]) => spreadText(us.map((v) => v / 1000), 2);
+  console.log(`${w.title}; ${w.rounds} interleaved rounds (3 at least for streams), contender order rotated each round;`);
+  console.log("every figure is the median of the rounds, with the (min–max) of the rounds beside it\n");
+  console.log("zero latency — the emulator answers at once: time per call is mostly client CPU overhead, not what a user waits for");
+  console.log(`workloads: ${w.sequential} sequential ${w.unit}, ${w.concurrent} concurrent ${w.unit}, one ${w.streamTokens}-token stream sent in one write\n`);
+  printTable(
+    ["contender", "sequential µs/call", "(min–max)", "concurrent µs/call", "(min–max)", "stream µs/stream", "(min–max)"],
+    names.map((n) => [n, m(s.sequential, n), spreadText(s.sequential.get(n)!), m(s.concurrent, n), spreadText(s.concurrent.get(n)!), m(s.stream, n), spreadText(s.stream.get(n)!)]),
+  );
+  console.log(`\n${w.latencyMs} ms before each answer — what a user waits for on a network; client CPU is this process's user + system time`);
+  console.log(`workload: ${w.latencyCalls} sequential ${w.unit}\n`);
+  printTable(
+    ["contender", "wall ms/call", "(min–max)", "client CPU µs/call", "(min–max)"],
+    names.map((n) => [n, ms(m(s.latency, n)), msSpread(s.latency.get(n)!), m(s.latencyCpu, n), spreadText(s.latencyCpu.get(n)!)]),
+  );
+  console.log(`\npaced stream — ${w.pacedTokens} tokens, one token per write, ${w.pacedTokenMs} ms apart (${Math.round(1000 / w.pacedTokenMs)} tokens/s)`);
+  console.log("wall time is what a user waits for; client CPU is the per-token work the pacing hides\n");
+  printTable(
+    ["contender", "wall ms/stream", "(min–max)", "client CPU µs/stream", "(min–max)"],
+    names.map((n) => [n, ms(m(s.paced, n)), msSpread(s.paced.get(n)!), m(s.pacedCpu, n), spreadText(s.pacedCpu.get(n)!)]),
+  );
 }
 
 /** Ratio rounded to 3 decimals. */

@@ -1,8 +1,25 @@
 /**
  * `npm run bench:model`: ChatAIGateway vs ChatOpenAI vs a bare undici request + JSON.parse
- * (the floor), side by side against one emulator running in a separate process with zero
- * latency. Workloads: sequential invokes, concurrent invokes, one long stream.
- * The last line printed is one JSON object with the ratios (lower is better for ChatAIGateway).
+ * (the floor), side by side against one emulator running in a separate process.
+ *
+ * Two kinds of figures, which answer different questions:
+ * - Zero latency (sequential invokes, concurrent invokes, one 10,000-token stream sent in a
+ *   single write): the emulator answers at once, so the time per call is almost all the client's
+ *   own work. These ratios are client CPU overhead per call, not what a user waits for.
+ * - On a network: sequential invokes with 50 ms before each answer (`x-emulator-ttft-ms`), and a
+ *   paced stream of a few hundred tokens, one token per write, 5 ms apart
+ *   (`x-emulator-per-token-ms`). Their wall-time ratios are what a user would see; the client CPU
+ *   per call or stream (this process's user + system time) shows the overhead that the waiting
+ *   hides but a busy server still pays.
+ *
+ * Every workload runs in interleaved rounds whose contender order rotates each round; the tables
+ * show the median of the rounds with its (min–max) beside it. The last line printed is one JSON
+ * object with the ratios of medians (lower is better for ChatAIGateway).
+ *
+ * Knobs: BENCH_SEQUENTIAL (2000 invokes over all rounds), BENCH_CONCURRENT (200),
+ * BENCH_STREAM_TOKENS (10000), BENCH_ROUNDS (5), BENCH_LATENCY_MS (50),
+ * BENCH_LATENCY_SEQUENTIAL (100 invokes over all rounds), BENCH_PACED_TOKENS (200),
+ * BENCH_PACED_TOKEN_MS (5). The JSON keys say "50ms" whatever BENCH_LATENCY_MS is.
  */
 import { randomBytes } from "node:crypto";
 import { ChatOpenAI } from "@langchain/openai";
@@ -10,12 +27,28 @@ import { Agent, request } from "undici";
 import { createLogger } from "../src/logging/index.js";
 import { AIGatewayClient } from "../src/gateway/index.js";
 import { ChatAIGateway } from "../src/models/index.js";
-import { compare, concurrent, floorStream, printTable, ratio, sequential, single, startEmulatorProcess, type Contender } from "./harness.js";
+import {
+  compareSamples,
+  concurrent,
+  floorStream,
+  medians,
+  ratio,
+  sequential,
+  single,
+  startEmulatorProcess,
+  withCpu,
+  type Contender,
+  printOverheadTables,
+} from "./harness.js";
 
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 2000);
 const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 200);
 const STREAM_TOKENS = Number(process.env.BENCH_STREAM_TOKENS ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
+const LATENCY_SEQUENTIAL = Number(process.env.BENCH_LATENCY_SEQUENTIAL ?? 100);
+const PACED_TOKENS = Number(process.env.BENCH_PACED_TOKENS ?? 200);
+const PACED_TOKEN_MS = Number(process.env.BENCH_PACED_TOKEN_MS ?? 5);
 const MODEL = "gpt-4.1";
 const PROMPT = "Say hello to the benchmark.";
 
@@ -23,16 +56,13 @@ const PROMPT = "Say hello to the benchmark.";
 const staticKey = `bench-${randomBytes(12).toString("hex")}`;
 const { info, stop } = await startEmulatorProcess(["--static-api-key", staticKey]);
 try {
+  // One token per write needs a per-token delay; with ttft and per-token both 0 the whole stream is one write.
   const streamHeaders = { "x-emulator-answer-tokens": String(STREAM_TOKENS) };
+  const latencyHeaders = { "x-emulator-ttft-ms": String(LATENCY_MS) };
+  const pacedHeaders = { "x-emulator-answer-tokens": String(PACED_TOKENS), "x-emulator-ttft-ms": "0", "x-emulator-per-token-ms": String(PACED_TOKEN_MS) };
   const logger = createLogger({ level: "warn", format: "json" });
   // One shared client, as an application would hold it; OAuth2 tokens are cached in it.
   const client = new AIGatewayClient({ baseUrl: info.baseUrl, clientId: info.clientId, clientSecret: info.clientSecret, logger });
-  const gateway = new ChatAIGateway({ model: MODEL, client, maxRetries: 0 });
-  const gatewayStream = new ChatAIGateway({ model: MODEL, client, maxRetries: 0, headers: streamHeaders });
-  const openaiFields = { model: MODEL, apiKey: staticKey, maxRetries: 0 };
-  const openai = new ChatOpenAI({ ...openaiFields, configuration: { baseURL: info.apiUrl } });
-  const openaiStream = new ChatOpenAI({ ...openaiFields, configuration: { baseURL: info.apiUrl, defaultHeaders: streamHeaders } });
-
   const floorAgent = new Agent({ keepAliveTimeout: 30_000 });
   const url = `${info.apiUrl}/chat/completions`;
   const floorHeaders = { "content-type": "application/json", authorization: `Bearer ${staticKey}` };
@@ -40,67 +70,104 @@ try {
   const payload = JSON.stringify(body);
   const streamPayload = JSON.stringify({ ...body, stream: true, stream_options: { include_usage: true } });
 
+  // The two models for a set of per-request emulator headers (none: zero latency, one write).
+  const models = (headers: Record<string, string> | undefined) => ({
+    gateway: new ChatAIGateway({ model: MODEL, client, maxRetries: 0, headers }),
+    openai: new ChatOpenAI({ model: MODEL, apiKey: staticKey, maxRetries: 0, configuration: { baseURL: info.apiUrl, defaultHeaders: headers } }),
+  });
+
   const expectText = (text: unknown, who: string) => {
     if (typeof text !== "string" || !text.startsWith("Simulated")) throw new Error(`${who} returned an unexpected answer`);
   };
-
-  const invoke: Contender[] = [
-    { name: "ChatAIGateway", run: async () => expectText((await gateway.invoke(PROMPT)).content, "ChatAIGateway") },
-    { name: "ChatOpenAI", run: async () => expectText((await openai.invoke(PROMPT)).content, "ChatOpenAI") },
-    {
-      name: "undici floor",
-      run: async () => {
-        const res = await request(url, { method: "POST", headers: floorHeaders, body: payload, dispatcher: floorAgent });
-        const json = JSON.parse(await res.body.text()) as { choices: { message: { content: string } }[] };
-        expectText(json.choices[0].message.content, "floor");
+  const invokeContenders = (headers?: Record<string, string>): Contender[] => {
+    const { gateway, openai } = models(headers);
+    return [
+      { name: "ChatAIGateway", run: async () => expectText((await gateway.invoke(PROMPT)).content, "ChatAIGateway") },
+      { name: "ChatOpenAI", run: async () => expectText((await openai.invoke(PROMPT)).content, "ChatOpenAI") },
+      {
+        name: "undici floor",
+        run: async () => {
+          const res = await request(url, { method: "POST", headers: { ...floorHeaders, ...headers }, body: payload, dispatcher: floorAgent });
+          const json = JSON.parse(await res.body.text()) as { choices: { message: { content: string } }[] };
+          expectText(json.choices[0].message.content, "floor");
+        },
       },
-    },
-  ];
-
-  const countStream = async (stream: AsyncIterable<{ content: unknown }>, who: string) => {
-    let n = 0;
-    for await (const chunk of stream) if (typeof chunk.content === "string" && chunk.content !== "") n++;
-    if (n !== STREAM_TOKENS) throw new Error(`${who} streamed ${n} tokens, expected ${STREAM_TOKENS}`);
+    ];
   };
-  const stream: Contender[] = [
-    { name: "ChatAIGateway", run: async () => countStream(await gatewayStream.stream(PROMPT), "ChatAIGateway") },
-    { name: "ChatOpenAI", run: async () => countStream(await openaiStream.stream(PROMPT), "ChatOpenAI") },
-    {
-      name: "undici floor",
-      run: async () => {
-        const n = await floorStream(url, { ...floorHeaders, ...streamHeaders }, streamPayload, floorAgent);
-        if (n !== STREAM_TOKENS) throw new Error(`floor streamed ${n} tokens`);
+
+  const streamContenders = (headers: Record<string, string>, tokens: number): Contender[] => {
+    const { gateway, openai } = models(headers);
+    const countStream = async (stream: AsyncIterable<{ content: unknown }>, who: string) => {
+      let n = 0;
+      for await (const chunk of stream) if (typeof chunk.content === "string" && chunk.content !== "") n++;
+      if (n !== tokens) throw new Error(`${who} streamed ${n} tokens, expected ${tokens}`);
+    };
+    return [
+      { name: "ChatAIGateway", run: async () => countStream(await gateway.stream(PROMPT), "ChatAIGateway") },
+      { name: "ChatOpenAI", run: async () => countStream(await openai.stream(PROMPT), "ChatOpenAI") },
+      {
+        name: "undici floor",
+        run: async () => {
+          const n = await floorStream(url, { ...floorHeaders, ...headers }, streamPayload, floorAgent);
+          if (n !== tokens) throw new Error(`floor streamed ${n} tokens`);
+        },
       },
-    },
-  ];
+    ];
+  };
+
+  const invoke = invokeContenders();
+  const stream = streamContenders(streamHeaders, STREAM_TOKENS);
+  const invokeLatency = invokeContenders(latencyHeaders);
+  const paced = streamContenders(pacedHeaders, PACED_TOKENS);
 
   // Warm-up: JIT, connection pools, the token cache.
   for (const c of invoke) for (let i = 0; i < 200; i++) await c.run();
   for (const c of invoke) await concurrent(c, CONCURRENT);
   for (const c of stream) await c.run();
+  for (const c of invokeLatency) for (let i = 0; i < 3; i++) await c.run();
+  for (const c of paced) await c.run();
 
-  const seq = await compare(invoke, (c) => sequential(c, Math.ceil(SEQUENTIAL / ROUNDS)), ROUNDS);
-  const conc = await compare(invoke, (c) => concurrent(c, CONCURRENT), ROUNDS);
-  const str = await compare(stream, (c) => single(c), Math.max(3, ROUNDS));
+  const seq = await compareSamples(invoke, (c) => sequential(c, Math.ceil(SEQUENTIAL / ROUNDS)), ROUNDS);
+  const conc = await compareSamples(invoke, (c) => concurrent(c, CONCURRENT), ROUNDS);
+  const str = await compareSamples(stream, (c) => single(c), Math.max(3, ROUNDS));
+  const perRound = Math.ceil(LATENCY_SEQUENTIAL / ROUNDS);
+  const latencyRun = withCpu((c) => sequential(c, perRound), perRound);
+  const lat = await compareSamples(invokeLatency, latencyRun.batch, ROUNDS);
+  const pacedRun = withCpu((c) => single(c), 1);
+  const pac = await compareSamples(paced, pacedRun.batch, Math.max(3, ROUNDS));
+  const [seqM, concM, strM, latM, latCpuM, pacM, pacCpuM] = [seq, conc, str, lat, latencyRun.cpu, pac, pacedRun.cpu].map(medians);
 
-  console.log(`bench:model — emulator in a separate process, zero latency, model ${MODEL}; median of ${ROUNDS} interleaved rounds`);
-  console.log(`workloads: ${SEQUENTIAL} sequential invokes, ${CONCURRENT} concurrent invokes, one ${STREAM_TOKENS}-token stream\n`);
-  const names = invoke.map((c) => c.name);
-  printTable(
-    ["contender", "sequential µs/call", "concurrent µs/call", "stream µs/stream"],
-    names.map((n) => [n, seq.get(n)!, conc.get(n)!, str.get(n)!]),
-  );
+  printOverheadTables(invoke.map((c) => c.name), { sequential: seq, concurrent: conc, stream: str, latency: lat, latencyCpu: latencyRun.cpu, paced: pac, pacedCpu: pacedRun.cpu }, {
+    title: `bench:model — emulator in a separate process, model ${MODEL}`,
+    rounds: ROUNDS,
+    unit: "invokes",
+    sequential: SEQUENTIAL,
+    concurrent: CONCURRENT,
+    streamTokens: STREAM_TOKENS,
+    latencyMs: LATENCY_MS,
+    latencyCalls: perRound * ROUNDS,
+    pacedTokens: PACED_TOKENS,
+    pacedTokenMs: PACED_TOKEN_MS,
+  });
   const g = "ChatAIGateway";
   const o = "ChatOpenAI";
   const f = "undici floor";
   const result = {
     bench: "model",
-    invoke_vs_chatopenai: ratio(seq.get(g)!, seq.get(o)!),
-    concurrent_vs_chatopenai: ratio(conc.get(g)!, conc.get(o)!),
-    stream_vs_chatopenai: ratio(str.get(g)!, str.get(o)!),
-    invoke_vs_floor: ratio(seq.get(g)!, seq.get(f)!),
-    concurrent_vs_floor: ratio(conc.get(g)!, conc.get(f)!),
-    stream_vs_floor: ratio(str.get(g)!, str.get(f)!),
+    invoke_vs_chatopenai: ratio(seqM.get(g)!, seqM.get(o)!),
+    concurrent_vs_chatopenai: ratio(concM.get(g)!, concM.get(o)!),
+    stream_vs_chatopenai: ratio(strM.get(g)!, strM.get(o)!),
+    invoke_vs_floor: ratio(seqM.get(g)!, seqM.get(f)!),
+    concurrent_vs_floor: ratio(concM.get(g)!, concM.get(f)!),
+    stream_vs_floor: ratio(strM.get(g)!, strM.get(f)!),
+    invoke_50ms_vs_chatopenai: ratio(latM.get(g)!, latM.get(o)!),
+    invoke_50ms_vs_floor: ratio(latM.get(g)!, latM.get(f)!),
+    invoke_50ms_cpu_vs_chatopenai: ratio(latCpuM.get(g)!, latCpuM.get(o)!),
+    invoke_50ms_cpu_vs_floor: ratio(latCpuM.get(g)!, latCpuM.get(f)!),
+    paced_stream_vs_chatopenai: ratio(pacM.get(g)!, pacM.get(o)!),
+    paced_stream_vs_floor: ratio(pacM.get(g)!, pacM.get(f)!),
+    paced_stream_cpu_vs_chatopenai: ratio(pacCpuM.get(g)!, pacCpuM.get(o)!),
+    paced_stream_cpu_vs_floor: ratio(pacCpuM.get(g)!, pacCpuM.get(f)!),
   };
   console.log("");
   console.log(JSON.stringify(result));

@@ -24,7 +24,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { packLocally, type LocalPackage } from "../test/helpers/package.js";
-import { median, printTable, ratio } from "./harness.js";
+import { median, printTable, ratio, rotation, spreadText } from "./harness.js";
 
 const ROUNDS = Number(process.env.BENCH_STARTUP_ROUNDS ?? 7);
 const INSTALL = process.env.BENCH_STARTUP_INSTALL !== "0";
@@ -99,16 +99,14 @@ async function main(): Promise<void> {
   const samples = new Map<string, Timing[]>(contenders.map((c) => [c.name, []]));
   for (let r = 0; r < ROUNDS; r++) {
     progress(`round ${r + 1}/${ROUNDS}`);
-    const order = contenders.map((_, i) => contenders[(i + r) % contenders.length]);
-    for (const c of order) samples.get(c.name)!.push(await time(c));
+    for (const c of rotation(contenders, r)) samples.get(c.name)!.push(await time(c));
   }
   const ms = (v: number) => `${v.toFixed(0)}`;
-  const spread = (v: number[]) => `${ms(Math.min(...v))}–${ms(Math.max(...v))}`;
   const stats = new Map([...samples].map(([name, s]) => [name, { first: s.map((t) => t.firstEvent), exit: s.map((t) => t.exit) }]));
   const floor = median(stats.get("floor")!.exit);
   printTable(
     ["contender", "first event ms", "(min–max)", "exit ms", "(min–max)", "first event / floor"],
-    [...stats].map(([name, s]) => [name, ms(median(s.first)), spread(s.first), ms(median(s.exit)), spread(s.exit), ratio(median(s.first), floor).toFixed(3)]),
+    [...stats].map(([name, s]) => [name, ms(median(s.first)), spreadText(s.first, 0), ms(median(s.exit)), spreadText(s.exit, 0), ratio(median(s.first), floor).toFixed(3)]),
   );
   const result: Record<string, number> = { floor_ms: Math.round(floor) };
   if (stats.has("bin")) {
