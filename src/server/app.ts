@@ -14,6 +14,7 @@ import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { processClaims } from "../../graphs/thread_claims.js";
 import { checkpointerOptionsFromEnv, createCheckpointer, type CheckpointerHandle } from "../../graphs/persistence.js";
 import { ConfigStore } from "./config_store.js";
+import { storeSync } from "./store_sync.js";
 import type { ServerContext } from "./context.js";
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from "./errors.js";
 import { installHostCheck } from "./host_check.js";
@@ -76,9 +77,9 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   const config: AppConfig = loadConfig(env);
   const logger = options.logger ?? getLogger();
   const store = new ConfigStore(config.server.configStorePath, logger);
-  const stored = await store.load();
+  const { providers: stored, revision } = await store.snapshot();
   const policy = { allowInsecureLoopback: config.server.allowInsecureLoopbackProviders, lookup: options.lookup };
-  const runtime = await ServerRuntime.create({ env, logger, policy, stored, registry: options.registry, simulated: options.simulated });
+  const runtime = await ServerRuntime.create({ env, logger, policy, stored, revision, registry: options.registry, simulated: options.simulated });
   let persistence: CheckpointerHandle | undefined;
   try {
     if (!options.checkpointer) persistence = await createCheckpointer(checkpointerOptionsFromEnv(env));
@@ -130,7 +131,12 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
 
   // A checkpointer handed in (tests, embedding) is not ours to claim threads in: claims stay in this process.
   const claims = persistence?.claims ?? processClaims();
-  const ctx: ServerContext = { config, logger, runtime, store, policy, graph, claims, verifyTimeoutMs: options.verifyTimeoutMs ?? 10_000 };
+  const sync = storeSync(store, runtime, logger);
+  // Another instance on the same store may have changed the providers: an API request sees that first.
+  app.addHook("onRequest", async (request) => {
+    if (request.url.startsWith("/api/") || request.url.startsWith("/mcp")) await sync.sync();
+  });
+  const ctx: ServerContext = { config, logger, runtime, store, storeSync: sync, policy, graph, claims, verifyTimeoutMs: options.verifyTimeoutMs ?? 10_000 };
   await statusRoutes(app, ctx);
   await providerRoutes(app, ctx);
   const exec = runExecutor(ctx);

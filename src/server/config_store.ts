@@ -4,10 +4,16 @@
  * startup. Writes are atomic (temp file in the same directory, fsync, rename) and the file is
  * mode 0600, because it holds secrets. A corrupt file stops the server with a clear message;
  * it is never overwritten silently.
+ *
+ * Several server processes may share the file. Each write is a compare-and-swap on the file's
+ * `revision`, taken under a lock every process honours (proper-lockfile, a `.lock` directory
+ * beside the file that goes stale if its holder dies): a write based on an older revision is
+ * refused with ConfigConflictError instead of erasing what another process saved.
  */
 import { randomBytes } from "node:crypto";
 import { chmod, mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
+import lockfile from "proper-lockfile";
 import { z } from "zod";
 import type { Logger } from "../logging/index.js";
 import { registerSecret } from "../logging/index.js";
@@ -33,6 +39,8 @@ const ollamaEntry = z.strictObject({ enabled: z.boolean().optional(), baseUrl: v
 
 const storeFile = z.strictObject({
   version: z.literal(1),
+  /** Bumped by every write; files written before revisions existed read as 0. */
+  revision: z.number().int().nonnegative().optional(),
   updatedAt: z.string().optional(),
   providers: z.strictObject({
     gateway: gatewayEntry.optional(),
@@ -67,6 +75,23 @@ export class ConfigStoreError extends Error {
   override readonly name = "ConfigStoreError";
 }
 
+/** The store's content at one revision. */
+export interface StoreSnapshot {
+  providers: StoredProviders;
+  revision: number;
+}
+
+/** A write based on `expected` found the file at `actual`: another process saved in between. */
+export class ConfigConflictError extends Error {
+  override readonly name = "ConfigConflictError";
+  constructor(
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(`The provider settings changed since revision ${expected} (now ${actual}).`);
+  }
+}
+
 /** Reads and atomically writes the provider-settings store. */
 export class ConfigStore {
   /** Absolute path of the store file. */
@@ -82,11 +107,26 @@ export class ConfigStore {
 
   /** The stored overrides; empty when the file does not exist. Throws ConfigStoreError when it is corrupt. */
   async load(): Promise<StoredProviders> {
+    return (await this.snapshot()).providers;
+  }
+
+  /** Tells cheaply whether the file was written since the last call that returned the same text. */
+  async fingerprint(): Promise<string> {
+    try {
+      const s = await stat(this.path);
+      return `${s.ino}:${s.size}:${s.mtimeMs}`;
+    } catch {
+      return "absent";
+    }
+  }
+
+  /** The stored overrides and their revision (0 for no file). Throws ConfigStoreError when the file is corrupt. */
+  async snapshot(): Promise<StoreSnapshot> {
     let text: string;
     try {
       text = await readFile(this.path, "utf8");
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return {};
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return { providers: {}, revision: 0 };
       throw new ConfigStoreError(`Cannot read the provider config store ${this.path} (${(err as NodeJS.ErrnoException).code ?? "error"}). Check its permissions.`);
     }
     let json: unknown;
@@ -112,21 +152,43 @@ export class ConfigStore {
       registerSecret(e.clientSecret);
       registerSecret(e.apiKey);
     }
-    return providers;
+    return { providers, revision: parsed.data.revision ?? 0 };
   }
 
-  /** Replaces the stored overrides: temp file (0600) in the same directory, fsync, rename, fsync of the directory. */
-  save(providers: StoredProviders): Promise<void> {
-    const run = this.writing.then(() => this.write(providers));
-    // The next save waits for this one, failed or not.
+  /**
+   * Replaces the stored overrides if the file is still at revision `expected`, and returns the
+   * new revision; throws ConfigConflictError when another writer got there first. The check and
+   * the write happen under a lock shared by every process (and one write at a time in this one).
+   */
+  update(expected: number, providers: StoredProviders): Promise<number> {
+    const run = this.writing.then(async () => {
+      const dir = dirname(this.path);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const release = await lockfile.lock(this.path, {
+        realpath: false,
+        lockfilePath: `${this.path}.lock`,
+        stale: 10_000,
+        retries: { retries: 100, minTimeout: 10, maxTimeout: 100 },
+        onCompromised: (err) => this.logger?.warn({ event: "config_store_lock_lost", path: this.path }, `The lock on ${this.path} was lost: ${err.message}`),
+      });
+      try {
+        const actual = (await this.snapshot()).revision;
+        if (actual !== expected) throw new ConfigConflictError(expected, actual);
+        await this.write(providers, expected + 1);
+        return expected + 1;
+      } finally {
+        await release().catch(() => undefined);
+      }
+    });
+    // The next write waits for this one, failed or not.
     this.writing = run.catch(() => undefined);
     return run;
   }
 
-  private async write(providers: StoredProviders): Promise<void> {
+  /** Temp file (0600) in the same directory, fsync, rename, fsync of the directory. */
+  private async write(providers: StoredProviders, revision: number): Promise<void> {
     const dir = dirname(this.path);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const body = `${JSON.stringify({ version: 1, updatedAt: new Date().toISOString(), providers }, null, 2)}\n`;
+    const body = `${JSON.stringify({ version: 1, revision, updatedAt: new Date().toISOString(), providers }, null, 2)}\n`;
     const tmp = join(dir, `.${basename(this.path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
     const handle = await open(tmp, "wx", 0o600);
     try {

@@ -5,6 +5,7 @@ import type { OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
 import type { ThreadClaims } from "../../graphs/thread_claims.js";
 import type { ConfigStore } from "./config_store.js";
 import type { ServerRuntime } from "./runtime.js";
+import type { StoreSync } from "./store_sync.js";
 import type { SsrfPolicy } from "../net/index.js";
 
 /** Shared state of one server instance. */
@@ -13,6 +14,8 @@ export interface ServerContext {
   logger: Logger;
   runtime: ServerRuntime;
   store: ConfigStore;
+  /** Keeps `runtime` in step with what other processes save to `store`. */
+  storeSync: StoreSync;
   policy: SsrfPolicy;
   graph: OrchestratorGraph;
   /** Thread claims shared by every process on the same store. */

@@ -13,7 +13,7 @@ import { ProviderRegistry } from "../providers/index.js";
 import { isProviderConfigured, settingsFromConfig, type ProviderSettingsMap } from "../providers/settings.js";
 import { PROVIDERS, type ProviderName } from "../providers/types.js";
 import type { EmulatorHandle } from "../emulator/index.js";
-import type { OverridesMap, StoredProviders } from "./config_store.js";
+import type { OverridesMap, StoredProviders, StoreSnapshot } from "./config_store.js";
 import { applyOverrides, overridesHaveUrl } from "./provider_changes.js";
 import { createGuardedAgent, type SsrfPolicy } from "../net/index.js";
 
@@ -24,6 +24,8 @@ export interface ServerRuntimeOptions {
   policy: SsrfPolicy;
   /** Overrides loaded from the store. */
   stored: StoredProviders;
+  /** The store revision `stored` came from. */
+  revision?: number;
   /** A registry to use as is (tests, embedding); not closed by the server. */
   registry?: ProviderRegistry;
   /** Whether an injected registry answers with a simulated model. */
@@ -34,6 +36,8 @@ export interface ServerRuntimeOptions {
 export class ServerRuntime {
   /** Overrides currently in force (mirrors the store). */
   stored: StoredProviders;
+  /** The store revision those overrides came from; a write must be based on it. */
+  revision: number;
   /** The long-lived guarded dispatcher for providers configured with an admin-given URL. */
   readonly guardedAgent: Agent;
   private emulator?: EmulatorHandle;
@@ -49,6 +53,7 @@ export class ServerRuntime {
     emulator: EmulatorHandle | undefined,
   ) {
     this.stored = { ...options.stored };
+    this.revision = options.revision ?? 0;
     this.emulator = emulator;
     this.simulatedRegistry = !!emulator || !!options.simulated;
     const logger = options.logger;
@@ -112,6 +117,27 @@ export class ServerRuntime {
     await this.retireEmulator();
     // Discovery depends on every provider's line-up, so it runs after any change (gateway changes already ran it).
     if (provider !== "gateway") await this.registry.refreshDiscovery(true);
+  }
+
+  /**
+   * Takes on what the store holds now (another process saved it): each provider whose stored
+   * overrides changed is reconfigured from the environment plus the new overrides. Returns the
+   * providers that changed.
+   */
+  async adopt(snapshot: StoreSnapshot): Promise<ProviderName[]> {
+    const changed = PROVIDERS.filter((p) => JSON.stringify(snapshot.providers[p]) !== JSON.stringify(this.stored[p]));
+    this.stored = { ...snapshot.providers };
+    this.revision = snapshot.revision;
+    for (const provider of changed) {
+      const o = this.stored[provider];
+      const settings = o === undefined ? this.envSettings[provider] : applyOverrides(provider, this.envSettings[provider], o as OverridesMap[typeof provider]);
+      await this.registry.configure(provider, settings, { dispatcher: this.isGuarded(provider) ? this.guardedAgent : undefined });
+    }
+    if (changed.length > 0) {
+      await this.retireEmulator();
+      if (!changed.includes("gateway")) await this.registry.refreshDiscovery(true);
+    }
+    return changed;
   }
 
   /** Closes what the runtime started. */

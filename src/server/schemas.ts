@@ -139,6 +139,8 @@ export const configureBody = z.strictObject({
   provider: providerName,
   settings: z.record(z.string(), z.unknown()).refine((s) => Object.keys(s).length > 0, { message: "must change at least one field" }),
   verify: z.boolean().optional(),
+  /** The store revision the change is based on (GET /api/providers); a newer store refuses it with 409. */
+  revision: z.number({ error: "must be the revision number from GET /api/providers" }).int({ error: "must be a whole number" }).nonnegative().optional(),
 });
 
 /** Thread ids: what `randomUUID()` makes, or any short id of safe characters. */

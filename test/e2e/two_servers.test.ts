@@ -5,6 +5,7 @@
  * none lost, none duplicated. The model answers after 300 ms, so the runs overlap.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -114,4 +115,56 @@ describe("two server processes on one store", () => {
     await checkThread(a, "shared-pg", completed);
     await checkThread(b, "shared-pg", completed);
   }, 120_000);
+});
+
+describe("two server processes on one provider config store", () => {
+  const ADMIN = "admin-key-for-two-servers-0001";
+  const shared = () => ({
+    CHECKPOINT_SQLITE_PATH: join(tmp.dir, "config.sqlite"),
+    CONFIG_STORE_PATH: join(tmp.dir, "shared-providers.json"),
+    ADMIN_API_KEY: ADMIN,
+  });
+  type View = { revision: number; providers: { provider: string; configured: boolean; source: string }[] };
+  const read = async (url: string) => (await (await fetch(`${url}/api/providers`)).json()) as View;
+  const configure = async (url: string, body: Record<string, unknown>) => {
+    const r = await fetch(`${url}/api/providers/configure`, { method: "POST", headers: { "content-type": "application/json", "x-admin-key": ADMIN }, body: JSON.stringify(body) });
+    return { status: r.status, body: (await r.json()) as { revision?: number; error?: { code: string; message: string } } };
+  };
+  const configured = (v: View) => v.providers.filter((p) => p.configured && p.source === "store").map((p) => p.provider).sort();
+  const stored = () => JSON.parse(readFileSync(shared().CONFIG_STORE_PATH, "utf8")) as { revision: number; providers: Record<string, { apiKey?: string }> };
+
+  it("each sees the other's change on its next request; a stale write is refused with 409 and erases nothing", async () => {
+    const [a, b] = await Promise.all([startServer("cfg-a", shared()), startServer("cfg-b", shared())]);
+    const seenByB = await read(b);
+    expect(seenByB.revision).toBe(0);
+    const fromA = await configure(a, { provider: "openai", settings: { apiKey: "sk-from-server-a-000000000000" } });
+    expect(fromA, logs.get(a)?.()).toMatchObject({ status: 200, body: { revision: 1 } });
+    // B's admin read revision 0; a change based on it would erase A's key, so it is refused.
+    const stale = await configure(b, { provider: "anthropic", settings: { apiKey: "sk-ant-from-server-b-00000000" }, revision: seenByB.revision });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error).toMatchObject({ code: "config_conflict" });
+    expect(stale.body.error?.message).toMatch(/revision 0 \(now 1\)/);
+    expect(Object.keys(stored().providers)).toEqual(["openai"]);
+    // B picked up A's change on its next request.
+    const nowB = await read(b);
+    expect(nowB.revision).toBe(1);
+    expect(configured(nowB)).toEqual(["openai"]);
+    // Sent again with the revision B now shows, the change is saved beside A's, and A sees it.
+    expect(await configure(b, { provider: "anthropic", settings: { apiKey: "sk-ant-from-server-b-00000000" }, revision: nowB.revision })).toMatchObject({ status: 200, body: { revision: 2 } });
+    expect(configured(await read(a))).toEqual(["anthropic", "openai"]);
+    expect(stored()).toMatchObject({ revision: 2, providers: { openai: { apiKey: "sk-from-server-a-000000000000" }, anthropic: { apiKey: "sk-ant-from-server-b-00000000" } } });
+  }, 60_000);
+
+  it("changes sent to both at once without a revision are each planned over the other's, and both are kept", async () => {
+    const [a, b] = [await startServer("cfg-c", shared()), await startServer("cfg-d", shared())];
+    const before = stored().revision;
+    const results = await Promise.all([
+      configure(a, { provider: "google", settings: { apiKey: "gemini-key-from-c-000000000000" } }),
+      configure(b, { provider: "ollama", settings: { enabled: false } }),
+    ]);
+    for (const r of results) expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(stored().revision).toBe(before + 2);
+    expect(Object.keys(stored().providers).sort()).toEqual(["anthropic", "google", "ollama", "openai"]);
+    for (const url of [a, b]) expect(configured(await read(url))).toEqual(expect.arrayContaining(["anthropic", "google", "openai"]));
+  }, 60_000);
 });

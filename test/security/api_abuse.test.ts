@@ -127,6 +127,10 @@ const WRONG_TYPES: Case[] = [
   { name: "apiPath with a .. segment inside", url: "/api/providers/configure", headers: admin, payload: { provider: "gateway", settings: { apiPath: "/v1/../../internal" } }, status: 400, message: /settings\.apiPath/ },
   { name: "apiPath with a . segment", url: "/api/providers/verify", payload: { provider: "gateway", credentials: { baseUrl: "https://93.184.216.34", apiPath: "/./v1", apiKey: "abcdef123456" } }, status: 400, message: /credentials\.apiPath/ },
   { name: "verify flag is a string", url: "/api/providers/configure", headers: admin, payload: { provider: "openai", verify: "true", settings: { enabled: false } }, status: 400, message: /verify/ },
+  { name: "revision is a string", url: "/api/providers/configure", headers: admin, payload: { provider: "openai", revision: "1", settings: { enabled: false } }, status: 400, message: /revision must be the revision number/ },
+  { name: "revision is negative", url: "/api/providers/configure", headers: admin, payload: { provider: "openai", revision: -1, settings: { enabled: false } }, status: 400, message: /revision/ },
+  { name: "revision is a fraction", url: "/api/providers/configure", headers: admin, payload: { provider: "openai", revision: 0.5, settings: { enabled: false } }, status: 400, message: /revision must be a whole number/ },
+  { name: "revision from the future", url: "/api/providers/configure", headers: admin, payload: { provider: "openai", revision: 99, settings: { enabled: false } }, status: 409, code: "config_conflict" },
   { name: "thread id too long", method: "GET", url: `/api/threads/${"a".repeat(129)}`, headers: data, status: 400, message: /id must be 1-128/ },
   { name: "thread id far too long", method: "GET", url: `/api/threads/${"a".repeat(5_000)}`, headers: data, status: 414, message: /too long/ },
 ];

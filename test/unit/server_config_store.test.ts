@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logging/index.js";
-import { ConfigStore, ConfigStoreError } from "../../src/server/config_store.js";
+import { ConfigConflictError, ConfigStore, ConfigStoreError } from "../../src/server/config_store.js";
 
 let dir: string;
 beforeEach(() => {
@@ -21,22 +21,41 @@ describe("ConfigStore", () => {
     const path = join(dir, "nested", "providers.json");
     const store = new ConfigStore(path);
     const providers = { openai: { apiKey: "sk-store-test-0000000000", baseUrl: null }, gateway: { enabled: false } };
-    await store.save(providers);
+    expect(await store.update(0, providers)).toBe(1);
     expect(statSync(path).mode & 0o777).toBe(0o600);
-    const json = JSON.parse(readFileSync(path, "utf8")) as { version: number; providers: unknown };
+    const json = JSON.parse(readFileSync(path, "utf8")) as { version: number; revision: number; providers: unknown };
     expect(json.version).toBe(1);
+    expect(json.revision).toBe(1);
     expect(json.providers).toEqual(providers);
     expect(await new ConfigStore(path).load()).toEqual(providers);
     // No temp file is left next to it.
     expect(readdirSync(join(dir, "nested"))).toEqual(["providers.json"]);
   });
 
-  it("serialises concurrent saves: the last one wins and the file is always whole", async () => {
+  it("compare-and-swap: of concurrent writes based on one revision, one wins and the others are refused", async () => {
     const path = join(dir, "providers.json");
     const store = new ConfigStore(path);
-    await Promise.all(Array.from({ length: 10 }, (_, i) => store.save({ ollama: { baseUrl: `https://ollama-${i}.example` } })));
-    expect(await store.load()).toEqual({ ollama: { baseUrl: "https://ollama-9.example" } });
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => new ConfigStore(path).update(0, { ollama: { baseUrl: `https://ollama-${i}.example` } })));
+    const won = outcomes.filter((o) => o.status === "fulfilled");
+    expect(won).toHaveLength(1);
+    for (const o of outcomes.filter((o) => o.status === "rejected")) {
+      expect((o as PromiseRejectedResult).reason).toBeInstanceOf(ConfigConflictError);
+      expect((o as PromiseRejectedResult).reason).toMatchObject({ expected: 0, actual: 1 });
+    }
+    const snapshot = await store.snapshot();
+    expect(snapshot.revision).toBe(1);
+    expect(snapshot.providers.ollama?.baseUrl).toMatch(/^https:\/\/ollama-\d\.example$/);
+    // A write based on the current revision goes through; the file is whole and nothing is left beside it.
+    expect(await store.update(1, { ...snapshot.providers, openai: { apiKey: "sk-second-000000000000" } })).toBe(2);
+    expect(await store.load()).toEqual({ ...snapshot.providers, openai: { apiKey: "sk-second-000000000000" } });
     expect(readdirSync(dir)).toEqual(["providers.json"]);
+  });
+
+  it("reads a file written before revisions existed as revision 0", async () => {
+    const path = join(dir, "providers.json");
+    writeFileSync(path, JSON.stringify({ version: 1, providers: { gateway: { enabled: false } } }), { mode: 0o600 });
+    expect(await new ConfigStore(path).snapshot()).toEqual({ providers: { gateway: { enabled: false } }, revision: 0 });
+    await expect(new ConfigStore(path).update(3, {})).rejects.toBeInstanceOf(ConfigConflictError);
   });
 
   it("reports a corrupt file clearly, without quoting it, and leaves it untouched", async () => {

@@ -8,6 +8,7 @@ import { registerSecret } from "../../logging/index.js";
 import type { ProviderSettingsMap } from "../../providers/settings.js";
 import type { ProviderName } from "../../providers/types.js";
 import { requireAdminKey, requireApiKey } from "../auth.js";
+import { ConfigConflictError } from "../config_store.js";
 import type { ServerContext } from "../context.js";
 import { HttpError, parseRequest } from "../errors.js";
 import { fromLegacy, overridesHaveUrl, planChange, publicVerifyError, verifySettings, type RequestUrl } from "../provider_changes.js";
@@ -104,10 +105,11 @@ function verifyResponse(provider: ProviderName, run: Awaited<ReturnType<typeof r
 /** Registers the provider routes. */
 export async function providerRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
   const { runtime } = ctx;
-  let configuring: Promise<unknown> = Promise.resolve();
 
   app.get("/api/providers", { preHandler: requireApiKey(ctx.config.server.apiKey) }, async () => ({
     simulated: runtime.simulated,
+    // Send it back with a configure request to have it refused if someone changed the settings since.
+    revision: runtime.revision,
     order: runtime.registry.providerOrder(),
     providers: runtime.registry.status().map((s) => ({
       ...s,
@@ -163,36 +165,61 @@ export async function providerRoutes(app: FastifyInstance, ctx: ServerContext): 
     const body = parseRequest(configureBody, request.body);
     const provider = body.provider;
     const change = parseRequest(settingsChangeSchemas[provider], body.settings, ["settings"]) as SettingsChangeMap[typeof provider];
-    // One change at a time: each plans over the settings the previous one left.
-    const run = configuring.then(async () => {
-      const plan = planChange(provider, runtime.registry.providerSettings(provider), runtime.stored[provider], change, runtime.envSettings[provider]);
-      refuseUnguardable(provider, plan.urls);
-      await checkUrls(ctx, plan.urls);
-      if (body.verify) {
-        const checked = await runVerify(ctx, provider, withoutRetries(provider, plan.settings), plan.urls.length > 0 || overridesHaveUrl(plan.overrides));
-        const result = verifyResponse(provider, checked);
-        if (!result.ok) {
-          throw new HttpError(422, "verification_failed", `The new settings were not saved: ${result.error?.message ?? "the check failed."}`);
+    // One change at a time, over the settings the previous one left, after picking up what
+    // other instances saved. A request that names the revision it read is refused if the store
+    // moved on; one that does not is planned again over the newer settings.
+    await ctx.storeSync.exclusive(async () => {
+      await ctx.storeSync.syncNow();
+      for (let attempt = 1; ; attempt++) {
+        if (body.revision !== undefined && body.revision !== runtime.revision) throw staleRevision(body.revision, runtime.revision);
+        const plan = planChange(provider, runtime.registry.providerSettings(provider), runtime.stored[provider], change, runtime.envSettings[provider]);
+        refuseUnguardable(provider, plan.urls);
+        await checkUrls(ctx, plan.urls);
+        if (body.verify) {
+          const checked = await runVerify(ctx, provider, withoutRetries(provider, plan.settings), plan.urls.length > 0 || overridesHaveUrl(plan.overrides));
+          const result = verifyResponse(provider, checked);
+          if (!result.ok) {
+            throw new HttpError(422, "verification_failed", `The new settings were not saved: ${result.error?.message ?? "the check failed."}`);
+          }
         }
+        let revision: number;
+        try {
+          revision = await ctx.store.update(runtime.revision, { ...runtime.stored, [provider]: plan.overrides });
+        } catch (err) {
+          if (!(err instanceof ConfigConflictError)) throw err;
+          // Another instance saved between our read and our write.
+          if (body.revision !== undefined || attempt >= 3) throw staleRevision(runtime.revision, err.actual);
+          await ctx.storeSync.syncNow();
+          continue;
+        }
+        await runtime.apply(provider, plan.overrides, plan.settings);
+        runtime.revision = revision;
+        break;
       }
-      await ctx.store.save({ ...runtime.stored, [provider]: plan.overrides });
-      await runtime.apply(provider, plan.overrides, plan.settings);
       ctx.logger.info(
-        { event: "provider_configured_via_api", provider, fields: Object.keys(change) },
+        { event: "provider_configured_via_api", provider, fields: Object.keys(change), revision: runtime.revision },
         `Provider '${provider}' settings changed over HTTP (${Object.keys(change).join(", ")}) and saved to ${ctx.store.path}.`,
       );
     });
-    configuring = run.catch(() => undefined);
-    await run;
     const discovery = runtime.registry.discoveryResult();
     return {
       provider,
       saved: true,
+      revision: runtime.revision,
       simulated: runtime.simulated,
       status: runtime.registry.status().find((s) => s.provider === provider),
       discovery: discovery ? { ok: discovery.ok, code: discovery.error?.code, tiers: discovery.tiers } : null,
     };
   });
+}
+
+/** 409: the change was based on settings another instance or request has replaced since. */
+function staleRevision(based: number, now: number): HttpError {
+  return new HttpError(
+    409,
+    "config_conflict",
+    `The provider settings changed since revision ${based} (now ${now}); nothing was saved. Read GET /api/providers and send the change again with its revision.`,
+  );
 }
 
 function withoutRetries<P extends ProviderName>(provider: P, settings: ProviderSettingsMap[P]): ProviderSettingsMap[P] {
