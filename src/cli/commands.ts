@@ -55,8 +55,9 @@ export interface CommandIO {
   signal: AbortSignal;
 }
 
-async function withRuntime<T>(io: CommandIO, json: boolean, body: (rt: Runtime) => Promise<T>): Promise<T> {
+async function withRuntime<T>(io: CommandIO, json: boolean, body: (rt: Runtime) => Promise<T>, awaitDiscovery = true): Promise<T> {
   const runtime = await createRuntime({
+    awaitDiscovery,
     // One line, on stderr, so a --json consumer's stdout stays pure JSON.
     onSimulated: (notice) => io.stderr.write(`${json ? "" : "note: "}${notice}\n`),
   });
@@ -128,16 +129,22 @@ async function withOrchestrator(io: CommandIO, json: boolean, body: (session: Se
   // Rejections are awaited below; this only keeps an early one from counting as unhandled.
   opening.catch(() => undefined);
   try {
-    return await withRuntime(io, json, async (runtime) => {
-      const persistence = await opening;
-      const toolbox = await toolboxFor(runtime);
-      try {
-        const graph = createOrchestrator({ registry: runtime.registry, simulated: runtime.simulated, checkpointer: persistence.checkpointer, tools: toolbox.tools });
-        return await body({ graph, simulated: runtime.simulated, claims: persistence.claims });
-      } finally {
-        await toolbox.close();
-      }
-    });
+    // The runs' router waits for discovery itself, so the graph is built while it runs.
+    return await withRuntime(
+      io,
+      json,
+      async (runtime) => {
+        const persistence = await opening;
+        const toolbox = await toolboxFor(runtime);
+        try {
+          const graph = createOrchestrator({ registry: runtime.registry, simulated: runtime.simulated, checkpointer: persistence.checkpointer, tools: toolbox.tools });
+          return await body({ graph, simulated: runtime.simulated, claims: persistence.claims });
+        } finally {
+          await toolbox.close();
+        }
+      },
+      false,
+    );
   } finally {
     await (await opening.catch(() => undefined))?.close();
   }

@@ -91,14 +91,24 @@ export class ProviderRegistry {
   private readonly models = new Map<string, BaseChatModel>();
   private readonly brokenModels = new Set<string>();
   private readonly chatModels = new Map<Tier, FallbackChatModel>();
+  private firstDiscovery: Promise<void> = Promise.resolve();
 
-  /** Builds a registry and runs model discovery; a discovery failure only logs a warning. */
-  static async create(options: ProviderRegistryOptions = {}): Promise<ProviderRegistry> {
+  /**
+   * Builds a registry and runs model discovery; a discovery failure only logs a warning. With
+   * `awaitDiscovery: false` it returns while discovery is still running, so a caller can do
+   * other startup work meanwhile; `discovered()` resolves when it is done.
+   */
+  static async create(options: ProviderRegistryOptions & { awaitDiscovery?: boolean } = {}): Promise<ProviderRegistry> {
     const registry = new ProviderRegistry(options);
     await loadProviderSdks(PROVIDERS.filter((p) => isProviderConfigured(p, registry.settings[p])));
-    if (registry.discoveryEnabled) await registry.refreshDiscovery();
-    registry.logLineUp();
+    registry.firstDiscovery = (registry.discoveryEnabled ? registry.refreshDiscovery().then(() => undefined) : Promise.resolve()).then(() => registry.logLineUp());
+    if (options.awaitDiscovery !== false) await registry.firstDiscovery;
     return registry;
+  }
+
+  /** Resolves once the discovery started by `create` has finished (at once when there was none). */
+  discovered(): Promise<void> {
+    return this.firstDiscovery;
   }
 
   /**

@@ -28,6 +28,11 @@ export interface RuntimeOptions {
   logger?: Logger;
   /** Called once with the notice when the emulator is started (default: a warning log line). */
   onSimulated?: (notice: string) => void;
+  /**
+   * Return before model discovery has finished (default: wait for it). The orchestrator's router
+   * waits for it before it names a model, so only work before the first route overlaps with it.
+   */
+  awaitDiscovery?: boolean;
 }
 
 /** Whether any provider (gateway or fallback) has credentials in `env`. */
@@ -65,7 +70,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   }
   let registry: ProviderRegistry;
   try {
-    registry = await ProviderRegistry.create({ env, logger });
+    registry = await ProviderRegistry.create({ env, logger, awaitDiscovery: options.awaitDiscovery });
   } catch (err) {
     // A bad tiers file (say) must not leave the emulator's server keeping the process alive.
     await emulator?.close();

@@ -43,7 +43,7 @@ describe("the packed file list", () => {
   it("holds the compiled code, its types and the docs, and nothing from tests, benches or sources", () => {
     expect(pkg.files).toEqual(expect.arrayContaining(["package.json", "README.md", ".env.example", "dist/src/index.js", "dist/src/index.d.ts", "dist/src/cli/main.js", "dist/src/console/app.js"]));
     for (const file of pkg.files) {
-      expect(file, file).toMatch(/^(package\.json|README\.md|\.env\.example|dist\/(src|graphs|agents)\/.+\.(js|d\.ts|html|css))$/);
+      expect(file, file).toMatch(/^(package\.json|README\.md|\.env\.example|dist\/(src|graphs|agents|bin)\/.+\.(js|d\.ts|html|css))$/);
       expect(file, file).not.toMatch(/(^|\/)(test|tests|bench|fixtures|examples)\//);
     }
     // No source maps pointing at unshipped .ts files, and no langgraph.json pointing at one.

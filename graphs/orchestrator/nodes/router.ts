@@ -56,6 +56,8 @@ export async function decideRoute(deps: OrchestratorDeps, task: string, config: 
 /** Router node factory. */
 export function routerNode(deps: OrchestratorDeps) {
   return async (state: OrchestratorStateType, config: LangGraphRunnableConfig) => {
+    // A registry built without waiting for discovery (the CLI's) knows its models only now.
+    await deps.registry.discovered();
     const settings = readRunSettings(config);
     const lastHuman = [...state.messages].reverse().find((m: BaseMessage) => isHumanMessage(m));
     const task = (lastHuman?.text ?? "").trim();
