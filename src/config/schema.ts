@@ -202,7 +202,7 @@ export const envSchema = z.object({
   ADMIN_API_KEY: optionalString.pipe(z.string().min(16, { error: "must be at least 16 characters" }).optional()),
   /** Key for the data-plane endpoints (/api/runs, /api/threads, /api/models, /api/providers); unset means open. */
   API_KEY: optionalString.pipe(z.string().min(16, { error: "must be at least 16 characters" }).optional()),
-  /** JSON file where provider settings changed over HTTP are kept (mode 0600). */
+  /** JSON file where provider settings changed over HTTP are kept (mode 0600); with DATABASE_URL, PostgreSQL is used. */
   CONFIG_STORE_PATH: optionalString.transform((v) => v ?? ".data/providers.json"),
   /** Let provider URLs given over HTTP use plain http to loopback (development and tests only). */
   ALLOW_INSECURE_LOOPBACK_PROVIDERS: bool(false),

@@ -13,7 +13,8 @@ import { createConfiguredToolbox, type ConfiguredToolbox } from "../../agents/to
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { processClaims } from "../../graphs/thread_claims.js";
 import { checkpointerOptionsFromEnv, createCheckpointer, type CheckpointerHandle } from "../../graphs/persistence.js";
-import { ConfigStore } from "./config_store.js";
+import { ConfigStore, type ProviderStore, type StoredProviders } from "./config_store.js";
+import { PostgresConfigStore } from "./pg_config_store.js";
 import { storeSync } from "./store_sync.js";
 import type { ServerContext } from "./context.js";
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from "./errors.js";
@@ -76,15 +77,32 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   const env = options.env ?? process.env;
   const config: AppConfig = loadConfig(env);
   const logger = options.logger ?? getLogger();
-  const store = new ConfigStore(config.server.configStorePath, logger);
-  const { providers: stored, revision } = await store.snapshot();
+  // Instances that share a database share their provider settings too.
+  const store: ProviderStore = config.persistence.databaseUrl
+    ? await PostgresConfigStore.open(config.persistence.databaseUrl, config.server.configStorePath, logger)
+    : new ConfigStore(config.server.configStorePath, logger);
+  let stored: StoredProviders;
+  let revision: number;
+  try {
+    ({ providers: stored, revision } = await store.snapshot());
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const policy = { allowInsecureLoopback: config.server.allowInsecureLoopbackProviders, lookup: options.lookup };
-  const runtime = await ServerRuntime.create({ env, logger, policy, stored, revision, registry: options.registry, simulated: options.simulated });
+  let runtime: ServerRuntime;
+  try {
+    runtime = await ServerRuntime.create({ env, logger, policy, stored, revision, registry: options.registry, simulated: options.simulated });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   let persistence: CheckpointerHandle | undefined;
   try {
     if (!options.checkpointer) persistence = await createCheckpointer(checkpointerOptionsFromEnv(env));
   } catch (err) {
     await runtime.close();
+    await store.close();
     throw err;
   }
   const checkpointer = options.checkpointer ?? persistence!.checkpointer;
@@ -95,6 +113,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   } catch (err) {
     await persistence?.close();
     await runtime.close();
+    await store.close();
     throw err;
   }
   const graph = createOrchestrator({
@@ -123,6 +142,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     await toolbox.close();
     await runtime.close();
     await persistence?.close();
+    await store.close();
   });
   installErrorHandling(app, { bodyLimit: config.server.bodyLimitBytes });
   // Bound to loopback (the default), or with ALLOWED_HOSTS set, only those Host names are served.

@@ -92,10 +92,42 @@ export class ConfigConflictError extends Error {
   }
 }
 
-/** Reads and atomically writes the provider-settings store. */
-export class ConfigStore {
+/** Where provider settings changed over HTTP are kept: a file, or a table of the PostgreSQL database. */
+export interface ProviderStore {
+  /** What to call it in messages: the file's path, or the database URL with its password masked. */
+  readonly location: string;
+  /** The stored overrides and their revision. */
+  snapshot(): Promise<StoreSnapshot>;
+  /** Cheap: changes whenever anyone writes (compared with the previous call's value). */
+  fingerprint(): Promise<string>;
+  /** Compare-and-swap: writes if the store is at `expected`, else throws ConfigConflictError. */
+  update(expected: number, providers: StoredProviders): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Checks a stored document and registers its secrets with the log redactor. */
+export function parseStored(json: unknown, where: string): StoreSnapshot {
+  const parsed = storeFile.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.map(String).join(".") || "(file)"}: ${i.code === "unrecognized_keys" ? `unknown field(s) ${i.keys.join(", ")}` : i.message}`);
+    throw new ConfigStoreError(
+      `The provider config store ${where} has an unexpected shape (${problems.slice(0, 5).join("; ")}). Fix it, or move it away to start from the environment only; it was left untouched.`,
+    );
+  }
+  const providers = parsed.data.providers as StoredProviders;
+  for (const entry of Object.values(providers)) {
+    const e = entry as { clientSecret?: string | null; apiKey?: string | null };
+    registerSecret(e.clientSecret);
+    registerSecret(e.apiKey);
+  }
+  return { providers, revision: parsed.data.revision ?? 0 };
+}
+
+/** Reads and atomically writes the provider-settings store file. */
+export class ConfigStore implements ProviderStore {
   /** Absolute path of the store file. */
   readonly path: string;
+  readonly location: string;
   private writing: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -103,6 +135,11 @@ export class ConfigStore {
     private readonly logger?: Logger,
   ) {
     this.path = resolve(path);
+    this.location = this.path;
+  }
+
+  async close(): Promise<void> {
+    await this.writing;
   }
 
   /** The stored overrides; empty when the file does not exist. Throws ConfigStoreError when it is corrupt. */
@@ -138,21 +175,9 @@ export class ConfigStore {
         `The provider config store ${this.path} is not valid JSON. Fix it, or move it away to start from the environment only; it was left untouched.`,
       );
     }
-    const parsed = storeFile.safeParse(json);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => `${i.path.map(String).join(".") || "(file)"}: ${i.code === "unrecognized_keys" ? `unknown field(s) ${i.keys.join(", ")}` : i.message}`);
-      throw new ConfigStoreError(
-        `The provider config store ${this.path} has an unexpected shape (${problems.slice(0, 5).join("; ")}). Fix it, or move it away to start from the environment only; it was left untouched.`,
-      );
-    }
+    const snapshot = parseStored(json, this.path);
     await this.warnIfExposed();
-    const providers = parsed.data.providers as StoredProviders;
-    for (const entry of Object.values(providers)) {
-      const e = entry as { clientSecret?: string | null; apiKey?: string | null };
-      registerSecret(e.clientSecret);
-      registerSecret(e.apiKey);
-    }
-    return { providers, revision: parsed.data.revision ?? 0 };
+    return snapshot;
   }
 
   /**

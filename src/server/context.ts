@@ -3,7 +3,7 @@ import type { AppConfig } from "../config/config.js";
 import type { Logger } from "../logging/index.js";
 import type { OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
 import type { ThreadClaims } from "../../graphs/thread_claims.js";
-import type { ConfigStore } from "./config_store.js";
+import type { ProviderStore } from "./config_store.js";
 import type { ServerRuntime } from "./runtime.js";
 import type { StoreSync } from "./store_sync.js";
 import type { SsrfPolicy } from "../net/index.js";
@@ -13,7 +13,8 @@ export interface ServerContext {
   config: AppConfig;
   logger: Logger;
   runtime: ServerRuntime;
-  store: ConfigStore;
+  /** Provider settings changed over HTTP: the file, or PostgreSQL with DATABASE_URL. */
+  store: ProviderStore;
   /** Keeps `runtime` in step with what other processes save to `store`. */
   storeSync: StoreSync;
   policy: SsrfPolicy;

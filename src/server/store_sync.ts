@@ -4,7 +4,7 @@
  * again and its changes applied. Configure requests and these syncs run one at a time.
  */
 import type { Logger } from "../logging/index.js";
-import type { ConfigStore } from "./config_store.js";
+import type { ProviderStore } from "./config_store.js";
 import type { ServerRuntime } from "./runtime.js";
 
 /** Serialised access to the store and the runtime's copy of it. */
@@ -17,7 +17,7 @@ export interface StoreSync {
   syncNow(): Promise<void>;
 }
 
-export function storeSync(store: ConfigStore, runtime: ServerRuntime, logger: Logger): StoreSync {
+export function storeSync(store: ProviderStore, runtime: ServerRuntime, logger: Logger): StoreSync {
   let chain: Promise<unknown> = Promise.resolve();
   let seen: string | undefined;
   let warned = false;
@@ -32,11 +32,11 @@ export function storeSync(store: ConfigStore, runtime: ServerRuntime, logger: Lo
       const changed = await runtime.adopt(snapshot);
       logger.info(
         { event: "provider_store_reloaded", revision: snapshot.revision, providers: changed },
-        `Provider settings changed in ${store.path} (revision ${snapshot.revision}): ${changed.join(", ") || "no provider"} reconfigured.`,
+        `Provider settings changed in ${store.location} (revision ${snapshot.revision}): ${changed.join(", ") || "no provider"} reconfigured.`,
       );
     } catch (err) {
       // A half-written or broken file must not take every request down: keep what is in force.
-      if (!warned) logger.warn({ event: "provider_store_unreadable", path: store.path }, `Kept the current provider settings: ${err instanceof Error ? err.message : String(err)}`);
+      if (!warned) logger.warn({ event: "provider_store_unreadable", store: store.location }, `Kept the current provider settings: ${err instanceof Error ? err.message : String(err)}`);
       warned = true;
     }
   };

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmulatorHandle } from "../../src/emulator/index.js";
 import { offlineEnv } from "../helpers/cli.js";
@@ -117,11 +118,26 @@ describe("two server processes on one store", () => {
   }, 120_000);
 });
 
-describe("two server processes on one provider config store", () => {
+describe.each([
+  { backend: "a file", postgres: false },
+  { backend: "PostgreSQL", postgres: true },
+])("two server processes sharing provider settings in $backend", ({ backend, postgres }) => {
   const ADMIN = "admin-key-for-two-servers-0001";
+  let databaseUrl: string | undefined;
+  beforeAll(async () => {
+    if (!postgres) return;
+    pgCluster ??= await startPostgres();
+    const admin = new pg.Client({ connectionString: pgCluster.url });
+    await admin.connect();
+    await admin.query("CREATE DATABASE config_store_e2e");
+    await admin.end();
+    const url = new URL(pgCluster.url);
+    url.pathname = "/config_store_e2e";
+    databaseUrl = url.toString();
+  }, 60_000);
   const shared = () => ({
-    CHECKPOINT_SQLITE_PATH: join(tmp.dir, "config.sqlite"),
-    CONFIG_STORE_PATH: join(tmp.dir, "shared-providers.json"),
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { CHECKPOINT_SQLITE_PATH: join(tmp.dir, "config.sqlite") }),
+    CONFIG_STORE_PATH: join(tmp.dir, `shared-providers-${backend === "a file" ? "file" : "pg"}.json`),
     ADMIN_API_KEY: ADMIN,
   });
   type View = { revision: number; providers: { provider: string; configured: boolean; source: string }[] };
@@ -131,10 +147,21 @@ describe("two server processes on one provider config store", () => {
     return { status: r.status, body: (await r.json()) as { revision?: number; error?: { code: string; message: string } } };
   };
   const configured = (v: View) => v.providers.filter((p) => p.configured && p.source === "store").map((p) => p.provider).sort();
-  const stored = () => JSON.parse(readFileSync(shared().CONFIG_STORE_PATH, "utf8")) as { revision: number; providers: Record<string, { apiKey?: string }> };
+  /** What the shared store holds, read as a third party would. */
+  const stored = async (): Promise<{ revision: number; providers: Record<string, { apiKey?: string }> }> => {
+    if (!databaseUrl) return JSON.parse(readFileSync(shared().CONFIG_STORE_PATH, "utf8")) as { revision: number; providers: Record<string, { apiKey?: string }> };
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ revision: number; document: { providers: Record<string, { apiKey?: string }> } }>("SELECT revision, document FROM ai_gateway_provider_store");
+      return { revision: rows[0].revision, providers: rows[0].document.providers };
+    } finally {
+      await client.end();
+    }
+  };
 
   it("each sees the other's change on its next request; a stale write is refused with 409 and erases nothing", async () => {
-    const [a, b] = await Promise.all([startServer("cfg-a", shared()), startServer("cfg-b", shared())]);
+    const [a, b] = await Promise.all([startServer(`cfg-a-${postgres}`, shared()), startServer(`cfg-b-${postgres}`, shared())]);
     const seenByB = await read(b);
     expect(seenByB.revision).toBe(0);
     const fromA = await configure(a, { provider: "openai", settings: { apiKey: "sk-from-server-a-000000000000" } });
@@ -144,7 +171,7 @@ describe("two server processes on one provider config store", () => {
     expect(stale.status).toBe(409);
     expect(stale.body.error).toMatchObject({ code: "config_conflict" });
     expect(stale.body.error?.message).toMatch(/revision 0 \(now 1\)/);
-    expect(Object.keys(stored().providers)).toEqual(["openai"]);
+    expect(Object.keys((await stored()).providers)).toEqual(["openai"]);
     // B picked up A's change on its next request.
     const nowB = await read(b);
     expect(nowB.revision).toBe(1);
@@ -152,19 +179,20 @@ describe("two server processes on one provider config store", () => {
     // Sent again with the revision B now shows, the change is saved beside A's, and A sees it.
     expect(await configure(b, { provider: "anthropic", settings: { apiKey: "sk-ant-from-server-b-00000000" }, revision: nowB.revision })).toMatchObject({ status: 200, body: { revision: 2 } });
     expect(configured(await read(a))).toEqual(["anthropic", "openai"]);
-    expect(stored()).toMatchObject({ revision: 2, providers: { openai: { apiKey: "sk-from-server-a-000000000000" }, anthropic: { apiKey: "sk-ant-from-server-b-00000000" } } });
+    expect(await stored()).toMatchObject({ revision: 2, providers: { openai: { apiKey: "sk-from-server-a-000000000000" }, anthropic: { apiKey: "sk-ant-from-server-b-00000000" } } });
   }, 60_000);
 
   it("changes sent to both at once without a revision are each planned over the other's, and both are kept", async () => {
-    const [a, b] = [await startServer("cfg-c", shared()), await startServer("cfg-d", shared())];
-    const before = stored().revision;
+    const [a, b] = [await startServer(`cfg-c-${postgres}`, shared()), await startServer(`cfg-d-${postgres}`, shared())];
+    const before = (await stored()).revision;
     const results = await Promise.all([
       configure(a, { provider: "google", settings: { apiKey: "gemini-key-from-c-000000000000" } }),
       configure(b, { provider: "ollama", settings: { enabled: false } }),
     ]);
     for (const r of results) expect(r.status, JSON.stringify(r.body)).toBe(200);
-    expect(stored().revision).toBe(before + 2);
-    expect(Object.keys(stored().providers).sort()).toEqual(["anthropic", "google", "ollama", "openai"]);
+    const after = await stored();
+    expect(after.revision).toBe(before + 2);
+    expect(Object.keys(after.providers).sort()).toEqual(["anthropic", "google", "ollama", "openai"]);
     for (const url of [a, b]) expect(configured(await read(url))).toEqual(expect.arrayContaining(["anthropic", "google", "openai"]));
   }, 60_000);
 });

@@ -198,7 +198,7 @@ export async function providerRoutes(app: FastifyInstance, ctx: ServerContext): 
       }
       ctx.logger.info(
         { event: "provider_configured_via_api", provider, fields: Object.keys(change), revision: runtime.revision },
-        `Provider '${provider}' settings changed over HTTP (${Object.keys(change).join(", ")}) and saved to ${ctx.store.path}.`,
+        `Provider '${provider}' settings changed over HTTP (${Object.keys(change).join(", ")}) and saved to ${ctx.store.location}.`,
       );
     });
     const discovery = runtime.registry.discoveryResult();
