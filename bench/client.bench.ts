@@ -23,37 +23,23 @@ import { Agent, request } from "undici";
 import { AIGatewayClient } from "../src/gateway/index.js";
 import { createLogger } from "../src/logging/index.js";
 import {
-  compareSamples,
-  concurrent,
   fetchToken,
   floorStream,
   medians,
   ratio,
-  sequential,
-  single,
   startEmulatorProcess,
-  withCpu,
   type Contender,
   printOverheadTables,
+  overheadKnobs,
+  sampleOverhead,
 } from "./harness.js";
 
-const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 2000);
-const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 200);
-const STREAM_TOKENS = Number(process.env.BENCH_STREAM_TOKENS ?? 10_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
-const LATENCY_SEQUENTIAL = Number(process.env.BENCH_LATENCY_SEQUENTIAL ?? 100);
-const PACED_TOKENS = Number(process.env.BENCH_PACED_TOKENS ?? 200);
-const PACED_TOKEN_MS = Number(process.env.BENCH_PACED_TOKEN_MS ?? 5);
+const { SEQUENTIAL, CONCURRENT, STREAM_TOKENS, ROUNDS, LATENCY_MS, LATENCY_SEQUENTIAL, PACED_TOKENS, PACED_TOKEN_MS, streamHeaders, latencyHeaders, pacedHeaders } = overheadKnobs();
 
 const { info, stop } = await startEmulatorProcess();
 try {
   const token = await fetchToken(info);
   const body = { model: "gpt-4.1", messages: [{ role: "user" as const, content: "Say hello to the benchmark." }] };
-  // One token per write needs a per-token delay; with ttft and per-token both 0 the whole stream is one write.
-  const streamHeaders = { "x-emulator-answer-tokens": String(STREAM_TOKENS) };
-  const latencyHeaders = { "x-emulator-ttft-ms": String(LATENCY_MS) };
-  const pacedHeaders = { "x-emulator-answer-tokens": String(PACED_TOKENS), "x-emulator-ttft-ms": "0", "x-emulator-per-token-ms": String(PACED_TOKEN_MS) };
 
   const gateway = new AIGatewayClient({
     baseUrl: info.baseUrl,
@@ -123,17 +109,11 @@ try {
   for (const c of invokeLatency) for (let i = 0; i < 3; i++) await c.run();
   for (const c of paced) await c.run();
 
-  const seq = await compareSamples(invoke, (c) => sequential(c, Math.ceil(SEQUENTIAL / ROUNDS)), ROUNDS);
-  const conc = await compareSamples(invoke, (c) => concurrent(c, CONCURRENT), ROUNDS);
-  const str = await compareSamples(stream, (c) => single(c), Math.max(3, ROUNDS));
+  const samples = await sampleOverhead({ invoke, stream, invokeLatency, paced }, { sequential: SEQUENTIAL, concurrent: CONCURRENT, latencySequential: LATENCY_SEQUENTIAL, rounds: ROUNDS });
+  const [seqM, concM, strM, latM, latCpuM, pacM, pacCpuM] = [samples.sequential, samples.concurrent, samples.stream, samples.latency, samples.latencyCpu, samples.paced, samples.pacedCpu].map(medians);
   const perRound = Math.ceil(LATENCY_SEQUENTIAL / ROUNDS);
-  const latencyRun = withCpu((c) => sequential(c, perRound), perRound);
-  const lat = await compareSamples(invokeLatency, latencyRun.batch, ROUNDS);
-  const pacedRun = withCpu((c) => single(c), 1);
-  const pac = await compareSamples(paced, pacedRun.batch, Math.max(3, ROUNDS));
-  const [seqM, concM, strM, latM, latCpuM, pacM, pacCpuM] = [seq, conc, str, lat, latencyRun.cpu, pac, pacedRun.cpu].map(medians);
 
-  printOverheadTables(invoke.map((c) => c.name), { sequential: seq, concurrent: conc, stream: str, latency: lat, latencyCpu: latencyRun.cpu, paced: pac, pacedCpu: pacedRun.cpu }, {
+  printOverheadTables(invoke.map((c) => c.name), samples, {
     title: "bench:client — emulator in a separate process",
     rounds: ROUNDS,
     unit: "calls",

@@ -206,6 +206,56 @@ export interface OverheadWorkloads {
   pacedTokenMs: number;
 }
 
+/** The BENCH_* knobs of bench:client and bench:model (see their top comments). */
+export function overheadKnobs(env: NodeJS.ProcessEnv = process.env) {
+  const n = (name: string, fallback: number) => Number(env[name] ?? fallback);
+  const knobs = {
+    SEQUENTIAL: n("BENCH_SEQUENTIAL", 2000),
+    CONCURRENT: n("BENCH_CONCURRENT", 200),
+    STREAM_TOKENS: n("BENCH_STREAM_TOKENS", 10_000),
+    ROUNDS: n("BENCH_ROUNDS", 5),
+    LATENCY_MS: n("BENCH_LATENCY_MS", 50),
+    LATENCY_SEQUENTIAL: n("BENCH_LATENCY_SEQUENTIAL", 100),
+    PACED_TOKENS: n("BENCH_PACED_TOKENS", 200),
+    PACED_TOKEN_MS: n("BENCH_PACED_TOKEN_MS", 5),
+  };
+  return {
+    ...knobs,
+    // With ttft and per-token both 0 the emulator sends a whole stream in one write.
+    streamHeaders: { "x-emulator-answer-tokens": String(knobs.STREAM_TOKENS) },
+    latencyHeaders: { "x-emulator-ttft-ms": String(knobs.LATENCY_MS) },
+    pacedHeaders: { "x-emulator-answer-tokens": String(knobs.PACED_TOKENS), "x-emulator-ttft-ms": "0", "x-emulator-per-token-ms": String(knobs.PACED_TOKEN_MS) },
+  };
+}
+
+/** The four workloads of bench:client and bench:model, each a list of contenders. */
+export interface OverheadContenders {
+  invoke: Contender[];
+  stream: Contender[];
+  invokeLatency: Contender[];
+  paced: Contender[];
+}
+
+/**
+ * Samples the workloads that `printOverheadTables` shows, in interleaved rotated rounds: sequential
+ * and concurrent invokes and one long stream at zero latency, then sequential invokes with
+ * emulated latency and a paced stream, each with this process's CPU time beside the wall time.
+ */
+export async function sampleOverhead(
+  c: OverheadContenders,
+  n: { sequential: number; concurrent: number; latencySequential: number; rounds: number },
+): Promise<OverheadSamples> {
+  const sequentialRuns = await compareSamples(c.invoke, (x) => sequential(x, Math.ceil(n.sequential / n.rounds)), n.rounds);
+  const concurrentRuns = await compareSamples(c.invoke, (x) => concurrent(x, n.concurrent), n.rounds);
+  const streamRuns = await compareSamples(c.stream, (x) => single(x), Math.max(3, n.rounds));
+  const perRound = Math.ceil(n.latencySequential / n.rounds);
+  const latencyRun = withCpu((x) => sequential(x, perRound), perRound);
+  const latency = await compareSamples(c.invokeLatency, latencyRun.batch, n.rounds);
+  const pacedRun = withCpu((x) => single(x), 1);
+  const paced = await compareSamples(c.paced, pacedRun.batch, Math.max(3, n.rounds));
+  return { sequential: sequentialRuns, concurrent: concurrentRuns, stream: streamRuns, latency, latencyCpu: latencyRun.cpu, paced, pacedCpu: pacedRun.cpu };
+}
+
 /** Prints the zero-latency, emulated-latency and paced-stream tables, medians with their spread. */
 export function printOverheadTables(names: string[], s: OverheadSamples, w: OverheadWorkloads): void {
   const m = (samples: Map<string, number[]>, n: string) => median(samples.get(n)!);
