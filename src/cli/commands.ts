@@ -307,7 +307,10 @@ function parseObject(text: string): Record<string, unknown> | undefined {
 export async function modelsCommand(options: { json?: boolean }, io: CommandIO): Promise<number> {
   return withRuntime(io, !!options.json, async ({ registry, simulated }) => {
     const selections = registry.gatewaySelections();
-    const order = registry.providerOrder();
+    // Only providers that take part (configured, enabled, in the order) answer; the rest are named apart.
+    const status = registry.status();
+    const order = registry.providerOrder().filter((p) => status.some((s) => s.provider === p && s.configured && s.enabled));
+    const idle = registry.providerOrder().filter((p) => !order.includes(p));
     const rows = TIERS.map((tier) => ({
       tier,
       gatewayModel: selections[tier].model,
@@ -315,10 +318,11 @@ export async function modelsCommand(options: { json?: boolean }, io: CommandIO):
       fallbacks: order.filter((p) => p !== "gateway").map((p) => `${p}:${registry.modelId(p, tier)}`),
     }));
     if (options.json) {
-      renderJson(io.stdout, { type: "models", simulated, providers: order, tiers: rows });
+      renderJson(io.stdout, { type: "models", simulated, providers: order, notConfigured: idle, tiers: rows });
       return EXIT.ok;
     }
     io.stdout.write(`providers in order: ${order.join(" -> ") || "(none)"}${simulated ? "  [gateway = local emulator, SIMULATED]" : ""}\n`);
+    if (idle.length > 0) io.stdout.write(`not configured or switched off: ${idle.join(", ")}\n`);
     for (const r of rows) {
       io.stdout.write(`${r.tier.padEnd(9)} ${r.gatewayModel.padEnd(24)} (${r.source})${r.fallbacks.length ? `  fallbacks: ${r.fallbacks.join(", ")}` : ""}\n`);
     }

@@ -11,7 +11,14 @@ export const REDACTED = "[REDACTED]";
 const SECRET_KEY =
   /^(authorization|proxy-authorization|x-api-key|api[-_]?key|apikey|client[-_]?secret|secret|password|access[-_]?token|refresh[-_]?token|id[-_]?token|token|bearer|cookie|set-cookie)$/i;
 
-const CREDENTIAL_IN_TEXT = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,}/gi;
+const CREDENTIAL_IN_TEXT = /\b(Bearer|Basic)\s+([A-Za-z0-9._~+/=-]{4,})/gi;
+
+/**
+ * Whether the word after "Bearer" or "Basic" looks like a credential: credentials are long or
+ * mix in digits and punctuation, while prose ("Invalid bearer token", "Basic authentication")
+ * is a short run of letters and is left readable.
+ */
+const looksLikeCredential = (word: string): boolean => word.length >= 20 || (word.length >= 8 && /[0-9._~+/=-]/.test(word));
 
 /**
  * Strings shaped like API keys or JWTs that an upstream service may echo back in an error
@@ -75,7 +82,7 @@ export function scrubText(text: string): string {
       for (const secret of set) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     }
   }
-  return out.replace(CREDENTIAL_IN_TEXT, (_m, scheme: string) => `${scheme} ${REDACTED}`).replace(KEY_SHAPED, REDACTED);
+  return out.replace(CREDENTIAL_IN_TEXT, (match: string, scheme: string, word: string) => (looksLikeCredential(word) ? `${scheme} ${REDACTED}` : match)).replace(KEY_SHAPED, REDACTED);
 }
 
 /** Deep copy of `value` with secret-named keys masked and strings scrubbed. Handles cycles. */

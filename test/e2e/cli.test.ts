@@ -56,6 +56,12 @@ describe("npm start (offline)", () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^fast\s+gpt-5\.1-chat-latest\s+\(discovered\)/m);
     expect(stdout).toMatch(/^premium\s+gpt-5\.1\s+\(discovered\)/m);
+    // Fallback providers without credentials are not listed as if they would answer.
+    expect(stdout).toMatch(/^providers in order: gateway {2}\[gateway = local emulator, SIMULATED\]$/m);
+    expect(stdout).toMatch(/^not configured or switched off: openai, anthropic, google, ollama$/m);
+    expect(stdout).not.toMatch(/fallbacks:/);
+    const withOpenai = await runCli(["models", "--json"], { ...env, OPENAI_API_KEY: "sk-test-models-000000000000" });
+    expect(JSON.parse(withOpenai.stdout)).toMatchObject({ providers: ["openai"], notConfigured: ["gateway", "anthropic", "google", "ollama"], simulated: false });
     const pinned = await runCli(["models"], { ...env, AI_GATEWAY_PREMIUM_MODEL: "gpt-5" });
     expect(pinned.stdout).toMatch(/^premium\s+gpt-5\s+\(env\)/m);
   });

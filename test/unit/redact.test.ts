@@ -28,6 +28,11 @@ describe("redaction", () => {
     expect(scrubText("got registered-secret-1234 twice: registered-secret-1234")).toBe(`got ${REDACTED} twice: ${REDACTED}`);
     expect(scrubText("Authorization: Bearer eyJhbGciOi.x.y")).toBe(`Authorization: Bearer ${REDACTED}`);
     expect(scrubText("basic Zm9vOmJhcg==")).toBe(`basic ${REDACTED}`);
+    expect(scrubText("Bearer opaqueTokenWithOnlyLetters")).toBe(`Bearer ${REDACTED}`);
+  });
+
+  it("leaves prose about bearer tokens and basic auth readable", () => {
+    for (const text of ["Invalid bearer token", "missing Bearer token in request", "Basic authentication failed", "bearer tokens expire"]) expect(scrubText(text)).toBe(text);
   });
 
   it("hides key- and JWT-shaped strings an upstream service echoes, registered or not", () => {
