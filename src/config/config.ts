@@ -1,6 +1,6 @@
 /** Shapes the validated environment into the configuration objects the layers use. */
 import { existsSync } from "node:fs";
-import { envSchema, type Env, type PROVIDER_NAMES, type TIER_NAMES } from "./schema.js";
+import { envSchema, type Env, type MULTITASK_STRATEGIES, type PROVIDER_NAMES, type TIER_NAMES } from "./schema.js";
 
 /** Client authentication methods supported at the token endpoint. */
 export type ClientAuthMethod = "client_secret_basic" | "client_secret_post";
@@ -83,6 +83,8 @@ export interface ServerConfig {
   verifyRateLimit: { max: number; windowMs: number };
   /** Runs per client per window, and in flight at once. */
   runLimits: { max: number; windowMs: number; concurrency: number };
+  /** A busy thread: reject, or enqueue up to `queueMax` runs per thread for up to `queueTimeoutMs`. */
+  multitask: { strategy: (typeof MULTITASK_STRATEGIES)[number]; queueTimeoutMs: number; queueMax: number };
   /** Size limits of a thread, checked before a run on it. */
   threadLimits: { maxMessages: number; maxBytes: number };
   trustProxy: boolean;
@@ -219,6 +221,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       verifyRateLimit: { max: e.VERIFY_RATE_LIMIT_MAX, windowMs: e.VERIFY_RATE_LIMIT_WINDOW_MS },
       trustProxy: e.SERVER_TRUST_PROXY,
       runLimits: { max: e.RUN_RATE_LIMIT_MAX, windowMs: e.RUN_RATE_LIMIT_WINDOW_MS, concurrency: e.RUN_CONCURRENCY_MAX },
+      multitask: { strategy: e.RUN_MULTITASK_STRATEGY, queueTimeoutMs: e.RUN_QUEUE_TIMEOUT_MS, queueMax: e.RUN_QUEUE_MAX },
       threadLimits: { maxMessages: e.THREAD_MAX_MESSAGES, maxBytes: e.THREAD_MAX_BYTES },
       allowedHosts: e.ALLOWED_HOSTS,
     },

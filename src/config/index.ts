@@ -1,5 +1,5 @@
 /** Configuration: one zod schema for the environment and the shaped config objects. */
-export { envSchema, SECRET_ENV_VARS, PROVIDER_NAMES, TIER_NAMES, type Env } from "./schema.js";
+export { envSchema, SECRET_ENV_VARS, PROVIDER_NAMES, TIER_NAMES, MULTITASK_STRATEGIES, type Env, type MultitaskStrategy } from "./schema.js";
 export {
   loadConfig,
   loadDotEnv,

@@ -22,6 +22,11 @@ const bool = (fallback: boolean) =>
     .optional())
     .transform((v) => v ?? fallback);
 
+/** What a run on a thread that another run holds does (LangGraph Platform's names; interrupt and rollback are not built yet). */
+export const MULTITASK_STRATEGIES = ["reject", "enqueue"] as const;
+/** One of MULTITASK_STRATEGIES. */
+export type MultitaskStrategy = (typeof MULTITASK_STRATEGIES)[number];
+
 const int = (fallback: number, min = 0) =>
   blankAsUnset(z.coerce
     .number({ error: "must be a number" })
@@ -218,8 +223,14 @@ export const envSchema = z.object({
   RUN_RATE_LIMIT_MAX: int(120, 1),
   /** Window of RUN_RATE_LIMIT_MAX, in ms. */
   RUN_RATE_LIMIT_WINDOW_MS: int(60_000, 1_000),
-  /** Runs one client may have in flight at once; more get 503 with Retry-After. */
+  /** Runs one client may have in flight at once (waiting in a queue counts); more get 503 with Retry-After. */
   RUN_CONCURRENCY_MAX: int(8, 1),
+  /** What a run on a busy thread does by default: reject (409 thread_busy) or enqueue (wait its turn). */
+  RUN_MULTITASK_STRATEGY: blankAsUnset(z.enum(MULTITASK_STRATEGIES, { error: `must be one of ${MULTITASK_STRATEGIES.join(", ")}` }).default("reject")),
+  /** How long an enqueued run waits for its thread before it gets 409, in ms. */
+  RUN_QUEUE_TIMEOUT_MS: int(120_000, 100),
+  /** Most runs one server holds waiting for one thread; more get 429 queue_full. */
+  RUN_QUEUE_MAX: int(10, 1),
   /** Most messages a thread may hold; a run on a fuller thread gets 409 (start a new thread). */
   THREAD_MAX_MESSAGES: int(500, 2),
   /** Most bytes of message text a thread may hold; a run on a bigger thread gets 409. */

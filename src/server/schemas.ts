@@ -4,7 +4,7 @@
  * one may be used.
  */
 import { z } from "zod";
-import { PROVIDER_NAMES, TIER_NAMES } from "../config/index.js";
+import { MULTITASK_STRATEGIES, PROVIDER_NAMES, TIER_NAMES } from "../config/index.js";
 import { APPROVAL_DECISIONS } from "../providers/agent_config.js";
 import { ROUTING_MODES } from "../providers/routing_rules.js";
 import type { ProviderName } from "../providers/types.js";
@@ -164,6 +164,8 @@ export const runBody = z
     routingMode: z.enum(ROUTING_MODES).optional(),
     /** Split the task into subtasks that run in parallel. */
     plan: z.boolean().optional(),
+    /** What to do when another run holds the thread (default RUN_MULTITASK_STRATEGY). */
+    multitaskStrategy: z.enum(MULTITASK_STRATEGIES, { error: `must be one of ${MULTITASK_STRATEGIES.join(", ")} (interrupt and rollback are not supported yet)` }).optional(),
   })
   .superRefine((b, ctx) => {
     if (!b.task && !b.messages) ctx.addIssue({ code: "custom", path: ["task"], message: "is required (or send messages)" });

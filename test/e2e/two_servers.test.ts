@@ -65,8 +65,8 @@ function startServer(name: string, store: Record<string, string>): Promise<strin
   });
 }
 
-const run = (url: string, task: string, threadId: string) =>
-  fetch(`${url}/api/runs`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ task, threadId, tier: "fast" }) }).then(async (r) => ({
+const run = (url: string, task: string, threadId: string, multitaskStrategy?: string) =>
+  fetch(`${url}/api/runs`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ task, threadId, tier: "fast", multitaskStrategy }) }).then(async (r) => ({
     status: r.status,
     body: (await r.json()) as { error?: { code: string } },
   }));
@@ -104,6 +104,20 @@ describe("two server processes on one store", () => {
     expect(completed.length).toBeGreaterThanOrEqual(6);
     await checkThread(a, "shared-sqlite", completed);
     await checkThread(b, "shared-sqlite", completed);
+  }, 90_000);
+
+  it("enqueue on one SQLite file: every run sent to both at once completes, one after another, none lost", async () => {
+    const store = { CHECKPOINT_SQLITE_PATH: join(tmp.dir, "queued.sqlite") };
+    const [a, b] = await Promise.all([startServer("queue-a", store), startServer("queue-b", store)]);
+    const completed: string[] = [];
+    for (let i = 1; i <= 3; i++) {
+      const tasks = [`Say hello, queued round ${i} via A`, `Say hello, queued round ${i} via B`];
+      const results = await Promise.all([run(a, tasks[0], "queued", "enqueue"), run(b, tasks[1], "queued", "enqueue")]);
+      for (const r of results) expect(r.status, JSON.stringify(r.body)).toBe(200);
+      completed.push(...tasks);
+    }
+    await checkThread(a, "queued", completed);
+    await checkThread(b, "queued", completed);
   }, 90_000);
 
   it("on one PostgreSQL, concurrent runs on a thread lose and duplicate nothing", async () => {

@@ -14,6 +14,7 @@ import { presentedKey } from "../auth.js";
 import type { ServerContext } from "../context.js";
 import { HttpError } from "../errors.js";
 import type { ThreadClaim } from "../../../graphs/thread_claims.js";
+import type { MultitaskStrategy } from "../../config/index.js";
 
 const HEARTBEAT_MS = 15_000;
 
@@ -78,37 +79,84 @@ export function runExecutor(ctx: ServerContext) {
     return key ? `key:${createHash("sha256").update(key).digest("hex").slice(0, 16)}` : `ip:${request.ip}`;
   };
 
+  // Runs waiting for a thread (enqueue), first come first served within this server.
+  const queues = new Map<string, symbol[]>();
+  const busyMessage = "A run is already in progress on this thread; wait for it to finish, or send multitaskStrategy: \"enqueue\" to wait your turn.";
+
+  /** One attempt at the thread: this server's runs first, then the store's claim (every server's). */
+  const attempt = async (threadId: string): Promise<ThreadClaim | undefined> => {
+    if (busy.has(threadId)) return undefined;
+    busy.add(threadId);
+    try {
+      const held = await ctx.claims.tryClaim(threadId);
+      if (!held) busy.delete(threadId);
+      return held;
+    } catch (err) {
+      busy.delete(threadId);
+      throw err;
+    }
+  };
+
+  /** Waits for the thread in arrival order (bounded in number and time), until `signal` gives up. */
+  const waitTurn = async (threadId: string, signal: AbortSignal): Promise<ThreadClaim> => {
+    const { queueMax, queueTimeoutMs } = limits.multitask;
+    const queue = queues.get(threadId) ?? [];
+    if (queue.length >= queueMax) throw new HttpError(429, "queue_full", `${queue.length} runs already wait for this thread (RUN_QUEUE_MAX=${queueMax}); try again later.`);
+    const ticket = Symbol(threadId);
+    queue.push(ticket);
+    queues.set(threadId, queue);
+    const deadline = Date.now() + queueTimeoutMs;
+    try {
+      for (let pause = 20; ; pause = Math.min(pause * 2, 250)) {
+        if (queue[0] === ticket) {
+          const held = await attempt(threadId);
+          if (held) return held;
+        }
+        if (signal.aborted) throw new HttpError(499, "client_closed", "The client went away while its run waited for the thread.");
+        if (Date.now() >= deadline) throw new HttpError(409, "thread_busy", `Waited ${queueTimeoutMs / 1000} s (RUN_QUEUE_TIMEOUT_MS) for the runs ahead on this thread; nothing was run.`);
+        await new Promise((r) => setTimeout(r, Math.min(pause, Math.max(1, deadline - Date.now()))));
+      }
+    } finally {
+      queue.splice(queue.indexOf(ticket), 1);
+      if (queue.length === 0) queues.delete(threadId);
+    }
+  };
+
   /**
-   * Applies the concurrency cap (503) and claims the thread (409 when a run holds it, in this
-   * process or in any other on the same store); `release` must be called at the end.
+   * Applies the concurrency cap (503) and claims the thread, in this process or in any other on
+   * the same store: `reject` gives 409 when a run holds it, `enqueue` waits its turn (429 when
+   * the queue is full, 409 after RUN_QUEUE_TIMEOUT_MS). `release` must be called at the end.
    */
-  const claim = async (request: FastifyRequest, reply: FastifyReply, threadId: string) => {
+  const claim = async (request: FastifyRequest, reply: FastifyReply, threadId: string, strategy: MultitaskStrategy = limits.multitask.strategy) => {
     const client = clientOf(request);
     const active = inFlight.get(client) ?? 0;
     if (active >= limits.runLimits.concurrency) {
       reply.header("retry-after", "1");
       throw new HttpError(503, "too_many_runs", `This client already has ${active} runs in progress (RUN_CONCURRENCY_MAX=${limits.runLimits.concurrency}); retry when one has finished.`);
     }
-    const busyMessage = "A run is already in progress on this thread; wait for it to finish.";
-    if (busy.has(threadId)) throw new HttpError(409, "thread_busy", busyMessage);
-    busy.add(threadId);
+    if (strategy === "reject" && busy.has(threadId)) throw new HttpError(409, "thread_busy", busyMessage);
     inFlight.set(client, active + 1);
     const controller = new AbortController();
     running.add(controller);
     let held: ThreadClaim | undefined;
     const release = () => {
-      busy.delete(threadId);
+      if (held) busy.delete(threadId);
       running.delete(controller);
       const left = (inFlight.get(client) ?? 1) - 1;
       if (left > 0) inFlight.set(client, left);
       else inFlight.delete(client);
       void held?.release().catch((err: unknown) => ctx.logger.warn({ err, threadId }, "could not release a thread claim"));
     };
+    // A client that hangs up while its run waits leaves the queue.
+    const hangUp = () => controller.abort();
+    reply.raw.once("close", hangUp);
     try {
-      held = await ctx.claims.tryClaim(threadId);
+      held = strategy === "enqueue" ? await waitTurn(threadId, controller.signal) : await attempt(threadId);
     } catch (err) {
       release();
       throw err;
+    } finally {
+      reply.raw.off("close", hangUp);
     }
     if (!held) {
       release();

@@ -48,7 +48,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext, exec: 
       ]);
     }
     const threadId = body.threadId ?? randomUUID();
-    const claimed = await exec.claim(request, reply, threadId);
+    const claimed = await exec.claim(request, reply, threadId, body.multitaskStrategy);
     try {
       if (body.threadId) await checkThreadSize(threadId, (body.messages?.length ?? 0) + (body.task ? 1 : 0));
     } catch (err) {
