@@ -23,8 +23,11 @@ export {
   type WireUserContentPart,
   type WireTextPart,
 } from "./converters/messages.js";
+export { convertAudioBlockToAudioPart, type WireAudioPart } from "./converters/audio.js";
+export { ChatAIGatewayInputError } from "./errors.js";
 export {
   convertCompletionToAIMessage,
+  convertCompletionToAIMessages,
   convertDeltaToAIMessageChunk,
   convertUsageToAIMessageChunk,
   createTextChunk,

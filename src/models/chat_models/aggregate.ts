@@ -14,10 +14,12 @@ export function tokenUsageOutput(usage: UsageMetadata | undefined): Record<strin
 /**
  * Consumes a chunk stream and builds one AIMessage: text joined, tool call fragments joined
  * per wire index and parsed strictly (broken JSON becomes an invalid tool call, exactly as in
- * a non-streamed call), the one usage chunk, and the metadata of the finishing chunk.
+ * a non-streamed call), refusal fragments joined, the one usage chunk, and the metadata of
+ * the finishing chunk.
  */
 export async function aggregateChunksToChatResult(chunks: AsyncIterable<ChatGenerationChunk>): Promise<ChatResult> {
   let text = "";
+  let refusal = "";
   let id: string | undefined;
   let usage: UsageMetadata | undefined;
   let metadata: Record<string, unknown> | undefined;
@@ -25,6 +27,8 @@ export async function aggregateChunksToChatResult(chunks: AsyncIterable<ChatGene
   for await (const generation of chunks) {
     const chunk = generation.message as AIMessageChunk;
     if (typeof chunk.content === "string") text += chunk.content;
+    // A refusal streams in fragments like content; the non-streamed path keeps it, so must this.
+    if (typeof chunk.additional_kwargs.refusal === "string") refusal += chunk.additional_kwargs.refusal;
     id ??= chunk.id;
     if (chunk.usage_metadata) usage = chunk.usage_metadata;
     if (chunk.response_metadata.finish_reason !== undefined) metadata = chunk.response_metadata;
@@ -50,6 +54,7 @@ export async function aggregateChunksToChatResult(chunks: AsyncIterable<ChatGene
     id,
     tool_calls: toolCalls,
     invalid_tool_calls: invalidToolCalls,
+    additional_kwargs: refusal ? { refusal } : {},
     response_metadata: metadata ?? { model_provider: MODEL_PROVIDER },
     usage_metadata: usage,
   });

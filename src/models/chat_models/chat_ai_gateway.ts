@@ -21,7 +21,7 @@ import { AIGatewayAbortError } from "../../gateway/errors.js";
 import type { ChatCompletionRequest } from "../../gateway/wire.js";
 import { getLogger, type Logger } from "../../logging/logger.js";
 import {
-  convertCompletionToAIMessage,
+  convertCompletionToAIMessages,
   convertDeltaToAIMessageChunk,
   convertUsageToAIMessageChunk,
   MODEL_PROVIDER,
@@ -157,6 +157,17 @@ export class ChatAIGateway extends BaseChatModel<ChatAIGatewayCallOptions, AIMes
     return Object.assign(buildLsParams(params), params);
   }
 
+  /** Call options as callbacks and tracers see them: without `headers`, which may carry credentials. */
+  protected override _getCallOptionsForTracing(
+    options: this["ParsedCallOptions"],
+    _invocationParams: ReturnType<this["invocationParams"]>,
+  ): this["ParsedCallOptions"] {
+    if (options.headers === undefined) return options;
+    // A copy: the options object itself still has to carry the headers to the request.
+    const { headers: _headers, ...rest } = options;
+    return rest as this["ParsedCallOptions"];
+  }
+
   /** LangSmith parameters: provider, model, temperature and max tokens as sent. */
   override getLsParams(options: this["ParsedCallOptions"]): LangSmithParams {
     const { params } = buildRequestParams(this, options);
@@ -227,13 +238,12 @@ export class ChatAIGateway extends BaseChatModel<ChatAIGatewayCallOptions, AIMes
       this.maxConcurrency === undefined
         ? await client.createChatCompletion(request, requestOptions)
         : await this.caller.call(() => client.createChatCompletion(request, requestOptions));
-    const message = convertCompletionToAIMessage(completion, completion._request_id);
-    const usage = message.usage_metadata;
-    const finish = message.response_metadata.finish_reason as string | undefined;
-    return {
-      generations: [{ text: typeof message.content === "string" ? message.content : message.text, message, generationInfo: finish ? { finish_reason: finish } : undefined }],
-      llmOutput: tokenUsageOutput(usage),
-    };
+    // One generation per choice (`n > 1`); invoke() takes the first, as LangChain does.
+    const generations = convertCompletionToAIMessages(completion, completion._request_id).map((message) => {
+      const finish = message.response_metadata.finish_reason as string | undefined;
+      return { text: typeof message.content === "string" ? message.content : message.text, message, generationInfo: finish ? { finish_reason: finish } : undefined };
+    });
+    return { generations, llmOutput: tokenUsageOutput(generations[0].message.usage_metadata) };
   }
 
   /**
@@ -307,7 +317,7 @@ export class ChatAIGateway extends BaseChatModel<ChatAIGatewayCallOptions, AIMes
       let metadata: AIGatewayResponseMetadata | undefined;
       if (finish) {
         // Only here: string metadata is concatenated when chunks are merged.
-        metadata = { model_provider: MODEL_PROVIDER, model_name: chunk.model, finish_reason: finish };
+        metadata = { model_provider: MODEL_PROVIDER, model: chunk.model, model_name: chunk.model, finish_reason: finish };
         if (stream.requestId) metadata.request_id = stream.requestId;
         if (chunk.system_fingerprint) metadata.system_fingerprint = chunk.system_fingerprint;
       }

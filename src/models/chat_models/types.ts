@@ -89,7 +89,7 @@ export interface ChatAIGatewayCallOptions extends BaseChatModelCallOptions {
   response_format?: ResponseFormat;
   /** Overrides the model's `reasoningEffort` for this call. */
   reasoningEffort?: ReasoningEffort;
-  /** Extra HTTP headers for this call. */
+  /** Extra HTTP headers for this call; kept out of callbacks and tracing (they may hold credentials). */
   headers?: Record<string, string>;
   /** Index of the prompt in a batch, reported with streamed tokens. */
   promptIndex?: number;

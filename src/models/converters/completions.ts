@@ -12,6 +12,9 @@ export const MODEL_PROVIDER = "ai_gateway";
 /** Response metadata of one answer. */
 export interface AIGatewayResponseMetadata {
   model_provider: typeof MODEL_PROVIDER;
+  /** The model that answered, as the gateway reports it (LangChain's v1 standard key). */
+  model?: string;
+  /** Same as `model`, under the name older LangChain code reads. */
   model_name?: string;
   finish_reason?: string;
   /** The gateway's x-request-id, to quote when asking its operators about a call. */
@@ -66,7 +69,8 @@ export function convertWireToolCallsToToolCalls(calls: readonly ChatCompletionMe
   const invalidToolCalls: InvalidToolCall[] = [];
   if (calls) {
     for (const call of calls) {
-      if (call.type !== "function") continue;
+      // Some gateways omit `type`; a call with a `function` is a function call all the same.
+      if (call.type !== "function" && !(call.type === undefined && (call as { function?: unknown }).function)) continue;
       const parsed = convertWireToolCallToToolCall(call);
       if (parsed.type === "tool_call") toolCalls.push(parsed as ToolCall);
       else invalidToolCalls.push(parsed as InvalidToolCall);
@@ -77,11 +81,31 @@ export function convertWireToolCallsToToolCalls(calls: readonly ChatCompletionMe
 
 /** A non-streamed completion (first choice) -> AIMessage with usage and response metadata. */
 export function convertCompletionToAIMessage(completion: ChatCompletion, requestId?: string): AIMessage {
-  const choice = completion.choices?.[0];
+  return convertChoiceToAIMessage(completion, completion.choices?.[0], requestId, true);
+}
+
+/**
+ * A non-streamed completion -> one AIMessage per choice (`n > 1`), in the gateway's order; one
+ * empty message when there is no choice. Usage covers the whole request, so it goes on the
+ * first message only: summing the messages' usage must not count the request n times.
+ */
+export function convertCompletionToAIMessages(completion: ChatCompletion, requestId?: string): AIMessage[] {
+  const choices = completion.choices ?? [];
+  if (choices.length <= 1) return [convertCompletionToAIMessage(completion, requestId)];
+  return choices.map((choice, i) => convertChoiceToAIMessage(completion, choice, requestId, i === 0));
+}
+
+function convertChoiceToAIMessage(
+  completion: ChatCompletion,
+  choice: ChatCompletion["choices"][number] | undefined,
+  requestId: string | undefined,
+  withUsage: boolean,
+): AIMessage {
   const message = choice?.message;
   const { toolCalls, invalidToolCalls } = convertWireToolCallsToToolCalls(message?.tool_calls);
   const response_metadata: AIGatewayResponseMetadata = {
     model_provider: MODEL_PROVIDER,
+    model: completion.model,
     model_name: completion.model,
     finish_reason: choice?.finish_reason ?? undefined,
   };
@@ -96,7 +120,7 @@ export function convertCompletionToAIMessage(completion: ChatCompletion, request
     invalid_tool_calls: invalidToolCalls,
     additional_kwargs,
     response_metadata,
-    usage_metadata: completion.usage ? convertUsageToUsageMetadata(completion.usage) : undefined,
+    usage_metadata: withUsage && completion.usage ? convertUsageToUsageMetadata(completion.usage) : undefined,
   });
 }
 

@@ -4,6 +4,7 @@
  */
 import type { BaseMessage, MessageContent } from "@langchain/core/messages";
 import type { ChatCompletionMessageParam, ChatCompletionMessageToolCall } from "../../gateway/wire.js";
+import { convertAudioBlockToAudioPart } from "./audio.js";
 
 /** A wire message of one role. */
 type WireMessage<R extends ChatCompletionMessageParam["role"]> = Extract<ChatCompletionMessageParam, { role: R }>;
@@ -55,15 +56,6 @@ export function convertImageBlockToImagePart(block: Block): WireUserContentPart 
   throw new Error(
     "ChatAIGateway: an image block needs `url` or `data` (+ `mimeType`); file ids are not supported by chat completions.",
   );
-}
-
-/** An audio block (v1 `{type:"audio", data, mimeType}`) -> `input_audio` part (wav or mp3). */
-function convertAudioBlockToAudioPart(block: Block): WireUserContentPart {
-  if (block.type === "input_audio") return block as unknown as WireUserContentPart;
-  const mime = str(block.mimeType) ?? str(block.mime_type) ?? "audio/wav";
-  const format = mime.endsWith("mp3") || mime.endsWith("mpeg") ? "mp3" : "wav";
-  const data = typeof block.data === "string" ? block.data : Buffer.from(block.data as Uint8Array).toString("base64");
-  return { type: "input_audio", input_audio: { data, format } };
 }
 
 /** A file block (v1 `{type:"file", data|fileId|url}`) -> `file` part. */
