@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import type { ModelList } from "../gateway/wire.js";
+import { SIMULATED_HEADER, type ModelList } from "../gateway/wire.js";
 import { applyHttpFault, handleChat, type ChatContext } from "./chat_handler.js";
 import { CONTROL_PREFIX, handleControl } from "./control_plane.js";
 import { FaultPlan, isHeaderFaultKind, type HeaderFaultKind } from "./faults.js";
@@ -110,7 +110,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     requestCounter++;
     res.setHeader("x-request-id", `req_${requestCounter.toString(36).padStart(4, "0")}${randomBytes(6).toString("hex")}`);
     // Every response says it came from a simulation, never from a real model.
-    res.setHeader("x-ai-gateway-emulator", "simulated");
+    res.setHeader(SIMULATED_HEADER, "simulated");
     const path = new URL(req.url ?? "/", "http://emulator.invalid").pathname.replace(/\/+$/, "") || "/";
     const method = req.method ?? "GET";
 

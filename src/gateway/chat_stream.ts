@@ -11,7 +11,7 @@ import { headerValue, type AIGatewayClient, type RequestOptions, type RetryState
 import { AIGatewayAbortError, AIGatewayError } from "./errors.js";
 import { isAbortError, toGatewayError } from "./network_errors.js";
 import { ChatCompletionChunkDecoder } from "./sse.js";
-import { REQUEST_ID_HEADER, type ChatCompletionChunk } from "./wire.js";
+import { REQUEST_ID_HEADER, SIMULATED_HEADER, type ChatCompletionChunk } from "./wire.js";
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
 
@@ -19,6 +19,8 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, 
 export class ChatCompletionStream implements AsyncIterable<ChatCompletionChunk>, AsyncIterator<ChatCompletionChunk, undefined> {
   /** The gateway's request id of the attempt that is streaming. */
   requestId?: string;
+  /** Whether this project's emulator is answering (it says so in SIMULATED_HEADER). */
+  simulated = false;
   private started = false;
   private finished = false;
   private yielded = false;
@@ -99,6 +101,7 @@ export class ChatCompletionStream implements AsyncIterable<ChatCompletionChunk>,
       const { res } = await this.client.attempt("POST", "/chat/completions", this.body, this.options, true);
       this.res = res;
       this.requestId = headerValue(res.headers[REQUEST_ID_HEADER]);
+      this.simulated = headerValue(res.headers[SIMULATED_HEADER]) === "simulated";
       this.decoder = new ChatCompletionChunkDecoder({ host: this.client.hostForMessages, requestId: this.requestId });
       this.reader = (res.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
     }

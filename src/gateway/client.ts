@@ -26,6 +26,7 @@ import { statusError } from "./status_errors.js";
 import { ClientCredentialsTokenSource, StaticTokenProvider, type TokenProvider } from "./token_source.js";
 import {
   REQUEST_ID_HEADER,
+  SIMULATED_HEADER,
   type ChatCompletion,
   type ChatCompletionRequest,
   type Model,
@@ -72,8 +73,11 @@ export interface VerifyResult {
   error?: { code: string; message: string };
 }
 
-/** A completion plus the gateway's request id (`_request_id`, as in the openai client). */
-export type ChatCompletionResponse = ChatCompletion & { _request_id?: string };
+/**
+ * A completion plus the gateway's request id (`_request_id`, as in the openai client) and
+ * `_simulated` when the answer came from this project's emulator (its SIMULATED_HEADER).
+ */
+export type ChatCompletionResponse = ChatCompletion & { _request_id?: string; _simulated?: boolean };
 
 
 /** Errors from a layer that retried on its own (the token source); never retried again. */
@@ -159,6 +163,7 @@ export class AIGatewayClient {
       const completion = (await res.body.json()) as ChatCompletionResponse;
       const requestId = headerValue(res.headers[REQUEST_ID_HEADER]);
       if (requestId) Object.defineProperty(completion, "_request_id", { value: requestId, enumerable: false });
+      if (headerValue(res.headers[SIMULATED_HEADER]) === "simulated") Object.defineProperty(completion, "_simulated", { value: true, enumerable: false });
       return completion;
     });
   }

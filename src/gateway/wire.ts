@@ -41,3 +41,5 @@ export interface WireErrorBody {
 
 /** Header carrying the gateway's request id on every response. */
 export const REQUEST_ID_HEADER = "x-request-id";
+/** Set to "simulated" on every answer of this project's gateway emulator, wherever it runs. */
+export const SIMULATED_HEADER = "x-ai-gateway-emulator";

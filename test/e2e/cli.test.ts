@@ -294,3 +294,23 @@ describe("a reader that goes away", () => {
     expect(history.stdout.split("\n").filter((l) => l.startsWith("human"))).toEqual(["human  What is 2 + 2? (unanswered)", "human  What is 3 + 3?"]);
   }, 60_000);
 });
+
+describe("an emulator run as its own process", () => {
+  it("is still shown as a simulated model: the answer line and --json say so, on every run of a thread", async () => {
+    const { emulator } = await import("../helpers/gateway.js");
+    const emu = await emulator();
+    try {
+      // Configured like a real gateway: the CLI starts no emulator of its own and prints no notice.
+      const external = { ...env, AI_GATEWAY_BASE_URL: emu.baseUrl, AI_GATEWAY_CLIENT_ID: emu.clientId, AI_GATEWAY_CLIENT_SECRET: emu.clientSecret };
+      const first = await runCli(["--thread", "external-emulator", "What is 2 + 2?"], external);
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stderr).not.toMatch(/SIMULATED model from the local gateway emulator/);
+      expect(first.stdout).toMatch(/^answered by gateway\/\S+ on the fast tier \[SIMULATED model: local emulator\]$/m);
+      const second = await runCli(["--json", "--thread", "external-emulator", "What is 3 + 3?"], external);
+      const final = second.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { type: string; simulated?: boolean }).find((e) => e.type === "final_answer");
+      expect(final).toMatchObject({ simulated: true });
+    } finally {
+      await emu.close();
+    }
+  }, 60_000);
+});

@@ -120,7 +120,7 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
     if (!final) {
       return { ok: false, failure: { kind: "no_answer", message: `The ${label} ended without an answer.` }, spent, streamedText: false, provider: lastProvider(ledger) };
     }
-    const meta = final.response_metadata as { provider?: string; model_provider?: string; model_name?: string; model?: string };
+    const meta = final.response_metadata as { provider?: string; model_provider?: string; model_name?: string; model?: string; simulated?: boolean };
     const provider = meta.provider ?? meta.model_provider ?? "unknown";
     const result: RunResult = {
       answer: final.text,
@@ -128,7 +128,8 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
       agent: member.name,
       provider,
       model: meta.model_name ?? meta.model ?? modelOf(deps, tier),
-      simulated: deps.simulated() && provider === "gateway",
+      // The in-process emulator is known at startup; one run as its own process says so per answer.
+      simulated: (deps.simulated() && provider === "gateway") || meta.simulated === true,
     };
     return { ok: true, produced, result, spent, approvals: output.approvals ?? [] };
   }

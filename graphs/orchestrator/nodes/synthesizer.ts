@@ -30,6 +30,8 @@ export function synthesizerNode(deps: OrchestratorDeps) {
     let spent: UsageByTier = {};
     let provider = "none";
     let model = modelOf(deps, tier);
+    // Set when the answer says this project's emulator gave it (it may run as its own process).
+    let simulatedAnswer = false;
     try {
       message = await deps.registry.chatModel(tier).invoke(
         [
@@ -40,9 +42,10 @@ export function synthesizerNode(deps: OrchestratorDeps) {
         { signal: config.signal, metadata: { tier, agent: SYNTHESIZER_NODE }, runName: SYNTHESIZER_NODE },
       );
       spent = usageOfCalls(tier, [callRecord(message)]);
-      const meta = message.response_metadata as { provider?: string; model_provider?: string; model_name?: string; model?: string };
+      const meta = message.response_metadata as { provider?: string; model_provider?: string; model_name?: string; model?: string; simulated?: boolean };
       provider = meta.provider ?? meta.model_provider ?? "unknown";
       model = meta.model_name ?? meta.model ?? model;
+      simulatedAnswer = meta.simulated === true;
     } catch (err) {
       if (isGraphBubbleUp(err) || config.signal?.aborted) throw err;
       const failure = describeModelFailure(err, config.signal);
@@ -50,7 +53,7 @@ export function synthesizerNode(deps: OrchestratorDeps) {
       message = new AIMessage(uncombinedAnswer(plan.subtasks, results, failure.message));
     }
     usage = addUsage(usage, spent);
-    const result: RunResult = { answer: message.text, tier, agent: SYNTHESIZER_NODE, provider, model, simulated: deps.simulated() && provider === "gateway" };
+    const result: RunResult = { answer: message.text, tier, agent: SYNTHESIZER_NODE, provider, model, simulated: (deps.simulated() && provider === "gateway") || simulatedAnswer };
     emit({ type: "final_answer", ...result });
     emit(usageEvent(deps, usage, addUsage(state.threadUsage, spent)));
     return { messages: [message], run: { ...run, usage, result }, threadUsage: spent };

@@ -240,6 +240,7 @@ export class ChatAIGateway extends BaseChatModel<ChatAIGatewayCallOptions, AIMes
         : await this.caller.call(() => client.createChatCompletion(request, requestOptions));
     // One generation per choice (`n > 1`); invoke() takes the first, as LangChain does.
     const generations = convertCompletionToAIMessages(completion, completion._request_id).map((message) => {
+      if (completion._simulated) message.response_metadata.simulated = true;
       const finish = message.response_metadata.finish_reason as string | undefined;
       return { text: typeof message.content === "string" ? message.content : message.text, message, generationInfo: finish ? { finish_reason: finish } : undefined };
     });
@@ -319,6 +320,7 @@ export class ChatAIGateway extends BaseChatModel<ChatAIGatewayCallOptions, AIMes
         // Only here: string metadata is concatenated when chunks are merged.
         metadata = { model_provider: MODEL_PROVIDER, model: chunk.model, model_name: chunk.model, finish_reason: finish };
         if (stream.requestId) metadata.request_id = stream.requestId;
+        if (stream.simulated) metadata.simulated = true;
         if (chunk.system_fingerprint) metadata.system_fingerprint = chunk.system_fingerprint;
       }
       const generation = new ChatGenerationChunk({

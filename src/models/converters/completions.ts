@@ -20,6 +20,8 @@ export interface AIGatewayResponseMetadata {
   /** The gateway's x-request-id, to quote when asking its operators about a call. */
   request_id?: string;
   system_fingerprint?: string;
+  /** True when this project's gateway emulator answered (a simulated model, not a real LLM). */
+  simulated?: boolean;
   [key: string]: unknown;
 }
 
