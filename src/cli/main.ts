@@ -24,6 +24,7 @@ import { setMaxListeners } from "node:events";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { ConfigError, loadConfig, loadDotEnv, PACKAGE_NAME, packageVersion } from "../config/index.js";
 import { createLogger, setLogger } from "../logging/index.js";
+import { runMain } from "../runtime/entry.js";
 import { TierConfigError } from "../providers/tier_config.js";
 import { TIERS, type Tier } from "../providers/types.js";
 import { ROUTING_MODES, type RoutingMode } from "../providers/routing_rules.js";
@@ -165,12 +166,4 @@ function commandOptionsHelp(program: Command): string {
   return lines.join("\n");
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`Unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = EXIT.failed;
-  },
-);
+runMain(() => main(process.argv.slice(2)));

@@ -16,6 +16,7 @@ import { ConfigError, loadConfig, loadDotEnv } from "../config/index.js";
 import { createLogger, scrubText, setLogger } from "../logging/index.js";
 import { TierConfigError } from "../providers/tier_config.js";
 import { createRuntime } from "../runtime/index.js";
+import { runMain } from "../runtime/entry.js";
 import { createMcpServer } from "./server.js";
 
 // LangGraph's runner adds an abort listener to the run's signal at every step and drops them
@@ -86,12 +87,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`Unexpected error: ${scrubText(err instanceof Error ? err.message : String(err))}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain(main);

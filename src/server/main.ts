@@ -8,7 +8,8 @@
  */
 import { setMaxListeners } from "node:events";
 import { ConfigError, loadConfig, loadDotEnv } from "../config/index.js";
-import { createLogger, scrubText, setLogger } from "../logging/index.js";
+import { createLogger, setLogger } from "../logging/index.js";
+import { runMain } from "../runtime/entry.js";
 import { TierConfigError } from "../providers/tier_config.js";
 import { startServer } from "./app.js";
 import { ConfigStoreError } from "./config_store.js";
@@ -57,12 +58,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`Unexpected error: ${scrubText(err instanceof Error ? err.message : String(err))}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain(main);
