@@ -11,7 +11,8 @@ import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { loadConfig } from "../src/config/index.js";
-import { postgresClaims, sqliteClaims, type ThreadClaims } from "./thread_claims.js";
+import { DEFAULT_CHECKPOINT_KEEP, postgresRetention, sqliteRetention, type CheckpointRetention } from "./retention.js";
+import { postgresClaims, sqliteClaims, type ThreadClaim, type ThreadClaims } from "./thread_claims.js";
 
 /** Where checkpoints go; an empty object means "SQLite at the default path". */
 export interface CheckpointerOptions {
@@ -19,6 +20,8 @@ export interface CheckpointerOptions {
   databaseUrl?: string;
   /** SQLite file, created with its directory when missing; ":memory:" keeps nothing. */
   sqlitePath?: string;
+  /** Top-level checkpoints each thread keeps after a run (default 12; 0 keeps all). See `retention.ts`. */
+  keepCheckpoints?: number;
 }
 
 /** An open checkpointer and how to release it. */
@@ -29,8 +32,13 @@ export interface CheckpointerHandle {
   kind: "sqlite" | "postgres";
   /** Absolute SQLite path, or the database URL with its password masked (safe to log). */
   location: string;
-  /** Thread claims kept in the same store, so every process sharing it sees them. */
+  /**
+   * Thread claims kept in the same store, so every process sharing it sees them. Releasing a
+   * claim also prunes the thread's old checkpoints (`retention`).
+   */
   claims: ThreadClaims;
+  /** Prunes a thread's old checkpoints; `claims` does it after every run, apps streaming runs themselves call `prune`. */
+  retention: CheckpointRetention;
   /** Closes the database connection(s); call once when done. */
   close(): Promise<void>;
 }
@@ -41,7 +49,7 @@ export const DEFAULT_SQLITE_PATH = ".data/checkpoints.sqlite";
 /** Checkpointer options from the environment (DATABASE_URL, CHECKPOINT_SQLITE_PATH). */
 export function checkpointerOptionsFromEnv(env: Record<string, string | undefined> = process.env): CheckpointerOptions {
   const { persistence } = loadConfig(env);
-  return { databaseUrl: persistence.databaseUrl, sqlitePath: persistence.sqlitePath };
+  return { databaseUrl: persistence.databaseUrl, sqlitePath: persistence.sqlitePath, keepCheckpoints: persistence.keepCheckpoints };
 }
 
 /** `postgres://user:secret@host/db` -> `postgres://user:***@host/db`; unparsable URLs are hidden whole. */
@@ -66,11 +74,16 @@ export function maskDatabaseUrl(url: string): string {
 export async function createCheckpointer(
   options: CheckpointerOptions = checkpointerOptionsFromEnv(),
 ): Promise<CheckpointerHandle> {
+  const keep = options.keepCheckpoints ?? DEFAULT_CHECKPOINT_KEEP;
+  if (!Number.isInteger(keep) || keep < 0) throw new Error(`keepCheckpoints must be a whole number of at least 0, not ${String(keep)}.`);
   if (options.databaseUrl) {
     const location = maskDatabaseUrl(options.databaseUrl);
     // Each backend's modules load only when it is the one chosen.
-    const { PostgresSaver } = await import("@langchain/langgraph-checkpoint-postgres");
-    const saver = PostgresSaver.fromConnString(options.databaseUrl);
+    const [{ PostgresSaver }, { default: postgres }] = await Promise.all([import("@langchain/langgraph-checkpoint-postgres"), import("pg")]);
+    const pool = new postgres.Pool({ connectionString: options.databaseUrl });
+    // An idle connection dropped by the server must not crash the process.
+    pool.on("error", () => undefined);
+    const saver = new PostgresSaver(pool);
     try {
       // Two processes starting on a fresh database race to create the tables; the loser of that
       // race (a unique violation on the catalog) finds them made when it tries again.
@@ -91,11 +104,13 @@ export async function createCheckpointer(
     }
     let closed = false;
     const claims = await postgresClaims(options.databaseUrl);
+    const retention = await postgresRetention(pool, keep);
     return {
       checkpointer: saver,
       kind: "postgres",
       location,
-      claims,
+      claims: pruningOnRelease(claims, retention),
+      retention,
       close: async () => {
         if (closed) return;
         closed = true;
@@ -131,13 +146,43 @@ export async function createCheckpointer(
       await new Promise((r) => setTimeout(r, 100 * attempt));
     }
   }
+  const retention = sqliteRetention(db, keep);
   return {
     checkpointer: saver,
     kind: "sqlite",
     location: path,
-    claims: sqliteClaims(db),
+    claims: pruningOnRelease(sqliteClaims(db), retention),
+    retention,
     close: async () => {
       if (db.open) db.close();
+    },
+  };
+}
+
+/**
+ * `claims` whose release also prunes the thread, once the claim is given back: a client that
+ * sends its next run as soon as it has the answer must find the thread free, not busy pruning.
+ * Pruning only removes what is older than what it reads inside its own transaction, so a run that
+ * starts meanwhile loses nothing. A failed prune keeps everything (the next run's release tries
+ * again) and never fails the run.
+ */
+function pruningOnRelease(claims: ThreadClaims, retention: CheckpointRetention): ThreadClaims {
+  return {
+    kind: claims.kind,
+    close: () => claims.close(),
+    tryClaim: async (threadId) => {
+      const claim = await claims.tryClaim(threadId);
+      if (!claim) return undefined;
+      let released = false;
+      const held: ThreadClaim = {
+        release: async () => {
+          if (released) return;
+          released = true;
+          await claim.release();
+          await retention.prune(threadId).catch(() => undefined);
+        },
+      };
+      return held;
     },
   };
 }

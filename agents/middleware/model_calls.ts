@@ -31,6 +31,8 @@ export class ModelCallLedger {
   approver?: string;
   /** The plan's subtask this agent run works on, if any (step events carry it). */
   subtaskId?: string;
+  /** Summary calls (the fast tier's, see thread_summary.ts): never shown to the user, counted on the fast tier. */
+  readonly summaryCalls: ModelCallRecord[] = [];
   /** Tool calls waiting for a person while the run pauses (set by the approvals middleware). */
   pendingApprovals?: { callId: string; tool: string; args: Record<string, unknown>; allowedDecisions: ("approve" | "edit" | "reject")[] }[];
 

@@ -16,7 +16,16 @@ import type { RunResult } from "./state.js";
 
 /** What one attempt of an agent on one tier came to (nodes/agent.ts makes it). */
 export type AttemptOutcome =
-  | { ok: true; produced: BaseMessage[]; result: RunResult; spent: UsageByTier; approvals: ApprovalRecord[] }
+  | {
+      ok: true;
+      /** This attempt's own messages. */
+      produced: BaseMessage[];
+      /** What goes into the thread's messages: `produced`, or the whole summarised conversation. */
+      written: BaseMessage[];
+      result: RunResult;
+      spent: UsageByTier;
+      approvals: ApprovalRecord[];
+    }
   | { ok: false; failure: FailureInfo; spent: UsageByTier; streamedText: boolean; provider: string };
 
 /** Dependencies of every node. */

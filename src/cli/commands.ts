@@ -7,6 +7,8 @@ import { OrchestratorInputError } from "../../graphs/orchestrator/errors.js";
 import type { ApprovalRequiredEvent, StepEvent } from "../../graphs/orchestrator/events.js";
 import { createOrchestrator, type OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
 import { createCheckpointer } from "../../graphs/persistence.js";
+import type { RetentionStats } from "../../graphs/retention.js";
+import { isSummaryMessage } from "../../agents/middleware/thread_summary.js";
 import type { ThreadClaims } from "../../graphs/thread_claims.js";
 import { createRuntime, type Runtime } from "../runtime/index.js";
 import { streamSteps, type StepsInput } from "../../graphs/orchestrator/stream.js";
@@ -352,6 +354,13 @@ export async function verifyCommand(options: { json?: boolean }, io: CommandIO):
 }
 
 /** Prints the conversation stored for a thread (no model is called, no graph is built). */
+/** What `history` says about the thread's checkpoints. */
+export function retentionLine(stats: RetentionStats): string {
+  const kept = `${stats.kept} checkpoint${stats.kept === 1 ? "" : "s"} kept`;
+  const policy = stats.keep > 0 ? `the newest ${stats.keep} are kept (CHECKPOINT_KEEP)` : "pruning is off (CHECKPOINT_KEEP=0)";
+  return stats.pruned > 0 ? `${kept}; ${stats.pruned} earlier pruned; ${policy}.` : `${kept}; none pruned; ${policy}.`;
+}
+
 export async function historyCommand(threadId: string, options: { json?: boolean }, io: CommandIO): Promise<number> {
   const persistence = await createCheckpointer();
   try {
@@ -367,10 +376,14 @@ export async function historyCommand(threadId: string, options: { json?: boolean
         content: m.text,
         ...(isAIMessage(m) && m.tool_calls?.length ? { toolCalls: m.tool_calls.map((c) => c.name) } : {}),
         ...(isUnanswered(m) ? { unanswered: true } : {}),
+        ...(isSummaryMessage(m) ? { summary: true } : {}),
       };
       if (options.json) renderJson(io.stdout, { type: "message", threadId, ...entry });
-      else io.stdout.write(`${entry.role.padEnd(6)} ${entry.content || (entry.toolCalls ? `[calls ${entry.toolCalls.join(", ")}]` : "")}${entry.unanswered ? " (unanswered)" : ""}\n`);
+      else io.stdout.write(`${entry.role.padEnd(6)} ${entry.content || (entry.toolCalls ? `[calls ${entry.toolCalls.join(", ")}]` : "")}${entry.unanswered ? " (unanswered)" : ""}${entry.summary ? " (summary of earlier turns)" : ""}\n`);
     }
+    const kept = await persistence.retention.stats(threadId);
+    if (options.json) renderJson(io.stdout, { type: "checkpoints", threadId, ...kept });
+    else io.stdout.write(`\n${retentionLine(kept)}\n`);
     return EXIT.ok;
   } finally {
     await persistence.close();

@@ -102,6 +102,8 @@ export interface ToolsConfig {
 export interface PersistenceConfig {
   databaseUrl?: string;
   sqlitePath: string;
+  /** Checkpoints each thread keeps after a run; 0 keeps all. */
+  keepCheckpoints: number;
 }
 
 /** Raised at startup when the environment is invalid; the message names every bad variable. */
@@ -208,7 +210,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         timeoutMs: e.HTTP_GET_TIMEOUT_MS,
       },
     },
-    persistence: { databaseUrl: e.DATABASE_URL, sqlitePath: e.CHECKPOINT_SQLITE_PATH },
+    persistence: { databaseUrl: e.DATABASE_URL, sqlitePath: e.CHECKPOINT_SQLITE_PATH, keepCheckpoints: e.CHECKPOINT_KEEP },
     server: {
       port: e.PORT,
       host: e.HOST,

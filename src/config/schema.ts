@@ -183,6 +183,8 @@ export const envSchema = z.object({
   ),
   /** SQLite file for graph checkpoints when DATABASE_URL is unset. */
   CHECKPOINT_SQLITE_PATH: optionalString.transform((v) => v ?? ".data/checkpoints.sqlite"),
+  /** Checkpoints each thread keeps after a run (the newest; an orchestrator run makes about four); 0 keeps all. */
+  CHECKPOINT_KEEP: int(12, 0),
   /** pino log level. */
   LOG_LEVEL: blankAsUnset(
     z

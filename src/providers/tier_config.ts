@@ -39,6 +39,12 @@ export interface TierSettings {
   temperature?: number;
   /** Most agent steps (model calls) one task may take in this tier. */
   maxSteps: number;
+  /**
+   * Token budget of the conversation sent to this tier's model (counted approximately, about 4
+   * characters a token). A longer thread has its older part summarised by the fast tier first,
+   * keeping the newest half of the budget word for word; 0 turns summarising off.
+   */
+  contextTokens: number;
   /** Tool names agents of this tier may use; "*" allows every tool. */
   tools: string[];
   /** Replaces the agent's built-in system prompt when set. */
@@ -91,9 +97,9 @@ export const DEFAULT_PLAN_SETTINGS: Readonly<PlanSettings> = { maxSubtasks: 6, m
 /** Built-in settings of each tier, without models (those come from DEFAULT_PROVIDER_MODELS). */
 export const DEFAULT_TIER_SETTINGS: Readonly<PerTier<Omit<TierSettings, "models">>> = {
   // GPT-5.1 list prices (USD per 1M tokens); the gateway's default models for every tier.
-  fast: { maxTokens: 4_096, reasoningEffort: "low", maxSteps: 4, tools: ["*"], prices: { inputPerMillion: 1.25, outputPerMillion: 10 } },
-  standard: { maxTokens: 8_192, reasoningEffort: "medium", maxSteps: 8, tools: ["*"], prices: { inputPerMillion: 1.25, outputPerMillion: 10 } },
-  premium: { maxTokens: 16_384, reasoningEffort: "high", maxSteps: 16, tools: ["*"], prices: { inputPerMillion: 1.25, outputPerMillion: 10 } },
+  fast: { maxTokens: 4_096, reasoningEffort: "low", maxSteps: 4, contextTokens: 32_000, tools: ["*"], prices: { inputPerMillion: 1.25, outputPerMillion: 10 } },
+  standard: { maxTokens: 8_192, reasoningEffort: "medium", maxSteps: 8, contextTokens: 64_000, tools: ["*"], prices: { inputPerMillion: 1.25, outputPerMillion: 10 } },
+  premium: { maxTokens: 16_384, reasoningEffort: "high", maxSteps: 16, contextTokens: 128_000, tools: ["*"], prices: { inputPerMillion: 1.25, outputPerMillion: 10 } },
 };
 
 // A hostile file (say, 1000 bad rules) must not produce a thousand-line startup message.
@@ -129,6 +135,7 @@ const tierSchema = z.strictObject({
   reasoningEffort: z.enum(REASONING_EFFORTS, { error: `must be one of ${REASONING_EFFORTS.join(", ")}` }).optional(),
   temperature: z.number({ error: "must be a number" }).min(0, { error: "must be between 0 and 2" }).max(2, { error: "must be between 0 and 2" }).optional(),
   maxSteps: positiveInt.optional(),
+  contextTokens: z.int({ error: "must be a whole number of tokens" }).refine((n) => n === 0 || (n >= 1_000 && n <= 10_000_000), { error: "must be 0 (off) or between 1000 and 10000000 tokens" }).optional(),
   tools: z.array(z.string({ error: "must be a tool name" }).min(1, { error: "must be a tool name" }), { error: "must be a list of tool names" }).optional(),
   systemPrompt: z.string({ error: "must be text" }).optional(),
   prices: z.strictObject({ inputPerMillion: nonNegative, outputPerMillion: nonNegative }, { error: "must have inputPerMillion and outputPerMillion" }).optional(),
@@ -201,6 +208,7 @@ export function resolveTierConfig(input: unknown = {}, file?: string): TierConfi
       reasoningEffort: given.reasoningEffort ?? defaults.reasoningEffort,
       temperature: given.temperature ?? defaults.temperature,
       maxSteps: given.maxSteps ?? defaults.maxSteps,
+      contextTokens: given.contextTokens ?? defaults.contextTokens,
       tools: given.tools ?? [...defaults.tools],
       systemPrompt: given.systemPrompt ?? defaults.systemPrompt,
       prices: { ...(given.prices ?? defaults.prices) },

@@ -2,6 +2,7 @@
 import type { AppConfig } from "../config/config.js";
 import type { Logger } from "../logging/index.js";
 import type { OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
+import type { CheckpointRetention } from "../../graphs/retention.js";
 import type { ThreadClaims } from "../../graphs/thread_claims.js";
 import type { ProviderStore } from "./config_store.js";
 import type { ServerRuntime } from "./runtime.js";
@@ -21,6 +22,8 @@ export interface ServerContext {
   graph: OrchestratorGraph;
   /** Thread claims shared by every process on the same store. */
   claims: ThreadClaims;
+  /** Checkpoint retention of the server's own store (none for a checkpointer handed in). */
+  retention?: CheckpointRetention;
   /** Time allowed for one credential check. */
   verifyTimeoutMs: number;
 }

@@ -49,6 +49,14 @@ describe("npm start (offline)", () => {
     const messages = stdout.trim().split("\n").map((l) => JSON.parse(l) as { role: string; content: string });
     expect(messages.filter((m) => m.role === "human").map((m) => m.content)).toEqual(["What is 12.5% of 3,480?", "Now say hello"]);
     expect(messages.some((m) => m.role === "tool" && m.content === "435")).toBe(true);
+    // The last line says what the store keeps: the agents' finished checkpoints are pruned after each run.
+    const kept = JSON.parse(stdout.trim().split("\n").at(-1)!) as { type: string; kept: number; pruned: number; keep: number };
+    expect(kept).toMatchObject({ type: "checkpoints", keep: 12 });
+    expect(kept.kept).toBeGreaterThan(0);
+    expect(kept.kept).toBeLessThanOrEqual(12);
+    expect(kept.pruned).toBeGreaterThan(0);
+    const rendered = await runCli(["history", thread], env);
+    expect(rendered.stdout).toMatch(new RegExp(`^${kept.kept} checkpoints kept; ${kept.pruned} earlier pruned; the newest 12 are kept \\(CHECKPOINT_KEEP\\)\\.$`, "m"));
   });
 
   it("shows the tier mapping and where each model came from", async () => {

@@ -87,12 +87,20 @@ async function contend(a: string, b: string, threadId: string, rounds: number): 
   return { completed, statuses };
 }
 
+type ThreadView = { messages: { role: string; content: string; toolCalls?: unknown[] }[]; checkpoints: { kept: number; pruned: number; keep: number } };
+const threadView = async (url: string, threadId: string) => (await (await fetch(`${url}/api/threads/${threadId}`)).json()) as ThreadView;
+
 async function checkThread(url: string, threadId: string, completed: string[]): Promise<void> {
-  const thread = (await (await fetch(`${url}/api/threads/${threadId}`)).json()) as { messages: { role: string; content: string; toolCalls?: unknown[] }[] };
+  const thread = await threadView(url, threadId);
   const users = thread.messages.filter((m) => m.role === "user").map((m) => m.content);
   // Exactly the completed runs' turns: none lost, none duplicated, each answered.
   expect([...users].sort()).toEqual([...completed].sort());
   expect(thread.messages.filter((m) => m.role === "assistant" && !m.toolCalls)).toHaveLength(completed.length);
+  // Both processes prune the thread after their runs (default: the newest 12 checkpoints); the
+  // last run's prune may still be going when its answer arrives.
+  expect(thread.checkpoints.keep).toBe(12);
+  expect(thread.checkpoints.pruned).toBeGreaterThan(0);
+  await expect.poll(async () => (await threadView(url, threadId)).checkpoints.kept, { timeout: 5_000 }).toBeLessThanOrEqual(12);
 }
 
 describe("two server processes on one store", () => {

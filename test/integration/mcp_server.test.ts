@@ -123,8 +123,10 @@ describe("MCP over Streamable HTTP (/mcp)", () => {
     expect(first.structured!.threadId).toBe("mcp-thread-1");
     expect(second.structured!.threadId).toBe(first.structured!.threadId);
     expect(second.structured!.answer).toContain("391");
-    const stored = (await (await fetch(`${server.url}/api/threads/mcp-thread-1`)).json()) as { messages: { role: string; content: string }[] };
+    const stored = (await (await fetch(`${server.url}/api/threads/mcp-thread-1`)).json()) as { messages: { role: string; content: string }[]; checkpoints: unknown };
     expect(stored.messages.filter((m) => m.role === "user").map((m) => m.content)).toEqual([TASK, "What is 17 * 23?"]);
+    // A checkpointer handed to the server is the app's own: the server prunes only its own store.
+    expect(stored.checkpoints).toBeNull();
   });
 
   it("a run that needs approval returns waiting_for_approval with the tool and thread, and the HTTP API resumes it", async () => {

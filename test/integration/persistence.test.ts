@@ -63,7 +63,10 @@ describe("SQLite checkpointer", () => {
 
   it("defaults to CHECKPOINT_SQLITE_PATH from the environment", async () => {
     const { checkpointerOptionsFromEnv } = await import("../../graphs/persistence.js");
-    expect(checkpointerOptionsFromEnv({})).toEqual({ databaseUrl: undefined, sqlitePath: ".data/checkpoints.sqlite" });
+    expect(checkpointerOptionsFromEnv({})).toEqual({ databaseUrl: undefined, sqlitePath: ".data/checkpoints.sqlite", keepCheckpoints: 12 });
+    expect(checkpointerOptionsFromEnv({ CHECKPOINT_KEEP: "0" }).keepCheckpoints).toBe(0);
+    expect(() => checkpointerOptionsFromEnv({ CHECKPOINT_KEEP: "-3" })).toThrow(/CHECKPOINT_KEEP: must be at least 0/);
+    expect(() => checkpointerOptionsFromEnv({ CHECKPOINT_KEEP: "many" })).toThrow(/CHECKPOINT_KEEP: must be a number/);
     expect(checkpointerOptionsFromEnv({ CHECKPOINT_SQLITE_PATH: "/tmp/x.sqlite" }).sqlitePath).toBe("/tmp/x.sqlite");
     expect(checkpointerOptionsFromEnv({ DATABASE_URL: "postgres://u:p@h/db" }).databaseUrl).toBe("postgres://u:p@h/db");
     expect(() => checkpointerOptionsFromEnv({ DATABASE_URL: "mysql://h/db" })).toThrow(/DATABASE_URL/);

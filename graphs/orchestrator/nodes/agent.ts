@@ -7,10 +7,11 @@
  * tiers), any other failure ends the run at once. Interrupts raised inside the agent (a tool
  * call waiting for approval) pass through untouched.
  */
-import { isAIMessage, type AIMessage, type BaseMessage } from "@langchain/core/messages";
-import { Command, END, isGraphBubbleUp, isGraphInterrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import { isAIMessage, RemoveMessage, type AIMessage, type BaseMessage } from "@langchain/core/messages";
+import { Command, END, isGraphBubbleUp, isGraphInterrupt, REMOVE_ALL_MESSAGES, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { approvalsMiddleware, type ApprovalRecord } from "../../../agents/middleware/approvals.js";
 import { callRecord, ModelCallError, ModelCallLedger, withModelCallLedger } from "../../../agents/middleware/model_calls.js";
+import { isSummaryMessage, threadSummaryMiddleware } from "../../../agents/middleware/thread_summary.js";
 import { toolEventsMiddleware } from "../../../agents/middleware/tool_events.js";
 import { toolSource } from "../../../agents/tools/index.js";
 import { agentSystemPrompt } from "../../../agents/prompts.js";
@@ -56,7 +57,12 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
       tools,
       systemPrompt: agentSystemPrompt(tier, settings.systemPrompt, member.spec),
       maxSteps,
-      middleware: [toolEventsMiddleware(tier, member.name, (tool) => toolSource(tool, deps.tierConfig.mcp)), ...(Object.keys(policy).length > 0 ? [approvalsMiddleware(policy, member.name, tier)] : [])],
+      middleware: [
+        // The fast tier summarises a thread grown past this tier's budget.
+        ...(settings.contextTokens > 0 ? [threadSummaryMiddleware({ model: deps.registry.chatModel("fast"), contextTokens: settings.contextTokens })] : []),
+        toolEventsMiddleware(tier, member.name, (tool) => toolSource(tool, deps.tierConfig.mcp)),
+        ...(Object.keys(policy).length > 0 ? [approvalsMiddleware(policy, member.name, tier)] : []),
+      ],
     });
     // Each model call takes a model step and a tools step, plus the middleware's own steps.
     runs.set(tier, { agent, tools: tools.map((t) => t.name), maxSteps, recursionLimit: maxSteps * 4 + 10 });
@@ -108,10 +114,13 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
       const failure: FailureInfo = modelError ? modelError.failure : unexpected(err, label);
       if (!modelError) deps.logger.error({ tier, agent: member.name, err }, failure.message);
       const streamedText = ledger.producedText || !!ledger.failure?.partialOutput;
-      return { ok: false, failure, spent: usageOfCalls(tier, ledger.calls), streamedText, provider: lastProvider(ledger, failure) };
+      return { ok: false, failure, spent: withSummaries(usageOfCalls(tier, ledger.calls), ledger), streamedText, provider: lastProvider(ledger, failure) };
     }
-    const produced = output.messages.slice(messages.length);
-    const spent = usageOfCalls(tier, produced.filter(isAIMessage).map(callRecord));
+    // A thread summarised on the way comes back as [summary, kept messages, this run's messages].
+    const summary = output.messages.find((m) => isSummaryMessage(m) && !messages.includes(m));
+    const known = new Set(messages.map((m) => m.id));
+    const produced = summary ? output.messages.filter((m) => m !== summary && !known.has(m.id)) : output.messages.slice(messages.length);
+    const spent = withSummaries(usageOfCalls(tier, produced.filter(isAIMessage).map(callRecord)), ledger);
     if (output.stepLimitReached) {
       const failure: FailureInfo = { kind: "step_limit", message: `The ${label} reached its step limit (${run.maxSteps} model calls).` };
       return { ok: false, failure, spent, streamedText: produced.some((m) => isAIMessage(m) && m.text.length > 0), provider: lastProvider(ledger) };
@@ -131,7 +140,9 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
       // The in-process emulator is known at startup; one run as its own process says so per answer.
       simulated: (deps.simulated() && provider === "gateway") || meta.simulated === true,
     };
-    return { ok: true, produced, result, spent, approvals: output.approvals ?? [] };
+    // The thread takes the summarised conversation in place of the one it had.
+    const written = summary ? [new RemoveMessage({ id: REMOVE_ALL_MESSAGES }), ...output.messages] : produced;
+    return { ok: true, produced, written, result, spent, approvals: output.approvals ?? [] };
   }
 
   return { attempt, subgraphs: [...runs.values()].map((r) => r.agent.graph) };
@@ -152,7 +163,7 @@ export function agentNode(deps: OrchestratorDeps, member: RosterMember) {
       const usage = addUsage(run.usage, outcome.spent);
       emit({ type: "final_answer", ...outcome.result });
       emit(usageEvent(deps, usage, addUsage(state.threadUsage, outcome.spent)));
-      const update = { messages: outcome.produced, run: { ...run, usage, result: outcome.result }, threadUsage: outcome.spent };
+      const update = { messages: outcome.written, run: { ...run, usage, result: outcome.result }, threadUsage: outcome.spent };
       return new Command({ goto: END, update: outcome.approvals.length > 0 ? { ...update, approvals: outcome.approvals } : update });
     }
     return failed(state, run, tier, outcome, emit);
@@ -186,6 +197,11 @@ export function agentNode(deps: OrchestratorDeps, member: RosterMember) {
     if (up) ends.add(up.agent);
   }
   return { name: member.name, node, subgraphs: runner.subgraphs, ends: [...ends] };
+}
+
+/** `usage` plus the fast tier's summary calls of the attempt. */
+function withSummaries(usage: UsageByTier, ledger: ModelCallLedger): UsageByTier {
+  return ledger.summaryCalls.length > 0 ? addUsage(usage, usageOfCalls("fast", ledger.summaryCalls)) : usage;
 }
 
 /** The ModelCallError behind `err` (langchain wraps middleware errors in a MiddlewareError). */

@@ -9,6 +9,7 @@ import { approvalResume, pendingApprovals } from "../../../graphs/orchestrator/a
 import { OrchestratorInputError } from "../../../graphs/orchestrator/errors.js";
 import { streamSteps } from "../../../graphs/orchestrator/stream.js";
 import { isUnanswered } from "../../../graphs/orchestrator/unanswered.js";
+import { isSummaryMessage } from "../../../agents/middleware/thread_summary.js";
 import { requireApiKey } from "../auth.js";
 import type { ServerContext } from "../context.js";
 import { HttpError, parseRequest } from "../errors.js";
@@ -28,6 +29,8 @@ function messageView(m: BaseMessage) {
     ...(isAIMessage(m) && m.tool_calls?.length ? { toolCalls: m.tool_calls.map((c) => ({ id: c.id, name: c.name, args: c.args })) } : {}),
     ...(isToolMessage(m) ? { toolCallId: m.tool_call_id, name: m.name } : {}),
     ...(isUnanswered(m) ? { unanswered: true } : {}),
+    // The fast tier's summary of older turns, which took their place in the thread.
+    ...(isSummaryMessage(m) ? { summary: true } : {}),
   };
 }
 
@@ -69,6 +72,8 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext, exe
       error: run?.error ?? null,
       pendingApprovals: pending,
       approvals: values.approvals ?? [],
+      // What the store keeps of this thread: its newest checkpoints, and how many went before them.
+      checkpoints: ctx.retention ? await ctx.retention.stats(id) : null,
     };
   });
 

@@ -1,0 +1,63 @@
+/**
+ * Keeps a long thread within a tier's token budget: LangChain's summarization middleware, run
+ * before each model call. When the conversation is over `contextTokens` (LangChain's approximate
+ * count, about 4 characters a token), the older part is summarised by `model` (the fast tier's)
+ * and replaced in the agent's state by one summary message; the newest half of the budget stays
+ * word for word. The orchestrator then writes that shorter conversation to the thread
+ * (nodes/agent.ts), so later runs, and every checkpoint, carry the summary instead.
+ *
+ * Two things are added around LangChain's middleware:
+ * - A summary call that fails changes nothing: the run goes on with the whole conversation.
+ *   (The middleware itself would replace the older messages with "Error generating summary:"
+ *   and the error's text, which may come from upstream.)
+ * - The summary call's tokens are counted with the run's, on the fast tier.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { type BaseMessage } from "@langchain/core/messages";
+import { RunnableLambda, type RunnableConfig } from "@langchain/core/runnables";
+import { createMiddleware, summarizationMiddleware } from "langchain";
+import { describeModelFailure } from "../../src/providers/failure.js";
+import { callRecord, currentLedger } from "./model_calls.js";
+
+/** `additional_kwargs.lc_source` of the summary message LangChain's middleware writes. */
+export const SUMMARY_SOURCE = "summarization";
+
+/** Whether `message` is a thread summary. */
+export function isSummaryMessage(message: BaseMessage): boolean {
+  return (message.additional_kwargs as { lc_source?: unknown } | undefined)?.lc_source === SUMMARY_SOURCE;
+}
+
+/** Middleware summarising the thread before a model call when it is over `contextTokens`. */
+export function threadSummaryMiddleware(options: { model: BaseChatModel; contextTokens: number }) {
+  const attempts = new AsyncLocalStorage<{ failed: boolean }>();
+  // The middleware only calls `invoke` on its model; this one records the call and its failure.
+  const writer = RunnableLambda.from(async (prompt: string, config?: RunnableConfig) => {
+    try {
+      const message = await options.model.invoke(prompt, config);
+      currentLedger()?.summaryCalls.push({ ...callRecord(message), text: false });
+      return message;
+    } catch (err) {
+      const attempt = attempts.getStore();
+      if (attempt) attempt.failed = true;
+      currentLedger()?.summaryCalls.push({ provider: describeModelFailure(err).provider ?? "unknown", text: false });
+      throw err;
+    }
+  });
+  const inner = summarizationMiddleware({
+    model: writer as unknown as BaseChatModel,
+    trigger: { tokens: options.contextTokens },
+    keep: { tokens: Math.floor(options.contextTokens / 2) },
+  });
+  const hook = typeof inner.beforeModel === "function" ? inner.beforeModel : inner.beforeModel?.hook;
+  if (!hook) throw new Error("LangChain's summarization middleware has no beforeModel hook; check the pinned langchain version.");
+  return createMiddleware({
+    name: "ThreadSummary",
+    beforeModel: async (state, runtime) => {
+      const attempt = { failed: false };
+      // The middleware reads its settings from the run context too; ours sets none of them.
+      const update = await attempts.run(attempt, () => hook(state as never, { ...runtime, context: runtime.context ?? {} } as never));
+      return attempt.failed ? undefined : (update as { messages: BaseMessage[] } | undefined);
+    },
+  });
+}
