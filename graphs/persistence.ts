@@ -132,6 +132,9 @@ export async function createCheckpointer(
   }
   const [{ SqliteSaver }, { default: Database }] = await Promise.all([import("@langchain/langgraph-checkpoint-sqlite"), import("libsql")]);
   const db = new Database(path);
+  // Pages freed by pruning go back to the file system (retention.ts vacuums after each prune). This
+  // takes effect only in a new file: one made before it keeps its size until a manual VACUUM.
+  db.pragma("auto_vacuum = INCREMENTAL");
   const saver = new SqliteSaver(db as unknown as ConstructorParameters<typeof SqliteSaver>[0]);
   // Several processes may share the file: wait for another's write instead of failing, and create
   // the tables and switch to WAL now, at startup, rather than inside the first request.

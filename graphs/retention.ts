@@ -68,13 +68,32 @@ export function sqliteRetention(db: Database.Database, keep: number): Checkpoint
   });
   return {
     keep,
-    prune: async (threadId) => (keep > 0 && db.open ? pruneTx.immediate(threadId) : 0),
+    prune: async (threadId) => {
+      if (keep <= 0 || !db.open) return 0;
+      const removed = pruneTx.immediate(threadId);
+      if (removed > 0) compact(db);
+      return removed;
+    },
     stats: async (threadId) => ({
       kept: Number((kept.get(threadId) as { n: number }).n),
       pruned: Number((prunedSoFar.get(threadId) as { pruned: number } | undefined)?.pruned ?? 0),
       keep,
     }),
   };
+}
+
+/**
+ * Gives freed pages back: the file shrinks (in files made with auto_vacuum, see persistence.ts)
+ * and the write-ahead log is folded in and truncated. Another process busy with the file only
+ * postpones this to a later prune.
+ */
+function compact(db: Database.Database): void {
+  try {
+    db.pragma("incremental_vacuum");
+    db.pragma("wal_checkpoint(TRUNCATE)");
+  } catch {
+    // SQLITE_BUSY after busy_timeout: nothing is lost, the next prune tries again.
+  }
 }
 
 /**
