@@ -11,7 +11,7 @@ import { isAIMessage, RemoveMessage, type AIMessage, type BaseMessage } from "@l
 import { Command, END, isGraphBubbleUp, isGraphInterrupt, REMOVE_ALL_MESSAGES, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { approvalsMiddleware, type ApprovalRecord } from "../../../agents/middleware/approvals.js";
 import { callRecord, ModelCallError, ModelCallLedger, withModelCallLedger } from "../../../agents/middleware/model_calls.js";
-import { isSummaryMessage, threadSummaryMiddleware } from "../../../agents/middleware/thread_summary.js";
+import { threadSummarizer, type ThreadSummarizer } from "../../../agents/middleware/thread_summary.js";
 import { toolEventsMiddleware } from "../../../agents/middleware/tool_events.js";
 import { toolSource } from "../../../agents/tools/index.js";
 import { agentSystemPrompt } from "../../../agents/prompts.js";
@@ -39,6 +39,7 @@ interface TierRun {
   tools: string[];
   maxSteps: number;
   recursionLimit: number;
+  summarize?: ThreadSummarizer;
 }
 
 
@@ -57,15 +58,12 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
       tools,
       systemPrompt: agentSystemPrompt(tier, settings.systemPrompt, member.spec),
       maxSteps,
-      middleware: [
-        // The fast tier summarises a thread grown past this tier's budget.
-        ...(settings.contextTokens > 0 ? [threadSummaryMiddleware({ model: deps.registry.chatModel("fast"), contextTokens: settings.contextTokens })] : []),
-        toolEventsMiddleware(tier, member.name, (tool) => toolSource(tool, deps.tierConfig.mcp)),
-        ...(Object.keys(policy).length > 0 ? [approvalsMiddleware(policy, member.name, tier)] : []),
-      ],
+      middleware: [toolEventsMiddleware(tier, member.name, (tool) => toolSource(tool, deps.tierConfig.mcp)), ...(Object.keys(policy).length > 0 ? [approvalsMiddleware(policy, member.name, tier)] : [])],
     });
     // Each model call takes a model step and a tools step, plus the middleware's own steps.
-    runs.set(tier, { agent, tools: tools.map((t) => t.name), maxSteps, recursionLimit: maxSteps * 4 + 10 });
+    // The fast tier summarises a thread grown past this tier's budget.
+    const summarize = settings.contextTokens > 0 ? threadSummarizer({ model: deps.registry.chatModel("fast"), contextTokens: settings.contextTokens }) : undefined;
+    runs.set(tier, { agent, tools: tools.map((t) => t.name), maxSteps, recursionLimit: maxSteps * 4 + 10, summarize });
   }
 
   /**
@@ -87,16 +85,21 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
     ledger.approver = readRunSettings(config).approver;
     ledger.subtaskId = options.subtaskId;
     let output: { messages: BaseMessage[]; stepLimitReached?: boolean; approvals?: ApprovalRecord[] };
+    // The conversation the agent gets: the thread's, or its summarised form when over budget.
+    let input = messages;
+    let summarized = false;
     try {
       // The compiled graph itself: ReactAgent.invoke would also read the subgraph's state from
       // the checkpointer on every run to fill middleware defaults, which our middleware's zod
       // defaults already give.
-      output = (await withModelCallLedger(ledger, () =>
-        run.agent.graph.invoke(
-          { messages },
+      output = (await withModelCallLedger(ledger, async () => {
+        const shorter = run.summarize && !options.subtaskId ? await run.summarize(messages, config) : undefined;
+        if (shorter) [input, summarized] = [shorter, true];
+        return run.agent.graph.invoke(
+          { messages: input },
           { ...withTokenRelay(config, member.name, tier, options.subtaskId), recursionLimit: run.recursionLimit, ...(options.signal ? { signal: options.signal } : {}) },
-        ),
-      )) as typeof output;
+        );
+      })) as typeof output;
     } catch (err) {
       if (isGraphInterrupt(err)) {
         const pending = ledger.pendingApprovals;
@@ -116,10 +119,7 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
       const streamedText = ledger.producedText || !!ledger.failure?.partialOutput;
       return { ok: false, failure, spent: withSummaries(usageOfCalls(tier, ledger.calls), ledger), streamedText, provider: lastProvider(ledger, failure) };
     }
-    // A thread summarised on the way comes back as [summary, kept messages, this run's messages].
-    const summary = output.messages.find((m) => isSummaryMessage(m) && !messages.includes(m));
-    const known = new Set(messages.map((m) => m.id));
-    const produced = summary ? output.messages.filter((m) => m !== summary && !known.has(m.id)) : output.messages.slice(messages.length);
+    const produced = output.messages.slice(input.length);
     const spent = withSummaries(usageOfCalls(tier, produced.filter(isAIMessage).map(callRecord)), ledger);
     if (output.stepLimitReached) {
       const failure: FailureInfo = { kind: "step_limit", message: `The ${label} reached its step limit (${run.maxSteps} model calls).` };
@@ -141,7 +141,7 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
       simulated: (deps.simulated() && provider === "gateway") || meta.simulated === true,
     };
     // The thread takes the summarised conversation in place of the one it had.
-    const written = summary ? [new RemoveMessage({ id: REMOVE_ALL_MESSAGES }), ...output.messages] : produced;
+    const written = summarized ? [new RemoveMessage({ id: REMOVE_ALL_MESSAGES }), ...output.messages] : produced;
     return { ok: true, produced, written, result, spent, approvals: output.approvals ?? [] };
   }
 
