@@ -83,7 +83,8 @@ async function storage(info: EmulatorInfo) {
       conversationBytes += Buffer.byteLength(task) + Buffer.byteLength(answer);
       const messages = ((await graph.getState({ configurable: { thread_id: threadId } })).values as { messages: BaseMessage[] }).messages;
       const threadKb = messages.reduce((sum, m) => sum + Buffer.byteLength(m.text), 0) / 1024;
-      rows.push([n, tier, Math.round(ms), messages.length, messages.some(isSummaryMessage) ? "yes" : "no", Math.round(threadKb), Math.round(fileBytes(path) / 1024)]);
+      // Whole numbers as text: the table prints numbers with one decimal.
+      rows.push([n, tier, Math.round(ms), messages.length, messages.some(isSummaryMessage) ? "yes" : "no", Math.round(threadKb), Math.round(fileBytes(path) / 1024)].map(String));
     }
     console.log(`storage and context — ${RUNS} runs of a ${TASK_KB} KB task on one thread, SQLite, CHECKPOINT_KEEP=${handle.retention.keep}, default tier budgets`);
     printTable(["run", "tier", "ms", "messages", "summary", "thread KB", "SQLite KB"], rows);
