@@ -35,6 +35,11 @@ export class OrchestratorInputError extends Error {
   override readonly name = "OrchestratorInputError";
 }
 
+/** Another run (in this process or another on the same store) holds the thread; nothing was run. */
+export class ThreadBusyError extends Error {
+  override readonly name = "ThreadBusyError";
+}
+
 interface ZodIssueLike {
   code?: string;
   path?: PropertyKey[];

@@ -4,7 +4,8 @@ import { Command } from "@langchain/langgraph";
 import type { RoutingMode } from "../../src/providers/routing_rules.js";
 import { isTier, type Tier } from "../../src/providers/types.js";
 import { approvalResume, pendingApprovals, type ApprovalInput } from "./approvals.js";
-import { OrchestratorInputError } from "./errors.js";
+import type { ThreadClaim, ThreadClaims } from "../thread_claims.js";
+import { OrchestratorInputError, ThreadBusyError } from "./errors.js";
 import type { CustomStepEvent, StepEvent } from "./events.js";
 import type { OrchestratorGraph } from "./graph.js";
 import type { OrchestratorInput } from "./state.js";
@@ -27,6 +28,33 @@ export interface StreamStepsOptions {
   signal?: AbortSignal;
   /** Include `token` events (default true). */
   tokens?: boolean;
+  /**
+   * Claim `threadId` for the run in these claims (`createCheckpointer().claims`, which every
+   * process on the same store sees) and give it back at the end, which also prunes the thread's
+   * old checkpoints. Without claims, the app keeps two runs off one thread itself.
+   */
+  claims?: ThreadClaims;
+  /** With `claims`, what a run on a thread another run holds does: `reject` (default) throws `ThreadBusyError`, `enqueue` waits. */
+  multitaskStrategy?: "reject" | "enqueue";
+  /** How long `enqueue` waits for the thread before throwing `ThreadBusyError` (default 120000 ms). */
+  queueTimeoutMs?: number;
+}
+
+/** The claim on the run's thread that `options` ask for, waiting as the strategy says. */
+async function claimThread(options: StreamStepsOptions): Promise<ThreadClaim | undefined> {
+  const { claims, threadId } = options;
+  if (!claims || !threadId) return undefined;
+  const strategy = options.multitaskStrategy ?? "reject";
+  if (strategy !== "reject" && strategy !== "enqueue") throw new OrchestratorInputError(`multitaskStrategy must be reject or enqueue, not ${JSON.stringify(strategy)}.`);
+  const deadline = Date.now() + (options.queueTimeoutMs ?? 120_000);
+  for (let pause = 20; ; pause = Math.min(pause * 2, 250)) {
+    const held = await claims.tryClaim(threadId);
+    if (held) return held;
+    if (strategy === "reject") throw new ThreadBusyError(`A run is already in progress on thread ${threadId}; pass multitaskStrategy: "enqueue" to wait for it.`);
+    if (options.signal?.aborted) throw new ThreadBusyError(`Stopped waiting for thread ${threadId}: the run was aborted.`);
+    if (Date.now() >= deadline) throw new ThreadBusyError(`Waited ${options.queueTimeoutMs ?? 120_000} ms for thread ${threadId}; nothing was run.`);
+    await new Promise((r) => setTimeout(r, Math.min(pause, Math.max(1, deadline - Date.now()))));
+  }
 }
 
 /**
@@ -72,6 +100,15 @@ export async function* streamSteps(input: StepsInput, options: StreamStepsOption
     graphInput = toGraphInput(input);
     if (options.plan && !(graphInput instanceof Command)) graphInput = { ...graphInput, plan: true };
   }
+  const claim = await claimThread(options);
+  try {
+    yield* runSteps(graph, graphInput, context, options);
+  } finally {
+    await claim?.release();
+  }
+}
+
+async function* runSteps(graph: OrchestratorGraph, graphInput: OrchestratorInput | Command, context: Record<string, unknown>, options: StreamStepsOptions): AsyncGenerator<StepEvent> {
   const stream = await graph.stream(graphInput as never, {
     streamMode: options.tokens === false ? ["custom"] : ["custom", "messages"],
     configurable: options.threadId ? { thread_id: options.threadId } : undefined,
