@@ -11,6 +11,7 @@ import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { loadConfig } from "../src/config/index.js";
+import { isConcurrentCreate } from "./pg_schema.js";
 import { DEFAULT_CHECKPOINT_KEEP, postgresRetention, sqliteRetention, type CheckpointRetention } from "./retention.js";
 import { postgresClaims, sqliteClaims, type ThreadClaim, type ThreadClaims } from "./thread_claims.js";
 
@@ -92,7 +93,7 @@ export async function createCheckpointer(
           await saver.setup();
           break;
         } catch (err) {
-          if ((err as { code?: string }).code !== "23505" || attempt >= 4) throw err;
+          if (!isConcurrentCreate(err) || attempt >= 4) throw err;
           await new Promise((r) => setTimeout(r, 100 * attempt));
         }
       }
@@ -132,13 +133,13 @@ export async function createCheckpointer(
   }
   const [{ SqliteSaver }, { default: Database }] = await Promise.all([import("@langchain/langgraph-checkpoint-sqlite"), import("libsql")]);
   const db = new Database(path);
+  // Several processes may share the file: wait for another's write instead of failing, and create
+  // the tables and switch to WAL now, at startup, rather than inside the first request.
+  db.pragma("busy_timeout = 5000");
   // Pages freed by pruning go back to the file system (retention.ts vacuums after each prune). This
   // takes effect only in a new file: one made before it keeps its size until a manual VACUUM.
   db.pragma("auto_vacuum = INCREMENTAL");
   const saver = new SqliteSaver(db as unknown as ConstructorParameters<typeof SqliteSaver>[0]);
-  // Several processes may share the file: wait for another's write instead of failing, and create
-  // the tables and switch to WAL now, at startup, rather than inside the first request.
-  db.pragma("busy_timeout = 5000");
   for (let attempt = 1; ; attempt++) {
     try {
       // Any read sets the saver up (its setup() is protected).

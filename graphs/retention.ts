@@ -16,6 +16,7 @@
  */
 import type Database from "libsql";
 import type pg from "pg";
+import { isConcurrentCreate } from "./pg_schema.js";
 
 /** Default number of top-level checkpoints a thread keeps (each run of the orchestrator makes about four). */
 export const DEFAULT_CHECKPOINT_KEEP = 12;
@@ -101,9 +102,9 @@ function compact(db: Database.Database): void {
  * per channel version, so a blob goes once no kept checkpoint of its namespace names its version.
  */
 export async function postgresRetention(pool: pg.Pool, keep: number): Promise<CheckpointRetention> {
-  await pool.query(`CREATE TABLE IF NOT EXISTS ${COUNTER_TABLE} (thread_id TEXT PRIMARY KEY, pruned BIGINT NOT NULL DEFAULT 0)`).catch((err: { code?: string }) => {
+  await pool.query(`CREATE TABLE IF NOT EXISTS ${COUNTER_TABLE} (thread_id TEXT PRIMARY KEY, pruned BIGINT NOT NULL DEFAULT 0)`).catch((err: unknown) => {
     // Two processes creating the table at once: the loser finds it made.
-    if (err.code !== "23505") throw err;
+    if (!isConcurrentCreate(err)) throw err;
   });
   const nth = async (client: pg.PoolClient, threadId: string, offset: number) =>
     (await client.query<{ id: string }>("SELECT checkpoint_id AS id FROM checkpoints WHERE thread_id = $1 AND checkpoint_ns = '' ORDER BY checkpoint_id DESC LIMIT 1 OFFSET $2", [threadId, offset])).rows[0]?.id;

@@ -9,6 +9,7 @@ import type pg from "pg";
 import type { Logger } from "../logging/index.js";
 import { maskDatabaseUrl } from "../../graphs/persistence.js";
 import { ConfigConflictError, ConfigStore, ConfigStoreError, parseStored, type ProviderStore, type StoredProviders, type StoreSnapshot } from "./config_store.js";
+import { isConcurrentCreate } from "../../graphs/pg_schema.js";
 
 const TABLE = "ai_gateway_provider_store";
 
@@ -36,7 +37,7 @@ export class PostgresConfigStore implements ProviderStore {
       await pool.query(`CREATE TABLE IF NOT EXISTS ${TABLE} (id integer PRIMARY KEY CHECK (id = 1), revision integer NOT NULL, document jsonb NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())`);
     } catch (err) {
       // Two instances starting together race to create the table; the loser finds it made.
-      if ((err as { code?: string }).code !== "23505") {
+      if (!isConcurrentCreate(err)) {
         await pool.end().catch(() => undefined);
         throw new ConfigStoreError(`Cannot open the provider config store in ${store.location}: ${err instanceof Error ? err.message : String(err)}. Check DATABASE_URL.`);
       }

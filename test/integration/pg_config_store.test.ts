@@ -10,6 +10,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigConflictError, ConfigStore, ConfigStoreError } from "../../src/server/config_store.js";
 import { PostgresConfigStore } from "../../src/server/pg_config_store.js";
+import { createCheckpointer } from "../../graphs/persistence.js";
 import { startPostgres, type PostgresCluster } from "../helpers/postgres.js";
 
 let cluster: PostgresCluster;
@@ -57,6 +58,21 @@ describe("PostgresConfigStore", () => {
       await b.close();
     }
   });
+
+  it("eight instances starting at once on a fresh database all open it (the race to create the tables is lost quietly)", async () => {
+    for (let round = 1; round <= 3; round++) {
+      const url = await database(`store_race_${round}`);
+      const stores = await Promise.all(Array.from({ length: 8 }, () => PostgresConfigStore.open(url, undefined)));
+      const checkpoints = await Promise.all(Array.from({ length: 8 }, () => createCheckpointer({ databaseUrl: url })));
+      try {
+        expect((await stores[0].snapshot()).revision).toBe(0);
+        expect(checkpoints.map((h) => h.kind)).toEqual(Array(8).fill("postgres"));
+      } finally {
+        for (const s of stores) await s.close();
+        for (const h of checkpoints) await h.close();
+      }
+    }
+  }, 60_000);
 
   it("copies the file store's settings in once, when the table is empty", async () => {
     const url = await database("store_import");
