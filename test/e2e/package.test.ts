@@ -89,7 +89,10 @@ describe("the packed file list", () => {
   it("makes @langchain/core and @langchain/langgraph peers (the app's copy), pinned exactly for our own tests", () => {
     const m = pkg.manifest;
     for (const name of ["@langchain/core", "@langchain/langgraph"]) {
-      expect(m.peerDependencies[name], name).toMatch(/^\^1\.\d+\.\d+$/);
+      // A closed range, from the oldest version the suite passed on to the one it runs on: no
+      // future release (which might need Node 22) is admitted.
+      expect(m.peerDependencies[name], name).toMatch(/^>=1\.\d+\.\d+ <=1\.\d+\.\d+$/);
+      expect(m.peerDependencies[name], name).toContain(`<=${m.devDependencies[name]}`);
       expect(m.dependencies[name], name).toBeUndefined();
       expect(m.devDependencies[name], name).toMatch(/^\d+\.\d+\.\d+$/);
     }
