@@ -28,6 +28,24 @@ export interface ThreadClaims {
   close(): Promise<void>;
 }
 
+/**
+ * Waits for a thread held by another run: calls `attempt` until it gives a claim, pausing 20 ms
+ * and doubling to 250 ms between tries (a claim taken elsewhere is seen only by trying again).
+ * Gives "aborted" once `signal` is aborted and "timeout" at `deadline` (ms since the epoch).
+ */
+export async function waitForClaim(
+  attempt: () => Promise<ThreadClaim | undefined>,
+  options: { deadline: number; signal?: AbortSignal },
+): Promise<ThreadClaim | "aborted" | "timeout"> {
+  for (let pause = 20; ; pause = Math.min(pause * 2, 250)) {
+    const held = await attempt();
+    if (held) return held;
+    if (options.signal?.aborted) return "aborted";
+    if (Date.now() >= options.deadline) return "timeout";
+    await new Promise((r) => setTimeout(r, Math.min(pause, Math.max(1, options.deadline - Date.now()))));
+  }
+}
+
 /** How long a SQLite lease lasts without renewal; renewed at a third of it. */
 export const LEASE_MS = 30_000;
 

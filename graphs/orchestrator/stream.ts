@@ -4,7 +4,7 @@ import { Command } from "@langchain/langgraph";
 import type { RoutingMode } from "../../src/providers/routing_rules.js";
 import { isTier, type Tier } from "../../src/providers/types.js";
 import { approvalResume, pendingApprovals, type ApprovalInput } from "./approvals.js";
-import type { ThreadClaim, ThreadClaims } from "../thread_claims.js";
+import { waitForClaim, type ThreadClaim, type ThreadClaims } from "../thread_claims.js";
 import { OrchestratorInputError, ThreadBusyError } from "./errors.js";
 import type { CustomStepEvent, StepEvent } from "./events.js";
 import type { OrchestratorGraph } from "./graph.js";
@@ -46,15 +46,12 @@ async function claimThread(options: StreamStepsOptions): Promise<ThreadClaim | u
   if (!claims || !threadId) return undefined;
   const strategy = options.multitaskStrategy ?? "reject";
   if (strategy !== "reject" && strategy !== "enqueue") throw new OrchestratorInputError(`multitaskStrategy must be reject or enqueue, not ${JSON.stringify(strategy)}.`);
-  const deadline = Date.now() + (options.queueTimeoutMs ?? 120_000);
-  for (let pause = 20; ; pause = Math.min(pause * 2, 250)) {
-    const held = await claims.tryClaim(threadId);
-    if (held) return held;
-    if (strategy === "reject") throw new ThreadBusyError(`A run is already in progress on thread ${threadId}; pass multitaskStrategy: "enqueue" to wait for it.`);
-    if (options.signal?.aborted) throw new ThreadBusyError(`Stopped waiting for thread ${threadId}: the run was aborted.`);
-    if (Date.now() >= deadline) throw new ThreadBusyError(`Waited ${options.queueTimeoutMs ?? 120_000} ms for thread ${threadId}; nothing was run.`);
-    await new Promise((r) => setTimeout(r, Math.min(pause, Math.max(1, deadline - Date.now()))));
-  }
+  const timeoutMs = options.queueTimeoutMs ?? 120_000;
+  const held = await waitForClaim(() => claims.tryClaim(threadId), { deadline: strategy === "reject" ? 0 : Date.now() + timeoutMs, signal: options.signal });
+  if (held === "timeout" && strategy === "reject") throw new ThreadBusyError(`A run is already in progress on thread ${threadId}; pass multitaskStrategy: "enqueue" to wait for it.`);
+  if (held === "timeout") throw new ThreadBusyError(`Waited ${timeoutMs} ms for thread ${threadId}; nothing was run.`);
+  if (held === "aborted") throw new ThreadBusyError(`Stopped waiting for thread ${threadId}: the run was aborted.`);
+  return held;
 }
 
 /**

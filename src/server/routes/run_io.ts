@@ -13,7 +13,7 @@ import { OrchestratorError, OrchestratorInputError } from "../../../graphs/orche
 import { presentedKey } from "../auth.js";
 import type { ServerContext } from "../context.js";
 import { HttpError } from "../errors.js";
-import type { ThreadClaim } from "../../../graphs/thread_claims.js";
+import { waitForClaim, type ThreadClaim } from "../../../graphs/thread_claims.js";
 import type { MultitaskStrategy } from "../../config/index.js";
 
 const HEARTBEAT_MS = 15_000;
@@ -105,17 +105,12 @@ export function runExecutor(ctx: ServerContext) {
     const ticket = Symbol(threadId);
     queue.push(ticket);
     queues.set(threadId, queue);
-    const deadline = Date.now() + queueTimeoutMs;
     try {
-      for (let pause = 20; ; pause = Math.min(pause * 2, 250)) {
-        if (queue[0] === ticket) {
-          const held = await attempt(threadId);
-          if (held) return held;
-        }
-        if (signal.aborted) throw new HttpError(499, "client_closed", "The client went away while its run waited for the thread.");
-        if (Date.now() >= deadline) throw new HttpError(409, "thread_busy", `Waited ${queueTimeoutMs / 1000} s (RUN_QUEUE_TIMEOUT_MS) for the runs ahead on this thread; nothing was run.`);
-        await new Promise((r) => setTimeout(r, Math.min(pause, Math.max(1, deadline - Date.now()))));
-      }
+      // Only the first in this server's queue tries; the store's claim orders it against other servers.
+      const held = await waitForClaim(async () => (queue[0] === ticket ? attempt(threadId) : undefined), { deadline: Date.now() + queueTimeoutMs, signal });
+      if (held === "aborted") throw new HttpError(499, "client_closed", "The client went away while its run waited for the thread.");
+      if (held === "timeout") throw new HttpError(409, "thread_busy", `Waited ${queueTimeoutMs / 1000} s (RUN_QUEUE_TIMEOUT_MS) for the runs ahead on this thread; nothing was run.`);
+      return held;
     } finally {
       queue.splice(queue.indexOf(ticket), 1);
       if (queue.length === 0) queues.delete(threadId);
