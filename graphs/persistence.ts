@@ -169,20 +169,38 @@ export async function createCheckpointer(
  * Pruning only removes what is older than what it reads inside its own transaction, so a run that
  * starts meanwhile loses nothing. A failed prune keeps everything (the next run's release tries
  * again) and never fails the run.
+ *
+ * A run stopped by `rollback` has what it wrote dropped before the thread is given back: the
+ * claim notes the thread's newest checkpoint when it is taken, and release deletes every
+ * checkpoint after it, so the run that asked for the stop starts from the state before.
  */
 function pruningOnRelease(claims: ThreadClaims, retention: CheckpointRetention): ThreadClaims {
   return {
     kind: claims.kind,
+    canRollback: true,
     close: () => claims.close(),
+    requestStop: (threadId, mode) => claims.requestStop(threadId, mode),
     tryClaim: async (threadId) => {
       const claim = await claims.tryClaim(threadId);
       if (!claim) return undefined;
+      let base: string | undefined;
+      try {
+        base = await retention.latest(threadId);
+      } catch (err) {
+        await claim.release();
+        throw err;
+      }
       let released = false;
       const held: ThreadClaim = {
+        stopped: claim.stopped,
         release: async () => {
           if (released) return;
           released = true;
-          await claim.release();
+          try {
+            if (claim.stopped.reason === "rollback") await retention.dropAfter(threadId, base);
+          } finally {
+            await claim.release();
+          }
           await retention.prune(threadId).catch(() => undefined);
         },
       };

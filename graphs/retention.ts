@@ -39,6 +39,13 @@ export interface CheckpointRetention {
   prune(threadId: string): Promise<number>;
   /** What `threadId` keeps, and how much it lost to pruning. */
   stats(threadId: string): Promise<RetentionStats>;
+  /** The id of the thread's newest top-level checkpoint; undefined for a thread with none. */
+  latest(threadId: string): Promise<string | undefined>;
+  /**
+   * Drops everything the thread wrote after checkpoint `base` (a run stopped by `rollback`), in
+   * every namespace; with no `base`, the thread's whole history. Returns how many checkpoints went.
+   */
+  dropAfter(threadId: string, base: string | undefined): Promise<number>;
 }
 
 const COUNTER_TABLE = "ai_gateway_checkpoint_retention";
@@ -54,6 +61,13 @@ export function sqliteRetention(db: Database.Database, keep: number): Checkpoint
   const count = db.prepare(`INSERT INTO ${COUNTER_TABLE} (thread_id, pruned) VALUES (?, ?) ON CONFLICT(thread_id) DO UPDATE SET pruned = pruned + excluded.pruned`);
   const kept = db.prepare<[string]>("SELECT COUNT(*) AS n FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ''");
   const prunedSoFar = db.prepare<[string]>(`SELECT pruned FROM ${COUNTER_TABLE} WHERE thread_id = ?`);
+  // '' sorts before every id, so a thread without a base loses all of its rows.
+  const dropNewer = db.prepare("DELETE FROM checkpoints WHERE thread_id = ? AND checkpoint_id > ?");
+  const dropNewerWrites = db.prepare("DELETE FROM writes WHERE thread_id = ? AND checkpoint_id > ?");
+  const dropTx = db.transaction((threadId: string, base: string): number => {
+    dropNewerWrites.run(threadId, base);
+    return Number(dropNewer.run(threadId, base).changes);
+  });
   const pruneTx = db.transaction((threadId: string): number => {
     const latest = (nth.get(threadId, 0) as { id: string } | undefined)?.id;
     if (!latest) return 0;
@@ -80,6 +94,13 @@ export function sqliteRetention(db: Database.Database, keep: number): Checkpoint
       pruned: Number((prunedSoFar.get(threadId) as { pruned: number } | undefined)?.pruned ?? 0),
       keep,
     }),
+    latest: async (threadId) => (db.open ? (nth.get(threadId, 0) as { id: string } | undefined)?.id : undefined),
+    dropAfter: async (threadId, base) => {
+      if (!db.open) return 0;
+      const removed = dropTx.immediate(threadId, base ?? "");
+      if (removed > 0) compact(db);
+      return removed;
+    },
   };
 }
 
@@ -97,6 +118,11 @@ function compact(db: Database.Database): void {
   }
 }
 
+/** Deletes the thread's channel values that no remaining checkpoint of their namespace names. */
+const ORPHAN_BLOBS = `DELETE FROM checkpoint_blobs b WHERE b.thread_id = $1 AND NOT EXISTS (
+  SELECT 1 FROM checkpoints c WHERE c.thread_id = b.thread_id AND c.checkpoint_ns = b.checkpoint_ns
+    AND c.checkpoint -> 'channel_versions' ->> b.channel = b.version)`;
+
 /**
  * Retention on LangGraph's PostgreSQL tables. Channel values live in `checkpoint_blobs`, one row
  * per channel version, so a blob goes once no kept checkpoint of its namespace names its version.
@@ -106,7 +132,7 @@ export async function postgresRetention(pool: pg.Pool, keep: number): Promise<Ch
     // Two processes creating the table at once: the loser finds it made.
     if (!isConcurrentCreate(err)) throw err;
   });
-  const nth = async (client: pg.PoolClient, threadId: string, offset: number) =>
+  const nth = async (client: pg.Pool | pg.PoolClient, threadId: string, offset: number) =>
     (await client.query<{ id: string }>("SELECT checkpoint_id AS id FROM checkpoints WHERE thread_id = $1 AND checkpoint_ns = '' ORDER BY checkpoint_id DESC LIMIT 1 OFFSET $2", [threadId, offset])).rows[0]?.id;
   return {
     keep,
@@ -133,12 +159,7 @@ export async function postgresRetention(pool: pg.Pool, keep: number): Promise<Ch
           await client.query(sql.writes, [threadId, before]);
         }
         if (removed > 0) {
-          await client.query(
-            `DELETE FROM checkpoint_blobs b WHERE b.thread_id = $1 AND NOT EXISTS (
-               SELECT 1 FROM checkpoints c WHERE c.thread_id = b.thread_id AND c.checkpoint_ns = b.checkpoint_ns
-                 AND c.checkpoint -> 'channel_versions' ->> b.channel = b.version)`,
-            [threadId],
-          );
+          await client.query(ORPHAN_BLOBS, [threadId]);
           await client.query(`INSERT INTO ${COUNTER_TABLE} (thread_id, pruned) VALUES ($1, $2) ON CONFLICT (thread_id) DO UPDATE SET pruned = ${COUNTER_TABLE}.pruned + EXCLUDED.pruned`, [threadId, removed]);
         }
         await client.query("COMMIT");
@@ -156,6 +177,24 @@ export async function postgresRetention(pool: pg.Pool, keep: number): Promise<Ch
         pool.query<{ pruned: string }>(`SELECT pruned FROM ${COUNTER_TABLE} WHERE thread_id = $1`, [threadId]),
       ]);
       return { kept: Number(kept.rows[0]?.n ?? 0), pruned: Number(pruned.rows[0]?.pruned ?? 0), keep };
+    },
+    latest: (threadId) => nth(pool, threadId, 0),
+    dropAfter: async (threadId, base) => {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const args = [threadId, base ?? ""];
+        await client.query("DELETE FROM checkpoint_writes WHERE thread_id = $1 AND checkpoint_id > $2", args);
+        const removed = (await client.query("DELETE FROM checkpoints WHERE thread_id = $1 AND checkpoint_id > $2", args)).rowCount ?? 0;
+        if (removed > 0) await client.query(ORPHAN_BLOBS, [threadId]);
+        await client.query("COMMIT");
+        return removed;
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
     },
   };
 }

@@ -6,24 +6,39 @@
  * run goes and expiring on its own when the process is killed; a holder on this machine whose
  * process is gone (a restart after kill -9) loses it at once. Without a shared store (an
  * in-memory checkpointer) claims are kept in this process.
+ *
+ * A newer run may ask the holder to stop (the `interrupt` and `rollback` double-texting
+ * policies): the request reaches the holder in whatever process it runs, which sees it as its
+ * claim's `stopped` signal, stops its run and gives the thread back. SQLite: a `stop` column on
+ * the lease row, polled by the holder. PostgreSQL: a notification on the connection that holds
+ * the lock.
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type Database from "libsql";
 import type pg from "pg";
 
+/** Why a newer run asked the holder to stop: keep its completed steps, or drop them. */
+export type StopMode = "interrupt" | "rollback";
+
 /** A held claim. */
 export interface ThreadClaim {
   /** Gives the thread back (idempotent). */
   release(): Promise<void>;
+  /** Aborted, with the StopMode as its reason, when a newer run asks this one to stop. */
+  readonly stopped: AbortSignal;
 }
 
 /** Claims threads for runs. */
 export interface ThreadClaims {
   /** Where claims are kept. */
   readonly kind: "postgres" | "sqlite" | "process";
+  /** Whether a run stopped by `rollback` has its steps dropped (true only for the checkpoint stores' claims). */
+  readonly canRollback: boolean;
   /** The claim on `threadId`, or undefined when another run (in any process) holds it. */
   tryClaim(threadId: string): Promise<ThreadClaim | undefined>;
+  /** Asks the run holding `threadId`, in any process, to stop; nothing when no run holds it. */
+  requestStop(threadId: string, mode: StopMode): Promise<void>;
   /** Frees what this object holds (its database connections). */
   close(): Promise<void>;
 }
@@ -51,17 +66,33 @@ export const LEASE_MS = 30_000;
 
 /** Claims kept in this process only. */
 export function processClaims(): ThreadClaims {
-  const held = new Set<string>();
+  const held = new Map<string, AbortController>();
   return {
     kind: "process",
+    canRollback: false,
     tryClaim: async (threadId) => {
       if (held.has(threadId)) return undefined;
-      held.add(threadId);
-      return { release: async () => void held.delete(threadId) };
+      const stop = new AbortController();
+      held.set(threadId, stop);
+      return {
+        stopped: stop.signal,
+        release: async () => {
+          if (held.get(threadId) === stop) held.delete(threadId);
+        },
+      };
+    },
+    requestStop: async (threadId, mode) => {
+      const stop = held.get(threadId);
+      if (stop && !stop.signal.aborted) stop.abort(mode);
     },
     close: async () => undefined,
   };
 }
+
+/** How often a SQLite holder looks for a stop request. */
+const STOP_POLL_MS = 100;
+
+const isStopMode = (v: unknown): v is StopMode => v === "interrupt" || v === "rollback";
 
 const HOST = hostname();
 
@@ -80,9 +111,14 @@ function holderIsGone(owner: string): boolean {
 /** Lease rows in the checkpoint file itself (its own table), through the saver's connection. */
 export function sqliteClaims(db: Database.Database, leaseMs = LEASE_MS): ThreadClaims {
   db.pragma("busy_timeout = 5000");
-  db.exec("CREATE TABLE IF NOT EXISTS thread_claims (thread_id TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at INTEGER NOT NULL)");
+  db.exec("CREATE TABLE IF NOT EXISTS thread_claims (thread_id TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at INTEGER NOT NULL, stop TEXT)");
+  addStopColumn(db);
   const select = db.prepare<[string]>("SELECT owner, expires_at FROM thread_claims WHERE thread_id = ?");
-  const upsert = db.prepare("INSERT INTO thread_claims (thread_id, owner, expires_at) VALUES (?, ?, ?) ON CONFLICT(thread_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at");
+  const upsert = db.prepare(
+    "INSERT INTO thread_claims (thread_id, owner, expires_at, stop) VALUES (?, ?, ?, NULL) ON CONFLICT(thread_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at, stop = NULL",
+  );
+  const askStop = db.prepare("UPDATE thread_claims SET stop = ? WHERE thread_id = ? AND expires_at > ?");
+  const readStop = db.prepare<[string, string]>("SELECT stop FROM thread_claims WHERE thread_id = ? AND owner = ?");
   const renew = db.prepare("UPDATE thread_claims SET expires_at = ? WHERE thread_id = ? AND owner = ?");
   const remove = db.prepare("DELETE FROM thread_claims WHERE thread_id = ? AND owner = ?");
   const take = db.transaction((threadId: string, owner: string, now: number) => {
@@ -93,6 +129,7 @@ export function sqliteClaims(db: Database.Database, leaseMs = LEASE_MS): ThreadC
   });
   return {
     kind: "sqlite",
+    canRollback: false,
     tryClaim: async (threadId) => {
       const owner = `${HOST}:${process.pid}:${randomUUID()}`;
       if (!take.immediate(threadId, owner, Date.now())) return undefined;
@@ -100,19 +137,46 @@ export function sqliteClaims(db: Database.Database, leaseMs = LEASE_MS): ThreadC
         if (db.open) renew.run(Date.now() + leaseMs, threadId, owner);
       }, Math.max(1_000, Math.floor(leaseMs / 3)));
       timer.unref();
+      const stop = new AbortController();
+      const poll = setInterval(() => {
+        const mode = db.open ? (readStop.get(threadId, owner) as { stop: string | null } | undefined)?.stop : undefined;
+        if (!isStopMode(mode)) return;
+        clearInterval(poll);
+        stop.abort(mode);
+      }, STOP_POLL_MS);
+      poll.unref();
       let released = false;
       return {
+        stopped: stop.signal,
         release: async () => {
           if (released) return;
           released = true;
           clearInterval(timer);
+          clearInterval(poll);
           if (db.open) remove.run(threadId, owner);
         },
       };
     },
+    requestStop: async (threadId, mode) => {
+      if (db.open) askStop.run(mode, threadId, Date.now());
+    },
     close: async () => undefined,
   };
 }
+
+/** Adds the `stop` column to a lease table made before it existed (another process may race us to it). */
+function addStopColumn(db: Database.Database): void {
+  const columns = db.prepare("PRAGMA table_info(thread_claims)").all() as { name: string }[];
+  if (columns.some((c) => c.name === "stop")) return;
+  try {
+    db.exec("ALTER TABLE thread_claims ADD COLUMN stop TEXT");
+  } catch (err) {
+    if (!/duplicate column/i.test((err as Error).message)) throw err;
+  }
+}
+
+/** The channel on which PostgreSQL holders hear stop requests (payload: JSON `{ thread, mode }`). */
+const STOP_CHANNEL = "ai_gateway_thread_stop";
 
 /** Session advisory locks: one pooled connection per held claim, the lock keyed on the thread. */
 export async function postgresClaims(databaseUrl: string): Promise<ThreadClaims> {
@@ -124,6 +188,7 @@ export async function postgresClaims(databaseUrl: string): Promise<ThreadClaims>
   const holding = new Set<pg.PoolClient>();
   return {
     kind: "postgres",
+    canRollback: false,
     tryClaim: async (threadId) => {
       const client = await pool.connect();
       try {
@@ -136,13 +201,36 @@ export async function postgresClaims(databaseUrl: string): Promise<ThreadClaims>
         client.release(err as Error);
         throw err;
       }
+      // Listening only once the lock is held: a request sent before it is sent again by its run's next try.
+      const stop = new AbortController();
+      const onNotice = (msg: pg.Notification) => {
+        if (msg.channel !== STOP_CHANNEL || !msg.payload) return;
+        try {
+          const { thread, mode } = JSON.parse(msg.payload) as { thread?: unknown; mode?: unknown };
+          if (thread === threadId && isStopMode(mode) && !stop.signal.aborted) stop.abort(mode);
+        } catch {
+          // Not one of ours.
+        }
+      };
+      client.on("notification", onNotice);
       let released = false;
       holding.add(client);
+      try {
+        await client.query(`LISTEN ${STOP_CHANNEL}`);
+      } catch (err) {
+        holding.delete(client);
+        client.off("notification", onNotice);
+        client.release(err as Error);
+        throw err;
+      }
       return {
+        stopped: stop.signal,
         release: async () => {
           if (released || !holding.delete(client)) return;
           released = true;
+          client.off("notification", onNotice);
           try {
+            await client.query(`UNLISTEN ${STOP_CHANNEL}`);
             await client.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [`thread:${threadId}`]);
             client.release();
           } catch (err) {
@@ -151,6 +239,9 @@ export async function postgresClaims(databaseUrl: string): Promise<ThreadClaims>
           }
         },
       };
+    },
+    requestStop: async (threadId, mode) => {
+      await pool.query("SELECT pg_notify($1, $2)", [STOP_CHANNEL, JSON.stringify({ thread: threadId, mode })]);
     },
     close: async () => {
       for (const client of holding) client.release(new Error("thread claims closed"));

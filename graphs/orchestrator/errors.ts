@@ -40,6 +40,21 @@ export class ThreadBusyError extends Error {
   override readonly name = "ThreadBusyError";
 }
 
+/** A newer run on the thread stopped this one (its `multitaskStrategy` was `interrupt` or `rollback`). */
+export class RunSupersededError extends Error {
+  override readonly name = "RunSupersededError";
+  /** `interrupt`: the steps this run completed are kept; `rollback`: what it wrote is dropped. */
+  readonly mode: "interrupt" | "rollback";
+  constructor(mode: "interrupt" | "rollback") {
+    super(
+      mode === "interrupt"
+        ? "A newer run on this thread stopped this one (multitaskStrategy interrupt); the steps it completed are kept."
+        : "A newer run on this thread stopped this one (multitaskStrategy rollback); what it wrote is dropped.",
+    );
+    this.mode = mode;
+  }
+}
+
 interface ZodIssueLike {
   code?: string;
   path?: PropertyKey[];

@@ -4,8 +4,9 @@ import { Command } from "@langchain/langgraph";
 import type { RoutingMode } from "../../src/providers/routing_rules.js";
 import { isTier, type Tier } from "../../src/providers/types.js";
 import { approvalResume, pendingApprovals, type ApprovalInput } from "./approvals.js";
+import { MULTITASK_STRATEGIES, type MultitaskStrategy } from "../../src/config/index.js";
 import { waitForClaim, type ThreadClaim, type ThreadClaims } from "../thread_claims.js";
-import { OrchestratorInputError, ThreadBusyError } from "./errors.js";
+import { OrchestratorInputError, RunSupersededError, ThreadBusyError } from "./errors.js";
 import type { CustomStepEvent, StepEvent } from "./events.js";
 import type { OrchestratorGraph } from "./graph.js";
 import type { OrchestratorInput } from "./state.js";
@@ -34,9 +35,14 @@ export interface StreamStepsOptions {
    * old checkpoints. Without claims, the app keeps two runs off one thread itself.
    */
   claims?: ThreadClaims;
-  /** With `claims`, what a run on a thread another run holds does: `reject` (default) throws `ThreadBusyError`, `enqueue` waits. */
-  multitaskStrategy?: "reject" | "enqueue";
-  /** How long `enqueue` waits for the thread before throwing `ThreadBusyError` (default 120000 ms). */
+  /**
+   * With `claims`, what a run on a thread another run holds does: `reject` (default) throws
+   * `ThreadBusyError`; `enqueue` waits its turn; `interrupt` stops the running one, which keeps
+   * its completed steps, and then runs; `rollback` stops it, drops what it wrote, and then runs.
+   * The stopped run, in this process or another, throws `RunSupersededError`.
+   */
+  multitaskStrategy?: MultitaskStrategy;
+  /** How long a run waits for the thread (its turn, or the stopped run's end) before throwing `ThreadBusyError` (default 120000 ms). */
   queueTimeoutMs?: number;
 }
 
@@ -45,13 +51,28 @@ async function claimThread(options: StreamStepsOptions): Promise<ThreadClaim | u
   const { claims, threadId } = options;
   if (!claims || !threadId) return undefined;
   const strategy = options.multitaskStrategy ?? "reject";
-  if (strategy !== "reject" && strategy !== "enqueue") throw new OrchestratorInputError(`multitaskStrategy must be reject or enqueue, not ${JSON.stringify(strategy)}.`);
+  if (!MULTITASK_STRATEGIES.includes(strategy)) throw new OrchestratorInputError(`multitaskStrategy must be one of ${MULTITASK_STRATEGIES.join(", ")}, not ${JSON.stringify(strategy)}.`);
+  if (strategy === "rollback" && !claims.canRollback) throw new OrchestratorInputError("multitaskStrategy rollback needs the claims of a checkpoint store (createCheckpointer().claims), which can drop a stopped run's steps.");
   const timeoutMs = options.queueTimeoutMs ?? 120_000;
-  const held = await waitForClaim(() => claims.tryClaim(threadId), { deadline: strategy === "reject" ? 0 : Date.now() + timeoutMs, signal: options.signal });
+  const stopping = strategy === "interrupt" || strategy === "rollback";
+  const attempt = async () => {
+    const held = await claims.tryClaim(threadId);
+    // Asked again on every try: the holder may have changed, or missed the first request.
+    if (!held && stopping) await claims.requestStop(threadId, strategy);
+    return held;
+  };
+  const held = await waitForClaim(attempt, { deadline: strategy === "reject" ? 0 : Date.now() + timeoutMs, signal: options.signal });
   if (held === "timeout" && strategy === "reject") throw new ThreadBusyError(`A run is already in progress on thread ${threadId}; pass multitaskStrategy: "enqueue" to wait for it.`);
+  if (held === "timeout" && stopping) throw new ThreadBusyError(`The run on thread ${threadId} did not stop within ${timeoutMs} ms; nothing was run.`);
   if (held === "timeout") throw new ThreadBusyError(`Waited ${timeoutMs} ms for thread ${threadId}; nothing was run.`);
   if (held === "aborted") throw new ThreadBusyError(`Stopped waiting for thread ${threadId}: the run was aborted.`);
   return held;
+}
+
+/** `RunSupersededError` when a newer run stopped the holder of `claim`; else undefined. */
+export function supersededError(claim: ThreadClaim | undefined): RunSupersededError | undefined {
+  const mode = claim?.stopped.aborted ? claim.stopped.reason : undefined;
+  return mode === "interrupt" || mode === "rollback" ? new RunSupersededError(mode) : undefined;
 }
 
 /**
@@ -99,7 +120,10 @@ export async function* streamSteps(input: StepsInput, options: StreamStepsOption
   }
   const claim = await claimThread(options);
   try {
-    yield* runSteps(graph, graphInput, context, options);
+    const signal = claim ? (options.signal ? AbortSignal.any([options.signal, claim.stopped]) : claim.stopped) : options.signal;
+    yield* runSteps(graph, graphInput, context, { ...options, signal });
+  } catch (err) {
+    throw supersededError(claim) ?? err;
   } finally {
     await claim?.release();
   }

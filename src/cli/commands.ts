@@ -3,15 +3,15 @@ import { randomUUID } from "node:crypto";
 import { isAIMessage, isBaseMessage, type BaseMessage } from "@langchain/core/messages";
 import { userInfo } from "node:os";
 import { pendingApprovals, type ApprovalInput } from "../../graphs/orchestrator/approvals.js";
-import { OrchestratorInputError } from "../../graphs/orchestrator/errors.js";
+import { OrchestratorInputError, RunSupersededError } from "../../graphs/orchestrator/errors.js";
 import type { ApprovalRequiredEvent, StepEvent } from "../../graphs/orchestrator/events.js";
 import { createOrchestrator, type OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
 import { createCheckpointer } from "../../graphs/persistence.js";
 import type { RetentionStats } from "../../graphs/retention.js";
 import { isSummaryMessage } from "../../agents/middleware/thread_summary.js";
-import type { ThreadClaims } from "../../graphs/thread_claims.js";
+import type { ThreadClaim, ThreadClaims } from "../../graphs/thread_claims.js";
 import { createRuntime, type Runtime } from "../runtime/index.js";
-import { streamSteps, type StepsInput } from "../../graphs/orchestrator/stream.js";
+import { streamSteps, supersededError, type StepsInput } from "../../graphs/orchestrator/stream.js";
 import { isUnanswered } from "../../graphs/orchestrator/unanswered.js";
 import type { RoutingMode } from "../providers/routing_rules.js";
 import { createConfiguredToolbox, toolMatches, toolSource } from "../../agents/tools/index.js";
@@ -210,13 +210,15 @@ async function runTask(session: Session, first: StepsInput, threadId: string, op
     return EXIT.failed;
   }
   try {
-    return await runClaimed(session, first, threadId, options, io, rl);
+    return await runClaimed(session, claim, first, threadId, options, io, rl);
   } finally {
     await claim.release();
   }
 }
 
-async function runClaimed({ graph, simulated }: Session, first: StepsInput, threadId: string, options: RunOptions, io: CommandIO, rl?: LinePrompt): Promise<number> {
+async function runClaimed({ graph, simulated }: Session, claim: ThreadClaim, first: StepsInput, threadId: string, options: RunOptions, io: CommandIO, rl?: LinePrompt): Promise<number> {
+  // A newer run on the thread (an API client's interrupt or rollback) stops this one.
+  const signal = AbortSignal.any([io.signal, claim.stopped]);
   const started = performance.now();
   const human = options.json ? undefined : new HumanRenderer(io.stdout, io.colors);
   if (options.json) renderJson(io.stdout, { type: "run_started", threadId, ...(typeof first === "string" ? { task: first } : { resumed: true }), simulated });
@@ -225,11 +227,13 @@ async function runClaimed({ graph, simulated }: Session, first: StepsInput, thre
   try {
     for (;;) {
       const waiting: ApprovalRequiredEvent[] = [];
-      for await (const event of streamSteps(input, { graph, threadId, tier: options.tier, agent: options.agent, plan: options.plan, routingMode: options.routing, approver: approver(), signal: io.signal })) {
+      for await (const event of streamSteps(input, { graph, threadId, tier: options.tier, agent: options.agent, plan: options.plan, routingMode: options.routing, approver: approver(), signal })) {
         if (event.type === "approval_required") waiting.push(event);
         if (options.json) renderJson(io.stdout, event as StepEvent);
         else human!.render(event);
       }
+      const stop = supersededError(claim);
+      if (stop) throw stop;
       if (waiting.length === 0) break;
       human?.finish();
       const decisions = rl ? await askDecisions(rl, waiting, io) : undefined;
@@ -247,9 +251,10 @@ async function runClaimed({ graph, simulated }: Session, first: StepsInput, thre
       io.stdout.write(`done in ${(elapsedMs / 1000).toFixed(2)} s · continue with --thread ${threadId}\n`);
     }
     return EXIT.ok;
-  } catch (err) {
+  } catch (caught) {
     human?.finish();
-    const interrupted = io.signal.aborted;
+    const err = supersededError(claim) ?? caught;
+    const interrupted = io.signal.aborted && !(err instanceof RunSupersededError);
     const message = scrubText(interrupted ? "Interrupted." : err instanceof Error ? err.message : String(err));
     if (options.json) renderJson(io.stdout, { type: "error", message });
     io.stderr.write(`error: ${message}\n`);

@@ -22,8 +22,8 @@ const bool = (fallback: boolean) =>
     .optional())
     .transform((v) => v ?? fallback);
 
-/** What a run on a thread that another run holds does (LangGraph Platform's names; interrupt and rollback are not built yet). */
-export const MULTITASK_STRATEGIES = ["reject", "enqueue"] as const;
+/** What a run on a thread that another run holds does (LangGraph Platform's names). */
+export const MULTITASK_STRATEGIES = ["reject", "enqueue", "interrupt", "rollback"] as const;
 /** One of MULTITASK_STRATEGIES. */
 export type MultitaskStrategy = (typeof MULTITASK_STRATEGIES)[number];
 
@@ -227,9 +227,9 @@ export const envSchema = z.object({
   RUN_RATE_LIMIT_WINDOW_MS: int(60_000, 1_000),
   /** Runs one client may have in flight at once (waiting in a queue counts); more get 503 with Retry-After. */
   RUN_CONCURRENCY_MAX: int(8, 1),
-  /** What a run on a busy thread does by default: reject (409 thread_busy) or enqueue (wait its turn). */
+  /** What a run on a busy thread does by default: reject (409 thread_busy), enqueue (wait its turn), interrupt (stop the running one, keeping its steps) or rollback (stop it and drop its steps). */
   RUN_MULTITASK_STRATEGY: blankAsUnset(z.enum(MULTITASK_STRATEGIES, { error: `must be one of ${MULTITASK_STRATEGIES.join(", ")}` }).default("reject")),
-  /** How long an enqueued run waits for its thread before it gets 409, in ms. */
+  /** How long a run waits for its thread (its turn, or the stopped run's end) before it gets 409, in ms. */
   RUN_QUEUE_TIMEOUT_MS: int(120_000, 100),
   /** Most runs one server holds waiting for one thread; more get 429 queue_full. */
   RUN_QUEUE_MAX: int(10, 1),

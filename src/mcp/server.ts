@@ -8,10 +8,10 @@ import { randomUUID } from "node:crypto";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { OrchestratorError, OrchestratorInputError } from "../../graphs/orchestrator/errors.js";
+import { OrchestratorError, OrchestratorInputError, RunSupersededError } from "../../graphs/orchestrator/errors.js";
 import type { ApprovalRequiredEvent, FinalAnswerEvent, RouteDecidedEvent, UsageEvent } from "../../graphs/orchestrator/events.js";
 import type { OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
-import { streamSteps } from "../../graphs/orchestrator/stream.js";
+import { streamSteps, supersededError } from "../../graphs/orchestrator/stream.js";
 import { PACKAGE_NAME, packageVersion } from "../config/package_info.js";
 import { getLogger, scrubText, type Logger } from "../logging/index.js";
 import { TIERS, type Tier } from "../providers/types.js";
@@ -117,7 +117,8 @@ export function createMcpServer(options: McpServerOptions): McpServer {
       let final: FinalAnswerEvent | undefined;
       let usage: UsageEvent | undefined;
       const waiting: ApprovalRequiredEvent[] = [];
-      const signal = options.signal ? AbortSignal.any([extra.signal, options.signal]) : extra.signal;
+      // A newer run on the thread (an API client's interrupt or rollback) stops this one too.
+      const signal = AbortSignal.any([extra.signal, claim.stopped, ...(options.signal ? [options.signal] : [])]);
       let interrupted = false;
       try {
         for await (const event of streamSteps(task, { graph, threadId, tier, agent, tokens: false, signal })) {
@@ -132,7 +133,11 @@ export function createMcpServer(options: McpServerOptions): McpServer {
             await extra.sendNotification({ method: "notifications/progress", params: { progressToken, progress: ++progress, message } }).catch(() => undefined);
           }
         }
-      } catch (err) {
+        const stop = supersededError(claim);
+        if (stop) throw stop;
+      } catch (caught) {
+        const err = supersededError(claim) ?? caught;
+        if (err instanceof RunSupersededError) return errorResult(err.message);
         if (options.signal?.aborted) return errorResult(`The run on thread ${threadId} was stopped: the server is shutting down.`);
         if (signal.aborted) return errorResult("The run was cancelled.");
         if (err instanceof OrchestratorError || err instanceof OrchestratorInputError) return errorResult(scrubText(err.message));

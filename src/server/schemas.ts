@@ -165,7 +165,7 @@ export const runBody = z
     /** Split the task into subtasks that run in parallel. */
     plan: z.boolean().optional(),
     /** What to do when another run holds the thread (default RUN_MULTITASK_STRATEGY). */
-    multitaskStrategy: z.enum(MULTITASK_STRATEGIES, { error: `must be one of ${MULTITASK_STRATEGIES.join(", ")} (interrupt and rollback are not supported yet)` }).optional(),
+    multitaskStrategy: z.enum(MULTITASK_STRATEGIES, { error: `must be one of ${MULTITASK_STRATEGIES.join(", ")}` }).optional(),
   })
   .superRefine((b, ctx) => {
     if (!b.task && !b.messages) ctx.addIssue({ code: "custom", path: ["task"], message: "is required (or send messages)" });

@@ -281,6 +281,39 @@ describe("a thread claimed elsewhere", () => {
   }, 60_000);
 });
 
+describe("a newer run elsewhere stops the CLI's run", () => {
+  it("an interrupt sent through the store ends the CLI run with the reason, keeps its turn, and the thread runs again", async () => {
+    const { emulator } = await import("../helpers/gateway.js");
+    const { spawn } = await import("node:child_process");
+    const { default: Database } = await import("libsql");
+    const { sqliteClaims } = await import("../../graphs/thread_claims.js");
+    // A slow model, so the run is still going when the stop request comes.
+    const emu = await emulator({ latency: { ttftMs: 3_000 } });
+    const db = new Database(join(dir, "checkpoints.sqlite"));
+    try {
+      const slow = { ...env, AI_GATEWAY_BASE_URL: emu.baseUrl, AI_GATEWAY_CLIENT_ID: emu.clientId, AI_GATEWAY_CLIENT_SECRET: emu.clientSecret };
+      const child = spawn("npm", ["start", "--silent", "--", "--json", "--tier", "fast", "--thread", "stopped-cli", "Say hello"], { cwd: join(import.meta.dirname, "..", ".."), env: slow, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      const code = new Promise<number | null>((resolve) => child.once("close", resolve));
+      await expect.poll(() => stdout.includes('"agent_started"'), { timeout: 30_000 }).toBe(true);
+      await sqliteClaims(db).requestStop("stopped-cli", "interrupt");
+      expect(await code).toBe(1);
+      const events = stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; message?: string });
+      expect(events.at(-1)).toMatchObject({ type: "error" });
+      expect(events.at(-1)?.message).toMatch(/A newer run on this thread stopped this one \(multitaskStrategy interrupt\)/);
+      expect(events.map((e) => e.type)).not.toContain("final_answer");
+    } finally {
+      db.close();
+      await emu.close();
+    }
+    const again = await runCli(["--thread", "stopped-cli", "What is 3 + 3?"], env);
+    expect(again.code, again.stderr).toBe(0);
+    const history = await runCli(["history", "stopped-cli"], env);
+    expect(history.stdout.split("\n").filter((l) => l.startsWith("human"))).toEqual(["human  Say hello (unanswered)", "human  What is 3 + 3?"]);
+  }, 90_000);
+});
+
 describe("a reader that goes away", () => {
   it("`--json | head -1`: the run is cancelled quietly, and the thread can run again", async () => {
     const { spawn } = await import("node:child_process");

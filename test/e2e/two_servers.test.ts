@@ -2,7 +2,9 @@
  * Two real server processes on one store (a SQLite file, then one PostgreSQL): concurrent runs
  * on one thread, sent to both at once, never interleave. Each run completes or gets 409
  * `thread_busy`, and the thread ends with exactly the messages of the runs that completed:
- * none lost, none duplicated. The model answers after 300 ms, so the runs overlap.
+ * none lost, none duplicated. A run sent to one with `interrupt` or `rollback` stops the run the
+ * other holds (409 `run_superseded`), which keeps or drops its steps. The model answers after
+ * 300 ms, so the runs overlap.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -103,6 +105,27 @@ async function checkThread(url: string, threadId: string, completed: string[]): 
   await expect.poll(async () => (await threadView(url, threadId)).checkpoints.kept, { timeout: 5_000 }).toBeLessThanOrEqual(12);
 }
 
+/**
+ * A run held by one server, stopped by a run sent to the other 100 ms later: with `interrupt` the
+ * stopped run's turn stays, marked unanswered; with `rollback` it goes. Then a plain run.
+ */
+async function stopAcross(a: string, b: string, threadId: string): Promise<void> {
+  const later = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const [held, interrupting] = await Promise.all([run(a, "Say hello one", threadId), later(100).then(() => run(b, "Say hello two", threadId, "interrupt"))]);
+  expect(held.status, JSON.stringify(held.body)).toBe(409);
+  expect(held.body.error?.code).toBe("run_superseded");
+  expect(interrupting.status, JSON.stringify(interrupting.body)).toBe(200);
+  const [dropped, rollingBack] = await Promise.all([run(b, "Say hello three", threadId), later(100).then(() => run(a, "Say hello four", threadId, "rollback"))]);
+  expect(dropped.body.error?.code, JSON.stringify(dropped.body)).toBe("run_superseded");
+  expect(rollingBack.status, JSON.stringify(rollingBack.body)).toBe(200);
+  expect((await run(b, "Say hello five", threadId)).status).toBe(200);
+  for (const url of [a, b]) {
+    const thread = (await (await fetch(`${url}/api/threads/${threadId}`)).json()) as { messages: { role: string; content: string; unanswered?: boolean }[] };
+    const users = thread.messages.filter((m) => m.role === "user").map((m) => `${m.content}${m.unanswered ? " (unanswered)" : ""}`);
+    expect(users).toEqual(["Say hello one (unanswered)", "Say hello two", "Say hello four", "Say hello five"]);
+  }
+}
+
 describe("two server processes on one store", () => {
   it("on one SQLite file, concurrent runs on a thread lose and duplicate nothing", async () => {
     const store = { CHECKPOINT_SQLITE_PATH: join(tmp.dir, "shared.sqlite") };
@@ -112,6 +135,7 @@ describe("two server processes on one store", () => {
     expect(completed.length).toBeGreaterThanOrEqual(6);
     await checkThread(a, "shared-sqlite", completed);
     await checkThread(b, "shared-sqlite", completed);
+    await stopAcross(a, b, "stopped-sqlite");
   }, 90_000);
 
   it("enqueue on one SQLite file: every run sent to both at once completes, one after another, none lost", async () => {
@@ -137,6 +161,7 @@ describe("two server processes on one store", () => {
     expect(completed.length).toBeGreaterThanOrEqual(6);
     await checkThread(a, "shared-pg", completed);
     await checkThread(b, "shared-pg", completed);
+    await stopAcross(a, b, "stopped-pg");
   }, 120_000);
 });
 

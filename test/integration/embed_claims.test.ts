@@ -2,14 +2,18 @@
  * `streamSteps` with `claims` (the embed API's double-texting): a second run on a held thread
  * throws `ThreadBusyError` with `reject`, waits its turn with `enqueue`, and another saver on
  * the same SQLite file (as another process) sees the claim too. The claim is given back after a
- * failed run, and giving it back prunes the thread. The model answers after 200 ms, so runs overlap.
+ * failed run, and giving it back prunes the thread. `interrupt` stops the holder (it throws
+ * `RunSupersededError` and keeps its steps), `rollback` stops it and drops what it wrote; both on
+ * a thread's first, second and third runs, and across two savers on one file. The model answers
+ * after 200 ms, so runs overlap.
  */
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { OrchestratorInputError, ThreadBusyError } from "../../graphs/orchestrator/errors.js";
+import { OrchestratorInputError, RunSupersededError, ThreadBusyError } from "../../graphs/orchestrator/errors.js";
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { streamSteps, type StreamStepsOptions } from "../../graphs/orchestrator/stream.js";
 import { createCheckpointer, type CheckpointerHandle } from "../../graphs/persistence.js";
+import { processClaims } from "../../graphs/thread_claims.js";
 import { silentLogger } from "../helpers/gateway.js";
 import { emulatorForFile, ofType } from "../helpers/orchestrator.js";
 import { tempDir } from "./server_helpers.js";
@@ -35,6 +39,12 @@ async function run(task: string, options: StreamStepsOptions, delayMs = 0) {
   for await (const e of streamSteps({ messages: [{ role: "user", content: task }], tier: "fast" }, options)) events.push(e);
   return events;
 }
+
+/** The thread's human messages with their unanswered mark. */
+const humanTurns = async (graph: ReturnType<typeof createOrchestrator>, threadId: string) =>
+  ((await graph.getState({ configurable: { thread_id: threadId } })).values as { messages: { getType(): string; text: string; additional_kwargs?: { unanswered?: boolean } }[] }).messages
+    .filter((m) => m.getType() === "human")
+    .map((m) => `${m.text}${m.additional_kwargs?.unanswered ? " (unanswered)" : ""}`);
 
 const userTurns = async (graph: ReturnType<typeof createOrchestrator>, threadId: string) =>
   ((await graph.getState({ configurable: { thread_id: threadId } })).values as { messages: { getType(): string; text: string }[] }).messages.filter((m) => m.getType() === "human").map((m) => m.text);
@@ -80,6 +90,76 @@ describe("streamSteps with claims", () => {
     const options = { graph, threadId: "t-failed", claims: handle.claims };
     await expect(run("What is 2 + 2?", { ...options, agent: "nobody" })).rejects.toThrow();
     expect(ofType(await run("Say hello again", options), "final_answer")).toHaveLength(1);
-    await expect(run("Say hello", { ...options, multitaskStrategy: "interrupt" as never })).rejects.toBeInstanceOf(OrchestratorInputError);
+    await expect(run("Say hello", { ...options, multitaskStrategy: "sideways" as never })).rejects.toBeInstanceOf(OrchestratorInputError);
+  });
+
+  it("interrupt: the newer run stops the holder, which keeps its steps; on the second and third runs too", async () => {
+    const { handle, graph } = await setup("interrupt");
+    const options = { graph, threadId: "t-interrupt", claims: handle.claims };
+    expect(ofType(await run("Say hello one", options), "final_answer")).toHaveLength(1);
+    // Runs two and three: each is stopped by the next, which answers.
+    const [two, three] = await Promise.allSettled([run("Say hello two", options), run("Say hello three", { ...options, multitaskStrategy: "interrupt" }, 60)]);
+    expect(two.status).toBe("rejected");
+    expect((two as PromiseRejectedResult).reason).toBeInstanceOf(RunSupersededError);
+    expect((two as PromiseRejectedResult).reason.mode).toBe("interrupt");
+    expect(three.status).toBe("fulfilled");
+    expect(ofType((three as PromiseFulfilledResult<unknown[]>).value as never, "final_answer")).toHaveLength(1);
+    // The stopped run's user message is kept once, marked; nothing is duplicated.
+    expect(await humanTurns(graph, "t-interrupt")).toEqual(["Say hello one", "Say hello two (unanswered)", "Say hello three"]);
+    // An interrupt with nothing running just runs.
+    expect(ofType(await run("Say hello four", { ...options, multitaskStrategy: "interrupt" }), "final_answer")).toHaveLength(1);
+    expect(await userTurns(graph, "t-interrupt")).toEqual(["Say hello one", "Say hello two", "Say hello three", "Say hello four"]);
+  });
+
+  it("rollback: the stopped run's steps are dropped, on a fresh thread and on its second and third runs", async () => {
+    const { handle, graph } = await setup("rollback");
+    const options = { graph, threadId: "t-rollback", claims: handle.claims };
+    // On a fresh thread the stopped run leaves nothing behind.
+    const [first, second] = await Promise.allSettled([run("Say hello one", options), run("Say hello two", { ...options, multitaskStrategy: "rollback" }, 60)]);
+    expect((first as PromiseRejectedResult).reason).toBeInstanceOf(RunSupersededError);
+    expect((first as PromiseRejectedResult).reason.mode).toBe("rollback");
+    expect(second.status).toBe("fulfilled");
+    expect(await humanTurns(graph, "t-rollback")).toEqual(["Say hello two"]);
+    const answers = async () =>
+      ((await graph.getState({ configurable: { thread_id: "t-rollback" } })).values as { messages: { getType(): string }[] }).messages.filter((m) => m.getType() === "ai").length;
+    expect(await answers()).toBe(1);
+    // Later runs: the stopped one goes, what came before it stays.
+    const [third, fourth] = await Promise.allSettled([run("Say hello three", options), run("Say hello four", { ...options, multitaskStrategy: "rollback" }, 60)]);
+    expect((third as PromiseRejectedResult).reason).toBeInstanceOf(RunSupersededError);
+    expect(fourth.status).toBe("fulfilled");
+    expect(await humanTurns(graph, "t-rollback")).toEqual(["Say hello two", "Say hello four"]);
+    expect(await answers()).toBe(2);
+    expect(ofType(await run("Say hello five", options), "final_answer")).toHaveLength(1);
+    expect(await humanTurns(graph, "t-rollback")).toEqual(["Say hello two", "Say hello four", "Say hello five"]);
+  });
+
+  it("interrupt and rollback reach a holder using another saver on the same file (as another process)", async () => {
+    const { handle, graph } = await setup("stop-shared");
+    const other = await createCheckpointer({ sqlitePath: join(tmp.dir, "stop-shared.sqlite") });
+    handles.push(other);
+    const otherGraph = createOrchestrator({ registry: await file.registryWith({}), checkpointer: other.checkpointer, logger: silentLogger });
+    const mine = { graph, threadId: "t-stop-shared", claims: handle.claims };
+    const theirs = { graph: otherGraph, threadId: "t-stop-shared", claims: other.claims };
+    expect(ofType(await run("Say hello one", mine), "final_answer")).toHaveLength(1);
+    const [a, b] = await Promise.allSettled([run("Say hello two", mine), run("Say hello three", { ...theirs, multitaskStrategy: "rollback" }, 60)]);
+    expect((a as PromiseRejectedResult).reason).toBeInstanceOf(RunSupersededError);
+    expect(b.status).toBe("fulfilled");
+    const [c, d] = await Promise.allSettled([run("Say hello four", theirs), run("Say hello five", { ...mine, multitaskStrategy: "interrupt" }, 60)]);
+    expect((c as PromiseRejectedResult).reason).toBeInstanceOf(RunSupersededError);
+    expect(d.status).toBe("fulfilled");
+    expect(await humanTurns(graph, "t-stop-shared")).toEqual(["Say hello one", "Say hello three", "Say hello four (unanswered)", "Say hello five"]);
+  });
+
+  it("rollback is refused with claims that cannot drop steps; a stop that never comes times out", async () => {
+    const { graph } = await setup("stop-refused");
+    const claims = processClaims();
+    await expect(run("Say hello", { graph, threadId: "t-refused", claims, multitaskStrategy: "rollback" })).rejects.toThrow(/rollback needs the claims of a checkpoint store/);
+    // A holder that ignores its stop request: the interrupting run gives up after queueTimeoutMs and runs nothing.
+    const stuck = await claims.tryClaim("t-stuck");
+    await expect(run("Say hello", { graph, threadId: "t-stuck", claims, multitaskStrategy: "interrupt", queueTimeoutMs: 100 })).rejects.toThrow(/did not stop within 100 ms; nothing was run/);
+    expect(stuck?.stopped.aborted).toBe(true);
+    expect(stuck?.stopped.reason).toBe("interrupt");
+    await stuck?.release();
+    expect(await userTurns(graph, "t-stuck").catch(() => [])).toEqual([]);
   });
 });

@@ -203,6 +203,30 @@ describe("cancellation and shutdown", () => {
     await server.close();
   });
 
+  it("a newer run's stop request ends run_task with the reason, and frees the thread", async () => {
+    const graph = createOrchestrator({ registry: await fx.registryOn({}, slow), simulated: true, checkpointer: new MemorySaver(), logger: silentLogger });
+    const claims = processClaims();
+    const server = createMcpServer({ graph, simulated: () => true, logger: silentLogger, claims });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverSide);
+    const client = new Client({ name: "mcp-test", version: "1.0.0" });
+    await client.connect(clientSide);
+    // The first progress notification: the run holds the thread.
+    let call: ReturnType<Client["callTool"]> | undefined;
+    await new Promise<void>((resolve) => {
+      call = client.callTool({ name: "run_task", arguments: { task: TASK, thread: "mcp-stopped" } }, undefined, { onprogress: () => resolve() });
+    });
+    await claims.requestStop("mcp-stopped", "interrupt");
+    const answer = await call!;
+    expect(answer.isError).toBe(true);
+    expect((answer.content as { text: string }[])[0].text).toMatch(/A newer run on this thread stopped this one \(multitaskStrategy interrupt\)/);
+    const free = await claims.tryClaim("mcp-stopped");
+    expect(free).toBeDefined();
+    await free!.release();
+    await client.close();
+    await server.close();
+  });
+
   it("closing the HTTP server stops a run in flight, which answers that the server is shutting down", async () => {
     const server = await fx.serve({ on: slow });
     const client = await fx.httpClient(server);

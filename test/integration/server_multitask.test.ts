@@ -1,13 +1,16 @@
 /**
  * Runs sent to a thread that another run holds: `reject` (the default) answers 409, `enqueue`
  * waits its turn and completes after the run ahead, in arrival order, within RUN_QUEUE_MAX and
- * RUN_QUEUE_TIMEOUT_MS; a configured default applies when a request names none. Runs on other
- * threads never wait. The model answers after 300 ms, so runs overlap.
+ * RUN_QUEUE_TIMEOUT_MS; `interrupt` stops the holder (409 `run_superseded`, or that `error`
+ * event when streamed) and keeps its steps; `rollback` stops it and drops them (SQLite store
+ * only, refused with a checkpointer passed in code). A configured default applies when a request
+ * names none. Runs on other threads never wait. The model answers after 300 ms, so runs overlap.
  */
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmulatorHandle } from "../../src/emulator/index.js";
 import { emulator } from "../helpers/gateway.js";
+import { join } from "node:path";
 import { build, tempDir } from "./server_helpers.js";
 
 let emu: EmulatorHandle;
@@ -22,10 +25,30 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-async function server(env: Record<string, string> = {}): Promise<FastifyInstance> {
-  const app = await build(tmp.dir, { AI_GATEWAY_BASE_URL: emu.baseUrl, AI_GATEWAY_CLIENT_ID: emu.clientId, AI_GATEWAY_CLIENT_SECRET: emu.clientSecret, ...env });
+async function server(env: Record<string, string> = {}, sqlite?: string): Promise<FastifyInstance> {
+  const gateway = { AI_GATEWAY_BASE_URL: emu.baseUrl, AI_GATEWAY_CLIENT_ID: emu.clientId, AI_GATEWAY_CLIENT_SECRET: emu.clientSecret };
+  // With a file, the server opens its own SQLite store (claims and retention in it), as in production.
+  const app = sqlite
+    ? await build(tmp.dir, { ...gateway, CHECKPOINT_SQLITE_PATH: join(tmp.dir, sqlite), ...env }, { checkpointer: undefined })
+    : await build(tmp.dir, { ...gateway, ...env });
   apps.push(app);
   return app;
+}
+
+/** A streamed run: the SSE event names and the `error` event's code, if any. */
+async function streamRun(app: FastifyInstance, payload: Record<string, unknown>, delayMs = 0): Promise<{ events: string[]; errorCode?: string }> {
+  await new Promise((r) => setTimeout(r, delayMs));
+  const res = await app.inject({ method: "POST", url: "/api/runs/stream", payload: { tier: "fast", ...payload } });
+  const frames = res.body.split("\n\n").filter((f) => f.startsWith("event: "));
+  const events = frames.map((f) => f.slice(7, f.indexOf("\n")));
+  const error = frames.find((f) => f.startsWith("event: error\n"));
+  return { events, errorCode: error ? (JSON.parse(error.slice(error.indexOf("data: ") + 6)) as { code: string }).code : undefined };
+}
+
+/** The thread's user turns with their unanswered mark. */
+async function markedTurns(app: FastifyInstance, threadId: string): Promise<string[]> {
+  const thread = (await app.inject({ method: "GET", url: `/api/threads/${threadId}` })).json() as { messages: { role: string; content: string; unanswered?: boolean }[] };
+  return thread.messages.filter((m) => m.role === "user").map((m) => `${m.content}${m.unanswered ? " (unanswered)" : ""}`);
 }
 
 type RunReply = { status: number; body: { result?: { answer: string }; error?: { code: string; message: string } }; at: number };
@@ -91,16 +114,64 @@ describe("a run on a busy thread", () => {
     expect(await userTurns(app, "default-t")).toEqual(["Say hello one", "Say hello two"]);
   });
 
+  it("interrupt: the holder gets 409 run_superseded and keeps its steps, on the second and third runs", async () => {
+    const app = await server();
+    expect((await run(app, { task: "Say hello one", threadId: "int-t" })).status).toBe(200);
+    const [two, three] = await Promise.all([run(app, { task: "Say hello two", threadId: "int-t" }), run(app, { task: "Say hello three", threadId: "int-t", multitaskStrategy: "interrupt" }, 60)]);
+    expect(two.status).toBe(409);
+    expect(two.body.error).toMatchObject({ code: "run_superseded" });
+    expect(two.body.error?.message).toMatch(/multitaskStrategy interrupt\); the steps it completed are kept/);
+    expect(three.status).toBe(200);
+    expect(three.body.result?.answer).toBeTruthy();
+    expect(await markedTurns(app, "int-t")).toEqual(["Say hello one", "Say hello two (unanswered)", "Say hello three"]);
+    // With nothing running, interrupt just runs.
+    expect((await run(app, { task: "Say hello four", threadId: "int-t", multitaskStrategy: "interrupt" })).status).toBe(200);
+  });
+
+  it("interrupt: a streamed holder ends with an error event run_superseded, then end", async () => {
+    const app = await server();
+    const [held, newer] = await Promise.all([streamRun(app, { task: "Say hello one", threadId: "int-sse" }), streamRun(app, { task: "Say hello two", threadId: "int-sse", multitaskStrategy: "interrupt" }, 60)]);
+    expect(held.errorCode).toBe("run_superseded");
+    expect(held.events.slice(-2)).toEqual(["error", "end"]);
+    expect(held.events).not.toContain("final_answer");
+    expect(newer.errorCode).toBeUndefined();
+    expect(newer.events).toContain("final_answer");
+    expect(await markedTurns(app, "int-sse")).toEqual(["Say hello one (unanswered)", "Say hello two"]);
+  });
+
+  it("rollback: the holder's steps are dropped (SQLite store), streamed and not, on the first, second and third runs", async () => {
+    const app = await server({}, "rollback.sqlite");
+    const [one, two] = await Promise.all([run(app, { task: "Say hello one", threadId: "rb-t" }), run(app, { task: "Say hello two", threadId: "rb-t", multitaskStrategy: "rollback" }, 60)]);
+    expect(one.status).toBe(409);
+    expect(one.body.error).toMatchObject({ code: "run_superseded" });
+    expect(one.body.error?.message).toMatch(/rollback\); what it wrote is dropped/);
+    expect(two.status).toBe(200);
+    expect(await markedTurns(app, "rb-t")).toEqual(["Say hello two"]);
+    const [three, four] = await Promise.all([streamRun(app, { task: "Say hello three", threadId: "rb-t" }), streamRun(app, { task: "Say hello four", threadId: "rb-t", multitaskStrategy: "rollback" }, 60)]);
+    expect(three.errorCode).toBe("run_superseded");
+    expect(four.events).toContain("final_answer");
+    expect(await markedTurns(app, "rb-t")).toEqual(["Say hello two", "Say hello four"]);
+    expect((await run(app, { task: "Say hello five", threadId: "rb-t" })).status).toBe(200);
+    expect(await markedTurns(app, "rb-t")).toEqual(["Say hello two", "Say hello four", "Say hello five"]);
+  });
+
+  it("rollback is refused with 400 when the checkpointer was passed in code", async () => {
+    const app = await server();
+    const r = await run(app, { task: "Say hello", threadId: "rb-memory", multitaskStrategy: "rollback" });
+    expect(r.status).toBe(400);
+    expect(r.body.error?.message).toMatch(/rollback needs the SQLite or PostgreSQL checkpoint store/);
+  });
+
   it("refuses a strategy it does not know, naming the ones it does", async () => {
     const app = await server();
-    for (const bad of ["interrupt", "rollback", 7, ""]) {
+    for (const bad of ["sideways", "INTERRUPT", 7, "", null]) {
       const r = await run(app, { task: "Say hello", multitaskStrategy: bad });
       expect(r.status, String(bad)).toBe(400);
-      expect(r.body.error?.message).toMatch(/multitaskStrategy must be one of reject, enqueue \(interrupt and rollback are not supported yet\)/);
+      expect(r.body.error?.message).toMatch(/multitaskStrategy must be one of reject, enqueue, interrupt, rollback/);
     }
   });
 
   it("a bad RUN_MULTITASK_STRATEGY stops startup naming the variable", async () => {
-    await expect(server({ RUN_MULTITASK_STRATEGY: "interrupt" })).rejects.toThrow(/RUN_MULTITASK_STRATEGY.*must be one of reject, enqueue/);
+    await expect(server({ RUN_MULTITASK_STRATEGY: "sideways" })).rejects.toThrow(/RUN_MULTITASK_STRATEGY.*must be one of reject, enqueue, interrupt, rollback/);
   });
 });

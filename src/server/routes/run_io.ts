@@ -9,11 +9,12 @@ import { createHash } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from "fastify";
 import type { StepEvent } from "../../../graphs/orchestrator/events.js";
-import { OrchestratorError, OrchestratorInputError } from "../../../graphs/orchestrator/errors.js";
+import { OrchestratorError, OrchestratorInputError, RunSupersededError } from "../../../graphs/orchestrator/errors.js";
+import { supersededError } from "../../../graphs/orchestrator/stream.js";
 import { presentedKey } from "../auth.js";
 import type { ServerContext } from "../context.js";
 import { HttpError } from "../errors.js";
-import { waitForClaim, type ThreadClaim } from "../../../graphs/thread_claims.js";
+import { waitForClaim, type StopMode, type ThreadClaim } from "../../../graphs/thread_claims.js";
 import type { MultitaskStrategy } from "../../config/index.js";
 
 const HEARTBEAT_MS = 15_000;
@@ -28,6 +29,7 @@ interface RunFailure {
 
 /** Public description of a failed run; unexpected errors keep their details in the server log. */
 function runFailure(err: unknown, requestId: string): RunFailure {
+  if (err instanceof RunSupersededError) return { httpStatus: 409, code: "run_superseded", message: err.message };
   if (err instanceof OrchestratorInputError) return { httpStatus: 400, code: "invalid_input", message: err.message };
   if (err instanceof OrchestratorError) {
     const { kind, status, provider, requestId: upstreamRequestId, tier } = err;
@@ -118,9 +120,31 @@ export function runExecutor(ctx: ServerContext) {
   };
 
   /**
+   * Takes the thread from the run that holds it (`interrupt` or `rollback`): asks the holder, in
+   * whichever server it runs, to stop, and waits for it to give the thread back.
+   */
+  const takeOver = async (threadId: string, mode: StopMode, signal: AbortSignal): Promise<ThreadClaim> => {
+    const { queueTimeoutMs } = limits.multitask;
+    const held = await waitForClaim(
+      async () => {
+        const got = await attempt(threadId);
+        // Asked on every try: the holder may have changed, or been between its lock and its listening.
+        if (!got) await ctx.claims.requestStop(threadId, mode);
+        return got;
+      },
+      { deadline: Date.now() + queueTimeoutMs, signal },
+    );
+    if (held === "aborted") throw new HttpError(499, "client_closed", "The client went away while its run waited for the thread.");
+    if (held === "timeout") throw new HttpError(409, "thread_busy", `The run on this thread did not stop within ${queueTimeoutMs / 1000} s (RUN_QUEUE_TIMEOUT_MS); nothing was run.`);
+    return held;
+  };
+
+  /**
    * Applies the concurrency cap (503) and claims the thread, in this process or in any other on
    * the same store: `reject` gives 409 when a run holds it, `enqueue` waits its turn (429 when
-   * the queue is full, 409 after RUN_QUEUE_TIMEOUT_MS). `release` must be called at the end.
+   * the queue is full, 409 after RUN_QUEUE_TIMEOUT_MS), `interrupt` and `rollback` stop the
+   * holder and then run. A newer run's stop request aborts this run's controller, and
+   * `superseded` then says how. `release` must be called at the end.
    */
   const claim = async (request: FastifyRequest, reply: FastifyReply, threadId: string, strategy: MultitaskStrategy = limits.multitask.strategy) => {
     const client = clientOf(request);
@@ -130,6 +154,9 @@ export function runExecutor(ctx: ServerContext) {
       throw new HttpError(503, "too_many_runs", `This client already has ${active} runs in progress (RUN_CONCURRENCY_MAX=${limits.runLimits.concurrency}); retry when one has finished.`);
     }
     if (strategy === "reject" && busy.has(threadId)) throw new HttpError(409, "thread_busy", busyMessage);
+    if (strategy === "rollback" && !ctx.claims.canRollback) {
+      throw new HttpError(400, "invalid_request", "multitaskStrategy rollback needs the SQLite or PostgreSQL checkpoint store; this server's checkpointer was passed in code and cannot drop a run's steps.");
+    }
     inFlight.set(client, active + 1);
     const controller = new AbortController();
     running.add(controller);
@@ -146,7 +173,10 @@ export function runExecutor(ctx: ServerContext) {
     const hangUp = () => controller.abort();
     reply.raw.once("close", hangUp);
     try {
-      held = strategy === "enqueue" ? await waitTurn(threadId, controller.signal) : await attempt(threadId);
+      held =
+        strategy === "enqueue" ? await waitTurn(threadId, controller.signal)
+        : strategy === "interrupt" || strategy === "rollback" ? await takeOver(threadId, strategy, controller.signal)
+        : await attempt(threadId);
     } catch (err) {
       release();
       throw err;
@@ -157,7 +187,10 @@ export function runExecutor(ctx: ServerContext) {
       release();
       throw new HttpError(409, "thread_busy", busyMessage);
     }
-    return { controller, release };
+    const claimHeld = held;
+    claimHeld.stopped.addEventListener("abort", () => controller.abort(), { once: true });
+    const superseded = () => supersededError(claimHeld);
+    return { controller, release, superseded };
   };
 
   /** What `claim` gives: the run's abort controller and its release. */
@@ -165,17 +198,21 @@ export function runExecutor(ctx: ServerContext) {
 
   /** Runs to the end and answers with one JSON body (the result, or what the thread waits for). */
   const respondJson = async (request: FastifyRequest, reply: FastifyReply, threadId: string, claimed: Claimed, steps: RunSteps) => {
-    const { controller, release } = claimed;
+    const { controller, release, superseded } = claimed;
     abortOnDisconnect(reply.raw, controller);
     const collected: StepEvent[] = [];
     try {
       for await (const event of steps(controller.signal, false)) collected.push(event);
-    } catch (err) {
-      if (controller.signal.aborted) {
+      const stopped = superseded();
+      if (stopped) throw stopped;
+    } catch (caught) {
+      const err = superseded() ?? caught;
+      if (controller.signal.aborted && !(err instanceof RunSupersededError)) {
         request.log.info({ threadId }, "run aborted: the client disconnected");
         return undefined;
       }
-      request.log.warn({ err, threadId }, "run failed");
+      if (err instanceof RunSupersededError) request.log.info({ threadId, mode: err.mode }, "run stopped by a newer run");
+      else request.log.warn({ err, threadId }, "run failed");
       const failure = runFailure(err, String(request.id));
       throw new HttpError(failure.httpStatus, failure.code, failure.message, undefined, failure.failure);
     } finally {
@@ -201,7 +238,7 @@ export function runExecutor(ctx: ServerContext) {
 
   /** Streams the run as server-sent events. */
   const respondSse = async (request: FastifyRequest, reply: FastifyReply, threadId: string, claimed: Claimed, steps: RunSteps) => {
-    const { controller, release } = claimed;
+    const { controller, release, superseded } = claimed;
     const res = reply.raw;
     reply.hijack();
     abortOnDisconnect(res, controller);
@@ -224,14 +261,19 @@ export function runExecutor(ctx: ServerContext) {
         if (controller.signal.aborted) break;
         await writeEvent(res, event.type, event);
       }
+      // A stop request can end the steps without an error: the client must still hear why.
+      const stopped = superseded();
+      if (stopped) throw stopped;
       await writeEvent(res, "end", { threadId, elapsedMs: Math.round(performance.now() - started) });
-    } catch (err) {
-      if (controller.signal.aborted) {
+    } catch (caught) {
+      const err = superseded() ?? caught;
+      if (controller.signal.aborted && !(err instanceof RunSupersededError)) {
         outcome = "aborted";
         request.log.info({ threadId }, "streamed run aborted: the client disconnected");
       } else {
-        outcome = "failed";
-        request.log.warn({ err, threadId }, "streamed run failed");
+        outcome = err instanceof RunSupersededError ? "superseded" : "failed";
+        if (err instanceof RunSupersededError) request.log.info({ threadId, mode: err.mode }, "streamed run stopped by a newer run");
+        else request.log.warn({ err, threadId }, "streamed run failed");
         await writeEvent(res, "error", failureBody(runFailure(err, String(request.id))));
         await writeEvent(res, "end", { threadId, elapsedMs: Math.round(performance.now() - started) });
       }
