@@ -16,6 +16,8 @@ import { describeModelFailure, type ModelFailure } from "../../src/providers/fai
 /** One model call: who answered, the usage it reported (if any), and whether it produced text. */
 export interface ModelCallRecord {
   provider: string;
+  /** The model id that answered, as its response names it. */
+  model?: string;
   usage?: { input: number; output: number; total: number };
   /** The call produced visible text (streamed to the user when the run streams). */
   text: boolean;
@@ -55,11 +57,13 @@ export class ModelCallLedger {
 
 /** The usage and provider of a model's message. */
 export function callRecord(message: BaseMessage): ModelCallRecord {
-  const meta = (message.response_metadata ?? {}) as { provider?: unknown; model_provider?: unknown };
+  const meta = (message.response_metadata ?? {}) as { provider?: unknown; model_provider?: unknown; model_name?: unknown; model?: unknown };
   const provider = typeof meta.provider === "string" ? meta.provider : typeof meta.model_provider === "string" ? meta.model_provider : "unknown";
+  const model = typeof meta.model_name === "string" ? meta.model_name : typeof meta.model === "string" ? meta.model : undefined;
   const u = isAIMessage(message) ? message.usage_metadata : undefined;
   return {
     provider,
+    ...(model ? { model } : {}),
     usage: u ? { input: u.input_tokens, output: u.output_tokens, total: u.total_tokens } : undefined,
     text: message.text.length > 0,
   };

@@ -9,7 +9,8 @@ import type { ProviderRegistry } from "../../src/providers/index.js";
 import type { RoutingConfig } from "../../src/providers/routing_rules.js";
 import type { TierConfig } from "../../src/providers/tier_config.js";
 import type { Tier } from "../../src/providers/types.js";
-import { usageSummary, type UsageByTier } from "./cost.js";
+import type { ModelPricer } from "../../src/providers/model_prices.js";
+import { usageSummary, type Pricing, type UsageByTier } from "./cost.js";
 import type { FailureInfo, UsageEvent, UsageSummary } from "./events.js";
 import type { Roster, RosterMember } from "./roster.js";
 import type { RunResult } from "./state.js";
@@ -42,6 +43,20 @@ export interface OrchestratorDeps {
   /** Top-level approval policy (tiers and specialists override it per tool). */
   approvals: ApprovalPolicy;
   logger: Logger;
+  /** Prices each call by the model that answered it; `ready()` loads the price table (awaited before pricing). */
+  pricing: Pricing & { ready(): Promise<void> };
+}
+
+/** Pricing by `pricer`; a tier as a whole is priced by its first model in line. */
+export function pricingOf(registry: ProviderRegistry, pricer: ModelPricer): OrchestratorDeps["pricing"] {
+  return {
+    ready: () => pricer.load().catch(() => undefined),
+    call: (tier, call) => (call.usage ? pricer.cost(tier, call.provider, call.model, call.usage) : undefined),
+    tier: (tier, tokens) => {
+      const [first] = registry.candidates(tier);
+      return pricer.cost(tier, first?.provider ?? "gateway", first?.model ?? registry.modelId("gateway", tier), tokens);
+    },
+  };
 }
 
 /** The tools `member` gets on `tier`: a specialist's own list, else the tier's allowlist. */
@@ -57,10 +72,9 @@ export function modelOf(deps: OrchestratorDeps, tier: Tier): string {
   return first ? first.model : deps.registry.modelId("gateway", tier);
 }
 
-/** Tokens and cost of `usage` at the configured prices. */
+/** Tokens and cost of `usage`, each call priced by its model. */
 export function usageReport(deps: OrchestratorDeps, usage: UsageByTier): UsageSummary {
-  const t = deps.tierConfig.tiers;
-  return usageSummary(usage, { fast: t.fast.prices, standard: t.standard.prices, premium: t.premium.prices });
+  return usageSummary(usage, deps.pricing);
 }
 
 /** The usage event: this run's figures, and the thread's. */

@@ -135,6 +135,8 @@ export interface TierUsageReport extends TokenUsage {
   calls: number;
   /** Providers of calls that reported no usage: their tokens are unknown and not in the figures. */
   unknown: string[];
+  /** `provider/model` of calls with no known price: their tokens are in the figures, their cost is not. */
+  unpriced: string[];
 }
 
 /** Token usage and estimated cost (USD) of a set of runs. */
@@ -142,11 +144,14 @@ export interface UsageSummary {
   perTier: Partial<Record<Tier, TierUsageReport>>;
   total: TokenUsage;
   costUsd: number;
-  /** What the same tokens would have cost on the premium tier alone. */
-  premiumOnlyCostUsd: number;
-  savingUsd: number;
+  /** What the same tokens would have cost on the premium tier's model alone; null when it has no known price. */
+  premiumOnlyCostUsd: number | null;
+  /** premiumOnlyCostUsd minus costUsd; null when either is not fully known. */
+  savingUsd: number | null;
   /** Providers whose calls reported no usage; empty when every figure is known. */
   unknown: string[];
+  /** `provider/model` of calls with no known price (not in `costUsd`); empty when every call is priced. */
+  unpriced: string[];
 }
 
 /** This run's usage and cost, with the thread's running totals in `thread`. */

@@ -17,11 +17,12 @@ import { createToolbox, toolMatches, unknownToolReason } from "../../agents/tool
 import { getLogger, type Logger } from "../../src/logging/index.js";
 import type { ProviderRegistry } from "../../src/providers/index.js";
 import { resolveRouting, type RoutingConfig } from "../../src/providers/routing_rules.js";
-import type { TierConfig } from "../../src/providers/tier_config.js";
+import type { TierConfig, TierPrices } from "../../src/providers/tier_config.js";
 import type { AgentSpec, ApprovalPolicy } from "../../src/providers/agent_config.js";
-import { TIERS } from "../../src/providers/types.js";
+import { TIERS, type Tier } from "../../src/providers/types.js";
 import { OrchestratorContext } from "./configuration.js";
-import type { OrchestratorDeps } from "./deps.js";
+import { createModelPricer } from "../../src/providers/model_prices.js";
+import { pricingOf, type OrchestratorDeps } from "./deps.js";
 import { OrchestratorError, toInputError } from "./errors.js";
 import { agentNode, FAIL_NODE } from "./nodes/agent.js";
 import { dispatchNode, SYNTHESIZER_NODE } from "./nodes/dispatch.js";
@@ -54,6 +55,16 @@ export interface OrchestratorOptions {
   logger?: Logger;
 }
 
+/** The tiers whose TIERS_CONFIG sets `prices`: their calls are priced at those, not by model. */
+function tierPriceOverrides(tierConfig: TierConfig): Partial<Record<Tier, TierPrices>> {
+  const out: Partial<Record<Tier, TierPrices>> = {};
+  for (const tier of TIERS) {
+    const prices = tierConfig.tiers[tier].prices;
+    if (prices) out[tier] = prices;
+  }
+  return out;
+}
+
 /** Builds the orchestrator graph (compiled, named "orchestrator"). */
 export function createOrchestrator(options: OrchestratorOptions) {
   const tierConfig = options.tierConfig ?? options.registry.tierConfig;
@@ -69,6 +80,7 @@ export function createOrchestrator(options: OrchestratorOptions) {
     roster,
     approvals: options.approvals ?? tierConfig.approvals,
     logger: options.logger ?? getLogger(),
+    pricing: pricingOf(options.registry, createModelPricer(tierPriceOverrides(tierConfig))),
   };
   checkRuleAgents(deps);
   const agents = roster.members.map((member) => agentNode(deps, member));

@@ -5,10 +5,12 @@
  * classifier is pure, so it is unit-tested without a model.
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { BaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { z } from "zod";
 import type { RoutingConfig, RoutingMode, RoutingRule } from "../../src/providers/routing_rules.js";
 import { TIERS, type Tier } from "../../src/providers/types.js";
+import { callRecord, type ModelCallRecord } from "../../agents/middleware/model_calls.js";
 import type { RouteSource, TokenUsage } from "./events.js";
 
 export {
@@ -169,7 +171,7 @@ export async function classifyTask(
   config: RunnableConfig = {},
   agents: readonly AgentChoice[] = [],
   options: { allowPlan?: boolean } = {},
-): Promise<(RouteDecision & { tier: Tier; usage?: TokenUsage; provider?: string }) | undefined> {
+): Promise<(RouteDecision & { tier: Tier; usage?: TokenUsage; provider?: string; call: ModelCallRecord }) | undefined> {
   try {
     const choose = agents.length > 0 || options.allowPlan;
     const schema = choose ? agentClassificationSchema(agents) : classificationSchema;
@@ -196,6 +198,7 @@ export async function classifyTask(
       source: "classifier",
       usage: u ? { input: u.input_tokens, output: u.output_tokens, total: u.total_tokens } : undefined,
       provider: raw.response_metadata?.provider,
+      call: callRecord(result.raw as BaseMessage),
     };
   } catch {
     return undefined;

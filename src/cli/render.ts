@@ -40,8 +40,8 @@ interface PlanRow {
   state: string;
 }
 
-/** A subtask's cost, or "cost unknown" when none of its calls reported usage. */
-const costOf = (u: UsageSummary) => (u.unknown.length > 0 && u.total.total === 0 ? "cost unknown" : usd(u.costUsd));
+/** A subtask's cost, or "cost unknown" when none of its calls reported usage or had a known price. */
+const costOf = (u: UsageSummary) => ((u.unknown.length > 0 && u.total.total === 0) || (u.unpriced.length > 0 && u.costUsd === 0) ? "cost unknown" : usd(u.costUsd));
 
 const finishedState = (e: SubtaskFinishedEvent) =>
   e.ok ? `done · ${e.tier} · ${costOf(e.usage)}${e.escalations > 0 ? ` · escalated ${e.escalations}×` : ""}` : `FAILED · ${oneLine(e.error ?? e.kind ?? "no reason given")}`;
@@ -267,14 +267,18 @@ function rowsOf(text: string, columns: number): number {
   return text.split("\n").reduce((n, line) => n + Math.max(1, Math.ceil([...line].length / Math.max(1, columns))), 0);
 }
 
-/** "N in + M out tokens · cost $x (...)", or what is unknown when a provider reported no usage. */
-export function usageLine(event: Pick<UsageEvent, "total" | "costUsd" | "premiumOnlyCostUsd" | "savingUsd" | "unknown">, money = usd): string {
+/**
+ * "N in + M out tokens · cost $x (...)", or what is unknown: a provider that reported no usage,
+ * a model with no known price (its tokens are counted, its cost is not), premium's price.
+ */
+export function usageLine(event: Pick<UsageEvent, "total" | "costUsd" | "premiumOnlyCostUsd" | "savingUsd" | "unknown" | "unpriced">, money = usd): string {
   const unknown = event.unknown.length > 0 ? `usage not reported by ${event.unknown.join(", ")}` : "";
   if (unknown && event.total.total === 0) return `${unknown} · cost unknown`;
-  return (
-    `${event.total.input} in + ${event.total.output} out tokens · cost ${money(event.costUsd)} ` +
-    `(premium alone ${money(event.premiumOnlyCostUsd)}, saved ${money(event.savingUsd)})${unknown ? ` · ${unknown} for some calls` : ""}`
-  );
+  const unpriced = event.unpriced.length ? ` · no known price for ${event.unpriced.join(", ")}` : "";
+  const cost = event.unpriced.length && event.costUsd === 0 ? "cost unknown" : `cost ${money(event.costUsd)}${event.unpriced.length ? " + unpriced calls" : ""}`;
+  const premium = event.premiumOnlyCostUsd === null ? "premium alone: no known price" : `premium alone ${money(event.premiumOnlyCostUsd)}`;
+  const saved = event.savingUsd === null ? "" : `, saved ${money(event.savingUsd)}`;
+  return `${event.total.input} in + ${event.total.output} out tokens · ${cost} (${premium}${saved})${unpriced}${unknown ? ` · ${unknown} for some calls` : ""}`;
 }
 
 /** Writes one JSON object per line. */

@@ -104,7 +104,10 @@ function renderUsage(e: UsageEvent): void {
   const foot = table.tFoot!;
   foot.replaceChildren();
   const total = el("tr");
-  total.append(el("th", "total"), el("td", String(e.total.input)), el("td", String(e.total.output)), el("td", `${usd(e.costUsd)} · premium alone ${usd(e.premiumOnlyCostUsd)} · saved ${usd(e.savingUsd)}`));
+  const premium = e.premiumOnlyCostUsd === null ? "premium alone: no known price" : `premium alone ${usd(e.premiumOnlyCostUsd)}`;
+  const saved = e.savingUsd === null ? "" : ` · saved ${usd(e.savingUsd)}`;
+  const unpriced = e.unpriced.length ? ` · no known price for ${e.unpriced.join(", ")}` : "";
+  total.append(el("th", "total"), el("td", String(e.total.input)), el("td", String(e.total.output)), el("td", `${usd(e.costUsd)} · ${premium}${saved}${unpriced}`));
   const thread = el("tr");
   thread.append(el("th", "thread so far"), el("td", String(e.thread.total.input)), el("td", String(e.thread.total.output)), el("td", usd(e.thread.costUsd)));
   foot.append(total, thread);

@@ -71,7 +71,8 @@ export const runTaskOutput = {
     .object({
       total: tokens,
       costUsd: z.number(),
-      premiumOnlyCostUsd: z.number(),
+      premiumOnlyCostUsd: z.number().nullable(),
+      unpriced: z.array(z.string()),
       perTier: z.partialRecord(tierEnum, tokens.extend({ costUsd: z.number(), calls: z.number() })),
     })
     .optional(),
@@ -85,7 +86,7 @@ function usageView(usage: UsageEvent) {
   for (const [tier, r] of Object.entries(usage.perTier) as [Tier, NonNullable<UsageEvent["perTier"][Tier]>][]) {
     perTier[tier] = { input: r.input, output: r.output, total: r.total, costUsd: r.costUsd, calls: r.calls };
   }
-  return { total: usage.total, costUsd: usage.costUsd, premiumOnlyCostUsd: usage.premiumOnlyCostUsd, perTier };
+  return { total: usage.total, costUsd: usage.costUsd, premiumOnlyCostUsd: usage.premiumOnlyCostUsd, unpriced: usage.unpriced, perTier };
 }
 
 const errorResult = (text: string): CallToolResult => ({ content: [{ type: "text", text }], isError: true });

@@ -49,8 +49,8 @@ export interface TierSettings {
   tools: string[];
   /** Replaces the agent's built-in system prompt when set. */
   systemPrompt?: string;
-  /** Prices for cost reports. */
-  prices: TierPrices;
+  /** Fixed prices for this tier's calls, whatever model answers; unset, each call is priced by its model (model_prices.ts). */
+  prices?: TierPrices;
   /** Approval policy of this tier's tools; overrides the top-level policy per tool. */
   approvals?: ApprovalPolicy;
 }
@@ -96,10 +96,9 @@ export const DEFAULT_PLAN_SETTINGS: Readonly<PlanSettings> = { maxSubtasks: 6, m
 
 /** Built-in settings of each tier, without models (those come from DEFAULT_PROVIDER_MODELS). */
 export const DEFAULT_TIER_SETTINGS: Readonly<PerTier<Omit<TierSettings, "models">>> = {
-  // GPT-5.1 list prices (USD per 1M tokens); the gateway's default models for every tier.
-  fast: { maxTokens: 4_096, reasoningEffort: "low", maxSteps: 4, contextTokens: 32_000, tools: ["*"], prices: { inputPerMillion: 1.25, outputPerMillion: 10 } },
-  standard: { maxTokens: 8_192, reasoningEffort: "medium", maxSteps: 8, contextTokens: 64_000, tools: ["*"], prices: { inputPerMillion: 1.25, outputPerMillion: 10 } },
-  premium: { maxTokens: 16_384, reasoningEffort: "high", maxSteps: 16, contextTokens: 128_000, tools: ["*"], prices: { inputPerMillion: 1.25, outputPerMillion: 10 } },
+  fast: { maxTokens: 4_096, reasoningEffort: "low", maxSteps: 4, contextTokens: 32_000, tools: ["*"] },
+  standard: { maxTokens: 8_192, reasoningEffort: "medium", maxSteps: 8, contextTokens: 64_000, tools: ["*"] },
+  premium: { maxTokens: 16_384, reasoningEffort: "high", maxSteps: 16, contextTokens: 128_000, tools: ["*"] },
 };
 
 // A hostile file (say, 1000 bad rules) must not produce a thousand-line startup message.
@@ -211,7 +210,7 @@ export function resolveTierConfig(input: unknown = {}, file?: string): TierConfi
       contextTokens: given.contextTokens ?? defaults.contextTokens,
       tools: given.tools ?? [...defaults.tools],
       systemPrompt: given.systemPrompt ?? defaults.systemPrompt,
-      prices: { ...(given.prices ?? defaults.prices) },
+      ...(given.prices ? { prices: { ...given.prices } } : {}),
       approvals: given.approvals,
     };
   }

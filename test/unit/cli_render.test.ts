@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { StepEvent, UsageEvent } from "../../graphs/orchestrator/events.js";
 import { HumanRenderer, usageLine } from "../../src/cli/render.js";
 
-const summary = { perTier: {}, total: { input: 10, output: 5, total: 15 }, costUsd: 0.0001, premiumOnlyCostUsd: 0.0001, savingUsd: 0, unknown: [] as string[] };
+const summary = { perTier: {}, total: { input: 10, output: 5, total: 15 }, costUsd: 0.0001, premiumOnlyCostUsd: 0.0001, savingUsd: 0, unknown: [] as string[], unpriced: [] as string[] };
 const usage = (over: Partial<UsageEvent> = {}): UsageEvent => ({ type: "usage", ...summary, thread: { ...summary }, ...over });
 
 /** A cut fast attempt, then the standard tier's answer. */
@@ -59,5 +59,14 @@ describe("HumanRenderer", () => {
     expect(out).toContain("usage  10 in + 5 out tokens");
     expect(out).toContain("thread 30 in + 10 out tokens · cost $0.000300 over the thread so far");
     expect(render([usage()], false)).not.toContain("thread ");
+  });
+
+  it("names calls with no known price instead of counting them as free, and says when premium's price is unknown", () => {
+    expect(usageLine(usage({ unpriced: ["gateway/acme-llm"], savingUsd: null }))).toBe(
+      "10 in + 5 out tokens · cost $0.000100 + unpriced calls (premium alone $0.000100) · no known price for gateway/acme-llm",
+    );
+    expect(usageLine(usage({ costUsd: 0, unpriced: ["gateway/acme-llm"], premiumOnlyCostUsd: null, savingUsd: null }))).toBe(
+      "10 in + 5 out tokens · cost unknown (premium alone: no known price) · no known price for gateway/acme-llm",
+    );
   });
 });

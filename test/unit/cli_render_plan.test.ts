@@ -9,6 +9,7 @@ const spent = (costUsd: number): UsageSummary => ({
   premiumOnlyCostUsd: costUsd * 10,
   savingUsd: costUsd * 9,
   unknown: [],
+  unpriced: [],
 });
 
 const SUBTASK_TEXT = "text only a subtask streamed";

@@ -88,6 +88,8 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
     // The conversation the agent gets: the thread's, or its summarised form when over budget.
     let input = messages;
     let summarized = false;
+    // The price table loads while the model works.
+    const pricesLoaded = deps.pricing.ready();
     try {
       // The compiled graph itself: ReactAgent.invoke would also read the subgraph's state from
       // the checkpointer on every run to fill middleware defaults, which our middleware's zod
@@ -117,10 +119,12 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
       const failure: FailureInfo = modelError ? modelError.failure : unexpected(err, label);
       if (!modelError) deps.logger.error({ tier, agent: member.name, err }, failure.message);
       const streamedText = ledger.producedText || !!ledger.failure?.partialOutput;
-      return { ok: false, failure, spent: withSummaries(usageOfCalls(tier, ledger.calls), ledger), streamedText, provider: lastProvider(ledger, failure) };
+      await pricesLoaded;
+      return { ok: false, failure, spent: withSummaries(deps, usageOfCalls(tier, ledger.calls, deps.pricing), ledger), streamedText, provider: lastProvider(ledger, failure) };
     }
     const produced = output.messages.slice(input.length);
-    const spent = withSummaries(usageOfCalls(tier, produced.filter(isAIMessage).map(callRecord)), ledger);
+    await pricesLoaded;
+    const spent = withSummaries(deps, usageOfCalls(tier, produced.filter(isAIMessage).map(callRecord), deps.pricing), ledger);
     if (output.stepLimitReached) {
       const failure: FailureInfo = { kind: "step_limit", message: `The ${label} reached its step limit (${run.maxSteps} model calls).` };
       return { ok: false, failure, spent, streamedText: produced.some((m) => isAIMessage(m) && m.text.length > 0), provider: lastProvider(ledger) };
@@ -200,8 +204,8 @@ export function agentNode(deps: OrchestratorDeps, member: RosterMember) {
 }
 
 /** `usage` plus the fast tier's summary calls of the attempt. */
-function withSummaries(usage: UsageByTier, ledger: ModelCallLedger): UsageByTier {
-  return ledger.summaryCalls.length > 0 ? addUsage(usage, usageOfCalls("fast", ledger.summaryCalls)) : usage;
+function withSummaries(deps: OrchestratorDeps, usage: UsageByTier, ledger: ModelCallLedger): UsageByTier {
+  return ledger.summaryCalls.length > 0 ? addUsage(usage, usageOfCalls("fast", ledger.summaryCalls, deps.pricing)) : usage;
 }
 
 /** The ModelCallError behind `err` (langchain wraps middleware errors in a MiddlewareError). */

@@ -4,9 +4,11 @@
  * nothing usable does not end the run: the task becomes a plan of one subtask, and the
  * `plan_created` event says why.
  */
+import type { BaseMessage } from "@langchain/core/messages";
 import { Command, isGraphBubbleUp, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import { callRecord } from "../../../agents/middleware/model_calls.js";
 import { describeModelFailure } from "../../../src/providers/failure.js";
-import { addUsage, type UsageByTier } from "../cost.js";
+import { addUsage, usageOfCalls, type UsageByTier } from "../cost.js";
 import type { OrchestratorDeps } from "../deps.js";
 import { OrchestratorError } from "../errors.js";
 import type { CustomStepEvent, PlannedSubtask } from "../events.js";
@@ -37,9 +39,8 @@ export function plannerNode(deps: OrchestratorDeps) {
         ],
         { signal: config.signal, tags: [...(config.tags ?? []), ...INTERNAL_CALL_TAGS], runName: "planner" },
       );
-      const raw = out.raw as { usage_metadata?: { input_tokens: number; output_tokens: number; total_tokens: number }; response_metadata?: { provider?: string } };
-      const u = raw.usage_metadata;
-      spent = { [tier]: { ...(u ? { input: u.input_tokens, output: u.output_tokens, total: u.total_tokens } : { input: 0, output: 0, total: 0 }), calls: 1, unknown: u ? [] : [raw.response_metadata?.provider ?? "unknown"] } };
+      await deps.pricing.ready();
+      spent = usageOfCalls(tier, [callRecord(out.raw as BaseMessage)], deps.pricing);
       const parsed = schema.safeParse(out.parsed);
       const checked = parsed.success ? checkPlan(parsed.data as PlanOutput, agents.map((a) => a.name)) : { problem: "the planner's answer did not fit the plan schema" };
       if ("problem" in checked) note = checked.problem;

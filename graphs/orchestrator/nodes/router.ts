@@ -7,7 +7,7 @@ import { isHumanMessage, type BaseMessage } from "@langchain/core/messages";
 import { Command, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { Tier } from "../../../src/providers/types.js";
 import { readRunSettings, type RunSettings } from "../configuration.js";
-import type { UsageByTier } from "../cost.js";
+import { usageOfCalls, type UsageByTier } from "../cost.js";
 import { modelOf, type OrchestratorDeps } from "../deps.js";
 import { OrchestratorInputError } from "../errors.js";
 import type { CustomStepEvent } from "../events.js";
@@ -41,11 +41,13 @@ export async function decideRoute(deps: OrchestratorDeps, task: string, config: 
   let decision = decideWithoutModel(task, { explicitTier: ask.explicitTier, explicitAgent: ask.explicitAgent, mode: ask.mode, routing: deps.routing });
   if (decision?.plan && !ask.allowPlan) decision = decision.tier || decision.agent ? { ...decision, plan: false } : undefined;
   if (!decision && shouldClassify(ask.mode, deps.routing)) {
+    // The price table loads while the classifier works.
+    const pricesLoaded = deps.pricing.ready();
     const classified = await classifyTask(deps.registry.chatModel("fast"), task, config, deps.roster.specialists, { allowPlan: ask.allowPlan });
     if (classified) {
       decision = classified;
-      const provider = classified.provider ?? "unknown";
-      usage = { fast: { ...(classified.usage ?? { input: 0, output: 0, total: 0 }), calls: 1, unknown: classified.usage ? [] : [provider] } };
+      await pricesLoaded;
+      usage = usageOfCalls("fast", [classified.call], deps.pricing);
     } else {
       deps.logger.warn("The routing classifier gave no usable answer; using the default tier");
     }

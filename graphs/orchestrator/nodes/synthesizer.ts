@@ -41,7 +41,8 @@ export function synthesizerNode(deps: OrchestratorDeps) {
         // Marked like an agent's call, so its tokens stream as the answer.
         { signal: config.signal, metadata: { tier, agent: SYNTHESIZER_NODE }, runName: SYNTHESIZER_NODE },
       );
-      spent = usageOfCalls(tier, [callRecord(message)]);
+      await deps.pricing.ready();
+      spent = usageOfCalls(tier, [callRecord(message)], deps.pricing);
       const meta = message.response_metadata as { provider?: string; model_provider?: string; model_name?: string; model?: string; simulated?: boolean };
       provider = meta.provider ?? meta.model_provider ?? "unknown";
       model = meta.model_name ?? meta.model ?? model;
