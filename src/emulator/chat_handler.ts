@@ -23,6 +23,8 @@ export interface ChatContext {
   slowHeadersMs: number;
   stallMs: number | undefined;
   retryAfterSeconds: number;
+  /** False answers streaming requests with JSON too (a gateway without SSE). */
+  sse: boolean;
   /** Aborts when the server closes. */
   closing: AbortSignal;
   countFault(kind: string): void;
@@ -104,7 +106,7 @@ export async function handleChat(
     return;
   }
   const request = validation.request;
-  const stream = request.stream === true;
+  const stream = request.stream === true && ctx.sse;
   const knobs = requestKnobs(req, ctx);
 
   // Aborts when the client goes away or the server closes, so no timer outlives its socket.

@@ -13,6 +13,7 @@ export {
   type EmulatorStats,
   type EnqueueFaultOptions,
   type FaultKind,
+  type RecordedRequest,
   type ScriptedResponse,
 } from "./types.js";
 export { isFaultKind, mulberry32, type HeaderFaultKind } from "./faults.js";

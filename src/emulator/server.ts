@@ -6,21 +6,24 @@
 import { randomBytes } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { SIMULATED_HEADER, type ModelList } from "../gateway/wire.js";
 import { applyHttpFault, handleChat, type ChatContext } from "./chat_handler.js";
 import { CONTROL_PREFIX, handleControl } from "./control_plane.js";
 import { FaultPlan, isHeaderFaultKind, type HeaderFaultKind } from "./faults.js";
 import { BodyTooLargeError, header, readBody, sendJson } from "./http_util.js";
+import { toRegisteredKey } from "./client_assertion.js";
+import { metadataDocumentFor, serveMetadata } from "./metadata.js";
 import { TokenStore, handleTokenRequest } from "./tokens.js";
-import { DEFAULT_MODELS, type EmulatorHandle, type EmulatorOptions, type EmulatorStats, type ScriptedResponse } from "./types.js";
+import { DEFAULT_MODELS, type EmulatorHandle, type EmulatorOptions, type EmulatorStats, type RecordedRequest, type ScriptedResponse } from "./types.js";
 import { openAIError } from "./validation.js";
 
 // Fixed so /v1/models answers are byte-identical across runs.
 const MODEL_CREATED = 1_735_689_600;
 
 function emptyStats(): Omit<EmulatorStats, "openConnections"> {
-  return { tokenRequests: 0, chatRequests: 0, modelRequests: 0, faultsInjected: 0, faultsByKind: {}, clientAbortedStreams: 0, unauthorized: 0 };
+  return { tokenRequests: 0, chatRequests: 0, modelRequests: 0, faultsInjected: 0, faultsByKind: {}, clientAbortedStreams: 0, unauthorized: 0, authMethods: {}, metadataRequests: {}, tlsHandshakeFailures: 0 };
 }
 
 /** Starts the emulator; resolves once it listens. */
@@ -45,6 +48,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   setMaxListeners(0, closing.signal);
   let tokenEndpointDown = false;
   let requestCounter = 0;
+  const publicKeys = (options.clientPublicKeys ?? []).map(toRegisteredKey);
+  const seenJti = new Map<string, number>();
+  const issuerPath = (options.issuerMetadata?.path ?? "").replace(/\/+$/, "");
+  const metadataDocuments = options.issuerMetadata?.documents ?? ["oauth-authorization-server", "openid-configuration"];
 
   const countFault = (kind: string) => {
     stats.faultsInjected++;
@@ -52,6 +59,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
   const countUnauthorized = () => {
     stats.unauthorized++;
+  };
+  // The last API requests, so tests can check which headers arrived; credentials are not kept.
+  const recorded: RecordedRequest[] = [];
+  const record = (method: string, path: string, req: IncomingMessage) => {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (name === "authorization" || name === "cookie" || value === undefined) continue;
+      headers[name] = Array.isArray(value) ? value.join(", ") : value;
+    }
+    if (recorded.length >= 200) recorded.shift();
+    recorded.push({ method, path, headers });
   };
   const chatContext: ChatContext = {
     models: modelSet,
@@ -61,6 +79,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     slowHeadersMs,
     stallMs: options.stallMs,
     retryAfterSeconds,
+    sse: options.sse !== false,
     closing: closing.signal,
     countFault,
     countClientAbort: () => {
@@ -91,7 +110,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     clientId,
     clientSecret,
     controlToken,
-    stats: () => ({ ...stats, faultsByKind: { ...stats.faultsByKind }, openConnections: sockets.size }),
+    issuer: "",
+    stats: () => ({
+      ...stats,
+      faultsByKind: { ...stats.faultsByKind },
+      authMethods: { ...stats.authMethods },
+      metadataRequests: { ...stats.metadataRequests },
+      openConnections: sockets.size,
+    }),
     resetStats: () => {
       stats = emptyStats();
     },
@@ -103,6 +129,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       tokenEndpointDown = down;
     },
     revokeAllTokens: () => tokens.revokeAll(),
+    requests: () => recorded.map((r) => ({ ...r, headers: { ...r.headers } })),
     close: () => close(),
   };
 
@@ -113,6 +140,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     res.setHeader(SIMULATED_HEADER, "simulated");
     const path = new URL(req.url ?? "/", "http://emulator.invalid").pathname.replace(/\/+$/, "") || "/";
     const method = req.method ?? "GET";
+    if (path.startsWith("/v1/")) record(method, path, req);
 
     if (path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`)) return handleControl(req, res, path, handle, controlToken);
 
@@ -126,12 +154,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       headerFault = rawFault;
     }
 
+    const document = metadataDocumentFor(path, issuerPath);
+    if (document) {
+      stats.metadataRequests[path] = (stats.metadataRequests[path] ?? 0) + 1;
+      if (method !== "GET") return methodNotAllowed(res, "GET");
+      if (!metadataDocuments.includes(document)) return sendJson(res, 404, { error: "not_found" });
+      return serveMetadata(res, handle, document, options.tls?.clientCa !== undefined);
+    }
+
     if (path === "/oauth2/token") {
       if (method !== "POST") return methodNotAllowed(res, "POST");
       stats.tokenRequests++;
       return handleTokenRequest(req, res, {
         clientId,
         clientSecret,
+        publicKeys,
+        audiences: [handle.tokenUrl, handle.issuer, handle.baseUrl],
+        seenJti,
+        countAuthMethod: (m) => {
+          stats.authMethods[m] = (stats.authMethods[m] ?? 0) + 1;
+        },
         ttlSeconds: options.tokenTtlSeconds ?? 3600,
         omitExpiresIn: options.omitExpiresIn === true,
         store: tokens,
@@ -191,12 +233,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     sendJson(res, 404, openAIError(`Unknown route: ${method} ${path}`, "invalid_request_error", "not_found"));
   }
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     route(req, res).catch((err: unknown) => {
       // A handler bug must not hang the client: answer 500 if possible, otherwise drop the socket.
       if (!res.headersSent) sendJson(res, 500, openAIError(`Emulator internal error: ${String(err)}`, "server_error"));
       else res.destroy();
     });
+  };
+  const tls = options.tls;
+  // With a client CA, the TLS handshake itself refuses a client without a certificate that CA signed.
+  const server = tls
+    ? createTlsServer({ cert: tls.cert, key: tls.key, ca: tls.clientCa, requestCert: !!tls.clientCa, rejectUnauthorized: !!tls.clientCa }, listener)
+    : createServer(listener);
+  server.on("tlsClientError", () => {
+    stats.tlsHandshakeFailures++;
   });
   server.on("connection", (socket: Socket) => {
     sockets.add(socket);
@@ -222,9 +272,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   const address = server.address() as AddressInfo;
   const hostPart = address.family === "IPv6" || address.address.includes(":") ? `[${address.address}]` : address.address;
-  handle.baseUrl = `http://${hostPart}:${address.port}`;
+  handle.baseUrl = `${tls ? "https" : "http"}://${hostPart}:${address.port}`;
   handle.apiUrl = `${handle.baseUrl}/v1`;
   handle.tokenUrl = `${handle.baseUrl}/oauth2/token`;
+  handle.issuer = `${handle.baseUrl}${issuerPath}`;
   return handle;
 }
 

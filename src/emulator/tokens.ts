@@ -1,10 +1,13 @@
 /**
- * The OAuth2 side of the emulator: client authentication (client_secret_basic and
- * client_secret_post), the client-credentials token endpoint and the store of issued
- * opaque bearer tokens that the API routes check.
+ * The OAuth2 side of the emulator: client authentication (client_secret_basic,
+ * client_secret_post, client_secret_jwt and private_key_jwt assertions, and tls_client_auth
+ * when the server runs TLS with client certificates), the client-credentials token endpoint
+ * and the store of issued opaque bearer tokens that the API routes check.
  */
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual, type KeyObject } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { TLSSocket } from "node:tls";
+import { checkClientAssertion, JWT_BEARER_ASSERTION, type AssertionMethod } from "./client_assertion.js";
 import type { FaultPlan, FaultSpec } from "./faults.js";
 import { BodyTooLargeError, readBody, sendJson, sleep } from "./http_util.js";
 
@@ -81,10 +84,21 @@ export function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** Every client authentication method the emulator can verify. */
+export type EmulatorAuthMethod = PresentedCredentials["method"] | AssertionMethod | "tls_client_auth";
+
 /** What the token endpoint needs from the server. */
 export interface TokenEndpointContext {
   clientId: string;
   clientSecret: string;
+  /** Public keys registered for private_key_jwt. */
+  publicKeys: readonly { key: KeyObject; kid?: string }[];
+  /** Values a client assertion's `aud` may hold (token endpoint URL, issuer). */
+  audiences: readonly string[];
+  /** jti values seen, for replay detection. */
+  seenJti: Map<string, number>;
+  /** Counts a successful client authentication by method. */
+  countAuthMethod(method: EmulatorAuthMethod): void;
   ttlSeconds: number;
   omitExpiresIn: boolean;
   store: TokenStore;
@@ -159,21 +173,15 @@ export async function handleTokenRequest(req: IncomingMessage, res: ServerRespon
     return;
   }
   const form = new URLSearchParams(raw.toString("utf8"));
-  const presented = presentedCredentials(req.headers.authorization, form);
-  if (!presented) {
+  const auth = authenticateClient(req, form, ctx);
+  if (!auth.ok) {
     ctx.countUnauthorized();
-    oauthError(res, 401, "invalid_client", "Client authentication failed: no client credentials (use HTTP Basic or client_id/client_secret in the body).", {
+    oauthError(res, 401, "invalid_client", `Client authentication failed: ${auth.reason}`, {
       "www-authenticate": 'Basic realm="ai-gateway-emulator"',
     });
     return;
   }
-  if (!safeEqual(presented.clientId, ctx.clientId) || !safeEqual(presented.clientSecret, ctx.clientSecret)) {
-    ctx.countUnauthorized();
-    oauthError(res, 401, "invalid_client", "Client authentication failed: unknown client or wrong secret.", {
-      "www-authenticate": 'Basic realm="ai-gateway-emulator"',
-    });
-    return;
-  }
+  ctx.countAuthMethod(auth.method);
   const grantType = form.get("grant_type");
   if (grantType === null) {
     oauthError(res, 400, "invalid_request", "Missing grant_type.");
@@ -189,4 +197,42 @@ export async function handleTokenRequest(req: IncomingMessage, res: ServerRespon
   const scope = form.get("scope");
   if (scope !== null && scope !== "") body.scope = scope;
   sendJson(res, 200, body, NO_STORE);
+}
+
+/** Which client authenticated, and how; or why it did not. */
+type ClientAuthResult = { ok: true; method: EmulatorAuthMethod } | { ok: false; reason: string };
+
+/**
+ * Authenticates the client of a token request: a JWT assertion, else HTTP Basic or form
+ * credentials, else (on a TLS server) a client certificate that the client CA verified.
+ */
+function authenticateClient(req: IncomingMessage, form: URLSearchParams, ctx: TokenEndpointContext): ClientAuthResult {
+  const assertionType = form.get("client_assertion_type");
+  if (assertionType !== null) {
+    const assertion = form.get("client_assertion");
+    if (assertionType !== JWT_BEARER_ASSERTION || !assertion) return { ok: false, reason: `client_assertion_type must be ${JWT_BEARER_ASSERTION} with a client_assertion.` };
+    const named = form.get("client_id");
+    if (named !== null && !safeEqual(named, ctx.clientId)) return { ok: false, reason: "unknown client." };
+    const checked = checkClientAssertion(assertion, {
+      clientId: ctx.clientId,
+      clientSecret: ctx.clientSecret,
+      publicKeys: ctx.publicKeys,
+      audiences: ctx.audiences,
+      seenJti: ctx.seenJti,
+    });
+    return checked.ok ? { ok: true, method: checked.method } : checked;
+  }
+  const presented = presentedCredentials(req.headers.authorization, form);
+  if (presented) {
+    if (!safeEqual(presented.clientId, ctx.clientId) || !safeEqual(presented.clientSecret, ctx.clientSecret)) return { ok: false, reason: "unknown client or wrong secret." };
+    return { ok: true, method: presented.method };
+  }
+  const clientId = form.get("client_id");
+  const socket = req.socket as Partial<TLSSocket>;
+  if (clientId !== null && socket.encrypted && socket.authorized) {
+    // The TLS layer has already checked the certificate against the client CA.
+    if (!safeEqual(clientId, ctx.clientId)) return { ok: false, reason: "unknown client." };
+    return { ok: true, method: "tls_client_auth" };
+  }
+  return { ok: false, reason: "no client credentials (use HTTP Basic, client_id/client_secret in the body, a client_assertion, or a client certificate)." };
 }

@@ -2,6 +2,7 @@
  * Public types and constants of the local AI-gateway emulator. Kept apart from the
  * server so that tests, benchmarks and the CLI can import them without side effects.
  */
+import type { RegisteredClientKey } from "./client_assertion.js";
 
 /** Every fault the emulator can inject; see faults.ts for the observable effect of each. */
 export type FaultKind =
@@ -54,6 +55,31 @@ export interface EmulatorOptions {
    * random one (see `EmulatorHandle.controlToken`), so a web page on this machine cannot script it.
    */
   controlToken?: string;
+  /**
+   * False answers every chat completion with one JSON body, streaming requests included, as a
+   * gateway without server-sent events does; default true.
+   */
+  sse?: boolean;
+  /** Public keys (PEM, JWK or KeyObject) registered for private_key_jwt client assertions; client_secret_jwt uses the secret. */
+  clientPublicKeys?: RegisteredClientKey[];
+  /**
+   * Serve https with this certificate and key (PEM text). With `clientCa`, every connection must
+   * present a client certificate signed by that CA (mTLS), and tls_client_auth is accepted.
+   */
+  tls?: { cert: string; key: string; clientCa?: string };
+  /**
+   * OAuth2 metadata the emulator publishes for its issuer (`baseUrl` + `path`): RFC 8414
+   * `oauth-authorization-server` and/or OpenID `openid-configuration` (default both, no path).
+   */
+  issuerMetadata?: { documents?: ("oauth-authorization-server" | "openid-configuration")[]; path?: string };
+}
+
+/** One API request as the emulator saw it (the last 200 under /v1 are kept); credentials left out. */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  /** Request headers, lower-case names, without authorization and cookie. */
+  headers: Record<string, string>;
 }
 
 /** A canned answer for exactly one chat completion, overriding the simulated model. */
@@ -74,6 +100,12 @@ export interface EmulatorStats {
   openConnections: number;
   clientAbortedStreams: number;
   unauthorized: number;
+  /** Successful token-endpoint client authentications, by method (client_secret_basic, private_key_jwt, ...). */
+  authMethods: Record<string, number>;
+  /** Requests for issuer metadata, by well-known path (answered or 404). */
+  metadataRequests: Record<string, number>;
+  /** TLS handshakes the server refused (e.g. no or an untrusted client certificate), in TLS mode. */
+  tlsHandshakeFailures: number;
 }
 
 /** Options of an enqueued fault. */
@@ -94,6 +126,8 @@ export interface EmulatorHandle {
   apiUrl: string;
   /** `baseUrl + "/oauth2/token"`. */
   tokenUrl: string;
+  /** The issuer identifier its metadata names: `baseUrl` plus `issuerMetadata.path`. */
+  issuer: string;
   /** Client id the token endpoint accepts. */
   clientId: string;
   /** Client secret the token endpoint accepts. */
@@ -112,6 +146,8 @@ export interface EmulatorHandle {
   setTokenEndpointDown(down: boolean): void;
   /** Forgets every issued token, so they all get 401 invalid_token. */
   revokeAllTokens(): void;
+  /** The API requests received (oldest first, at most 200), so tests can see the headers that arrived. */
+  requests(): RecordedRequest[];
   /** Closes the server and destroys open sockets (stalled streams included). */
   close(): Promise<void>;
 }

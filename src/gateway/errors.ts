@@ -54,6 +54,27 @@ export class AIGatewayAuthError extends AIGatewayError {
   }
 }
 
+/**
+ * A setting is wrong or a server does not speak the protocol it should: OAuth2 metadata missing
+ * or invalid, an issuer mismatch, plain http where a credential would travel, a token response
+ * that is not OAuth2, an unreadable key or certificate file. Never retried: trying again cannot
+ * fix it. `variable` names the setting to fix, and the message says how.
+ */
+export class AIGatewayConfigError extends AIGatewayError {
+  override readonly name = "AIGatewayConfigError";
+  /** The environment variable (or variables, comma-separated) to fix. */
+  readonly variable: string;
+  constructor(message: string, init: AIGatewayErrorInit & { code: string; variable: string }) {
+    super(message, { ...init, retryable: false });
+    this.variable = init.variable;
+  }
+
+  /** Adds the variable to the safe serialisation. */
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), variable: this.variable };
+  }
+}
+
 /** 429 from the gateway; `retryAfterMs` is the server's hint when it sent one. */
 export class AIGatewayRateLimitError extends AIGatewayError {
   override readonly name = "AIGatewayRateLimitError";
@@ -81,6 +102,18 @@ export class AIGatewayTimeoutError extends AIGatewayError {
   constructor(message: string, init: AIGatewayErrorInit & { phase: TimeoutPhase }) {
     super(message, { ...init, code: "timeout", retryable: init.retryable ?? true });
     this.phase = init.phase;
+  }
+}
+
+/**
+ * The gateway accepted the request (2xx) but its body cannot be read: not JSON (a proxy's login
+ * page, a captive portal), or cut off. An upstream fault, not the caller's: retried, and it
+ * counts against the gateway's circuit breaker like a 5xx.
+ */
+export class AIGatewayResponseError extends AIGatewayError {
+  override readonly name = "AIGatewayResponseError";
+  constructor(message: string, init: AIGatewayErrorInit & { status: number }) {
+    super(message, { ...init, code: init.code ?? "invalid_response", retryable: init.retryable ?? true });
   }
 }
 

@@ -4,6 +4,7 @@ export {
   type AIGatewayClientOptions,
   type RequestOptions,
   type VerifyResult,
+  type VerifyTokenDetails,
   type ChatCompletionResponse,
 } from "./client.js";
 export { ChatCompletionStream } from "./chat_stream.js";
@@ -12,13 +13,20 @@ export {
   StaticTokenProvider,
   DEFAULT_TOKEN_PATH,
   type TokenProvider,
+  type TokenSourceInfo,
   type TokenSourceOptions,
 } from "./token_source.js";
+export { FunctionTokenProvider, type FunctionTokenProviderOptions, type TokenFunction, type TokenFunctionResult } from "./token_callback.js";
+export { wellKnownUrl, type MetadataDocument } from "./token_discovery.js";
+export { readJwtClaims, type AccessTokenClaims } from "./jwt_claims.js";
+export { assertGatewaySettings, gatewaySettingProblems, type SettingProblem } from "./settings_check.js";
 export {
   AIGatewayError,
   AIGatewayAuthError,
+  AIGatewayConfigError,
   AIGatewayRateLimitError,
   AIGatewayHTTPError,
+  AIGatewayResponseError,
   AIGatewayTimeoutError,
   AIGatewayStreamError,
   AIGatewayNetworkError,

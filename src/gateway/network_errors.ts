@@ -1,7 +1,10 @@
 /** Turns low-level undici/Node errors into typed gateway errors with advice a person can act on. */
-import { AIGatewayAbortError, AIGatewayError, AIGatewayNetworkError, AIGatewayTimeoutError } from "./errors.js";
+import { AIGatewayAbortError, AIGatewayConfigError, AIGatewayError, AIGatewayNetworkError, AIGatewayTimeoutError } from "./errors.js";
 
 const DNS_CODES = new Set(["ENOTFOUND", "EAI_AGAIN", "EAI_NODATA", "EAI_NONAME", "EAI_FAIL"]);
+
+/** TLS alerts a server sends when it refuses the client certificate it got (OpenSSL's codes, as Node reports them). */
+const CLIENT_CERT_REFUSED = /^ERR_SSL_(TLSV1_ALERT_UNKNOWN_CA|SSLV3_ALERT_BAD_CERTIFICATE|SSLV3_ALERT_CERTIFICATE_(UNKNOWN|EXPIRED|REVOKED|UNSUPPORTED)|TLSV1_ALERT_ACCESS_DENIED)$/;
 
 function errorCode(err: unknown): string | undefined {
   let e: unknown = err;
@@ -72,10 +75,29 @@ export function toGatewayError(err: unknown, host: string, what: string, signal?
         `${capitalise(what)} at '${host}' is unreachable from this network (${code}). Check the VPN and proxy settings.`,
         { code: "unreachable", host, cause: err },
       );
+    case "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED":
+      return new AIGatewayConfigError(
+        `${capitalise(what)} at '${host}' requires a client certificate (mutual TLS) and got none. ` +
+          "Set AI_GATEWAY_TLS_CERT and AI_GATEWAY_TLS_KEY to a certificate and key that its CA trusts.",
+        { code: "tls_client_certificate_required", variable: "AI_GATEWAY_TLS_CERT", cause: err },
+      );
+    case "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE":
+      return new AIGatewayNetworkError(
+        `TLS handshake with ${what} at '${host}' failed (the server sent a handshake_failure alert). It may require a client ` +
+          "certificate (AI_GATEWAY_TLS_CERT, AI_GATEWAY_TLS_KEY), or share no TLS version or cipher with this client.",
+        { code: "tls", host, cause: err, retryable: false },
+      );
     default:
-      if (code.startsWith("ERR_TLS") || code.includes("CERT")) {
+      if (CLIENT_CERT_REFUSED.test(code)) {
+        return new AIGatewayConfigError(
+          `${capitalise(what)} at '${host}' refused the client certificate (${code}). Check AI_GATEWAY_TLS_CERT and AI_GATEWAY_TLS_KEY: ` +
+            "the certificate must be issued by a CA the server trusts, be valid now, and be registered for this client.",
+          { code: "tls_client_certificate_rejected", variable: "AI_GATEWAY_TLS_CERT", cause: err },
+        );
+      }
+      if (code.startsWith("ERR_TLS") || code.startsWith("ERR_SSL") || code.includes("CERT")) {
         return new AIGatewayNetworkError(
-          `TLS handshake with ${what} at '${host}' failed (${code}). Check the URL and the CA certificates (NODE_EXTRA_CA_CERTS).`,
+          `TLS handshake with ${what} at '${host}' failed (${code}). Check the URL and the CA certificates (AI_GATEWAY_TLS_CA or NODE_EXTRA_CA_CERTS).`,
           { code: "tls", host, cause: err, retryable: false },
         );
       }

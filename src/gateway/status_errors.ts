@@ -1,9 +1,9 @@
 /** Turns a non-2xx gateway response into a typed error with a message a person can act on. */
 import type { Dispatcher } from "undici";
 import { scrubText } from "../logging/redact.js";
-import { AIGatewayAuthError, AIGatewayError, AIGatewayHTTPError, AIGatewayRateLimitError } from "./errors.js";
+import { AIGatewayAuthError, AIGatewayError, AIGatewayHTTPError, AIGatewayRateLimitError, AIGatewayResponseError } from "./errors.js";
 import { parseRetryAfter, RETRYABLE_STATUSES } from "./retry.js";
-import { REQUEST_ID_HEADER, type WireErrorBody } from "./wire.js";
+import { REQUEST_ID_HEADER } from "./wire.js";
 
 /** Most of an error body we read; the rest is dropped. */
 const MAX_ERROR_BODY = 64 * 1024;
@@ -17,24 +17,10 @@ export async function statusError(res: Dispatcher.ResponseData, host: string): P
   const rawId = res.headers[REQUEST_ID_HEADER];
   const requestId = Array.isArray(rawId) ? rawId[0] : rawId;
   const text = await readLimited(res.body, MAX_ERROR_BODY);
-  let serverMessage: string | undefined;
-  let serverCode: string | undefined;
-  try {
-    const parsed = JSON.parse(text) as Partial<WireErrorBody> & { error_description?: string; message?: string };
-    const err = parsed.error;
-    if (err && typeof err === "object") {
-      serverMessage = typeof err.message === "string" ? err.message : undefined;
-      serverCode = typeof err.code === "string" ? err.code : typeof err.type === "string" ? err.type : undefined;
-    } else if (typeof err === "string") {
-      serverCode = err;
-      serverMessage = parsed.error_description;
-    } else if (typeof parsed.message === "string") {
-      serverMessage = parsed.message;
-    }
-  } catch {
-    // Not JSON (a proxy's HTML page, say): the status alone is reported, the body is not echoed.
-  }
-  const detail = serverMessage ? `: ${scrubText(serverMessage).slice(0, 500)}` : "";
+  const { message: serverMessage, code: serverCode } = readErrorBody(text);
+  // An HTML page comes from a proxy or load balancer in front of the gateway; it is named, never echoed.
+  const html = serverMessage === undefined && (/^\s*</.test(text) || /html/i.test(headerText(res.headers["content-type"])));
+  const detail = serverMessage ? `: ${scrubText(serverMessage).slice(0, 500)}` : html ? " (an HTML page, likely from a proxy in front of it)" : "";
   const rid = requestId ? ` (request id ${requestId})` : "";
   const retryAfterMs = parseRetryAfter(res.headers);
   if (status === 401) {
@@ -70,6 +56,60 @@ export async function statusError(res: Dispatcher.ResponseData, host: string): P
     retryable,
     retryAfterMs,
   });
+}
+
+// A string `error` that looks like this is a code ("invalid_token"); anything else is a sentence.
+const CODE_LIKE = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/**
+ * Message and code of an error body in any of the shapes gateways send: OpenAI's
+ * `{error: {message, code, type}}`, RFC 6749's `{error, error_description}`, `{error: "<sentence>"}`
+ * (Ollama), `{statusCode, message}` (Azure API Management), `{message}`, and Google's envelope
+ * (`{error: {code: 400, message, status}}`, also wrapped in an array). Nothing for a non-JSON body.
+ */
+export function readErrorBody(text: string): { message?: string; code?: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Not JSON (a proxy's HTML page, say): the status alone is reported, the body is not echoed.
+    return {};
+  }
+  if (Array.isArray(parsed)) parsed = parsed[0];
+  if (!parsed || typeof parsed !== "object") return {};
+  const body = parsed as { error?: unknown; error_description?: unknown; message?: unknown };
+  const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
+  const err = body.error;
+  if (err && typeof err === "object") {
+    const e = err as { message?: unknown; code?: unknown; type?: unknown; status?: unknown };
+    return { message: str(e.message), code: str(e.code) ?? str(e.status) ?? str(e.type) };
+  }
+  if (typeof err === "string") {
+    if (CODE_LIKE.test(err)) return { code: err, message: str(body.error_description) };
+    return { message: err };
+  }
+  return { message: str(body.message) };
+}
+
+/**
+ * The error for a 2xx answer whose body cannot be read as JSON. It is the gateway's fault (or
+ * a proxy's answering in its place), so it is retried and charged to its breaker like a 5xx.
+ */
+export function invalidResponseError(res: Dispatcher.ResponseData, host: string): AIGatewayResponseError {
+  const rawId = res.headers[REQUEST_ID_HEADER];
+  const requestId = Array.isArray(rawId) ? rawId[0] : rawId;
+  const type = headerText(res.headers["content-type"]).split(";")[0].trim();
+  const what = type && !/json/i.test(type) ? `a ${type} body` : "a body that is not valid JSON";
+  const page = /html/i.test(type) ? " An HTML page usually means a web proxy, SSO login or captive portal answered in the gateway's place." : "";
+  return new AIGatewayResponseError(
+    `The AI gateway at '${host}' answered ${res.statusCode} with ${what} where JSON was expected${requestId ? ` (request id ${requestId})` : ""}.${page} ` +
+      "Check AI_GATEWAY_BASE_URL and AI_GATEWAY_API_PATH, and any proxy between this machine and the gateway.",
+    { status: res.statusCode, requestId },
+  );
+}
+
+function headerText(v: string | string[] | undefined): string {
+  return (Array.isArray(v) ? v[0] : v) ?? "";
 }
 
 async function readLimited(body: Dispatcher.ResponseData["body"], limit: number): Promise<string> {

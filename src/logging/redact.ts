@@ -105,3 +105,20 @@ export function redactValue(value: unknown, seen = new WeakSet<object>()): unkno
   }
   return out;
 }
+
+/** Headers whose values are never secret: they describe the body, not the caller. */
+const PLAIN_HEADERS: ReadonlySet<string> = new Set(["content-type", "accept"]);
+
+/**
+ * A copy of request `headers` for a log line: a value is shown only for content-type, accept
+ * and the names in `visible` (lower case; AI_GATEWAY_HEADERS_PUBLIC). Any other extra header may
+ * be a subscription key or an end user's id, so its value is redacted.
+ */
+export function redactHeaderValues(headers: Readonly<Record<string, string>>, visible: ReadonlySet<string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    out[name] = PLAIN_HEADERS.has(lower) || (visible.has(lower) && !isSecretKey(lower)) ? value : REDACTED;
+  }
+  return out;
+}

@@ -8,6 +8,7 @@ export type {
   ResponseFormat,
 } from "./chat_models/types.js";
 export { closeSharedGatewayClients, resolveGatewayConfig } from "./chat_models/client_registry.js";
+export { RUN_HEADERS_KEY, runHeadersOf, withRunHeaders } from "./chat_models/run_headers.js";
 export { buildRequestParams, buildLsParams, type RequestParams, type ModelSettings, type DroppedParam } from "./chat_models/params.js";
 export { resolveStructuredOutputMethod, type StructuredOutputSchema } from "./chat_models/structured_output.js";
 export {
@@ -35,6 +36,7 @@ export {
   convertWireToolCallToToolCall,
   convertWireToolCallsToToolCalls,
   MODEL_PROVIDER,
+  ToolCallIndexer,
   type AIGatewayResponseMetadata,
 } from "./converters/completions.js";
 export {

@@ -8,6 +8,7 @@
 import { BrokenCircuitError, circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhen, type CircuitBreakerPolicy } from "cockatiel";
 import { scrubText, type Logger } from "../logging/index.js";
 import { classifyFailure, failureCode } from "./classify.js";
+import { breakerEvent } from "./tracing.js";
 import type { BreakerState, ProviderName } from "./types.js";
 
 /** Settings of the breakers (BREAKER_FAILURES, BREAKER_COOLDOWN_MS). */
@@ -112,6 +113,8 @@ export class ProviderBreakers {
       policy.onBreak((reason) => {
         const err = "error" in reason ? reason.error : undefined;
         const cause = err instanceof Error ? scrubText(err.message) : "isolated";
+        // Transitions happen inside an attempt, so its span (when traced) carries them as events.
+        breakerEvent("breaker.open", provider, { "error.type": err ? failureCode(err) : "isolated", "breaker.cooldown_ms": cooldownMs });
         log.warn(
           { event: "breaker_open", provider, code: err ? failureCode(err) : "isolated", cooldownMs },
           `Circuit breaker for provider '${provider}' opened after ${failures} consecutive failure(s) (${cause}); ` +
@@ -119,9 +122,11 @@ export class ProviderBreakers {
         );
       }),
       policy.onHalfOpen(() => {
+        breakerEvent("breaker.half_open", provider);
         log.info({ event: "breaker_half_open", provider }, `Circuit breaker for provider '${provider}' is half-open: probing it with one call.`);
       }),
       policy.onReset(() => {
+        breakerEvent("breaker.closed", provider);
         log.info({ event: "breaker_closed", provider }, `Circuit breaker for provider '${provider}' closed: the provider answered again.`);
       }),
     ];

@@ -4,13 +4,15 @@
  * their common traits — HTTP status, error name, network error code — rather than by class.
  */
 import { AIGatewayAuthError, AIGatewayError } from "../gateway/index.js";
+import { sdkErrorNames } from "./descriptors/index.js";
 
 /**
  * - `outage`: the provider is unreachable or failing (network, DNS, timeout, 5xx, 429 after
- *   retries, auth). Counts against its circuit breaker; the next provider is tried.
+ *   retries, auth, a 2xx body that cannot be read). Counts against its circuit breaker; the
+ *   next provider is tried.
  * - `unavailable`: this provider cannot serve the request (404: no such model there). The
  *   next provider is tried, but the breaker is not charged: the service itself is up.
- * - `caller`: the request itself is at fault (400, 422, abort, a parse error). Retrying it
+ * - `caller`: the request itself is at fault (400, 422, abort, a parse error in our code). Retrying it
  *   elsewhere would fail the same way, so it is rethrown.
  */
 export type FailureKind = "outage" | "unavailable" | "caller";
@@ -34,21 +36,19 @@ const NETWORK_CODES = new Set([
   "UND_ERR_CLOSED",
 ]);
 
+// Names of undici and Node; the SDKs' own come from the provider descriptors.
 const OUTAGE_NAMES = new Set([
   "TimeoutError",
-  "APIConnectionError",
-  "APIConnectionTimeoutError",
-  "InternalServerError",
-  "RateLimitError",
-  "AuthenticationError",
-  "PermissionDeniedError",
   "ConnectTimeoutError",
   "HeadersTimeoutError",
   "BodyTimeoutError",
   "SocketError",
+  ...sdkErrorNames("network"),
+  ...sdkErrorNames("timeout"),
+  ...sdkErrorNames("outage"),
 ]);
 
-const CALLER_NAMES = new Set(["AbortError", "APIUserAbortError", "ModelAbortError", "OutputParserException", "ZodError", "ContextOverflowError"]);
+const CALLER_NAMES = new Set(["AbortError", "ModelAbortError", "OutputParserException", "ZodError", "ContextOverflowError", ...sdkErrorNames("abort")]);
 
 /** Messages of libraries that drop the error's cause (the Gemini client rewraps fetch errors as text). */
 export const NETWORK_MESSAGE = /fetch failed|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|socket hang up|other side closed|Connection error|network error/i;
@@ -90,6 +90,9 @@ export function classifyFailure(err: unknown, signal?: AbortSignal): FailureKind
     if (err.code === "aborted") return "caller";
     // Rejected credentials (token endpoint 400/401 invalid_client, API 401/403) are this provider's problem.
     if (err instanceof AIGatewayAuthError || err.status === undefined) return "outage";
+    // An error on a 2xx answer (a body that is not JSON: a proxy's login page) means the gateway
+    // accepted the request and then failed it: the next provider may well answer.
+    if (err.status < 300) return "outage";
     return statusKind(err.status);
   }
   const name = errorName(err);

@@ -7,7 +7,7 @@ import type { RequestOptions } from "../gateway/index.js";
 import { AIGatewayError } from "../gateway/index.js";
 import { getLogger, scrubText, type Logger } from "../logging/index.js";
 import { pickTierModels, rankModels } from "./model_ranking.js";
-import { TIERS, type PerTier, type TierSelection } from "./types.js";
+import { TIERS, type PerTier, type Tier, type TierSelection } from "./types.js";
 
 /** The part of AIGatewayClient discovery needs, so tests can pass a stub. */
 export interface ModelLister {
@@ -26,6 +26,15 @@ export interface DiscoveryResult {
   error?: { code: string; message: string };
   /** When the result was produced (ms since epoch). */
   at: number;
+  /** Tiers whose configured or default model the gateway does not list (empty when the list could not be fetched). */
+  unlisted?: UnlistedTierModel[];
+}
+
+/** A tier whose model (pinned or default) is not in the gateway's model list. */
+export interface UnlistedTierModel {
+  tier: Tier;
+  model: string;
+  source: TierSelection["source"];
 }
 
 /** Options of `discoverTiers`. */
@@ -40,7 +49,15 @@ export interface DiscoverTiersOptions {
   logger?: Logger;
   /** False (or a predicate of the failure code answering false) suppresses the warning. */
   warn?: boolean | ((code: string) => boolean);
+  /**
+   * False (or a predicate answering false for the key naming the unlisted tier models)
+   * suppresses the warning about tier models the gateway does not list.
+   */
+  warnUnlisted?: boolean | ((key: string) => boolean);
 }
+
+/** How many listed models a warning names as alternatives. */
+const MAX_ALTERNATIVES = 8;
 
 /** Default of DISCOVERY_TIMEOUT_MS. */
 export const DEFAULT_DISCOVERY_TIMEOUT_MS = 3_000;
@@ -65,16 +82,24 @@ export async function discoverTiers(lister: ModelLister, options: DiscoverTiersO
     });
     const list = await Promise.race([listing, deadline]);
     const ids = list.map((m) => m.id).filter((id): id is string => typeof id === "string");
+    const models = rankModels(ids);
     const picked = pickTierModels(ids);
     if (!picked) {
       return failed(options, {
         code: "no_chat_models",
-        message: `The gateway listed ${ids.length} model(s) but no GPT or o-series chat model to rank.`,
-      }, rankModels(ids));
+        message: `The gateway listed ${ids.length} model(s) but none of a family discovery ranks (GPT, o-series, Claude, Gemini, Llama, Mistral, Qwen, DeepSeek).`,
+      }, models, ids);
     }
     const tiers = {} as PerTier<TierSelection>;
     for (const tier of TIERS) tiers[tier] = options.pinned?.[tier] ?? { model: picked[tier], source: "discovered" };
-    return { tiers, models: rankModels(ids), ok: true, at: Date.now() };
+    const unlisted = unlistedModels(tiers, ids);
+    if (unlisted.length > 0 && allowed(options.warnUnlisted, unlistedKey(unlisted))) {
+      (options.logger ?? getLogger()).warn(
+        { event: "tier_model_not_listed", unlisted, alternatives: models.slice(0, MAX_ALTERNATIVES), discovered: picked },
+        `${describeUnlisted(unlisted, models)} Discovery would pick ${TIERS.map((t) => `${t}=${picked[t]}`).join(", ")}.`,
+      );
+    }
+    return { tiers, models, ok: true, at: Date.now(), unlisted };
   } catch (err) {
     const error = timedOut
       ? { code: "timeout", message: `The gateway did not list its models within ${timeoutMs} ms (DISCOVERY_TIMEOUT_MS).` }
@@ -91,18 +116,63 @@ function describe(err: unknown): { code: string; message: string } {
   return { code: "error", message: scrubText(message) };
 }
 
-function failed(options: DiscoverTiersOptions, error: { code: string; message: string }, models: string[]): DiscoveryResult {
+/**
+ * The pinned/default result of a failed discovery. `listed` is the gateway's list when it was
+ * fetched: then the one warning also names the tier models it lacks and the listed alternatives.
+ */
+function failed(options: DiscoverTiersOptions, error: { code: string; message: string }, models: string[], listed?: string[]): DiscoveryResult {
   const tiers = {} as PerTier<TierSelection>;
   for (const tier of TIERS) tiers[tier] = options.pinned?.[tier] ?? { model: options.defaults[tier], source: "default" };
-  const warn = typeof options.warn === "function" ? options.warn(error.code) : options.warn !== false;
-  if (warn) {
+  const unlisted = listed ? unlistedModels(tiers, listed) : [];
+  if (allowed(options.warn, error.code)) {
     const used = TIERS.map((t) => `${t}=${tiers[t].model}`).join(", ");
+    const missing = unlisted.length > 0 ? ` ${describeUnlisted(unlisted, models)}` : "";
     (options.logger ?? getLogger()).warn(
-      { event: "discovery_failed", code: error.code, tiers: Object.fromEntries(TIERS.map((t) => [t, tiers[t].model])) },
-      `Model discovery failed (${error.code}): ${error.message} Using the configured tier models: ${used}.`,
+      {
+        event: "discovery_failed",
+        code: error.code,
+        tiers: Object.fromEntries(TIERS.map((t) => [t, tiers[t].model])),
+        ...(listed ? { unlisted, alternatives: models.slice(0, MAX_ALTERNATIVES) } : {}),
+      },
+      `Model discovery failed (${error.code}): ${error.message} Using the configured tier models: ${used}.${missing}`,
     );
   }
-  return { tiers, models, ok: false, error, at: Date.now() };
+  return { tiers, models, ok: false, error, at: Date.now(), unlisted };
+}
+
+function allowed<K>(setting: boolean | ((key: K) => boolean) | undefined, key: K): boolean {
+  return typeof setting === "function" ? setting(key) : setting !== false;
+}
+
+/** The tiers whose pinned or default model `listed` lacks; discovered ones are listed by construction. */
+function unlistedModels(tiers: PerTier<TierSelection>, listed: readonly string[]): UnlistedTierModel[] {
+  const ids = new Set(listed);
+  return TIERS.filter((t) => tiers[t].source !== "discovered" && !ids.has(tiers[t].model)).map((t) => ({ tier: t, ...tiers[t] }));
+}
+
+/** Identifies a set of unlisted tier models, so a repeat of the same set stays quiet. */
+function unlistedKey(unlisted: readonly UnlistedTierModel[]): string {
+  return unlisted.map((u) => `${u.tier}=${u.model}`).join(",");
+}
+
+const SOURCE_NAMES: Record<TierSelection["source"], (tier: Tier) => string> = {
+  env: (tier) => `AI_GATEWAY_${tier.toUpperCase()}_MODEL`,
+  file: (tier) => `tiers.${tier} in TIERS_CONFIG`,
+  default: () => "default",
+  discovered: () => "discovered",
+};
+
+/** One sentence naming the unlisted tier models, where each came from, and what the gateway lists instead. */
+function describeUnlisted(unlisted: readonly UnlistedTierModel[], models: readonly string[]): string {
+  const names = unlisted.map((u) => `${u.tier}=${u.model} (${SOURCE_NAMES[u.source](u.tier)})`).join(", ");
+  const alternatives =
+    models.length > 0
+      ? ` It lists: ${models.slice(0, MAX_ALTERNATIVES).join(", ")}${models.length > MAX_ALTERNATIVES ? ", ..." : ""}.`
+      : " It lists no chat model.";
+  return (
+    `The gateway does not list the tier model(s) ${names}; calls to them will likely fail.${alternatives}` +
+    ` Set AI_GATEWAY_<TIER>_MODEL or the tiers file to a listed model.`
+  );
 }
 
 /** Options of `TierDiscovery`. */
@@ -125,6 +195,7 @@ export class TierDiscovery {
   private result?: DiscoveryResult;
   private inflight?: Promise<DiscoveryResult>;
   private lastFailureCode?: string;
+  private lastUnlistedKey?: string;
 
   constructor(private readonly options: TierDiscoveryOptions) {}
 
@@ -149,6 +220,7 @@ export class TierDiscovery {
   invalidate(): void {
     this.result = undefined;
     this.lastFailureCode = undefined;
+    this.lastUnlistedKey = undefined;
   }
 
   private async run(): Promise<DiscoveryResult> {
@@ -161,14 +233,20 @@ export class TierDiscovery {
       result = { tiers, models: [], ok: false, error: { code: "not_configured", message: "The gateway is not configured." }, at: Date.now() };
     } else {
       const code = this.lastFailureCode;
+      const unlistedKeyBefore = this.lastUnlistedKey;
       result = await discoverTiers(lister, {
         ...settings,
         timeoutMs: this.options.timeoutMs,
         logger: this.options.logger,
         // The warning names a cause; repeating the same cause every TTL adds nothing.
         warn: (failure) => failure !== code,
+        warnUnlisted: (key) => key !== unlistedKeyBefore,
       });
       this.lastFailureCode = result.ok ? undefined : result.error?.code;
+      // Kept while the list is unknown (a failed fetch), so an outage in between does not re-arm the warning.
+      if (result.ok || result.error?.code === "no_chat_models") {
+        this.lastUnlistedKey = result.unlisted?.length ? unlistedKey(result.unlisted) : undefined;
+      }
     }
     this.result = result;
     return result;

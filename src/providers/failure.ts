@@ -10,6 +10,7 @@
 import {
   AIGatewayAbortError,
   AIGatewayAuthError,
+  AIGatewayConfigError,
   AIGatewayError,
   AIGatewayNetworkError,
   AIGatewayStreamError,
@@ -18,6 +19,7 @@ import {
 import { scrubText } from "../logging/index.js";
 import { ProviderSkippedError } from "./breaker.js";
 import { errorName, errorStatus, NETWORK_MESSAGE, networkCode } from "./classify.js";
+import { fallbackSetupVars, sdkErrorNames } from "./descriptors/index.js";
 import { AllProvidersFailedError, failureAnnotation } from "./fallback_engine.js";
 
 /** Every kind of model failure, from the caller's point of view. */
@@ -71,9 +73,10 @@ const QUOTA_CODES = new Set(["insufficient_quota", "quota_exceeded", "budget_exc
 const CONTENT_FILTER_CODES = new Set(["content_filter", "content_policy_violation", "content_filtered"]);
 const CONTEXT_CODES = new Set(["context_length_exceeded"]);
 const NOT_FOUND_CODES = new Set(["model_not_found"]);
-const ABORT_NAMES = new Set(["AbortError", "APIUserAbortError", "ModelAbortError"]);
-const TIMEOUT_NAMES = new Set(["TimeoutError", "APIConnectionTimeoutError", "HeadersTimeoutError", "BodyTimeoutError"]);
-const NETWORK_NAMES = new Set(["APIConnectionError", "ConnectTimeoutError", "SocketError"]);
+// Besides undici's and Node's names, each provider descriptor lists its SDK's.
+const ABORT_NAMES = new Set(["AbortError", "ModelAbortError", ...sdkErrorNames("abort")]);
+const TIMEOUT_NAMES = new Set(["TimeoutError", "HeadersTimeoutError", "BodyTimeoutError", ...sdkErrorNames("timeout")]);
+const NETWORK_NAMES = new Set(["ConnectTimeoutError", "SocketError", ...sdkErrorNames("network")]);
 const TIMEOUT_NET_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
 // Our own gateway client names the operation in its transport errors; that is the only token-phase marker.
 const TOKEN_PHASE_MESSAGE = /\bthe (token endpoint|OAuth2 issuer)\b/;
@@ -91,6 +94,18 @@ const TOKEN_CODE_ADVICE: Record<string, string> = {
   missing_token_url: "Set AI_GATEWAY_TOKEN_URL, AI_GATEWAY_ISSUER or AI_GATEWAY_BASE_URL.",
   issuer_metadata: "Check AI_GATEWAY_ISSUER, or set AI_GATEWAY_TOKEN_URL.",
   invalid_token_response: "Check AI_GATEWAY_TOKEN_URL: it does not look like an OAuth2 token endpoint.",
+};
+
+/** Advice for the gateway client's configuration and protocol errors (AIGatewayConfigError codes). */
+const CONFIG_CODE_ADVICE: Record<string, string> = {
+  insecure_http: "A gateway, token or issuer URL uses plain http to a non-loopback host: use https, or set AI_GATEWAY_ALLOW_INSECURE_HTTP=true (development only).",
+  issuer_metadata_not_found: "The issuer publishes no OAuth2 metadata where expected: check AI_GATEWAY_ISSUER, or set AI_GATEWAY_TOKEN_URL.",
+  issuer_metadata_invalid: "The issuer's metadata is not valid OAuth2 metadata: check AI_GATEWAY_ISSUER, or set AI_GATEWAY_TOKEN_URL.",
+  issuer_mismatch: "The metadata names another issuer: set AI_GATEWAY_ISSUER to exactly the issuer it names.",
+  issuer_metadata: "Check AI_GATEWAY_ISSUER, or set AI_GATEWAY_TOKEN_URL.",
+  invalid_token_response: "Check AI_GATEWAY_TOKEN_URL: it does not look like an OAuth2 token endpoint.",
+  tls_client_certificate_required: "The gateway requires a client certificate: set AI_GATEWAY_TLS_CERT and AI_GATEWAY_TLS_KEY.",
+  tls_client_certificate_rejected: "The gateway refused the client certificate: check AI_GATEWAY_TLS_CERT and AI_GATEWAY_TLS_KEY.",
 };
 
 /** Facts read off an error, all shape-checked. */
@@ -144,6 +159,8 @@ function kindOf(err: unknown, f: Facts, signal?: AbortSignal): ModelFailureKind 
   // Only the token endpoint and the API's 401/403 raise these; the token endpoint's status
   // (400, 401, even 404 from a wrong URL) says nothing about the model.
   if (err instanceof AIGatewayAuthError) return f.status === 403 ? "forbidden" : "auth";
+  // A wrong setting fails the same on every tier and every retry, like rejected credentials.
+  if (err instanceof AIGatewayConfigError) return "auth";
   if (has(NOT_FOUND_CODES) || f.status === 404) return "model_not_found";
   // The token endpoint hangs or cannot be reached: every tier uses the same identity provider.
   if (err instanceof AIGatewayTimeoutError && err.phase === "token") return "token_timeout";
@@ -259,6 +276,8 @@ function messageFor(kind: ModelFailureKind, f: Omit<ModelFailure, "kind" | "mess
   const tail = (text: string) => text + rid;
   switch (kind) {
     case "auth": {
+      const configAdvice = f.code ? CONFIG_CODE_ADVICE[f.code] : undefined;
+      if (gateway && configAdvice) return tail(`The AI gateway's connection settings are wrong${d}. ${configAdvice}`);
       const advice = f.code ? TOKEN_CODE_ADVICE[f.code] : undefined;
       if (gateway && advice) return tail(`The gateway rejected the client credentials${d}. ${advice}`);
       if (gateway) return tail(`The AI gateway rejected the credentials${d}. Check the OAuth2 client's access to the gateway (AI_GATEWAY_SCOPE, AI_GATEWAY_RESOURCE) or AI_GATEWAY_API_KEY.`);
@@ -292,7 +311,7 @@ function messageFor(kind: ModelFailureKind, f: Omit<ModelFailure, "kind" | "mess
     case "aborted":
       return "The model call was cancelled.";
     case "no_provider":
-      return "No model provider is configured for this tier. Set the AI_GATEWAY_* variables, or OPENAI_API_KEY, ANTHROPIC_API_KEY, GOOGLE_API_KEY or OLLAMA_BASE_URL.";
+      return `No model provider is configured for this tier. Set the AI_GATEWAY_* variables, or ${fallbackSetupVars()}.`;
     case "internal":
       return `The model call failed unexpectedly${name ? ` (${name})` : ""}.`;
   }

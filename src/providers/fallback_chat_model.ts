@@ -23,8 +23,9 @@ import { ChatGenerationChunk, type ChatResult } from "@langchain/core/outputs";
 import type { Runnable } from "@langchain/core/runnables";
 import { getLogger, type Logger } from "../logging/index.js";
 import { ProviderBreakers } from "./breaker.js";
-import { annotateFailure, invokeWithFallback, streamWithFallback, type FallbackCandidate, type FallbackContext } from "./fallback_engine.js";
+import { annotateFailure, invokeWithFallback, streamWithFallback, withFallbackHint, type FallbackCandidate, type FallbackContext } from "./fallback_engine.js";
 import { FallbackRunnable, annotateMessage, type CandidateSource, type ModelTransform } from "./fallback_runnable.js";
+import { runTraceContext } from "./tracing.js";
 import type { Tier } from "./types.js";
 
 /** Call options: LangChain's, plus the tool options every provider model understands. */
@@ -92,8 +93,9 @@ export class FallbackChatModel extends BaseChatModel<FallbackChatModelCallOption
     return { ls_provider: first?.provider ?? "fallback", ls_model_name: first?.model, ls_model_type: "chat", ls_stop: options.stop };
   }
 
-  private context(): FallbackContext {
-    return { breakers: this.breakers, logger: this.logger, tier: this.tier };
+  /** The loop's context; with `runManager`, the trace context of this model call's run (parent of the attempts' spans). */
+  private context(runManager?: CallbackManagerForLLMRun): FallbackContext {
+    return { breakers: this.breakers, logger: this.logger, tier: this.tier, traceContext: runTraceContext(runManager) };
   }
 
   private runnableFor(c: FallbackCandidate): Runnable<BaseLanguageModelInput, BaseMessage> {
@@ -109,9 +111,9 @@ export class FallbackChatModel extends BaseChatModel<FallbackChatModelCallOption
   /** Invokes providers in order until one answers. */
   async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"], runManager?: CallbackManagerForLLMRun): Promise<ChatResult> {
     const { value, candidate, fallbackFrom } = await invokeWithFallback(
-      this.context(),
+      this.context(runManager),
       this.source(),
-      (c) => this.runnableFor(c).invoke(messages, innerConfig(options, runManager)),
+      (c, hasFallback) => this.runnableFor(c).invoke(messages, withFallbackHint(innerConfig(options, runManager), c, hasFallback)),
       options.signal,
     );
     const message = annotateMessage(value, candidate, fallbackFrom);
@@ -132,9 +134,9 @@ export class FallbackChatModel extends BaseChatModel<FallbackChatModelCallOption
     let streamId: string | undefined;
     let first = true;
     const events = streamWithFallback(
-      this.context(),
+      this.context(runManager),
       this.source(),
-      async (c) => (await this.runnableFor(c).stream(messages, innerConfig(options, runManager)))[Symbol.asyncIterator](),
+      async (c, hasFallback) => (await this.runnableFor(c).stream(messages, withFallbackHint(innerConfig(options, runManager), c, hasFallback)))[Symbol.asyncIterator](),
       options.signal,
     );
     const emit = async (message: AIMessageChunk): Promise<ChatGenerationChunk> => {

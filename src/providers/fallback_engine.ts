@@ -4,9 +4,12 @@
  * caller error stop. A stream may move on only until its first chunk reached the caller.
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { Context } from "@opentelemetry/api";
 import { scrubText, type Logger } from "../logging/index.js";
 import { ProviderSkippedError, type ProviderBreakers } from "./breaker.js";
 import { classifyFailure, failureCode } from "./classify.js";
+import { fallbackSetupVars } from "./descriptors/index.js";
+import { AttemptSpan } from "./tracing.js";
 import type { ProviderName, Tier } from "./types.js";
 
 /** One provider's model for a tier, in fallback order. */
@@ -22,6 +25,8 @@ export interface FallbackContext {
   breakers: ProviderBreakers;
   logger: Logger;
   tier?: Tier;
+  /** Trace context of the model call (its span is the parent of each attempt's span); default the active one. */
+  traceContext?: Context;
 }
 
 /** One failed or skipped attempt, without secrets. */
@@ -49,7 +54,7 @@ export class AllProvidersFailedError extends Error {
     const where = tier ? ` for tier '${tier}'` : "";
     super(
       attempts.length === 0
-        ? `No provider is configured${where}. Set the AI_GATEWAY_* variables, or OPENAI_API_KEY, ANTHROPIC_API_KEY, GOOGLE_API_KEY or OLLAMA_BASE_URL.`
+        ? `No provider is configured${where}. Set the AI_GATEWAY_* variables, or ${fallbackSetupVars()}.`
         : `Every provider failed${where}: ` + attempts.map((a) => `${a.provider} (${a.code}): ${a.message}`).join("; "),
       cause === undefined ? undefined : { cause },
     );
@@ -143,21 +148,44 @@ class AttemptTracker {
   }
 }
 
-/** Runs `call` on each candidate in turn until one succeeds; see the module comment for the rules. */
+/** Whether a candidate after `index` could still take the call (its breaker is not open). */
+function hasFallbackAfter(ctx: FallbackContext, candidates: readonly FallbackCandidate[], index: number): boolean {
+  for (let i = index + 1; i < candidates.length; i++) if (!ctx.breakers.isOpen(candidates[i].provider)) return true;
+  return false;
+}
+
+/**
+ * The call options of `candidate`'s call: with `hasFallback: true` for the gateway when another
+ * provider can take over, so a stalled gateway fails at once (see ChatAIGatewayCallOptions) instead
+ * of being retried. Other providers' models get the options unchanged.
+ */
+export function withFallbackHint<T extends object>(options: T, candidate: FallbackCandidate, hasFallback: boolean): T {
+  return hasFallback && candidate.provider === "gateway" ? { ...options, hasFallback: true } : options;
+}
+
+/**
+ * Runs `call` on each candidate in turn until one succeeds; see the module comment for the rules.
+ * `call` is told whether another candidate could still take over after this one.
+ */
 export async function invokeWithFallback<T>(
   ctx: FallbackContext,
   candidates: readonly FallbackCandidate[],
-  call: (candidate: FallbackCandidate) => Promise<T>,
+  call: (candidate: FallbackCandidate, hasFallback: boolean) => Promise<T>,
   signal?: AbortSignal,
 ): Promise<FallbackSuccess<T>> {
   const tracker = new AttemptTracker(ctx, candidates);
   for (let i = 0; i < candidates.length; i++) {
     if (signal?.aborted) throw signal.reason ?? new Error("Aborted");
     const candidate = candidates[i];
+    const hasFallback = hasFallbackAfter(ctx, candidates, i);
+    const span = AttemptSpan.start(ctx.traceContext, candidate.provider, candidate.model, i, ctx.tier);
     try {
-      const value = await ctx.breakers.execute(candidate.provider, () => call(candidate), signal);
+      const value = await span.run(() => ctx.breakers.execute(candidate.provider, () => call(candidate, hasFallback), signal));
+      span.noteResponse(value);
+      span.end("ok");
       return { value, candidate, fallbackFrom: tracker.passedOver() };
     } catch (err) {
+      span.end(err instanceof ProviderSkippedError ? "skipped" : "failed", err);
       tracker.failed(i, err, signal);
     }
   }
@@ -172,7 +200,7 @@ export async function invokeWithFallback<T>(
 export async function* streamWithFallback<T>(
   ctx: FallbackContext,
   candidates: readonly FallbackCandidate[],
-  open: (candidate: FallbackCandidate) => Promise<AsyncIterator<T>>,
+  open: (candidate: FallbackCandidate, hasFallback: boolean) => Promise<AsyncIterator<T>>,
   signal?: AbortSignal,
 ): AsyncGenerator<FallbackStreamEvent<T>> {
   const tracker = new AttemptTracker(ctx, candidates);
@@ -181,33 +209,45 @@ export async function* streamWithFallback<T>(
     const candidate = candidates[i];
     let iterator: AsyncIterator<T> | undefined;
     let first: IteratorResult<T>;
+    const hasFallback = hasFallbackAfter(ctx, candidates, i);
+    const span = AttemptSpan.start(ctx.traceContext, candidate.provider, candidate.model, i, ctx.tier);
     try {
       // Only the way to the first chunk runs inside the breaker: that is what decides fallback.
-      first = await ctx.breakers.execute(
-        candidate.provider,
-        async () => {
-          iterator = await open(candidate);
-          return iterator.next();
-        },
-        signal,
+      first = await span.run(() =>
+        ctx.breakers.execute(
+          candidate.provider,
+          async () => {
+            iterator = await open(candidate, hasFallback);
+            return iterator.next();
+          },
+          signal,
+        ),
       );
     } catch (err) {
       await iterator?.return?.().catch(() => undefined);
+      span.end(err instanceof ProviderSkippedError ? "skipped" : "failed", err);
       tracker.failed(i, err, signal);
       continue;
     }
+    let failure: unknown;
     try {
       yield { type: "start", candidate, fallbackFrom: tracker.passedOver() };
       if (first.done) return;
+      span.noteResponse(first.value);
       yield { type: "chunk", chunk: first.value };
       for (;;) {
         const next = await iterator!.next();
         if (next.done) return;
+        span.noteResponse(next.value);
         yield { type: "chunk", chunk: next.value };
       }
+    } catch (err) {
+      failure = err;
+      throw err;
     } finally {
       // Closes the provider's request when the caller stops early or the stream failed.
       await iterator?.return?.().catch(() => undefined);
+      span.end(failure === undefined ? "ok" : "failed", failure);
     }
   }
   throw tracker.exhausted();

@@ -8,7 +8,8 @@ import type { BaseLanguageModelInput } from "@langchain/core/language_models/bas
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { isBaseMessage, type BaseMessage } from "@langchain/core/messages";
 import { Runnable, patchConfig, type RunnableConfig } from "@langchain/core/runnables";
-import { invokeWithFallback, type FallbackCandidate, type FallbackContext } from "./fallback_engine.js";
+import { invokeWithFallback, withFallbackHint, type FallbackCandidate, type FallbackContext } from "./fallback_engine.js";
+import { runTraceContext } from "./tracing.js";
 import type { ProviderName } from "./types.js";
 
 /** Supplies the provider models in fallback order, read on every call. */
@@ -78,9 +79,10 @@ export class FallbackRunnable<T> extends Runnable<BaseLanguageModelInput, T> {
 
   private async run(input: BaseLanguageModelInput, config: Partial<RunnableConfig> | undefined, runManager?: CallbackManagerForChainRun): Promise<T> {
     const { value, candidate, fallbackFrom } = await invokeWithFallback(
-      this.fields.context,
+      { ...this.fields.context, traceContext: runTraceContext(runManager) },
       this.fields.candidates(),
-      (c) => this.runnableFor(c).invoke(input, patchConfig(config, { callbacks: runManager?.getChild() })),
+      // The hint travels in the config down to the provider model's call options, past parsers.
+      (c, hasFallback) => this.runnableFor(c).invoke(input, withFallbackHint(patchConfig(config, { callbacks: runManager?.getChild() }), c, hasFallback)),
       config?.signal,
     );
     // includeRaw: the raw message says which provider answered, like a plain chat call.

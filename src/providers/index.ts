@@ -22,8 +22,10 @@ export {
   type DiscoverTiersOptions,
   type ModelLister,
   type TierDiscoveryOptions,
+  type UnlistedTierModel,
 } from "./discovery.js";
 export { rankModels, pickTierModels, parseModelId, isChatModel, compareParsed, type ParsedModelId, type ModelVariant } from "./model_ranking.js";
+export { MODEL_FAMILIES, type FamilyRule, type ModelFamilyName, type ModelVendor } from "./model_families.js";
 export {
   loadTierConfig,
   tierConfigFromAppConfig,
@@ -69,7 +71,25 @@ export {
   type ApiKeyProviderSettings,
   type OllamaProviderSettings,
 } from "./settings.js";
-export { verifyProvider, modelsProbe, type VerifyOutcome, type VerifyOptions } from "./verify.js";
+export { verifyProvider, verifyFallbackProvider, modelsProbe, type VerifyOutcome, type VerifyOptions } from "./verify.js";
+export {
+  PROVIDER_DESCRIPTORS,
+  FALLBACK_DESCRIPTORS,
+  FALLBACK_DESCRIPTOR_LIST,
+  GATEWAY_DESCRIPTOR,
+  descriptorOf,
+  fallbackDescriptorOf,
+  defineFallbackProvider,
+  countList,
+  type ProviderDescriptor,
+  type GatewayDescriptor,
+  type FallbackProviderDescriptor,
+  type FallbackProviderSpec,
+  type FallbackProviderSettings,
+  type ModelsProbe,
+  type ProviderErrorNames,
+  type ProviderPricing,
+} from "./descriptors/index.js";
 export {
   TIERS,
   PROVIDERS,

@@ -5,7 +5,7 @@
  * the connection itself is made by agents/tools/mcp.ts.
  */
 import { z } from "zod";
-import { isLoopbackHost } from "../net/index.js";
+import { mayCarryCredentials } from "../net/index.js";
 
 /** Separator between a server's name and its tool's name in the tool name the model sees. */
 export const MCP_NAME_SEPARATOR = "__";
@@ -31,26 +31,22 @@ const stdioServer = z.strictObject({
   ...common,
 });
 
+/** https, or plain http to a loopback host (src/net's one rule, with no insecure flag): a credential never goes out in clear text. */
+const secureUrl = z.url({ error: "must be a URL" }).refine((u) => mayCarryCredentials(u), {
+  error: "must be https (plain http is accepted for loopback hosts only)",
+});
+
 const oauth = z.union(
   [
     z.literal("gateway"),
     z.strictObject({
-      tokenUrl: z.url({ error: "must be a URL" }),
+      tokenUrl: secureUrl,
       clientId: z.string().min(1, { error: "must not be empty" }),
       clientSecret: z.string().min(1, { error: "must not be empty" }),
       scope: z.string().optional(),
     }),
   ],
   { error: 'must be "gateway" or { tokenUrl, clientId, clientSecret, scope? }' },
-);
-
-/** https, or plain http to a loopback host: a URL that carries a credential never goes out in clear text. */
-const secureUrl = z.url({ error: "must be a URL" }).refine(
-  (u) => {
-    const url = new URL(u);
-    return url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname));
-  },
-  { error: "must be https (plain http is accepted for loopback hosts only)" },
 );
 
 const httpServer = z.strictObject({

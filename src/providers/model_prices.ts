@@ -7,7 +7,8 @@
  *
  * The table (about 0.8 MB of JavaScript) is loaded on first use, not at startup.
  */
-import type { ProviderName, Tier } from "./types.js";
+import { PROVIDER_DESCRIPTORS } from "./descriptors/index.js";
+import type { Tier } from "./types.js";
 
 /** Tokens of one call. */
 export interface CallTokens {
@@ -31,8 +32,9 @@ export interface ModelPricer {
 
 type CalcPrice = typeof import("@pydantic/genai-prices").calcPrice;
 
-// The table's provider ids for ours; the gateway's models are looked up by id alone.
-const TABLE_PROVIDER: Partial<Record<ProviderName, string>> = { openai: "openai", anthropic: "anthropic", google: "google" };
+// The table's provider ids for ours, and the providers that cost nothing, from their descriptors.
+const TABLE_PROVIDER = new Map(PROVIDER_DESCRIPTORS.flatMap((d) => (d.prices.tableId ? [[d.name, d.prices.tableId] as const] : [])));
+const FREE = new Set(PROVIDER_DESCRIPTORS.filter((d) => d.prices.free).map((d) => d.name));
 
 // Routing prefixes gateways put before a vendor's model id (`azure/gpt-4o`, `bedrock/anthropic.claude-…`).
 const PREFIX = /^(?:[a-z0-9_-]+\/)+/i;
@@ -53,7 +55,7 @@ export function createModelPricer(overrides: Partial<Record<Tier, PerMillionPric
     const key = `${provider}\u0000${model}`;
     let hit = found.get(key);
     if (hit === undefined) {
-      const providerId = TABLE_PROVIDER[provider as ProviderName];
+      const providerId = TABLE_PROVIDER.get(provider);
       const probe = { input_tokens: 1_000_000, output_tokens: 1_000_000 };
       const tries = [model, model.replace(PREFIX, "")].filter((id, i, all) => id !== "" && all.indexOf(id) === i);
       hit = null;
@@ -74,7 +76,7 @@ export function createModelPricer(overrides: Partial<Record<Tier, PerMillionPric
     cost: (tier, provider, model, tokens) => {
       const fixed = overrides[tier];
       if (fixed) return (tokens.input * fixed.inputPerMillion + tokens.output * fixed.outputPerMillion) / 1_000_000;
-      if (provider === "ollama") return 0;
+      if (FREE.has(provider)) return 0;
       if (!calc || !model) return undefined;
       const hit = lookup(provider, model);
       if (!hit) return undefined;

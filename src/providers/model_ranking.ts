@@ -1,19 +1,33 @@
 /**
- * Pure ranking of gateway model ids: which are chat models, which is newest, and which fits
- * each tier. No I/O, so the rules are pinned by table-driven tests.
+ * Pure ranking of gateway model ids: which are chat models, which family and size class each
+ * belongs to, which is newest, and which fits each tier. No I/O, so the rules are pinned by
+ * table-driven tests; the families and size words themselves are in `model_families.ts`.
  */
+import {
+  DOTTED_VENDOR_PREFIX,
+  MODEL_FAMILIES,
+  NEUTRAL_WORDS,
+  NON_CHAT,
+  PARAMETER_SIZES,
+  type FamilyRule,
+  type ModelFamilyName,
+  type ModelVariant,
+  type ModelVendor,
+} from "./model_families.js";
 import type { PerTier } from "./types.js";
 
-/** Size/compute variant of a model, best first: pro > base > chat > mini > nano. */
-export type ModelVariant = "pro" | "base" | "chat" | "mini" | "nano";
+export type { ModelFamilyName, ModelVariant, ModelVendor } from "./model_families.js";
 
 /** What the ranking knows about one model id. */
 export interface ParsedModelId {
   /** The id as listed by the gateway. */
   id: string;
-  /** `gpt` (gpt-4o, gpt-4.1, gpt-5.1...) or `o` (o1, o3, o4-mini...). */
-  family: "gpt" | "o";
-  /** Orders generations: gpt-5.1 (5001) > gpt-5 (5000) > o4 (4504) > o3 (4503) > gpt-4.1 (4001) > gpt-4o (4000.5). */
+  family: ModelFamilyName;
+  vendor: ModelVendor;
+  /**
+   * Orders generations within a vendor, `major * 1000 + minor` (claude-sonnet-4-5: 4005);
+   * Infinity for an id without a version (deepseek-chat, qwen-max), which names the current one.
+   */
   generation: number;
   variant: ModelVariant;
   /** Has words we do not rank (turbo, preview...): sorts after a clean id of the same variant. */
@@ -22,60 +36,100 @@ export interface ParsedModelId {
   date?: string;
 }
 
+// Biggest first; `smaller` below reads it.
 const VARIANT_RANK: Record<ModelVariant, number> = { pro: 4, base: 3, chat: 2, mini: 1, nano: 0 };
-
-// Ids that are served by an OpenAI-style /models list but cannot hold a chat conversation,
-// or are specialised tools (search, computer use, code agents) unsuitable as a general tier.
-const NON_CHAT =
-  /(embed|whisper|audio|tts|transcribe|speech|dall-e|image|moderation|realtime|search|davinci|babbage|instruct|codex|computer-use|deep-research|sora)/i;
+const VENDOR_RANK = new Map<ModelVendor, number>();
+const FAMILY_RANK = new Map<ModelFamilyName, number>();
+MODEL_FAMILIES.forEach((rule, i) => {
+  if (!VENDOR_RANK.has(rule.vendor)) VENDOR_RANK.set(rule.vendor, VENDOR_RANK.size);
+  FAMILY_RANK.set(rule.family, i);
+});
 
 /** Whether `id` looks like a chat model (embeddings, audio, images, moderation, realtime, search... are not). */
 export function isChatModel(id: string): boolean {
   return id.trim() !== "" && !NON_CHAT.test(id);
 }
 
-/** Parses a GPT or o-series id; undefined for other families or non-chat ids. */
+/** The bare lower-case name of `id`: no hosting prefix, no Bedrock/Vertex version suffix; ":" and "@" become "-". */
+function bareName(id: string): string {
+  let name = id.toLowerCase().slice(id.lastIndexOf("/") + 1);
+  // Bedrock ends ids with "-v1:0", Vertex dates them with "@20240620".
+  name = name.replace(/-v\d+:\d+$/, "").replace(/[:@]/g, "-");
+  const dotted = DOTTED_VENDOR_PREFIX.exec(name);
+  if (dotted) {
+    const rest = name.slice(dotted[0].length);
+    // Bedrock names some models by vendor alone ("deepseek.r1"): keep the vendor as the family word then.
+    name = MODEL_FAMILIES.some((r) => r.prefix.test(rest)) ? rest : `${dotted[1]}-${rest}`;
+  }
+  return name;
+}
+
+/** Parses an id of a known family; undefined for other families or non-chat ids. */
 export function parseModelId(id: string): ParsedModelId | undefined {
   if (!isChatModel(id)) return undefined;
-  // Gateways sometimes prefix the vendor ("openai/gpt-5.1", "azure/gpt-4o").
-  let name = id.toLowerCase().slice(id.lastIndexOf("/") + 1);
+  let name = bareName(id);
   let date: string | undefined;
-  const dated = /-(\d{4}-\d{2}-\d{2}|\d{4})$/.exec(name);
+  const dated = /-(\d{4}-\d{2}-\d{2}|\d{8}|\d{4})$/.exec(name);
   if (dated) {
     date = dated[1];
     name = name.slice(0, dated.index);
   }
   name = name.replace(/-latest$/, "");
-  let family: "gpt" | "o";
-  let generation: number;
-  let rest: string;
-  const gpt = /^gpt-(\d+)(?:\.(\d+))?(o)?(?:-(.*))?$/.exec(name);
-  const oSeries = /^o(\d+)(?:-(.*))?$/.exec(name);
-  if (gpt) {
-    family = "gpt";
-    generation = Number(gpt[1]) * 1000 + Number(gpt[2] ?? 0) + (gpt[3] ? 0.5 : 0);
-    rest = gpt[4] ?? "";
-  } else if (oSeries) {
-    // The o-series sits between GPT-4.x and GPT-5, which replaced it.
-    family = "o";
-    generation = 4500 + Number(oSeries[1]);
-    rest = oSeries[2] ?? "";
-  } else {
-    return undefined;
+  for (const rule of MODEL_FAMILIES) {
+    const match = rule.prefix.exec(name);
+    if (match) return parseWords(id, rule, match, name.slice(match[0].length), date);
   }
-  const words = rest.split("-").filter((w) => w !== "");
-  let variant: ModelVariant = "base";
-  let extra = false;
-  for (const w of words) {
-    if (variant === "base" && (w === "pro" || w === "chat" || w === "mini" || w === "nano")) variant = w;
-    else extra = true;
-  }
-  return { id, family, generation, variant, extra, date };
+  return undefined;
 }
 
-/** Sort order of parsed ids: newest generation, then variant, then clean ids, aliases and newer snapshots first. */
+function parseWords(id: string, rule: FamilyRule, match: RegExpExecArray, rest: string, date: string | undefined): ParsedModelId {
+  const words = rest.split(/[-_]/).filter((w) => w !== "");
+  let generation = rule.generation?.(match);
+  let sized: ModelVariant | undefined;
+  let extra = false;
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    const size = rule.sizes[w];
+    if (size) {
+      sized = smaller(sized, size);
+      continue;
+    }
+    const version = /^v?(\d{1,2})(?:\.(\d+))?$/.exec(w);
+    if (version && generation === undefined) {
+      generation = Number(version[1]) * 1000 + Number(version[2] ?? 0);
+      // "claude-3-5-sonnet", "llama3-1-70b": a lone digit right after the major is the minor.
+      if (version[2] === undefined && /^\d$/.test(words[i + 1] ?? "")) generation += Number(words[++i]);
+      continue;
+    }
+    const params = /^(?:(\d+)x)?(\d+(?:\.\d+)?)b$/.exec(w);
+    if (params) {
+      // "17b-16e" counts the active parameters of a mixture of experts: it says nothing of the total size.
+      if (!/^\d+e$/.test(words[i + 1] ?? "")) sized = smaller(sized, parameterSize(Number(params[1] ?? 1) * Number(params[2])));
+      continue;
+    }
+    // Active-parameter ("a22b") and expert-count ("16e") words, like neutral ones, do not mark a variant.
+    if (/^a\d+(?:\.\d+)?b$|^\d+e$/.test(w) || NEUTRAL_WORDS.has(w)) continue;
+    extra = true;
+  }
+  return { id, family: rule.family, vendor: rule.vendor, generation: generation ?? Infinity, variant: sized ?? "base", extra, date };
+}
+
+function smaller(a: ModelVariant | undefined, b: ModelVariant): ModelVariant {
+  return a === undefined || VARIANT_RANK[b] < VARIANT_RANK[a] ? b : a;
+}
+
+function parameterSize(billions: number): ModelVariant {
+  return (PARAMETER_SIZES.find(([max]) => billions <= max) ?? PARAMETER_SIZES[PARAMETER_SIZES.length - 1])[1];
+}
+
+/**
+ * Sort order of parsed ids: preferred vendor (the family table's order), newest generation,
+ * then variant, then clean ids, aliases and newer snapshots first.
+ */
 export function compareParsed(a: ParsedModelId, b: ParsedModelId): number {
   return (
+    VENDOR_RANK.get(a.vendor)! - VENDOR_RANK.get(b.vendor)! ||
+    // Infinity - Infinity is NaN, which || passes over like a tie.
     b.generation - a.generation ||
     VARIANT_RANK[b.variant] - VARIANT_RANK[a.variant] ||
     Number(a.extra) - Number(b.extra) ||
@@ -86,7 +140,7 @@ export function compareParsed(a: ParsedModelId, b: ParsedModelId): number {
 }
 
 /**
- * Chat models of `ids`, best first: recognised GPT/o-series ids by generation and variant,
+ * Chat models of `ids`, best first: ids of known families by vendor, generation and variant,
  * then other chat ids in their original order. Non-chat ids are dropped.
  */
 export function rankModels(ids: readonly string[]): string[] {
@@ -101,22 +155,26 @@ export function rankModels(ids: readonly string[]): string[] {
 }
 
 /**
- * Picks a model per tier from a model list, or undefined when no GPT/o-series id is there.
+ * Picks a model per tier from a model list, or undefined when no id of a known family is there.
+ * All three come from one vendor: the first in table order that lists a standard- or
+ * premium-grade model (else the first listed at all), since generations and feature sets only
+ * compare within a vendor. Within it:
  * standard = newest base model (any variant when there is no base model);
  * premium = a pro model at least as new as standard, else standard;
- * fast = newest chat-latest or mini (GPT family first), else nano, else standard.
+ * fast = newest chat-latest or mini (earlier family first: a GPT mini before an o-series one),
+ * else nano, else standard.
  */
 export function pickTierModels(ids: readonly string[]): PerTier<string> | undefined {
-  const parsed = [...new Set(ids)].map(parseModelId).filter((p): p is ParsedModelId => p !== undefined).sort(compareParsed);
-  if (parsed.length === 0) return undefined;
+  const all = [...new Set(ids)].map(parseModelId).filter((p): p is ParsedModelId => p !== undefined).sort(compareParsed);
+  if (all.length === 0) return undefined;
+  const vendor = (all.find((p) => p.variant === "base" || p.variant === "pro") ?? all[0]).vendor;
+  const parsed = all.filter((p) => p.vendor === vendor);
   const best = (pred: (p: ParsedModelId) => boolean): ParsedModelId | undefined => parsed.find(pred);
   const standard = best((p) => p.variant === "base") ?? parsed[0];
   const premium = best((p) => p.variant === "pro" && p.generation >= standard.generation) ?? standard;
-  const small = (p: ParsedModelId) => p.variant === "chat" || p.variant === "mini";
-  const fast =
-    best((p) => p.family === "gpt" && small(p)) ??
-    best(small) ??
-    best((p) => p.variant === "nano") ??
-    standard;
+  const small = parsed
+    .filter((p) => p.variant === "chat" || p.variant === "mini")
+    .sort((a, b) => FAMILY_RANK.get(a.family)! - FAMILY_RANK.get(b.family)! || compareParsed(a, b));
+  const fast = small[0] ?? best((p) => p.variant === "nano") ?? standard;
   return { fast: fast.id, standard: standard.id, premium: premium.id };
 }

@@ -339,6 +339,8 @@ export class ProviderRegistry {
 
   private isConfigured(provider: ProviderName): boolean {
     if (provider === "gateway" && this.injectedClient) return true;
+    // A caller's token provider stands in for the gateway's credentials; the base URL is still needed.
+    if (provider === "gateway" && this.clientOptions?.tokenProvider && this.settings.gateway.gateway.baseUrl) return true;
     return isProviderConfigured(provider, this.settings[provider]);
   }
 
@@ -354,7 +356,7 @@ export class ProviderRegistry {
 
   private gatewayClient(): AIGatewayClient | undefined {
     if (this.injectedClient) return this.injectedClient;
-    if (!this.ownedClient && isProviderConfigured("gateway", this.settings.gateway)) {
+    if (!this.ownedClient && this.isConfigured("gateway")) {
       this.ownedClient = this.buildGatewayClient(this.settings.gateway, this.gatewayDispatcher);
     }
     return this.ownedClient;

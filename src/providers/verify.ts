@@ -4,17 +4,11 @@
  * vendor's models endpoint. Never throws, and no message carries a secret.
  */
 import { request, type Dispatcher } from "undici";
-import { AIGatewayClient } from "../gateway/index.js";
+import { AIGatewayClient, type VerifyTokenDetails } from "../gateway/index.js";
 import { registerSecret, scrubText, scrubValues } from "../logging/index.js";
 import { networkCode } from "./classify.js";
-import {
-  DEFAULT_BASE_URLS,
-  secretsOf,
-  type ApiKeyProviderSettings,
-  type GatewayProviderSettings,
-  type OllamaProviderSettings,
-  type ProviderSettings,
-} from "./settings.js";
+import { GATEWAY_DESCRIPTOR, fallbackDescriptorOf, type FallbackProviderDescriptor, type FallbackProviderSettings, type ModelsProbe } from "./descriptors/index.js";
+import { secretsOf, type GatewayProviderSettings, type ProviderSettings } from "./settings.js";
 import type { ProviderName } from "./types.js";
 
 /** Outcome of a verification. */
@@ -24,6 +18,8 @@ export interface VerifyOutcome {
   /** Models the provider listed (when it says). */
   modelCount?: number;
   error?: { code: string; message: string };
+  /** Gateway only: auth method, metadata document, granted scope, expiry and audience of the token (never the token). */
+  token?: VerifyTokenDetails;
 }
 
 /** Options of `verifyProvider`. */
@@ -41,64 +37,30 @@ export interface VerifyOptions {
   untrusted?: boolean;
 }
 
-
-const LABEL: Record<ProviderName, string> = {
-  gateway: "The AI gateway",
-  openai: "OpenAI",
-  anthropic: "Anthropic",
-  google: "Google Gemini",
-  ollama: "Ollama",
-};
-
-const KEY_VAR: Partial<Record<ProviderName, string>> = { openai: "OPENAI_API_KEY", anthropic: "ANTHROPIC_API_KEY", google: "GOOGLE_API_KEY" };
-
-/** How a vendor's models endpoint is called. */
-interface Probe {
-  url: string;
-  headers: Record<string, string>;
-  /** Number of models in the body, if the vendor's shape is known. */
-  count: (body: unknown) => number | undefined;
-}
-
 /** The request `verifyProvider` sends for a non-gateway provider (exported for tests and docs). */
-export function modelsProbe(provider: Exclude<ProviderName, "gateway">, settings: ApiKeyProviderSettings | OllamaProviderSettings): Probe {
-  const base = (settings.baseUrl ?? DEFAULT_BASE_URLS[provider]).replace(/\/+$/, "");
-  const key = "apiKey" in settings ? (settings.apiKey ?? "") : "";
-  const list = (field: string) => (body: unknown) => {
-    const v = (body as Record<string, unknown> | undefined)?.[field];
-    return Array.isArray(v) ? v.length : undefined;
-  };
-  switch (provider) {
-    case "openai":
-      return { url: `${base}/models`, headers: { authorization: `Bearer ${key}` }, count: list("data") };
-    case "anthropic":
-      return { url: `${base}/v1/models?limit=1000`, headers: { "x-api-key": key, "anthropic-version": "2023-06-01" }, count: list("data") };
-    case "google":
-      return { url: `${base}/v1beta/models?pageSize=1000`, headers: { "x-goog-api-key": key }, count: list("models") };
-    case "ollama":
-      return { url: `${base}/api/tags`, headers: {}, count: list("models") };
-  }
+export function modelsProbe(provider: Exclude<ProviderName, "gateway">, settings: FallbackProviderSettings): ModelsProbe {
+  return fallbackDescriptorOf(provider).probe(settings);
 }
 
 /** Checks `settings` of `provider` by listing its models. Never throws. */
 export async function verifyProvider(provider: ProviderName, settings: ProviderSettings, options: VerifyOptions = {}): Promise<VerifyOutcome> {
-  const outcome = await verifyOnce(provider, settings, options);
-  if (!options.untrusted || !outcome.error) return outcome;
-  return { ...outcome, error: { ...outcome.error, message: scrubValues(outcome.error.message, secretsOf(settings)) } };
+  if (provider !== "gateway") return verifyFallbackProvider(fallbackDescriptorOf(provider), settings as FallbackProviderSettings, options);
+  const s = settings as GatewayProviderSettings;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const outcome = await caught(GATEWAY_DESCRIPTOR.label, s.gateway.baseUrl, timeoutMs, () => verifyGateway(s, options, timeoutMs));
+  return scrubUntrusted(outcome, settings, options);
 }
 
-async function verifyOnce(provider: ProviderName, settings: ProviderSettings, options: VerifyOptions): Promise<VerifyOutcome> {
-  const started = performance.now();
-  const elapsed = () => Math.round(performance.now() - started);
+/** Checks a fallback provider, described by `d`, with one GET on its models endpoint. Never throws. */
+export async function verifyFallbackProvider(d: FallbackProviderDescriptor, settings: FallbackProviderSettings, options: VerifyOptions = {}): Promise<VerifyOutcome> {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  try {
-    if (provider === "gateway") return await verifyGateway(settings as GatewayProviderSettings, options, timeoutMs);
-    const s = settings as ApiKeyProviderSettings | OllamaProviderSettings;
-    if ("apiKey" in s && !options.untrusted) registerSecret(s.apiKey);
-    if (provider !== "ollama" && !(s as ApiKeyProviderSettings).apiKey) {
-      return { ok: false, latencyMs: 0, error: { code: "missing_credentials", message: `${LABEL[provider]} has no API key: set ${KEY_VAR[provider]}.` } };
+  const keyVar = d.env.apiKey?.name;
+  const outcome = await caught(d.label, settings.baseUrl ?? d.defaultBaseUrl, timeoutMs, async (elapsed) => {
+    if ("apiKey" in settings && !options.untrusted) registerSecret(settings.apiKey);
+    if (d.hasApiKey && !("apiKey" in settings && settings.apiKey)) {
+      return { ok: false, latencyMs: 0, error: { code: "missing_credentials", message: `${d.label} has no API key: set ${keyVar}.` } };
     }
-    const probe = modelsProbe(provider, s);
+    const probe = d.probe(settings);
     const res = await request(probe.url, {
       method: "GET",
       headers: { accept: "application/json", ...probe.headers },
@@ -113,10 +75,25 @@ async function verifyOnce(provider: ProviderName, settings: ProviderSettings, op
       return { ok: true, latencyMs: elapsed(), modelCount: probe.count(body) };
     }
     await res.body.dump().catch(() => undefined);
-    return { ok: false, latencyMs: elapsed(), error: statusError(provider, status) };
+    return { ok: false, latencyMs: elapsed(), error: statusError(d.label, keyVar, status) };
+  });
+  return scrubUntrusted(outcome, settings, options);
+}
+
+/** Runs a check; a thrown error becomes an outcome that names `label` and the host of `baseUrl`. */
+async function caught(label: string, baseUrl: string | undefined, timeoutMs: number, check: (elapsed: () => number) => Promise<VerifyOutcome>): Promise<VerifyOutcome> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  try {
+    return await check(elapsed);
   } catch (err) {
-    return { ok: false, latencyMs: elapsed(), error: transportError(provider, settings, err, timeoutMs) };
+    return { ok: false, latencyMs: elapsed(), error: transportError(label, baseUrl, err, timeoutMs) };
   }
+}
+
+function scrubUntrusted(outcome: VerifyOutcome, settings: ProviderSettings, options: VerifyOptions): VerifyOutcome {
+  if (!options.untrusted || !outcome.error) return outcome;
+  return { ...outcome, error: { ...outcome.error, message: scrubValues(outcome.error.message, secretsOf(settings)) } };
 }
 
 async function verifyGateway(s: GatewayProviderSettings, options: VerifyOptions, timeoutMs: number): Promise<VerifyOutcome> {
@@ -133,26 +110,31 @@ async function verifyGateway(s: GatewayProviderSettings, options: VerifyOptions,
   }
   try {
     const result = await client.verifyCredentials({ signal: AbortSignal.timeout(timeoutMs), maxRetries: 0 });
-    return { ok: result.ok, latencyMs: result.latencyMs, modelCount: result.ok ? result.modelCount : undefined, error: result.error };
+    return {
+      ok: result.ok,
+      latencyMs: result.latencyMs,
+      modelCount: result.ok ? result.modelCount : undefined,
+      error: result.error,
+      ...(result.token ? { token: result.token } : {}),
+    };
   } finally {
     if (owned) await client.close();
   }
 }
 
-function statusError(provider: ProviderName, status: number): { code: string; message: string } {
+function statusError(label: string, keyVar: string | undefined, status: number): { code: string; message: string } {
   if (status === 401 || status === 403) {
-    const fix = KEY_VAR[provider] ? ` Check ${KEY_VAR[provider]}.` : "";
-    return { code: "auth", message: `${LABEL[provider]} rejected the credentials (${status}).${fix}` };
+    const fix = keyVar ? ` Check ${keyVar}.` : "";
+    return { code: "auth", message: `${label} rejected the credentials (${status}).${fix}` };
   }
-  if (status === 429) return { code: "rate_limited", message: `${LABEL[provider]} is rate limiting this key (429); try again later.` };
-  if (status === 404) return { code: "http_404", message: `${LABEL[provider]} has no models endpoint at the configured base URL (404). Check the base URL.` };
-  return { code: `http_${status}`, message: `${LABEL[provider]} answered ${status} to a model list request.` };
+  if (status === 429) return { code: "rate_limited", message: `${label} is rate limiting this key (429); try again later.` };
+  if (status === 404) return { code: "http_404", message: `${label} has no models endpoint at the configured base URL (404). Check the base URL.` };
+  return { code: `http_${status}`, message: `${label} answered ${status} to a model list request.` };
 }
 
-function transportError(provider: ProviderName, settings: ProviderSettings, err: unknown, timeoutMs: number): { code: string; message: string } {
+function transportError(label: string, base: string | undefined, err: unknown, timeoutMs: number): { code: string; message: string } {
   let host = "(unknown host)";
   try {
-    const base = "gateway" in settings ? settings.gateway.baseUrl : settings.baseUrl ?? DEFAULT_BASE_URLS[provider as Exclude<ProviderName, "gateway">];
     host = new URL(base ?? "").host;
   } catch {
     // keep the placeholder
@@ -160,14 +142,14 @@ function transportError(provider: ProviderName, settings: ProviderSettings, err:
   const code = networkCode(err);
   const name = (err as { name?: string } | undefined)?.name;
   if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_NONAME" || code === "EAI_NODATA" || code === "EAI_FAIL") {
-    return { code: "dns", message: `Could not resolve the host '${host}' of ${LABEL[provider]}. Check the URL, the DNS or the VPN.` };
+    return { code: "dns", message: `Could not resolve the host '${host}' of ${label}. Check the URL, the DNS or the VPN.` };
   }
   if (code === "ECONNREFUSED") {
-    return { code: "connection_refused", message: `Connection to ${LABEL[provider]} at '${host}' was refused. Is it running, and is the URL right?` };
+    return { code: "connection_refused", message: `Connection to ${label} at '${host}' was refused. Is it running, and is the URL right?` };
   }
   if (name === "TimeoutError" || name === "AbortError" || code?.includes("TIMEOUT")) {
-    return { code: "timeout", message: `${LABEL[provider]} at '${host}' did not answer within ${timeoutMs} ms.` };
+    return { code: "timeout", message: `${label} at '${host}' did not answer within ${timeoutMs} ms.` };
   }
   const detail = err instanceof Error ? scrubText(err.message) : "unknown error";
-  return { code: code ? code.toLowerCase() : "network_error", message: `Request to ${LABEL[provider]} at '${host}' failed: ${detail}` };
+  return { code: code ? code.toLowerCase() : "network_error", message: `Request to ${label} at '${host}' failed: ${detail}` };
 }

@@ -17,8 +17,14 @@ import lockfile from "proper-lockfile";
 import { z } from "zod";
 import type { Logger } from "../logging/index.js";
 import { registerSecret } from "../logging/index.js";
-
-const value = z.string().max(4_096).nullable().optional();
+import {
+  FALLBACK_DESCRIPTOR_LIST,
+  storedValue as value,
+  type apiKeyStoreEntry,
+  type FallbackHttpOutputs,
+  type FallbackProviderDescriptor,
+  type urlOnlyStoreEntry,
+} from "../providers/descriptors/index.js";
 
 const gatewayEntry = z.strictObject({
   enabled: z.boolean().optional(),
@@ -34,37 +40,33 @@ const gatewayEntry = z.strictObject({
   resource: value,
   authMethod: z.enum(["client_secret_basic", "client_secret_post"]).nullable().optional(),
 });
-const apiKeyEntry = z.strictObject({ enabled: z.boolean().optional(), apiKey: value, baseUrl: value });
-const ollamaEntry = z.strictObject({ enabled: z.boolean().optional(), baseUrl: value });
+/**
+ * The store document for the gateway and the fallback providers of `list` (each accepts what its
+ * descriptor's `http.storeEntry` says). A provider not in the list is an unknown field.
+ */
+export function storeFileSchema(list: readonly FallbackProviderDescriptor[] = FALLBACK_DESCRIPTOR_LIST) {
+  const fallbacks = Object.fromEntries(list.map((d) => [d.name, d.http.storeEntry.optional()]));
+  return z.strictObject({
+    version: z.literal(1),
+    /** Bumped by every write; files written before revisions existed read as 0. */
+    revision: z.number().int().nonnegative().optional(),
+    updatedAt: z.string().optional(),
+    providers: z.strictObject({ gateway: gatewayEntry.optional(), ...fallbacks }),
+  });
+}
 
-const storeFile = z.strictObject({
-  version: z.literal(1),
-  /** Bumped by every write; files written before revisions existed read as 0. */
-  revision: z.number().int().nonnegative().optional(),
-  updatedAt: z.string().optional(),
-  providers: z.strictObject({
-    gateway: gatewayEntry.optional(),
-    openai: apiKeyEntry.optional(),
-    anthropic: apiKeyEntry.optional(),
-    google: apiKeyEntry.optional(),
-    ollama: ollamaEntry.optional(),
-  }),
-});
+const storeFile = storeFileSchema();
 
 /** Stored gateway overrides; `null` means "cleared" (wins over the environment). */
 export type GatewayOverrides = z.output<typeof gatewayEntry>;
-/** Stored overrides of OpenAI, Anthropic or Gemini. */
-export type ApiKeyOverrides = z.output<typeof apiKeyEntry>;
-/** Stored Ollama overrides. */
-export type OllamaOverrides = z.output<typeof ollamaEntry>;
+/** Stored overrides of a provider with an API key (OpenAI, Anthropic, Gemini). */
+export type ApiKeyOverrides = z.output<typeof apiKeyStoreEntry>;
+/** Stored overrides of a provider reached by URL alone (Ollama). */
+export type OllamaOverrides = z.output<typeof urlOnlyStoreEntry>;
 
 /** Overrides per provider. */
-export interface OverridesMap {
+export interface OverridesMap extends FallbackHttpOutputs<"storeEntry"> {
   gateway: GatewayOverrides;
-  openai: ApiKeyOverrides;
-  anthropic: ApiKeyOverrides;
-  google: ApiKeyOverrides;
-  ollama: OllamaOverrides;
 }
 
 /** Everything the store holds: overrides for the providers an admin changed. */

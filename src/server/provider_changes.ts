@@ -4,8 +4,8 @@
  * of base URL or token URL must carry the secret again.
  */
 import type { GatewayConfig } from "../config/config.js";
+import { fallbackDescriptorOf } from "../providers/descriptors/index.js";
 import {
-  DEFAULT_BASE_URLS,
   type ApiKeyProviderSettings,
   type GatewayProviderSettings,
   type OllamaProviderSettings,
@@ -52,7 +52,8 @@ export function applyOverrides<P extends ProviderName>(provider: P, base: Provid
     };
     return { enabled: o.enabled ?? base.enabled, gateway } as ProviderSettingsMap[P];
   }
-  if (provider === "ollama") {
+  // A fallback provider's settings are an API key and a URL, or (no key in its descriptor) a URL alone.
+  if (!fallbackDescriptorOf(provider as Exclude<ProviderName, "gateway">).hasApiKey) {
     const o = overrides as OllamaOverrides;
     const b = base as OllamaProviderSettings;
     return { enabled: o.enabled ?? b.enabled, baseUrl: o.baseUrl === undefined ? b.baseUrl : orUndefined(o.baseUrl) && trimSlash(o.baseUrl!) } as ProviderSettingsMap[P];
@@ -129,14 +130,15 @@ export function planChange<P extends ProviderName>(
   } else {
     const ch = change as SettingsChangeMap["openai"];
     const b = current as ApiKeyProviderSettings | OllamaProviderSettings;
-    const vendorDefault = DEFAULT_BASE_URLS[provider as Exclude<ProviderName, "gateway">];
+    const descriptor = fallbackDescriptorOf(provider as Exclude<ProviderName, "gateway">);
+    const vendorDefault = descriptor.defaultBaseUrl;
     const currentBase = b.baseUrl ?? vendorDefault;
     const baseChanged = ch.baseUrl !== undefined && trimSlash(ch.baseUrl ?? vendorDefault) !== trimSlash(currentBase);
     const hasKey = "apiKey" in b && !!b.apiKey;
     if (baseChanged && hasKey && !ch.apiKey) throw secretRequired("apiKey");
     overrides = { ...(stored as Record<string, unknown> | undefined) };
     for (const [k, v] of Object.entries(ch)) overrides[k] = v;
-    if (baseChanged && provider !== "ollama" && !ch.apiKey) overrides.apiKey = null;
+    if (baseChanged && descriptor.hasApiKey && !ch.apiKey) overrides.apiKey = null;
   }
   const settings = applyOverrides(provider, envBase, overrides as OverridesMap[P]);
   checkComplete(provider, settings);
@@ -186,11 +188,13 @@ export function verifySettings<P extends ProviderName>(
       audience: c.audience ?? g.audience,
       resource: c.resource ?? g.resource,
       authMethod: c.authMethod ?? g.authMethod,
+      // Static headers (a subscription key, say) belong to the configured gateway, never to a URL under test.
+      headers: c.baseUrl ? undefined : g.headers,
       retry: { ...g.retry, maxRetries: 0 },
     };
     return { settings: { enabled: true, gateway } as ProviderSettingsMap[P], urls };
   }
-  if (provider === "ollama") {
+  if (!fallbackDescriptorOf(provider as Exclude<ProviderName, "gateway">).hasApiKey) {
     const c = credentials as CredentialsMap["ollama"];
     const baseUrl = c.baseUrl ? trimSlash(c.baseUrl) : (current as OllamaProviderSettings).baseUrl;
     return { settings: { enabled: true, baseUrl } as ProviderSettingsMap[P], urls };
@@ -213,7 +217,8 @@ export function fromLegacy(body: { provider: ProviderName; api_key?: string; cli
   const extra: Record<string, unknown> = {};
   if (body.client_secret !== undefined) extra.clientSecret = body.client_secret;
   if (body.token_url !== undefined) extra.tokenUrl = body.token_url;
-  if (provider === "ollama") return { provider, credentials: { baseUrl: body.base_url, ...(body.api_key !== undefined ? { apiKey: body.api_key } : {}), ...extra } };
+  // A provider without a key gets no apiKey field unless one was sent (which its schema then refuses).
+  if (!fallbackDescriptorOf(provider).hasApiKey) return { provider, credentials: { baseUrl: body.base_url, ...(body.api_key !== undefined ? { apiKey: body.api_key } : {}), ...extra } };
   return { provider, credentials: { apiKey: body.api_key, baseUrl: body.base_url, ...extra } };
 }
 

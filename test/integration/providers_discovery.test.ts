@@ -50,6 +50,38 @@ describe("discovery at startup", () => {
     expect(reply.response_metadata).toMatchObject({ provider: "gateway", model_name: "gpt-5-pro" });
   });
 
+  it("picks the tiers of a gateway that lists only Claude and Gemini ids, vendor-prefixed", async () => {
+    const listed = ["gemini/gemini-2.5-pro", "gemini/gemini-2.5-flash", "anthropic/claude-opus-4-5", "anthropic/claude-sonnet-4-5", "anthropic/claude-haiku-4-5", "gemini/gemini-embedding-001"];
+    const emu = await gateway(listed);
+    const { registry, lines } = await create(envFor(emu));
+    expect(registry.gatewaySelections()).toEqual({
+      fast: { model: "anthropic/claude-haiku-4-5", source: "discovered" },
+      standard: { model: "anthropic/claude-sonnet-4-5", source: "discovered" },
+      premium: { model: "anthropic/claude-opus-4-5", source: "discovered" },
+    });
+    expect(registry.discoveryResult()?.models).not.toContain("gemini/gemini-embedding-001");
+    expect(lines.filter((l) => l.level === 40)).toEqual([]);
+    const reply = await registry.chatModel("fast").invoke("Hello");
+    expect(reply.response_metadata).toMatchObject({ provider: "gateway", model_name: "anthropic/claude-haiku-4-5" });
+  });
+
+  it("warns once, naming the listed alternatives, when a pinned tier model is not in the gateway's list", async () => {
+    const emu = await gateway(["meta-llama/Llama-3.3-70B-Instruct", "meta-llama/Llama-3.1-8B-Instruct"]);
+    const { registry, events } = await create(envFor(emu, { AI_GATEWAY_PREMIUM_MODEL: "gpt-5.1-pro", DISCOVERY_TTL_S: "0" }));
+    await registry.refreshDiscovery();
+    await registry.refreshDiscovery();
+    expect(emu.stats().modelRequests).toBe(3);
+    const warnings = events("tier_model_not_listed");
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].alternatives).toEqual(["meta-llama/Llama-3.3-70B-Instruct", "meta-llama/Llama-3.1-8B-Instruct"]);
+    expect(String(warnings[0].msg)).toContain("premium=gpt-5.1-pro (AI_GATEWAY_PREMIUM_MODEL)");
+    expect(registry.gatewaySelections()).toEqual({
+      fast: { model: "meta-llama/Llama-3.1-8B-Instruct", source: "discovered" },
+      standard: { model: "meta-llama/Llama-3.3-70B-Instruct", source: "discovered" },
+      premium: { model: "gpt-5.1-pro", source: "env" },
+    });
+  });
+
   it("lets env ids win over discovery", async () => {
     const emu = await gateway();
     const { registry } = await create(envFor(emu, { AI_GATEWAY_FAST_MODEL: "gpt-4.1-mini" }));

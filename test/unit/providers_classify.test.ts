@@ -6,6 +6,7 @@ import {
   AIGatewayHTTPError,
   AIGatewayNetworkError,
   AIGatewayRateLimitError,
+  AIGatewayResponseError,
   AIGatewayStreamError,
   AIGatewayTimeoutError,
 } from "../../src/gateway/index.js";
@@ -26,6 +27,7 @@ describe("classifyFailure", () => {
     ["gateway token endpoint rejects the client", new AIGatewayAuthError("bad client", { status: 400, code: "invalid_client" }), "outage", "invalid_client"],
     ["gateway missing credentials", new AIGatewayAuthError("none", { code: "missing_credentials" }), "outage", "missing_credentials"],
     ["gateway 400", new AIGatewayHTTPError("400", { status: 400 }), "caller", "http_400"],
+    ["gateway 200 with a body that is not JSON", new AIGatewayResponseError("html", { status: 200 }), "outage", "invalid_response"],
     ["gateway 404 (model not served here)", new AIGatewayHTTPError("404", { status: 404 }), "unavailable", "http_404"],
     ["gateway abort", new AIGatewayAbortError(), "caller", "aborted"],
     ["openai 500", new APIError(500, undefined, "boom", new Headers()), "outage", "http_500"],

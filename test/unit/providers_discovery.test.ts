@@ -102,7 +102,72 @@ describe("discoverTiers", () => {
   });
 });
 
+describe("discoverTiers: tier models the gateway does not list", () => {
+  it("ranks a gateway that lists only Claude and Gemini ids", async () => {
+    const { logger, lines } = captureLogger();
+    const result = await discoverTiers(lister(async () => ids("gemini-2.5-pro", "gemini-2.5-flash", "claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-5")), { defaults, logger });
+    expect(result.ok).toBe(true);
+    expect(result.tiers).toEqual({
+      fast: { model: "claude-haiku-4-5", source: "discovered" },
+      standard: { model: "claude-sonnet-4-5", source: "discovered" },
+      premium: { model: "claude-opus-4-5", source: "discovered" },
+    });
+    expect(result.unlisted).toEqual([]);
+    expect(lines.filter((l) => l.level === 40)).toHaveLength(0);
+  });
+
+  it("warns once when a pinned model is not listed, naming where it came from and the listed alternatives", async () => {
+    const { logger, lines } = captureLogger();
+    const result = await discoverTiers(lister(async () => ids("claude-sonnet-4-5", "claude-haiku-4-5", "text-embedding-3-small")), {
+      defaults,
+      pinned: { fast: { model: "gpt-5-mini", source: "env" }, premium: { model: "claude-sonnet-4-5", source: "file" } },
+      logger,
+    });
+    // The pin still wins: the operator may know better than the list (a model the list hides).
+    expect(result.tiers.fast).toEqual({ model: "gpt-5-mini", source: "env" });
+    expect(result.unlisted).toEqual([{ tier: "fast", model: "gpt-5-mini", source: "env" }]);
+    const warnings = lines.filter((l) => l.level === 40);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ event: "tier_model_not_listed", alternatives: ["claude-sonnet-4-5", "claude-haiku-4-5"] });
+    expect(String(warnings[0].msg)).toContain("fast=gpt-5-mini (AI_GATEWAY_FAST_MODEL)");
+    expect(String(warnings[0].msg)).toContain("It lists: claude-sonnet-4-5, claude-haiku-4-5.");
+    expect(String(warnings[0].msg)).not.toContain("premium=claude-sonnet-4-5 (");
+  });
+
+  it("names the defaults and the listed models in the one warning when nothing can be ranked", async () => {
+    const { logger, lines } = captureLogger();
+    const result = await discoverTiers(lister(async () => ids("acme-large", "acme-small")), { defaults, logger });
+    expect(result.error?.code).toBe("no_chat_models");
+    expect(result.unlisted?.map((u) => u.tier)).toEqual(["fast", "standard", "premium"]);
+    const warnings = lines.filter((l) => l.level === 40);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ event: "discovery_failed", alternatives: ["acme-large", "acme-small"] });
+    expect(String(warnings[0].msg)).toContain(`standard=${DEFAULT_TIER_MODELS.standard} (default)`);
+    expect(String(warnings[0].msg)).toContain("It lists: acme-large, acme-small.");
+  });
+});
+
 describe("TierDiscovery (cache)", () => {
+  it("warns about an unlisted tier model once, and again only when the set changes", async () => {
+    const { logger, lines } = captureLogger();
+    let listed = ids("claude-sonnet-4-5", "claude-haiku-4-5");
+    const l = lister(async () => listed);
+    let pinned: Partial<Record<"fast" | "standard" | "premium", { model: string; source: "env" }>> = { standard: { model: "gpt-5.1", source: "env" } };
+    const cache = new TierDiscovery({ lister: () => l, settings: () => ({ defaults, pinned }), ttlS: 0, logger });
+    for (let i = 0; i < 4; i++) await cache.get(true);
+    expect(l.calls).toHaveLength(4);
+    expect(lines.filter((x) => x.event === "tier_model_not_listed")).toHaveLength(1);
+    pinned = { standard: { model: "gpt-5.1", source: "env" }, fast: { model: "gpt-5-mini", source: "env" } };
+    await cache.get(true);
+    await cache.get(true);
+    expect(lines.filter((x) => x.event === "tier_model_not_listed")).toHaveLength(2);
+    listed = ids("gpt-5.1", "gpt-5-mini");
+    await cache.get(true);
+    expect((await cache.get(true)).unlisted).toEqual([]);
+    expect(lines.filter((x) => x.event === "tier_model_not_listed")).toHaveLength(2);
+  });
+
+
   it("reuses a result within the TTL and shares one run between concurrent callers", async () => {
     const l = lister(async () => ids("gpt-5.1"));
     const cache = new TierDiscovery({ lister: () => l, settings: () => ({ defaults }), ttlS: 60, logger: captureLogger().logger });

@@ -28,22 +28,22 @@ describe("isChatModel", () => {
 
 describe("parseModelId", () => {
   it.each([
-    ["gpt-5.1", { family: "gpt", generation: 5001, variant: "base", extra: false, date: undefined }],
-    ["gpt-5.1-chat-latest", { family: "gpt", generation: 5001, variant: "chat", extra: false, date: undefined }],
-    ["gpt-5-pro", { family: "gpt", generation: 5000, variant: "pro", extra: false, date: undefined }],
-    ["gpt-5-nano-2025-08-07", { family: "gpt", generation: 5000, variant: "nano", extra: false, date: "2025-08-07" }],
-    ["gpt-4o-mini", { family: "gpt", generation: 4000.5, variant: "mini", extra: false, date: undefined }],
-    ["gpt-4-0613", { family: "gpt", generation: 4000, variant: "base", extra: false, date: "0613" }],
-    ["gpt-4-turbo", { family: "gpt", generation: 4000, variant: "base", extra: true, date: undefined }],
-    ["o3-pro", { family: "o", generation: 4503, variant: "pro", extra: false, date: undefined }],
-    ["azure/GPT-4.1-mini", { family: "gpt", generation: 4001, variant: "mini", extra: false, date: undefined }],
+    ["gpt-5.1", { family: "gpt", vendor: "openai", generation: 5001, variant: "base", extra: false, date: undefined }],
+    ["gpt-5.1-chat-latest", { family: "gpt", vendor: "openai", generation: 5001, variant: "chat", extra: false, date: undefined }],
+    ["gpt-5-pro", { family: "gpt", vendor: "openai", generation: 5000, variant: "pro", extra: false, date: undefined }],
+    ["gpt-5-nano-2025-08-07", { family: "gpt", vendor: "openai", generation: 5000, variant: "nano", extra: false, date: "2025-08-07" }],
+    ["gpt-4o-mini", { family: "gpt", vendor: "openai", generation: 4000.5, variant: "mini", extra: false, date: undefined }],
+    ["gpt-4-0613", { family: "gpt", vendor: "openai", generation: 4000, variant: "base", extra: false, date: "0613" }],
+    ["gpt-4-turbo", { family: "gpt", vendor: "openai", generation: 4000, variant: "base", extra: true, date: undefined }],
+    ["o3-pro", { family: "o", vendor: "openai", generation: 4503, variant: "pro", extra: false, date: undefined }],
+    ["azure/GPT-4.1-mini", { family: "gpt", vendor: "openai", generation: 4001, variant: "mini", extra: false, date: undefined }],
   ])("%s", (id, expected) => {
     expect(parseModelId(id)).toEqual({ id, ...expected });
   });
 
-  it("does not rank other families or non-chat ids", () => {
-    expect(parseModelId("claude-sonnet-4-6")).toBeUndefined();
-    expect(parseModelId("llama3.1")).toBeUndefined();
+  it("does not rank unknown families or non-chat ids", () => {
+    expect(parseModelId("acme-chat-large")).toBeUndefined();
+    expect(parseModelId("phi-4")).toBeUndefined();
     expect(parseModelId("text-embedding-3-large")).toBeUndefined();
   });
 });
@@ -63,16 +63,10 @@ describe("rankModels", () => {
     ]);
   });
 
-  it("puts aliases before dated snapshots, newer snapshots first, and unknown families last in listed order", () => {
-    expect(rankModels(["llama3.1", "gpt-4o-2024-05-13", "gpt-4o", "gpt-4o-2024-08-06", "claude-haiku-4-5", "o3", "gpt-4.1"])).toEqual([
-      "o3",
-      "gpt-4.1",
-      "gpt-4o",
-      "gpt-4o-2024-08-06",
-      "gpt-4o-2024-05-13",
-      "llama3.1",
-      "claude-haiku-4-5",
-    ]);
+  it("puts aliases before dated snapshots, newer snapshots first, other vendors after OpenAI, and unknown families last in listed order", () => {
+    expect(
+      rankModels(["zeta-chat", "llama3.1", "gpt-4o-2024-05-13", "gpt-4o", "gpt-4o-2024-08-06", "acme-chat", "claude-haiku-4-5", "o3", "gpt-4.1"]),
+    ).toEqual(["o3", "gpt-4.1", "gpt-4o", "gpt-4o-2024-08-06", "gpt-4o-2024-05-13", "claude-haiku-4-5", "llama3.1", "zeta-chat", "acme-chat"]);
   });
 
   it("drops duplicates", () => {
@@ -102,7 +96,7 @@ describe("pickTierModels", () => {
     ["only nano for small", ["gpt-5", "gpt-5-nano"], { fast: "gpt-5-nano", standard: "gpt-5", premium: "gpt-5" }],
     ["only one model", ["gpt-4o-mini"], { fast: "gpt-4o-mini", standard: "gpt-4o-mini", premium: "gpt-4o-mini" }],
     ["prefixed ids keep their prefix", ["azure/gpt-5.1", "azure/gpt-5-mini"], { fast: "azure/gpt-5-mini", standard: "azure/gpt-5.1", premium: "azure/gpt-5.1" }],
-    ["nothing to rank", ["text-embedding-3-small", "llama3.1"], undefined],
+    ["nothing to rank", ["text-embedding-3-small", "acme-chat"], undefined],
     ["empty list", [], undefined],
   ])("%s", (_name, ids, expected) => {
     expect(pickTierModels(ids)).toEqual(expected);

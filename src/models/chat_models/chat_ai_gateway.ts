@@ -13,7 +13,7 @@ import type { ModelProfile } from "@langchain/core/language_models/profile";
 import type { AIMessageChunk, BaseMessage } from "@langchain/core/messages";
 import { ChatGenerationChunk, type ChatResult } from "@langchain/core/outputs";
 import { CallbackManager, type CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
-import type { Runnable } from "@langchain/core/runnables";
+import type { Runnable, RunnableConfig } from "@langchain/core/runnables";
 import type { InteropZodType } from "@langchain/core/utils/types";
 import type { SerializableSchema } from "@langchain/core/utils/standard_schema";
 import type { AIGatewayClient, RequestOptions } from "../../gateway/client.js";
@@ -25,12 +25,14 @@ import {
   convertDeltaToAIMessageChunk,
   convertUsageToAIMessageChunk,
   MODEL_PROVIDER,
+  ToolCallIndexer,
   type AIGatewayResponseMetadata,
 } from "../converters/completions.js";
 import { convertMessagesToWireMessages } from "../converters/messages.js";
 import { convertToolsToWireTools } from "../converters/tools.js";
 import { getModelFamily } from "../model_family.js";
 import { gatewayClientFor } from "./client_registry.js";
+import { runHeadersOf } from "./run_headers.js";
 import { buildLsParams, buildRequestParams, type RequestParams } from "./params.js";
 import { buildStructuredOutputRunnable } from "./structured_output.js";
 import { aggregateChunksToChatResult, tokenUsageOutput } from "./aggregate.js";
@@ -71,7 +73,7 @@ export class ChatAIGateway extends BaseChatModel<ChatAIGatewayCallOptions, AIMes
   override get callKeys(): string[] {
     return [
       ...super.callKeys,
-      "tools", "tool_choice", "parallel_tool_calls", "strict", "response_format", "reasoningEffort", "headers", "promptIndex",
+      "tools", "tool_choice", "parallel_tool_calls", "strict", "response_format", "reasoningEffort", "headers", "promptIndex", "hasFallback",
     ];
   }
 
@@ -103,17 +105,20 @@ export class ChatAIGateway extends BaseChatModel<ChatAIGatewayCallOptions, AIMes
   private readonly headers?: Record<string, string>;
   private readonly logger?: Logger;
   private gatewayClient?: AIGatewayClient;
+  /** The caller's token source, kept off the serialised fields. */
+  private readonly tokenProvider?: ChatAIGatewayInput["tokenProvider"];
 
   constructor(fields: ChatAIGatewayInput);
   constructor(model: string, fields?: Omit<ChatAIGatewayInput, "model">);
   constructor(modelOrFields: string | ChatAIGatewayInput, maybeFields?: Omit<ChatAIGatewayInput, "model">) {
     const fields: ChatAIGatewayInput = typeof modelOrFields === "string" ? { ...maybeFields, model: modelOrFields } : modelOrFields;
-    const { client, logger, headers, ...rest } = fields;
+    const { client, logger, headers, tokenProvider, ...rest } = fields;
     // maxRetries 0 for LangChain's AsyncCaller: the gateway client does the retrying (see above).
     super({ ...rest, maxRetries: 0 });
     if (!fields.model) throw new Error("ChatAIGateway needs a model id, e.g. new ChatAIGateway({ model: \"gpt-5.1\" }).");
     this.model = fields.model;
     this.gatewayClient = client;
+    this.tokenProvider = tokenProvider;
     this.logger = logger;
     this.headers = headers;
     this.temperature = fields.temperature;
@@ -142,7 +147,7 @@ export class ChatAIGateway extends BaseChatModel<ChatAIGatewayCallOptions, AIMes
    * credentials can be found.
    */
   get client(): AIGatewayClient {
-    return (this.gatewayClient ??= gatewayClientFor(this.connection, this.logger));
+    return (this.gatewayClient ??= gatewayClientFor(this.connection, this.logger, this.tokenProvider));
   }
 
   /** What the model supports, for createAgent and other capability-aware callers. */
@@ -155,6 +160,27 @@ export class ChatAIGateway extends BaseChatModel<ChatAIGatewayCallOptions, AIMes
     const { params } = buildRequestParams(this, options);
     // Object.assign rather than spreads: V8 (Node 20) builds merged literals on a slow path.
     return Object.assign(buildLsParams(params), params);
+  }
+
+  /**
+   * Splits LangChain's config from the call options, and adds the run's gateway headers
+   * (`configurable[RUN_HEADERS_KEY]`, set by streamSteps, the HTTP API and the CLI) under the
+   * call's own `headers`, which win. Every path of a call (invoke, stream, batch) comes here.
+   */
+  protected override _separateRunnableConfigFromCallOptionsCompat(
+    options?: Partial<ChatAIGatewayCallOptions>,
+  ): [RunnableConfig, this["ParsedCallOptions"]] {
+    const [config, callOptions] = super._separateRunnableConfigFromCallOptionsCompat(options);
+    const run = runHeadersOf(config);
+    if (run) callOptions.headers = callOptions.headers ? { ...run, ...callOptions.headers } : run;
+    return [config, callOptions];
+  }
+
+  /** Cache key of a call: without `headers`, whose values a cache must not store. */
+  override _getSerializedCacheKeyParametersForCall(options: ChatAIGatewayCallOptions & { config?: RunnableConfig }): string {
+    if (options.headers === undefined) return super._getSerializedCacheKeyParametersForCall(options);
+    const { headers: _headers, ...rest } = options;
+    return super._getSerializedCacheKeyParametersForCall(rest as ChatAIGatewayCallOptions & { config?: RunnableConfig });
   }
 
   /** Call options as callbacks and tracers see them: without `headers`, which may carry credentials. */
@@ -224,6 +250,7 @@ export class ChatAIGateway extends BaseChatModel<ChatAIGatewayCallOptions, AIMes
       timeoutMs: this.timeout,
       maxRetries: this.maxRetries,
       headers: callHeaders ? { ...this.headers, ...callHeaders } : this.headers,
+      hasFallback: options.hasFallback,
     };
   }
 
@@ -307,6 +334,7 @@ export class ChatAIGateway extends BaseChatModel<ChatAIGatewayCallOptions, AIMes
     const request = this.buildRequest(messages, options);
     const stream = this.client.streamChatCompletion(request, { ...this.requestOptions(options), includeUsage: this.streamUsage });
     const promptIndex = options.promptIndex ?? 0;
+    const toolCallIndexer = new ToolCallIndexer();
     let usageChunk: AIMessageChunk | undefined;
     for await (const chunk of stream) {
       if (chunk.usage) usageChunk = convertUsageToAIMessageChunk(chunk, chunk.usage);
@@ -324,7 +352,7 @@ export class ChatAIGateway extends BaseChatModel<ChatAIGatewayCallOptions, AIMes
         if (chunk.system_fingerprint) metadata.system_fingerprint = chunk.system_fingerprint;
       }
       const generation = new ChatGenerationChunk({
-        message: convertDeltaToAIMessageChunk(chunk, delta, metadata),
+        message: convertDeltaToAIMessageChunk(chunk, delta, metadata, toolCallIndexer),
         text: delta.content ?? "",
         generationInfo: finish ? { finish_reason: finish } : undefined,
       });

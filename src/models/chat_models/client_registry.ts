@@ -8,6 +8,8 @@ import { createHash } from "node:crypto";
 import { AIGatewayClient } from "../../gateway/client.js";
 import { gatewayConfig, loadConfig, type GatewayConfig } from "../../config/config.js";
 import type { Logger } from "../../logging/logger.js";
+import type { TokenFunction } from "../../gateway/token_callback.js";
+import type { TokenProvider } from "../../gateway/token_source.js";
 import { CONNECTION_KEYS, type ChatAIGatewayConnectionFields } from "./types.js";
 
 /**
@@ -19,6 +21,7 @@ import { CONNECTION_KEYS, type ChatAIGatewayConnectionFields } from "./types.js"
 export function resolveGatewayConfig(
   fields: ChatAIGatewayConnectionFields,
   env: Record<string, string | undefined> = process.env,
+  hasTokenProvider = false,
 ): GatewayConfig {
   const given: Partial<GatewayConfig> = {};
   for (const key of CONNECTION_KEYS) {
@@ -26,7 +29,8 @@ export function resolveGatewayConfig(
     if (value !== undefined && value !== "") (given as Record<string, unknown>)[key] = value;
   }
   const explicitOAuth = given.clientId !== undefined && given.clientSecret !== undefined;
-  const complete = given.baseUrl !== undefined && (explicitOAuth || given.apiKey !== undefined);
+  // A token provider stands in for every credential, so a base URL is all the fields must give.
+  const complete = given.baseUrl !== undefined && (explicitOAuth || given.apiKey !== undefined || hasTokenProvider);
   const base = complete ? gatewayConfig() : loadConfig(env).gateway;
   const merged: GatewayConfig = { ...base, ...given };
   if (given.apiKey !== undefined && !explicitOAuth) {
@@ -38,6 +42,16 @@ export function resolveGatewayConfig(
 }
 
 const shared = new Map<string, AIGatewayClient>();
+
+const providerIds = new WeakMap<object, number>();
+let nextProviderId = 1;
+
+/** A stable number per token provider object, so it can take part in the registry key. */
+function providerId(provider: object): number {
+  let id = providerIds.get(provider);
+  if (id === undefined) providerIds.set(provider, (id = nextProviderId++));
+  return id;
+}
 
 /** Registry key of a configuration; secrets enter only as a digest. */
 function registryKey(cfg: GatewayConfig): string {
@@ -53,13 +67,14 @@ function registryKey(cfg: GatewayConfig): string {
  * client's own clear errors when no base URL or no credentials can be found.
  * A model with its own logger gets a client of its own, since the logger is not comparable.
  */
-export function gatewayClientFor(fields: ChatAIGatewayConnectionFields, logger?: Logger): AIGatewayClient {
-  const cfg = resolveGatewayConfig(fields);
-  if (logger) return AIGatewayClient.fromConfig(cfg, { logger });
-  const key = registryKey(cfg);
+export function gatewayClientFor(fields: ChatAIGatewayConnectionFields, logger?: Logger, tokenProvider?: TokenFunction | TokenProvider): AIGatewayClient {
+  const cfg = resolveGatewayConfig(fields, process.env, tokenProvider !== undefined);
+  if (logger) return AIGatewayClient.fromConfig(cfg, { logger, tokenProvider });
+  // Models sharing one token provider share one client, so the provider's results are cached once.
+  const key = registryKey(cfg) + (tokenProvider ? `#tokenProvider${providerId(tokenProvider)}` : "");
   let client = shared.get(key);
   if (!client) {
-    client = AIGatewayClient.fromConfig(cfg);
+    client = AIGatewayClient.fromConfig(cfg, { tokenProvider });
     shared.set(key, client);
   }
   return client;

@@ -1,6 +1,8 @@
 /** Constructor fields and call options of ChatAIGateway. */
 import type { BaseChatModelCallOptions, BaseChatModelParams, BindToolsInput } from "@langchain/core/language_models/chat_models";
 import type { AIGatewayClient } from "../../gateway/client.js";
+import type { TokenFunction } from "../../gateway/token_callback.js";
+import type { TokenProvider } from "../../gateway/token_source.js";
 import type { ChatCompletionRequest, ChatCompletionTool } from "../../gateway/wire.js";
 import type { GatewayConfig } from "../../config/config.js";
 import type { Logger } from "../../logging/logger.js";
@@ -47,6 +49,13 @@ export interface ChatAIGatewayInput extends BaseChatModelParams, ChatAIGatewayCo
    * and shared with every other model built from the same settings.
    */
   client?: AIGatewayClient;
+  /**
+   * Bearer tokens from your own code instead of the configured credentials, like AzureChatOpenAI's
+   * `azureADTokenProvider`: `() => Promise<string | { token, expiresAt }>`, e.g.
+   * `getBearerTokenProvider(credential, scope)` from @azure/identity. Results are cached and
+   * refreshed like OAuth2 tokens; after a 401 the function is asked again once. Never serialised.
+   */
+  tokenProvider?: TokenFunction | TokenProvider;
   /** Sampling temperature; dropped (with a debug log line) for models that only accept the default. */
   temperature?: number;
   /** Most tokens to generate; sent as `max_completion_tokens`. */
@@ -91,6 +100,12 @@ export interface ChatAIGatewayCallOptions extends BaseChatModelCallOptions {
   reasoningEffort?: ReasoningEffort;
   /** Extra HTTP headers for this call; kept out of callbacks and tracing (they may hold credentials). */
   headers?: Record<string, string>;
+  /**
+   * Another provider can take this call (FallbackChatModel sets it): a gateway that sends no
+   * first byte in time (AI_GATEWAY_FIRST_BYTE_TIMEOUT_MS for streams) fails at once instead of
+   * being retried, so the call moves on.
+   */
+  hasFallback?: boolean;
   /** Index of the prompt in a batch, reported with streamed tokens. */
   promptIndex?: number;
   /** What `withStructuredOutput` asked for, so tracing can show it. */

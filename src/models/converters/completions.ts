@@ -71,8 +71,8 @@ export function convertWireToolCallsToToolCalls(calls: readonly ChatCompletionMe
   const invalidToolCalls: InvalidToolCall[] = [];
   if (calls) {
     for (const call of calls) {
-      // Some gateways omit `type`; a call with a `function` is a function call all the same.
-      if (call.type !== "function" && !(call.type === undefined && (call as { function?: unknown }).function)) continue;
+      // Some gateways omit `type` or send it empty; a call with a `function` is a function call all the same.
+      if (call.type !== "function" && !(!call.type && (call as { function?: unknown }).function)) continue;
       const parsed = convertWireToolCallToToolCall(call);
       if (parsed.type === "tool_call") toolCalls.push(parsed as ToolCall);
       else invalidToolCalls.push(parsed as InvalidToolCall);
@@ -145,24 +145,60 @@ export function createTextChunk(content: string, id: string | undefined, metadat
   return chunk;
 }
 
+/** A streamed tool-call fragment as gateways send it: `index` may be missing, `id` and `name` empty. */
+type ToolCallDelta = { index?: number; id?: string | null; function?: { name?: string | null; arguments?: string | null } | null };
+
+/**
+ * Numbers the tool-call fragments of one stream. OpenAI gives each fragment its call's
+ * `index`; Gemini's OpenAI-compatible endpoint and some proxies send none, which would make
+ * every fragment a call of its own. Without an index, a fragment with a new `id` (or a name,
+ * when the current call already has one) starts the next call; any other continues the current one.
+ */
+export class ToolCallIndexer {
+  private next = 0;
+  private current?: { index: number; id?: string; named: boolean };
+
+  /** The wire index of `call`'s tool call. */
+  indexOf(call: ToolCallDelta): number {
+    const id = call.id || undefined;
+    const named = !!call.function?.name;
+    if (typeof call.index === "number") {
+      if (this.current?.index !== call.index) this.current = { index: call.index, id, named };
+      this.next = Math.max(this.next, call.index + 1);
+      return call.index;
+    }
+    const current = this.current;
+    if (!current || (id !== undefined && id !== current.id) || (id === undefined && named && current.named)) {
+      this.current = { index: this.next++, id, named };
+      return this.current.index;
+    }
+    current.id ??= id;
+    current.named ||= named;
+    return current.index;
+  }
+}
+
 /**
  * One stream delta -> AIMessageChunk. Tool call fragments become `tool_call_chunks` carrying
- * the wire index, so concatenating chunks joins each call's fragments. `metadata` goes on
- * this chunk only: string metadata is concatenated when chunks are merged, so model name,
- * finish reason and request id must appear on exactly one chunk.
+ * the wire index (from `indexer` when given, which also numbers fragments sent without one), so
+ * concatenating chunks joins each call's fragments. `metadata` goes on this chunk only: string
+ * metadata is concatenated when chunks are merged, so model name, finish reason and request id
+ * must appear on exactly one chunk.
  */
 export function convertDeltaToAIMessageChunk(
   chunk: ChatCompletionChunk,
   delta: ChatCompletionChunk.Choice.Delta,
   metadata?: AIGatewayResponseMetadata,
+  indexer?: ToolCallIndexer,
 ): AIMessageChunk {
   const response_metadata = metadata ?? { model_provider: MODEL_PROVIDER };
   if (!delta.tool_calls?.length && !delta.refusal) return createTextChunk(delta.content ?? "", chunk.id, response_metadata);
-  const toolCallChunks: ToolCallChunk[] = (delta.tool_calls ?? []).map((tc) => ({
+  const toolCallChunks: ToolCallChunk[] = (delta.tool_calls ?? []).map((tc: ToolCallDelta) => ({
     type: "tool_call_chunk" as const,
-    index: tc.index,
-    id: tc.id ?? undefined,
-    name: tc.function?.name ?? undefined,
+    index: indexer ? indexer.indexOf(tc) : tc.index,
+    // Empty strings (some proxies' way of saying "absent") would be glued onto the real values.
+    id: tc.id || undefined,
+    name: tc.function?.name || undefined,
     args: tc.function?.arguments ?? "",
   }));
   return new AIMessageChunk({

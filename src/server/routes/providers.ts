@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { registerSecret } from "../../logging/index.js";
+import { fallbackDescriptorOf, type FallbackProviderDescriptor } from "../../providers/descriptors/index.js";
 import type { ProviderSettingsMap } from "../../providers/settings.js";
 import type { ProviderName } from "../../providers/types.js";
 import { requireAdminKey, requireApiKey } from "../auth.js";
@@ -51,16 +52,32 @@ function legacyPaths(err: unknown): unknown {
   return new HttpError(err.statusCode, err.code, message, fields);
 }
 
+/** The descriptor of `provider` when its SDK takes no fetch (Gemini's), so its calls cannot be guarded. */
+function unguardable(provider: ProviderName): FallbackProviderDescriptor | undefined {
+  if (provider === "gateway") return undefined;
+  const d = fallbackDescriptorOf(provider);
+  return d.guardable ? undefined : d;
+}
+
 /**
- * Gemini's SDK takes no fetch or dispatcher, so calls to a URL it was given could not be kept
- * off internal addresses or from following redirects: over HTTP its URL is refused (the
- * GOOGLE_BASE_URL environment setting stays trusted).
+ * A provider whose SDK takes no fetch or dispatcher (Gemini's) could not keep calls to a URL it
+ * was given off internal addresses or from following redirects: over HTTP its URL is refused
+ * (its base URL variable in the environment stays trusted).
  */
 function refuseUnguardable(provider: ProviderName, urls: RequestUrl[]): void {
-  if (provider !== "google" || urls.length === 0) return;
+  const d = unguardable(provider);
+  if (!d || urls.length === 0) return;
   const { field } = urls[0];
-  const message = `${field} cannot be set over HTTP for Gemini: its client cannot be guarded against internal addresses and redirects. Set GOOGLE_BASE_URL on the server instead.`;
+  const message = `${field} cannot be set over HTTP for ${d.label}: its client cannot be guarded against internal addresses and redirects. Set ${d.env.baseUrl?.name ?? "its base URL"} on the server instead.`;
   throw new HttpError(400, "unsafe_url", message, [{ path: field, message: "cannot be set over HTTP for this provider" }]);
+}
+
+/** What GET /api/providers says about setting `provider`'s base URL over HTTP. */
+function unguardedNote(provider: ProviderName): { baseUrlOverHttp: boolean; note?: string } {
+  const d = unguardable(provider);
+  if (!d) return { baseUrlOverHttp: true };
+  const envVar = d.env.baseUrl?.name ?? "its base URL variable";
+  return { baseUrlOverHttp: false, note: `${d.label}'s client takes no guarded dispatcher: its base URL can be set only with ${envVar}, not over HTTP.` };
 }
 
 /** Runs the SSRF pre-dispatch check on every URL of a request; a refusal is a 400 naming the field. */
@@ -106,7 +123,7 @@ function verifyResponse(provider: ProviderName, run: Awaited<ReturnType<typeof r
 export async function providerRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
   const { runtime } = ctx;
 
-  app.get("/api/providers", { preHandler: requireApiKey(ctx.config.server.apiKey) }, async () => ({
+  app.get("/api/providers", { preHandler: requireApiKey(ctx.config.server.apiKey, ctx.config.server.tenantKeys) }, async () => ({
     simulated: runtime.simulated,
     // Send it back with a configure request to have it refused if someone changed the settings since.
     revision: runtime.revision,
@@ -115,11 +132,9 @@ export async function providerRoutes(app: FastifyInstance, ctx: ServerContext): 
       ...s,
       source: runtime.stored[s.provider] ? "store" : "env",
       // Whether this provider's calls go through the SSRF guard (they do when an admin set its URL;
-      // the Gemini SDK takes no custom fetch, so its calls cannot be).
-      guarded: s.provider !== "google" && runtime.isGuarded(s.provider),
-      ...(s.provider === "google"
-        ? { baseUrlOverHttp: false, note: "Gemini's client takes no guarded dispatcher: its base URL can be set only with GOOGLE_BASE_URL, not over HTTP." }
-        : { baseUrlOverHttp: true }),
+      // an SDK that takes no custom fetch, as Gemini's, cannot be guarded).
+      guarded: !unguardable(s.provider) && runtime.isGuarded(s.provider),
+      ...unguardedNote(s.provider),
     })),
   }));
 
@@ -127,7 +142,7 @@ export async function providerRoutes(app: FastifyInstance, ctx: ServerContext): 
     "/api/providers/verify",
     {
       // Behind API_KEY when it is set, like every other data-plane route.
-      preHandler: requireApiKey(ctx.config.server.apiKey),
+      preHandler: requireApiKey(ctx.config.server.apiKey, ctx.config.server.tenantKeys),
       config: { rateLimit: { max: ctx.config.server.verifyRateLimit.max, timeWindow: ctx.config.server.verifyRateLimit.windowMs } },
     },
     async (request) => {

@@ -1,0 +1,63 @@
+/**
+ * Fast failover from a stalled gateway (a half-up VPN: connections accepted, nothing ever
+ * answered). Only when another provider can take the call: a gateway that has sent nothing for
+ * AI_GATEWAY_FIRST_BYTE_TIMEOUT_MS is stalled, and the call goes on at once instead of being
+ * retried against it. A stream is cut at that budget; a non-streaming call's headers only come
+ * with its whole answer, so it keeps its headers timeout, and once that (at least the budget)
+ * runs out it is not retried either. Shorter headers timeouts are blips and are retried as ever.
+ */
+import { AIGatewayTimeoutError } from "./errors.js";
+import { toGatewayError } from "./network_errors.js";
+
+/** The first-byte deadline of one attempt. */
+export interface FirstByteGuard {
+  /** The signal for the request: the caller's, plus the stall timer's when there is one. */
+  readonly signal: AbortSignal | undefined;
+  /** The error to raise for `err` thrown by the request: a stall (never retried), or the usual typed error. */
+  failure(err: unknown): Error;
+  /** Stops the timer once the headers arrived (or the request failed). */
+  clear(): void;
+}
+
+/** What a guard needs to know about the attempt. */
+export interface FirstByteSettings {
+  /** Another provider can take the call. */
+  hasFallback?: boolean;
+  /** The caller's signal. */
+  signal?: AbortSignal;
+  stream: boolean;
+  /** This attempt's headers timeout. */
+  headersTimeoutMs: number;
+  /** AI_GATEWAY_FIRST_BYTE_TIMEOUT_MS. */
+  firstByteMs: number;
+  /** Host, for messages. */
+  host: string;
+}
+
+/** The guard of one attempt. Its timer is a native one: undici's header timer ticks in half-seconds, too coarse for a short budget. */
+export function firstByteGuard(s: FirstByteSettings): FirstByteGuard {
+  const stall = s.hasFallback && s.stream && s.firstByteMs < s.headersTimeoutMs ? new AbortController() : undefined;
+  const timer = stall && setTimeout(() => stall.abort(), s.firstByteMs);
+  return {
+    signal: stall ? (s.signal ? AbortSignal.any([s.signal, stall.signal]) : stall.signal) : s.signal,
+    failure(err: unknown): Error {
+      if (stall?.signal.aborted && !s.signal?.aborted) return stalledGatewayError(s.host, s.firstByteMs, "AI_GATEWAY_FIRST_BYTE_TIMEOUT_MS", err);
+      const e = toGatewayError(err, s.host, "the AI gateway", s.signal);
+      if (s.hasFallback && e instanceof AIGatewayTimeoutError && e.phase === "headers" && s.headersTimeoutMs >= s.firstByteMs) {
+        return stalledGatewayError(s.host, s.headersTimeoutMs, "AI_GATEWAY_HEADERS_TIMEOUT_MS", e);
+      }
+      return e;
+    },
+    clear(): void {
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** The stall error: raised at once and never retried, so the call moves on to the fallback. */
+export function stalledGatewayError(host: string, ms: number, setting: string, cause: unknown): AIGatewayTimeoutError {
+  return new AIGatewayTimeoutError(
+    `The AI gateway at '${host}' sent nothing within ${ms} ms (${setting}); the call goes to the fallback provider instead of waiting on it.`,
+    { phase: "headers", cause, retryable: false },
+  );
+}
