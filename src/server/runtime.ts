@@ -16,6 +16,7 @@ import type { EmulatorHandle } from "../emulator/index.js";
 import type { OverridesMap, StoredProviders, StoreSnapshot } from "./config_store.js";
 import { applyOverrides, overridesHaveUrl } from "./provider_changes.js";
 import { createGuardedAgent, type SsrfPolicy } from "../net/index.js";
+import { startTelemetry, type TelemetryHandle } from "../telemetry/index.js";
 
 /** Options of `createServerRuntime`. */
 export interface ServerRuntimeOptions {
@@ -42,6 +43,7 @@ export class ServerRuntime {
   readonly guardedAgent: Agent;
   private emulator?: EmulatorHandle;
   private simulatedRegistry: boolean;
+  private telemetry?: TelemetryHandle;
 
   private constructor(
     /** The provider registry. */
@@ -64,8 +66,21 @@ export class ServerRuntime {
     });
   }
 
-  /** Builds the registry from the environment and the store; starts the emulator when nothing is configured. */
+  /** Builds the registry from the environment and the store; starts the emulator when nothing is configured, and tracing when OTEL_* asks for it. */
   static async create(options: ServerRuntimeOptions): Promise<ServerRuntime> {
+    // Started here rather than by createRuntime: not every path below goes through it, and close() stops it.
+    const telemetry = await startTelemetry({ env: options.env, logger: options.logger });
+    try {
+      const rt = await ServerRuntime.build(options);
+      rt.telemetry = telemetry;
+      return rt;
+    } catch (err) {
+      await telemetry.shutdown();
+      throw err;
+    }
+  }
+
+  private static async build(options: ServerRuntimeOptions): Promise<ServerRuntime> {
     const envSettings = settingsFromConfig(loadConfig(options.env));
     if (options.registry) {
       const rt = new ServerRuntime(options.registry, envSettings, false, options, undefined);
@@ -78,7 +93,7 @@ export class ServerRuntime {
     });
     if (!storeConfigures && !anyProviderConfigured(options.env)) {
       // The server says so itself once it is built (one line, with the emulator's URL).
-      const runtime = await createRuntime({ env: options.env, logger: options.logger, onSimulated: () => undefined });
+      const runtime = await createRuntime({ env: options.env, logger: options.logger, onSimulated: () => undefined, telemetry: false });
       const rt = new ServerRuntime(runtime.registry, envSettings, true, options, runtime.emulator);
       // Nothing stored configures a provider; what is stored (switches) still applies, except
       // to the gateway, whose place the emulator takes.
@@ -146,6 +161,7 @@ export class ServerRuntime {
     await this.emulator?.close();
     this.emulator = undefined;
     await this.guardedAgent.close();
+    await this.telemetry?.shutdown();
   }
 
   private gatewayIsEmulator(): boolean {

@@ -15,7 +15,7 @@ export interface CliResult {
 export function offlineEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (/^(AI_GATEWAY_|OPENAI_|ANTHROPIC_|GOOGLE_|OLLAMA_|DATABASE_URL|CHECKPOINT_|TIERS_CONFIG|PROVIDER_ORDER|LOG_)/.test(k)) continue;
+    if (/^(AI_GATEWAY_|OPENAI_|ANTHROPIC_|GOOGLE_|OLLAMA_|DATABASE_URL|CHECKPOINT_|TIERS_CONFIG|PROVIDER_ORDER|LOG_|OTEL_|LANGSMITH_|LANGCHAIN_)/.test(k)) continue;
     env[k] = v;
   }
   return { ...env, NO_COLOR: "1", ...extra };
