@@ -1,6 +1,6 @@
 /** The orchestrator: graph factory, step streaming and persistence. */
 export { createOrchestrator, type OrchestratorOptions, type OrchestratorGraph } from "./orchestrator/graph.js";
-export { OrchestratorError, OrchestratorInputError, RunSupersededError, ThreadBusyError } from "./orchestrator/errors.js";
+export { BudgetExceededError, OrchestratorError, OrchestratorInputError, RunSupersededError, ThreadBusyError } from "./orchestrator/errors.js";
 export type { OrchestratorDeps } from "./orchestrator/deps.js";
 export { streamSteps, toGraphInput, type StreamStepsOptions, type StepsInput } from "./orchestrator/stream.js";
 export { pendingApprovals, approvalResume, type PendingApprovalView, type ApprovalInput } from "./orchestrator/approvals.js";

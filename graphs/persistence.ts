@@ -14,6 +14,7 @@ import { loadConfig } from "../src/config/index.js";
 import { isConcurrentCreate } from "./pg_schema.js";
 import { DEFAULT_CHECKPOINT_KEEP, postgresRetention, sqliteRetention, type CheckpointRetention } from "./retention.js";
 import { postgresClaims, sqliteClaims, type ThreadClaim, type ThreadClaims } from "./thread_claims.js";
+import { postgresLedger, sqliteLedger, type UsageLedger } from "../src/usage/index.js";
 
 /** Where checkpoints go; an empty object means "SQLite at the default path". */
 export interface CheckpointerOptions {
@@ -40,6 +41,8 @@ export interface CheckpointerHandle {
   claims: ThreadClaims;
   /** Prunes a thread's old checkpoints; `claims` does it after every run, apps streaming runs themselves call `prune`. */
   retention: CheckpointRetention;
+  /** Usage per run, tenant and user, in the same database (table `ai_gateway_usage`): what budgets and usage reports read. */
+  ledger: UsageLedger;
   /** Closes the database connection(s); call once when done. */
   close(): Promise<void>;
 }
@@ -106,12 +109,14 @@ export async function createCheckpointer(
     let closed = false;
     const claims = await postgresClaims(options.databaseUrl);
     const retention = await postgresRetention(pool, keep);
+    const ledger = await postgresLedger(pool, isConcurrentCreate);
     return {
       checkpointer: saver,
       kind: "postgres",
       location,
       claims: pruningOnRelease(claims, retention),
       retention,
+      ledger,
       close: async () => {
         if (closed) return;
         closed = true;
@@ -157,6 +162,7 @@ export async function createCheckpointer(
     location: path,
     claims: pruningOnRelease(sqliteClaims(db), retention),
     retention,
+    ledger: sqliteLedger(db),
     close: async () => {
       if (db.open) db.close();
     },

@@ -118,6 +118,22 @@ function compact(db: Database.Database): void {
   }
 }
 
+/** Runs `body` in a transaction on a connection of its own: committed when it returns, rolled back when it throws. */
+async function inTransaction<T>(pool: pg.Pool, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const result = await body(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
 /** Deletes the thread's channel values that no remaining checkpoint of their namespace names. */
 const ORPHAN_BLOBS = `DELETE FROM checkpoint_blobs b WHERE b.thread_id = $1 AND NOT EXISTS (
   SELECT 1 FROM checkpoints c WHERE c.thread_id = b.thread_id AND c.checkpoint_ns = b.checkpoint_ns
@@ -138,14 +154,9 @@ export async function postgresRetention(pool: pg.Pool, keep: number): Promise<Ch
     keep,
     prune: async (threadId) => {
       if (keep <= 0) return 0;
-      const client = await pool.connect();
-      try {
-        await client.query("BEGIN");
+      return inTransaction(pool, async (client) => {
         const latest = await nth(client, threadId, 0);
-        if (!latest) {
-          await client.query("COMMIT");
-          return 0;
-        }
+        if (!latest) return 0;
         const oldestKept = (await nth(client, threadId, keep - 1)) ?? "";
         const gone = (ns: "root" | "agents", before: string) => {
           const where = `thread_id = $1 AND checkpoint_ns ${ns === "root" ? "= ''" : "<> ''"} AND checkpoint_id < $2`;
@@ -162,14 +173,8 @@ export async function postgresRetention(pool: pg.Pool, keep: number): Promise<Ch
           await client.query(ORPHAN_BLOBS, [threadId]);
           await client.query(`INSERT INTO ${COUNTER_TABLE} (thread_id, pruned) VALUES ($1, $2) ON CONFLICT (thread_id) DO UPDATE SET pruned = ${COUNTER_TABLE}.pruned + EXCLUDED.pruned`, [threadId, removed]);
         }
-        await client.query("COMMIT");
         return removed;
-      } catch (err) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
+      });
     },
     stats: async (threadId) => {
       const [kept, pruned] = await Promise.all([
@@ -179,22 +184,13 @@ export async function postgresRetention(pool: pg.Pool, keep: number): Promise<Ch
       return { kept: Number(kept.rows[0]?.n ?? 0), pruned: Number(pruned.rows[0]?.pruned ?? 0), keep };
     },
     latest: (threadId) => nth(pool, threadId, 0),
-    dropAfter: async (threadId, base) => {
-      const client = await pool.connect();
-      try {
-        await client.query("BEGIN");
+    dropAfter: (threadId, base) =>
+      inTransaction(pool, async (client) => {
         const args = [threadId, base ?? ""];
         await client.query("DELETE FROM checkpoint_writes WHERE thread_id = $1 AND checkpoint_id > $2", args);
         const removed = (await client.query("DELETE FROM checkpoints WHERE thread_id = $1 AND checkpoint_id > $2", args)).rowCount ?? 0;
         if (removed > 0) await client.query(ORPHAN_BLOBS, [threadId]);
-        await client.query("COMMIT");
         return removed;
-      } catch (err) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
-    },
+      }),
   };
 }

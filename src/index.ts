@@ -12,6 +12,7 @@ export * from "./providers/index.js";
 export type { ReasoningEffort } from "./models/index.js";
 export * from "../graphs/index.js";
 export * from "./runtime/index.js";
+export { startTelemetry, tracingActive, LangChainOtelTracer, type TelemetryHandle, type TelemetryOptions, type GraphSpanHooks, type LangChainOtelTracerOptions } from "./telemetry/index.js";
 export { defineAgent, AgentDefinitionError, type AgentDefinition } from "../agents/define_agent.js";
 export { createConfiguredToolbox, McpToolbox, toolMatches, type ConfiguredToolbox, type McpServerStatus } from "../agents/tools/index.js";
 export { createToolbox, selectTools, TOOL_NAMES, type Toolbox, type ToolboxOptions, type ToolName } from "../agents/tools/index.js";

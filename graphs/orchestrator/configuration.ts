@@ -24,6 +24,7 @@ export const OrchestratorContext = z.object({
     .enum(ROUTING_MODES, { error: `must be one of ${ROUTING_MODES.join(", ")}` })
     .optional()
     .describe("auto: rules, then the classifier, then the default; rules: no LLM call; classifier: skip rules; default: always the default tier"),
+  maxTier: z.enum(TIERS as [Tier, ...Tier[]], { error: `must be one of ${TIERS.join(", ")}` }).optional().describe("Highest tier the run may use, escalations included (budgets set it)"),
 });
 
 /** Run context type. */
@@ -38,6 +39,8 @@ export interface RunSettings {
   /** Who decides pending approvals on this run. */
   approver?: string;
   routingMode: RoutingMode;
+  /** Highest tier the run may use (a budget near its limit lowers it). */
+  maxTier?: Tier;
 }
 
 const KNOWN = new Set(Object.keys(OrchestratorContext.shape));
@@ -52,8 +55,8 @@ export function readRunSettings(config: LangGraphRunnableConfig): RunSettings {
     );
   }
   const configurable = config.configurable ?? {};
-  const source = Object.keys(context).length > 0 ? context : { tier: configurable.tier, agent: configurable.agent, approver: configurable.approver, routingMode: configurable.routingMode };
+  const source = Object.keys(context).length > 0 ? context : { tier: configurable.tier, agent: configurable.agent, approver: configurable.approver, routingMode: configurable.routingMode, maxTier: configurable.maxTier };
   const parsed = OrchestratorContext.safeParse(source);
   if (!parsed.success) throw new OrchestratorInputError(describeZodIssues(parsed.error.issues, "context"));
-  return { tier: parsed.data.tier, agent: parsed.data.agent, approver: parsed.data.approver, routingMode: parsed.data.routingMode ?? "auto" };
+  return { tier: parsed.data.tier, agent: parsed.data.agent, approver: parsed.data.approver, routingMode: parsed.data.routingMode ?? "auto", maxTier: parsed.data.maxTier };
 }

@@ -55,6 +55,30 @@ export class RunSupersededError extends Error {
   }
 }
 
+/** A spending limit is reached: the run was refused before it started (its `budget` event says which limit). */
+export class BudgetExceededError extends Error {
+  override readonly name = "BudgetExceededError";
+  readonly scope: "tenant" | "user";
+  readonly budgetName: string;
+  readonly period: "daily" | "monthly";
+  readonly spentUsd: number;
+  readonly limitUsd: number;
+  /** When the limit resets (ms since the epoch). */
+  readonly resetsAt: number;
+  constructor(limit: { scope: "tenant" | "user"; name: string; period: "daily" | "monthly"; spentUsd: number; limitUsd: number; resetsAt: number }) {
+    super(
+      `The ${limit.period} budget of ${limit.scope} ${limit.name} is used up ($${limit.spentUsd.toFixed(4)} of $${limit.limitUsd.toFixed(2)}); ` +
+        `it resets at ${new Date(limit.resetsAt).toISOString()}. Nothing was run.`,
+    );
+    this.scope = limit.scope;
+    this.budgetName = limit.name;
+    this.period = limit.period;
+    this.spentUsd = limit.spentUsd;
+    this.limitUsd = limit.limitUsd;
+    this.resetsAt = limit.resetsAt;
+  }
+}
+
 interface ZodIssueLike {
   code?: string;
   path?: PropertyKey[];

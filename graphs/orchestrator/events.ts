@@ -226,7 +226,29 @@ export interface SubtaskFinishedEvent {
 }
 
 /** Every event a run streams. */
+/**
+ * A spending limit changed the run (before it started): `downgraded` to at most `maxTier`
+ * (escalations stop there too), or `refused`. Names the limit that decided and how much of it
+ * is spent. Only `streamSteps` yields it (it checks budgets before the graph runs).
+ */
+export interface BudgetEvent {
+  type: "budget";
+  action: "downgraded" | "refused";
+  /** With `downgraded`: the highest tier the run may use. */
+  maxTier?: Tier;
+  scope: "tenant" | "user";
+  name: string;
+  period: "daily" | "monthly";
+  spentUsd: number;
+  limitUsd: number;
+  /** When the limit resets (ISO 8601, UTC). */
+  resetsAt: string;
+  /** One sentence for people. */
+  reason: string;
+}
+
 export type StepEvent =
+  | BudgetEvent
   | RouteDecidedEvent
   | AgentStartedEvent
   | ToolCallEvent
@@ -242,5 +264,5 @@ export type StepEvent =
   | UsageEvent
   | TokenEvent;
 
-/** The events nodes emit through the custom stream mode (everything but tokens). */
-export type CustomStepEvent = Exclude<StepEvent, TokenEvent>;
+/** The events nodes emit through the custom stream mode (everything but tokens and budget checks). */
+export type CustomStepEvent = Exclude<StepEvent, TokenEvent | BudgetEvent>;

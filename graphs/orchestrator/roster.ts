@@ -48,21 +48,26 @@ export function specialistNamed(roster: Roster, name: string): AgentSpec {
 }
 
 /** Where a decision lands: the node to run and its tier. A specialist's tier is clamped to the tiers it may use. */
-export function placeDecision(roster: Roster, decision: RouteDecision, defaultTier: Tier): { agent: string; tier: Tier; spec?: AgentSpec } {
+export function placeDecision(roster: Roster, decision: RouteDecision, defaultTier: Tier, maxTier?: Tier): { agent: string; tier: Tier; spec?: AgentSpec } {
   if (decision.agent) {
     const spec = specialistNamed(roster, decision.agent);
-    return { agent: spec.name, tier: clampTier(spec.tiers, decision.tier ?? (spec.tiers.includes(defaultTier) ? defaultTier : spec.tiers[0])), spec };
+    const tier = clampTier(spec.tiers, decision.tier ?? (spec.tiers.includes(defaultTier) ? defaultTier : spec.tiers[0]));
+    // Under a budget cap, the highest tier the specialist may use that fits (its lowest when none does).
+    const capped = maxTier && above(tier, maxTier) ? ([...spec.tiers].reverse().find((t) => !above(t, maxTier)) ?? spec.tiers[0]) : tier;
+    return { agent: spec.name, tier: capped, spec };
   }
-  const tier = decision.tier ?? defaultTier;
+  const wanted = decision.tier ?? defaultTier;
+  const tier = maxTier && above(wanted, maxTier) ? maxTier : wanted;
   return { agent: tierAgentName(tier), tier };
 }
 
+/** Whether tier `a` is above tier `b`. */
+export const above = (a: Tier, b: Tier): boolean => TIERS.indexOf(a) > TIERS.indexOf(b);
+
 /** The node and tier that take over when `member` fails on `tier`: the next tier it may use, or none. */
-export function escalationOf(member: RosterMember, tier: Tier): { agent: string; tier: Tier } | undefined {
-  if (member.spec) {
-    const next = member.spec.tiers.find((t) => TIERS.indexOf(t) > TIERS.indexOf(tier));
-    return next ? { agent: member.name, tier: next } : undefined;
-  }
-  const next = TIERS[TIERS.indexOf(tier) + 1];
-  return next ? { agent: tierAgentName(next), tier: next } : undefined;
+export function escalationOf(member: RosterMember, tier: Tier, maxTier?: Tier): { agent: string; tier: Tier } | undefined {
+  const next = member.spec ? member.spec.tiers.find((t) => above(t, tier)) : TIERS[TIERS.indexOf(tier) + 1];
+  // A budget cap (the run context's maxTier) stops escalation at it.
+  if (!next || (maxTier && above(next, maxTier))) return undefined;
+  return { agent: member.spec ? member.name : tierAgentName(next), tier: next };
 }

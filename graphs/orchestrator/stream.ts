@@ -1,4 +1,5 @@
 /** `streamSteps`: the typed step events of one orchestrator run, tokens included, for apps. */
+import { randomUUID } from "node:crypto";
 import { AIMessageChunk, HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import { Command } from "@langchain/langgraph";
 import type { RoutingMode } from "../../src/providers/routing_rules.js";
@@ -10,6 +11,24 @@ import { OrchestratorInputError, RunSupersededError, ThreadBusyError } from "./e
 import type { CustomStepEvent, StepEvent } from "./events.js";
 import type { OrchestratorGraph } from "./graph.js";
 import type { OrchestratorInput } from "./state.js";
+import { planSpending, type SpendingPlan } from "./spending.js";
+import type { BudgetConfig } from "../../src/providers/budget_config.js";
+import type { UsageLedger } from "../../src/usage/index.js";
+import { checkHeaders, HeaderRuleError, RUN_HEADER_LIMITS } from "../../src/config/headers.js";
+import { withRunHeaders } from "../../src/models/chat_models/run_headers.js";
+import type { LangChainOtelTracer } from "../../src/telemetry/index.js";
+import { runTracer } from "./telemetry.js";
+
+/** The run's `headers` checked (names lower-cased), or an OrchestratorInputError naming the bad one. */
+function runHeaders(headers: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (headers === undefined) return undefined;
+  try {
+    return checkHeaders(headers, "headers", RUN_HEADER_LIMITS);
+  } catch (err) {
+    if (err instanceof HeaderRuleError) throw new OrchestratorInputError(err.message);
+    throw err;
+  }
+}
 
 /** Options of `streamSteps`. */
 export interface StreamStepsOptions {
@@ -44,6 +63,27 @@ export interface StreamStepsOptions {
   multitaskStrategy?: MultitaskStrategy;
   /** How long a run waits for the thread (its turn, or the stopped run's end) before throwing `ThreadBusyError` (default 120000 ms). */
   queueTimeoutMs?: number;
+  /**
+   * Extra HTTP headers for every gateway call of this run (agents, classifier, planner, subtasks):
+   * an end user's id, a cost centre. Checked like AI_GATEWAY_HEADERS (at most 16, values up to
+   * 1024 characters, no control characters, no Authorization/Host/Content-Length); they win over
+   * the static headers. They travel in the run's config, never in checkpoints or traces.
+   */
+  headers?: Record<string, string>;
+  /** The user the run is for: its usage is recorded against them and their budgets apply (see spending.ts). */
+  user?: string;
+  /** The tenant the run is for (an API key's tenant on the server). */
+  tenant?: string;
+  /** Where the run's usage is recorded (`createCheckpointer().ledger`); without it, nothing is. */
+  ledger?: UsageLedger;
+  /** Spending limits checked before the run (the tier config's `budgets`); they need `ledger`. */
+  budgets?: BudgetConfig;
+}
+
+/** Validates who the run is for now (bad input fails before any wait); the budget check runs when called. */
+async function spendingBefore(options: StreamStepsOptions): Promise<() => Promise<SpendingPlan>> {
+  await planSpending({ user: options.user, tenant: options.tenant });
+  return () => planSpending(options);
 }
 
 /** The claim on the run's thread that `options` ask for, waiting as the strategy says. */
@@ -102,8 +142,10 @@ export function toGraphInput(input: Exclude<StepsInput, { approval: unknown }>):
  * Errors of the run are thrown after the events so far. Pass `{ approval: { decision } }` to
  * decide a pending approval, or `{ resume }` to answer any other interrupt.
  */
-export async function* streamSteps(input: StepsInput, options: StreamStepsOptions = {}): AsyncGenerator<StepEvent> {
-  const graph = options.graph ?? (await (await import("./studio.js")).graph);
+export async function* streamSteps(input: StepsInput, given: StreamStepsOptions = {}): AsyncGenerator<StepEvent> {
+  const graph = given.graph ?? (await (await import("./studio.js")).graph);
+  // A graph that keeps checkpoints needs a thread: a run without one gets a thread of its own.
+  const options = given.threadId === undefined && graph.checkpointer ? { ...given, threadId: randomUUID() } : given;
   const context = {
     ...(options.tier !== undefined ? { tier: options.tier } : {}),
     ...(options.agent !== undefined ? { agent: options.agent } : {}),
@@ -118,10 +160,17 @@ export async function* streamSteps(input: StepsInput, options: StreamStepsOption
     graphInput = toGraphInput(input);
     if (options.plan && !(graphInput instanceof Command)) graphInput = { ...graphInput, plan: true };
   }
+  const headers = runHeaders(options.headers);
+  const spending = await spendingBefore(options);
   const claim = await claimThread(options);
   try {
+    // Checked once the thread is ours, so a run that waited its turn sees what the one before it spent.
+    const plan = await spending();
+    yield* plan.events;
+    if (plan.refused) throw plan.refused;
+    const capped = plan.maxTier ? { ...context, maxTier: plan.maxTier } : context;
     const signal = claim ? (options.signal ? AbortSignal.any([options.signal, claim.stopped]) : claim.stopped) : options.signal;
-    yield* runSteps(graph, graphInput, context, { ...options, signal });
+    yield* plan.record(runSteps(graph, graphInput, capped, { ...options, signal, headers }));
   } catch (err) {
     throw supersededError(claim) ?? err;
   } finally {
@@ -130,11 +179,22 @@ export async function* streamSteps(input: StepsInput, options: StreamStepsOption
 }
 
 async function* runSteps(graph: OrchestratorGraph, graphInput: OrchestratorInput | Command, context: Record<string, unknown>, options: StreamStepsOptions): AsyncGenerator<StepEvent> {
+  // One trace per run when an OpenTelemetry SDK is registered; nothing is added otherwise.
+  const tracer = runTracer();
+  try {
+    yield* streamRun(graph, graphInput, context, options, tracer);
+  } finally {
+    tracer?.finish();
+  }
+}
+
+async function* streamRun(graph: OrchestratorGraph, graphInput: OrchestratorInput | Command, context: Record<string, unknown>, options: StreamStepsOptions, tracer: LangChainOtelTracer | undefined): AsyncGenerator<StepEvent> {
   const stream = await graph.stream(graphInput as never, {
     streamMode: options.tokens === false ? ["custom"] : ["custom", "messages"],
-    configurable: options.threadId ? { thread_id: options.threadId } : undefined,
+    configurable: withRunHeaders(options.threadId ? { thread_id: options.threadId } : undefined, options.headers),
     context: context as never,
     signal: options.signal,
+    ...(tracer ? { callbacks: [tracer] } : {}),
   });
   for await (const [mode, data] of stream as AsyncIterable<[string, unknown]>) {
     if (mode === "custom") {

@@ -10,6 +10,8 @@ import { createCheckpointer } from "../../graphs/persistence.js";
 import type { RetentionStats } from "../../graphs/retention.js";
 import { isSummaryMessage } from "../../agents/middleware/thread_summary.js";
 import type { ThreadClaim, ThreadClaims } from "../../graphs/thread_claims.js";
+import type { BudgetConfig } from "../providers/budget_config.js";
+import type { UsageLedger } from "../usage/index.js";
 import { createRuntime, type Runtime } from "../runtime/index.js";
 import { streamSteps, supersededError, type StepsInput } from "../../graphs/orchestrator/stream.js";
 import { isUnanswered } from "../../graphs/orchestrator/unanswered.js";
@@ -17,6 +19,7 @@ import type { RoutingMode } from "../providers/routing_rules.js";
 import { createConfiguredToolbox, toolMatches, toolSource } from "../../agents/tools/index.js";
 import { loadConfig } from "../config/index.js";
 import { scrubText } from "../logging/index.js";
+import type { VerifyTokenDetails } from "../gateway/index.js";
 import { PROVIDERS, TIERS, type Tier } from "../providers/types.js";
 import { LinePrompt } from "./prompt.js";
 import { HumanRenderer, renderJson, type Output } from "./render.js";
@@ -39,6 +42,11 @@ export interface RunOptions {
   routing?: RoutingMode;
   /** Default: ask when stdin is a terminal, else exit. */
   approvals?: ApprovalMode;
+  /** Extra gateway headers for every model call of the run (`--header name=value`, repeatable). */
+  headers?: Record<string, string>;
+  /** Who the run is for: usage is recorded against them and their budgets apply. */
+  user?: string;
+  tenant?: string;
 }
 
 /** A decision given to `resume`. */
@@ -122,6 +130,9 @@ interface Session {
   graph: OrchestratorGraph;
   simulated: boolean;
   claims: ThreadClaims;
+  /** Where usage is recorded, and the budgets checked in it. */
+  ledger: UsageLedger;
+  budgets: BudgetConfig;
 }
 
 /** Builds the runtime, the toolbox, the checkpointer and the graph, and closes them after `body`. */
@@ -140,7 +151,7 @@ async function withOrchestrator(io: CommandIO, json: boolean, body: (session: Se
         const toolbox = await toolboxFor(runtime);
         try {
           const graph = createOrchestrator({ registry: runtime.registry, simulated: runtime.simulated, checkpointer: persistence.checkpointer, tools: toolbox.tools });
-          return await body({ graph, simulated: runtime.simulated, claims: persistence.claims });
+          return await body({ graph, simulated: runtime.simulated, claims: persistence.claims, ledger: persistence.ledger, budgets: runtime.registry.tierConfig.budgets });
         } finally {
           await toolbox.close();
         }
@@ -216,7 +227,7 @@ async function runTask(session: Session, first: StepsInput, threadId: string, op
   }
 }
 
-async function runClaimed({ graph, simulated }: Session, claim: ThreadClaim, first: StepsInput, threadId: string, options: RunOptions, io: CommandIO, rl?: LinePrompt): Promise<number> {
+async function runClaimed({ graph, simulated, ledger, budgets }: Session, claim: ThreadClaim, first: StepsInput, threadId: string, options: RunOptions, io: CommandIO, rl?: LinePrompt): Promise<number> {
   // A newer run on the thread (an API client's interrupt or rollback) stops this one.
   const signal = AbortSignal.any([io.signal, claim.stopped]);
   const started = performance.now();
@@ -227,7 +238,7 @@ async function runClaimed({ graph, simulated }: Session, claim: ThreadClaim, fir
   try {
     for (;;) {
       const waiting: ApprovalRequiredEvent[] = [];
-      for await (const event of streamSteps(input, { graph, threadId, tier: options.tier, agent: options.agent, plan: options.plan, routingMode: options.routing, approver: approver(), signal })) {
+      for await (const event of streamSteps(input, { graph, threadId, tier: options.tier, agent: options.agent, plan: options.plan, routingMode: options.routing, approver: approver(), signal, headers: options.headers, user: options.user, tenant: options.tenant, ledger, budgets })) {
         if (event.type === "approval_required") waiting.push(event);
         if (options.json) renderJson(io.stdout, event as StepEvent);
         else human!.render(event);
@@ -352,10 +363,28 @@ export async function verifyCommand(options: { json?: boolean }, io: CommandIO):
             `${outcome.modelCount !== undefined ? `  ${outcome.modelCount} models` : ""}` +
             `${outcome.error ? `  ${outcome.error.code}: ${outcome.error.message}` : ""}\n`,
         );
+        for (const line of tokenLines(outcome.token)) io.stdout.write(`${" ".repeat(11)}${line}\n`);
       }
     }
     return failed === 0 ? EXIT.ok : EXIT.failed;
   });
+}
+
+/** What verify says about the gateway's token, one fact per line; never the token itself. */
+export function tokenLines(token: VerifyTokenDetails | undefined, now: number = Date.now()): string[] {
+  if (!token) return [];
+  const lines = [`auth method     ${token.authMethod}${token.tokenEndpoint ? ` at ${token.tokenEndpoint}` : ""}`];
+  if (token.discovery) lines.push(`issuer metadata ${token.discovery.document} (${token.discovery.url})`);
+  if (token.grantedScope !== undefined) lines.push(`granted scope   ${token.grantedScope}`);
+  else if (token.authMethod !== "api_key" && token.authMethod !== "token_provider") {
+    lines.push(`granted scope   (not stated by the token endpoint${token.requestedScope ? `; asked for: ${token.requestedScope}` : ""})`);
+  }
+  if (token.expiresAt) {
+    const minutes = Math.round((Date.parse(token.expiresAt) - now) / 60_000);
+    lines.push(`expires         ${token.expiresAt} (${minutes >= 0 ? `in ${minutes} min` : "already expired"})`);
+  }
+  if (token.audience !== undefined) lines.push(`audience        ${[token.audience].flat().join(", ")} (read from the JWT, not verified)`);
+  return lines;
 }
 
 /** Prints the conversation stored for a thread (no model is called, no graph is built). */

@@ -9,6 +9,7 @@
  *   npm start -- --plan "..."                    split the task into subtasks that run in parallel
  *   npm start -- --thread <id> "..."             continue a conversation (SQLite/Postgres)
  *   npm start -- --json "..."                    one JSON event per line
+ *   npm start -- -H x-end-user=alice "..."       send a header to the gateway on every call (repeatable)
  *   npm start                                    interactive prompt (when stdin is a terminal)
  *   npm start -- models                          tier -> model mapping and where it came from
  *   npm start -- verify                          check every configured provider's credentials
@@ -22,19 +23,31 @@
  */
 import { setMaxListeners } from "node:events";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { ConfigError, loadConfig, loadDotEnv, PACKAGE_NAME, packageVersion } from "../config/index.js";
-import { createLogger, setLogger } from "../logging/index.js";
-import { runMain } from "../runtime/entry.js";
+import { ConfigError, HeaderRuleError, PACKAGE_NAME, packageVersion, parseHeaderArgument } from "../config/index.js";
+import { runMain, startCommandLine } from "../runtime/entry.js";
 import { TierConfigError } from "../providers/tier_config.js";
 import { TIERS, type Tier } from "../providers/types.js";
 import { ROUTING_MODES, type RoutingMode } from "../providers/routing_rules.js";
 import { APPROVAL_DECISIONS } from "../providers/agent_config.js";
 import { EXIT, historyCommand, modelsCommand, resumeCommand, runCommand, toolsCommand, verifyCommand, type ApprovalMode, type CommandIO, type ResumeOptions } from "./commands.js";
+import { usageCommand } from "./usage_command.js";
 
 const parseTier = (value: string): Tier => {
   if (!(TIERS as readonly string[]).includes(value)) throw new InvalidArgumentError(`use one of ${TIERS.join(", ")}`);
   return value as Tier;
 };
+
+/** `-H, --header name=value`, repeatable: gateway headers for every model call of the run. */
+const headerOption = () =>
+  new Option("-H, --header <name=value>", "send this HTTP header to the gateway on every model call of the run (repeatable)")
+    .argParser((text: string, previous: Record<string, string> | undefined) => {
+      try {
+        const [name, value] = parseHeaderArgument(text);
+        return { ...previous, [name]: value };
+      } catch (err) {
+        throw new InvalidArgumentError(err instanceof HeaderRuleError ? err.message : String(err));
+      }
+    });
 
 /** `--approvals ask|exit`: what a run does when a tool call needs approval. */
 const approvalsOption = () =>
@@ -45,18 +58,7 @@ const approvalsOption = () =>
 setMaxListeners(64);
 
 async function main(argv: string[]): Promise<number> {
-  try {
-    loadDotEnv();
-    const config = loadConfig();
-    // Logs go to stderr as JSON unless it is a terminal; warnings only, so the steps stay readable.
-    setLogger(createLogger({ level: process.env.LOG_LEVEL ? config.log.level : "warn", format: config.log.format }));
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      return EXIT.usage;
-    }
-    throw err;
-  }
+  if (!startCommandLine()) return EXIT.usage;
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort());
   // A reader that goes away (`... --json | head -1`) ends the run quietly instead of crashing
@@ -86,17 +88,21 @@ async function main(argv: string[]): Promise<number> {
     .addOption(new Option("--routing <mode>", "routing mode").choices([...ROUTING_MODES]))
     .option("--json", "print one JSON event per line")
     .addOption(approvalsOption())
+    .addOption(headerOption())
+    .option("--user <id>", "the user the run is for: its usage is recorded against them and their budgets apply")
+    .option("--tenant <name>", "the tenant the run is for (budgets per tenant apply)")
     // Options after a subcommand belong to it (`history <id> --json`).
     .enablePositionalOptions()
     .exitOverride()
-    .action(async (words: string[], opts: { tier?: Tier; agent?: string; plan?: boolean; thread?: string; json?: boolean; routing?: RoutingMode; approvals?: ApprovalMode }) => {
+    .action(async (words: string[], opts: { tier?: Tier; agent?: string; plan?: boolean; thread?: string; json?: boolean; routing?: RoutingMode; approvals?: ApprovalMode; header?: Record<string, string>; user?: string; tenant?: string }) => {
       const task = words.join(" ").trim();
       if (!task && !process.stdin.isTTY) {
         process.stderr.write('No task given. Usage: npm start -- "your task" (or run it in a terminal for a prompt).\n');
         code = EXIT.usage;
         return;
       }
-      code = await runCommand(task || undefined, opts, io);
+      const { header, ...rest } = opts;
+      code = await runCommand(task || undefined, { ...rest, headers: header }, io);
     });
   program
     .command("models")
@@ -127,8 +133,22 @@ async function main(argv: string[]): Promise<number> {
     .option("--reason <text>", "why, for a rejection (the model is told)")
     .option("--json", "print one JSON event per line")
     .addOption(approvalsOption())
-    .action(async (thread: string, opts: ResumeOptions) => {
-      code = await resumeCommand(thread, opts, io);
+    .addOption(headerOption())
+    .action(async (thread: string, opts: ResumeOptions & { header?: Record<string, string> }) => {
+      const { header, ...rest } = opts;
+      code = await resumeCommand(thread, { ...rest, headers: header }, io);
+    });
+  program
+    .command("usage")
+    .description("show what runs spent, from the ledger in the checkpoint store")
+    .option("--by <columns>", "group by these, comma-separated: tenant, user, tier, day", "tenant")
+    .option("--from <day>", "from this UTC day on (YYYY-MM-DD)")
+    .option("--to <day>", "up to and including this UTC day (YYYY-MM-DD)")
+    .option("--tenant <name>", "only this tenant")
+    .option("--user <id>", "only this user")
+    .option("--json", "print one JSON object per group")
+    .action(async (opts: { by?: string; from?: string; to?: string; tenant?: string; user?: string; json?: boolean }) => {
+      code = await usageCommand(opts, io);
     });
   program
     .command("verify")

@@ -158,6 +158,8 @@ export class HumanRenderer {
         return `${this.yellow("paused")} the ${agentLabel(event)} is waiting for input: ${oneLine(JSON.stringify(event.interrupts.map((i) => i.value)))}`;
       case "approval_required":
         return `${this.yellow("approval")} the ${agentLabel(event)} wants to run ${this.bold(event.tool)}(${oneLine(JSON.stringify(event.args))}) · allowed: ${event.allowedDecisions.join(", ")}`;
+      case "budget":
+        return `${this.yellow("budget")} ${event.reason} Resets ${event.resetsAt}.`;
       default:
         return undefined;
     }

@@ -1,9 +1,25 @@
 /** Shapes the validated environment into the configuration objects the layers use. */
 import { existsSync } from "node:fs";
-import { envSchema, type Env, type MULTITASK_STRATEGIES, type PROVIDER_NAMES, type TIER_NAMES } from "./schema.js";
+import { checkHeaders, resolveEnvReferences } from "./headers.js";
+import { FALLBACK_PROVIDER_ENV, providerEnvConfig, type ProviderEnvConfig } from "./provider_env.js";
+import {
+  envSchema,
+  type CLIENT_ASSERTION_ALGS,
+  type CLIENT_AUTH_METHODS,
+  type Env,
+  type MULTITASK_STRATEGIES,
+  type PROVIDER_NAMES,
+  type TIER_NAMES,
+} from "./schema.js";
 
 /** Client authentication methods supported at the token endpoint. */
-export type ClientAuthMethod = "client_secret_basic" | "client_secret_post";
+export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
+
+/** JWS algorithm of a private_key_jwt client assertion. */
+export type ClientAssertionAlg = (typeof CLIENT_ASSERTION_ALGS)[number];
+
+/** Auth methods that need AI_GATEWAY_CLIENT_SECRET. */
+const SECRET_METHODS: ReadonlySet<ClientAuthMethod> = new Set(["client_secret_basic", "client_secret_post", "client_secret_jwt"]);
 
 /** Everything the gateway client needs; built from the environment or by hand. */
 export interface GatewayConfig {
@@ -23,11 +39,36 @@ export interface GatewayConfig {
   resource?: string;
   audience?: string;
   authMethod: ClientAuthMethod;
+  /** private_key_jwt: path of the private key file (PEM or JWK); the key itself is never kept in the config. */
+  clientKeyFile?: string;
+  /** private_key_jwt: `kid` of the assertion header. */
+  clientKeyId?: string;
+  /** private_key_jwt: signing algorithm; default from the key type. */
+  clientKeyAlg?: ClientAssertionAlg;
+  /** JWT client assertions: `aud`; default the token endpoint URL. */
+  clientAssertionAudience?: string;
+  /** mTLS client certificate file (PEM). */
+  tlsCert?: string;
+  /** Private key file (PEM) of `tlsCert`. */
+  tlsKey?: string;
+  /** Extra CA certificate file (PEM) trusted for the token endpoint and the API. */
+  tlsCa?: string;
   models: { default: string; fast?: string; standard?: string; premium?: string };
-  timeouts: { connectMs: number; headersMs: number; idleMs: number; tokenMs: number };
+  /**
+   * `firstByteMs`: with a fallback provider, a gateway silent this long is stalled: a stream is cut
+   * then and fails over; a non-streaming call (headers come with its whole answer) keeps `headersMs`
+   * and is not retried once it runs out. See gateway/first_byte.ts.
+   */
+  timeouts: { connectMs: number; headersMs: number; idleMs: number; tokenMs: number; firstByteMs: number };
   retry: { maxRetries: number; baseDelayMs: number; maxDelayMs: number };
   token: { refreshMarginS: number; defaultTtlS: number };
   allowInsecureHttp: boolean;
+  /** Extra headers for every API request (AI_GATEWAY_HEADERS, `${NAME}` resolved), names in lower case. */
+  headers?: Record<string, string>;
+  /** Header names whose values may be logged (AI_GATEWAY_HEADERS_PUBLIC); others are redacted. */
+  publicHeaders?: string[];
+  /** False sends every chat completion as a plain JSON request, never SSE (AI_GATEWAY_STREAMING). */
+  streaming?: boolean;
 }
 
 /** Name of a chat-model provider. */
@@ -36,14 +77,13 @@ export type ProviderName = (typeof PROVIDER_NAMES)[number];
 /** Name of a model tier. */
 export type TierName = (typeof TIER_NAMES)[number];
 
+/** What each fallback provider's variables say, by provider (`openai: { apiKey?, baseUrl? }`); see provider_env.ts. */
+export type FallbackProvidersConfig = ProviderEnvConfig<typeof FALLBACK_PROVIDER_ENV>;
+
 /** Settings of the providers besides the gateway, and of discovery and the circuit breakers. */
-export interface ProvidersConfig {
+export interface ProvidersConfig extends FallbackProvidersConfig {
   /** Providers tried for each call, in this order (PROVIDER_ORDER). */
   order: ProviderName[];
-  openai: { apiKey?: string; baseUrl?: string };
-  anthropic: { apiKey?: string; baseUrl?: string };
-  google: { apiKey?: string; baseUrl?: string };
-  ollama: { baseUrl?: string; model?: string };
   /** Path of the per-tier settings file (TIERS_CONFIG). */
   tiersConfigPath?: string;
   /** Tier used when none is named (DEFAULT_TIER); wins over the file. */
@@ -71,8 +111,10 @@ export interface ServerConfig {
   host: string;
   /** Admin key for configuration endpoints; undefined denies them. */
   adminApiKey?: string;
-  /** Data-plane key; undefined leaves those endpoints open. */
+  /** Data-plane key; undefined leaves those endpoints open (unless tenant keys are set). */
   apiKey?: string;
+  /** Data-plane keys per tenant (API_TENANT_KEYS): a request with one runs as that tenant. */
+  tenantKeys: Record<string, string>;
   /** Where provider settings changed over HTTP are saved. */
   configStorePath: string;
   /** Plain http to loopback for provider URLs given over HTTP (development only). */
@@ -90,6 +132,8 @@ export interface ServerConfig {
   trustProxy: boolean;
   /** Host header names accepted besides loopback ones (DNS-rebinding defence). */
   allowedHosts: string[];
+  /** Run `metadata` key -> gateway header name (AI_GATEWAY_METADATA_HEADERS); keys not listed are refused. */
+  metadataHeaders: Record<string, string>;
 }
 
 /** Settings of the agents' tools. */
@@ -144,8 +188,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   const problems: { variable: string; message: string }[] = [];
-  if (e.AI_GATEWAY_CLIENT_ID && !e.AI_GATEWAY_CLIENT_SECRET) {
-    problems.push({ variable: "AI_GATEWAY_CLIENT_SECRET", message: "is required when AI_GATEWAY_CLIENT_ID is set" });
+  const method = e.AI_GATEWAY_AUTH_METHOD;
+  if (e.AI_GATEWAY_CLIENT_ID && !e.AI_GATEWAY_CLIENT_SECRET && SECRET_METHODS.has(method)) {
+    problems.push({ variable: "AI_GATEWAY_CLIENT_SECRET", message: `is required when AI_GATEWAY_CLIENT_ID is set and AI_GATEWAY_AUTH_METHOD is ${method}` });
+  }
+  if (e.AI_GATEWAY_CLIENT_ID && method === "private_key_jwt" && !e.AI_GATEWAY_CLIENT_KEY_FILE) {
+    problems.push({ variable: "AI_GATEWAY_CLIENT_KEY_FILE", message: "is required when AI_GATEWAY_AUTH_METHOD is private_key_jwt" });
+  }
+  if (e.AI_GATEWAY_CLIENT_ID && method === "tls_client_auth" && !e.AI_GATEWAY_TLS_CERT) {
+    problems.push({ variable: "AI_GATEWAY_TLS_CERT", message: "is required when AI_GATEWAY_AUTH_METHOD is tls_client_auth" });
+  }
+  if (!!e.AI_GATEWAY_TLS_CERT !== !!e.AI_GATEWAY_TLS_KEY) {
+    const missing = e.AI_GATEWAY_TLS_CERT ? "AI_GATEWAY_TLS_KEY" : "AI_GATEWAY_TLS_CERT";
+    problems.push({ variable: missing, message: "is required when the other of AI_GATEWAY_TLS_CERT and AI_GATEWAY_TLS_KEY is set" });
   }
   if (e.AI_GATEWAY_CLIENT_SECRET && !e.AI_GATEWAY_CLIENT_ID) {
     problems.push({ variable: "AI_GATEWAY_CLIENT_ID", message: "is required when AI_GATEWAY_CLIENT_SECRET is set" });
@@ -153,6 +208,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if ((e.AI_GATEWAY_CLIENT_ID || e.AI_GATEWAY_API_KEY) && !e.AI_GATEWAY_BASE_URL) {
     problems.push({ variable: "AI_GATEWAY_BASE_URL", message: "is required when gateway credentials are set" });
   }
+  const headers = staticHeaders(e.AI_GATEWAY_HEADERS, env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -169,6 +225,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       resource: e.AI_GATEWAY_RESOURCE,
       audience: e.AI_GATEWAY_AUDIENCE,
       authMethod: e.AI_GATEWAY_AUTH_METHOD,
+      clientKeyFile: e.AI_GATEWAY_CLIENT_KEY_FILE,
+      clientKeyId: e.AI_GATEWAY_CLIENT_KEY_ID,
+      clientKeyAlg: e.AI_GATEWAY_CLIENT_KEY_ALG,
+      clientAssertionAudience: e.AI_GATEWAY_CLIENT_ASSERTION_AUDIENCE,
+      tlsCert: e.AI_GATEWAY_TLS_CERT,
+      tlsKey: e.AI_GATEWAY_TLS_KEY,
+      tlsCa: e.AI_GATEWAY_TLS_CA,
       models: {
         default: e.AI_GATEWAY_DEFAULT_MODEL,
         fast: e.AI_GATEWAY_FAST_MODEL,
@@ -180,6 +243,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         headersMs: e.AI_GATEWAY_HEADERS_TIMEOUT_MS,
         idleMs: e.AI_GATEWAY_IDLE_TIMEOUT_MS,
         tokenMs: e.AI_GATEWAY_TOKEN_TIMEOUT_MS,
+        firstByteMs: e.AI_GATEWAY_FIRST_BYTE_TIMEOUT_MS,
       },
       retry: {
         maxRetries: e.AI_GATEWAY_MAX_RETRIES,
@@ -188,13 +252,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       },
       token: { refreshMarginS: e.AI_GATEWAY_TOKEN_REFRESH_MARGIN_S, defaultTtlS: e.AI_GATEWAY_TOKEN_DEFAULT_TTL_S },
       allowInsecureHttp: e.AI_GATEWAY_ALLOW_INSECURE_HTTP,
+      headers,
+      publicHeaders: e.AI_GATEWAY_HEADERS_PUBLIC,
+      streaming: e.AI_GATEWAY_STREAMING,
     },
     providers: {
       order: e.PROVIDER_ORDER,
-      openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL ? trimSlash(e.OPENAI_BASE_URL) : undefined },
-      anthropic: { apiKey: e.ANTHROPIC_API_KEY, baseUrl: e.ANTHROPIC_BASE_URL ? trimSlash(e.ANTHROPIC_BASE_URL) : undefined },
-      google: { apiKey: e.GOOGLE_API_KEY, baseUrl: e.GOOGLE_BASE_URL ? trimSlash(e.GOOGLE_BASE_URL) : undefined },
-      ollama: { baseUrl: e.OLLAMA_BASE_URL ? trimSlash(e.OLLAMA_BASE_URL) : undefined, model: e.OLLAMA_MODEL },
+      ...providerEnvConfig(FALLBACK_PROVIDER_ENV, e),
       tiersConfigPath: e.TIERS_CONFIG,
       defaultTier: e.DEFAULT_TIER,
       discovery: { ttlS: e.DISCOVERY_TTL_S, timeoutMs: e.DISCOVERY_TIMEOUT_MS },
@@ -216,6 +280,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       host: e.HOST,
       adminApiKey: e.ADMIN_API_KEY,
       apiKey: e.API_KEY,
+      tenantKeys: e.API_TENANT_KEYS ?? {},
       configStorePath: e.CONFIG_STORE_PATH,
       allowInsecureLoopbackProviders: e.ALLOW_INSECURE_LOOPBACK_PROVIDERS,
       allowClientRoles: e.ALLOW_CLIENT_ROLES,
@@ -226,13 +291,45 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       multitask: { strategy: e.RUN_MULTITASK_STRATEGY, queueTimeoutMs: e.RUN_QUEUE_TIMEOUT_MS, queueMax: e.RUN_QUEUE_MAX },
       threadLimits: { maxMessages: e.THREAD_MAX_MESSAGES, maxBytes: e.THREAD_MAX_BYTES },
       allowedHosts: e.ALLOWED_HOSTS,
+      metadataHeaders: e.AI_GATEWAY_METADATA_HEADERS,
     },
   };
 }
 
-/** True when the gateway has a base URL and either OAuth2 credentials or a static key. */
+/**
+ * AI_GATEWAY_HEADERS with its `${NAME}` references resolved from `env` and every value checked.
+ * Problems name the header and the variable, never a value.
+ */
+function staticHeaders(
+  raw: Record<string, string> | undefined,
+  env: Record<string, string | undefined>,
+  problems: { variable: string; message: string }[],
+): Record<string, string> | undefined {
+  if (!raw) return undefined;
+  const resolved = resolveEnvReferences(raw, env);
+  if ("missing" in resolved) {
+    problems.push({ variable: "AI_GATEWAY_HEADERS", message: `header ${JSON.stringify(resolved.header.slice(0, 64))} refers to \${${resolved.missing}}, which is not set` });
+    return undefined;
+  }
+  try {
+    return checkHeaders(resolved.headers, "");
+  } catch (err) {
+    problems.push({ variable: "AI_GATEWAY_HEADERS", message: err instanceof Error ? err.message.replace(/\.$/, "") : String(err) });
+    return undefined;
+  }
+}
+
+/** Whether `g` has what its auth method needs besides the client id: a secret, a key file or a client certificate. */
+export function hasClientCredentials(g: Pick<GatewayConfig, "clientId" | "clientSecret" | "authMethod" | "clientKeyFile" | "tlsCert">): boolean {
+  if (!g.clientId) return false;
+  if (g.authMethod === "private_key_jwt") return !!g.clientKeyFile;
+  if (g.authMethod === "tls_client_auth") return !!g.tlsCert;
+  return !!g.clientSecret;
+}
+
+/** True when the gateway has a base URL and either OAuth2 client credentials or a static key. */
 export function isGatewayConfigured(g: GatewayConfig): boolean {
-  return g.enabled && !!g.baseUrl && ((!!g.clientId && !!g.clientSecret) || !!g.apiKey);
+  return g.enabled && !!g.baseUrl && (hasClientCredentials(g) || !!g.apiKey);
 }
 
 /** Defaults for tiers when neither env nor discovery names a model (the system we replace used these). */

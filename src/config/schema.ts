@@ -3,18 +3,13 @@
  * a test keeps the two in step.
  */
 import { z } from "zod";
+import { checkHeaders, parseMetadataHeaderMap } from "./headers.js";
+import { optionalString, optionalUrl } from "./env_fields.js";
+import { FALLBACK_PROVIDER_ENV, FALLBACK_PROVIDER_NAMES, providerEnvShape, providerSecretVars } from "./provider_env.js";
 
 /** A blank value (`NAME=` in a .env file) means "not set", so the default applies. */
 const blankAsUnset = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), schema);
-
-const optionalString = z
-  .string()
-  .trim()
-  .transform((v) => (v === "" ? undefined : v))
-  .optional();
-
-const optionalUrl = optionalString.pipe(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional());
 
 const bool = (fallback: boolean) =>
   blankAsUnset(z
@@ -35,13 +30,103 @@ const int = (fallback: number, min = 0) =>
     .optional())
     .transform((v) => v ?? fallback);
 
-/** Provider names, in the default fallback order. */
-export const PROVIDER_NAMES = ["gateway", "openai", "anthropic", "google", "ollama"] as const;
+/** Provider names, in the default fallback order: the gateway, then the fallback providers of provider_env.ts. */
+export const PROVIDER_NAMES = ["gateway", ...FALLBACK_PROVIDER_NAMES] as const;
+
+/** Client authentication methods at the token endpoint (RFC 6749, RFC 7523, RFC 8705). */
+export const CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "tls_client_auth"] as const;
+
+/** JWS algorithms a private_key_jwt assertion may be signed with. */
+export const CLIENT_ASSERTION_ALGS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"] as const;
 
 /** Model tiers, cheapest first. */
 export const TIER_NAMES = ["fast", "standard", "premium"] as const;
 
 const modelId = (fallback: string) => optionalString.transform((v) => v ?? fallback);
+
+/** AI_GATEWAY_HEADERS: a JSON object of header names to string values; `${NAME}` references are resolved in loadConfig. */
+const headerObject = z.string().transform((text, ctx): Record<string, string> => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+    ctx.addIssue({ code: "custom", message: 'must be a JSON object of header names to values, e.g. {"Ocp-Apim-Subscription-Key":"${APIM_KEY}"}' });
+    return z.NEVER;
+  }
+  try {
+    // Values are checked again once their ${NAME} references are resolved (loadConfig).
+    checkHeaders(parsed as Record<string, unknown>, "");
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: err instanceof Error ? err.message.replace(/\.$/, "") : String(err) });
+    return z.NEVER;
+  }
+  return parsed as Record<string, string>;
+});
+
+/** A comma-separated list of header names, lower-cased. */
+const headerNameList = optionalString.pipe(
+  z
+    .string()
+    .transform((v) => v.split(",").map((h) => h.trim().toLowerCase()).filter((h) => h !== ""))
+    .superRefine((list, ctx) => {
+      // Issues carry no path, so the message names the variable itself.
+      list.forEach((h, i) => {
+        if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(h)) ctx.addIssue({ code: "custom", message: `entry ${i + 1} is not an HTTP header name` });
+      });
+    })
+    .optional(),
+);
+
+/** AI_GATEWAY_METADATA_HEADERS: `key=header-name` pairs. */
+const metadataHeaderMap = optionalString.pipe(
+  z
+    .string()
+    .transform((text, ctx): Record<string, string> => {
+      try {
+        return parseMetadataHeaderMap(text, "");
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: err instanceof Error ? err.message.replace(/\.$/, "") : String(err) });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+);
+
+/** OTEL_EXPORTER_OTLP_HEADERS: `name=value` pairs separated by commas, values URL-encoded (the OpenTelemetry format). */
+const otlpHeaders = optionalString.pipe(
+  z
+    .string()
+    .transform((text, ctx): Record<string, string> => {
+      const out: Record<string, string> = {};
+      for (const [i, pair] of text.split(",").entries()) {
+        if (pair.trim() === "") continue;
+        const eq = pair.indexOf("=");
+        const name = (eq < 0 ? "" : pair.slice(0, eq)).trim().toLowerCase();
+        let value: string | undefined;
+        try {
+          value = decodeURIComponent(pair.slice(eq + 1).trim());
+        } catch {
+          value = undefined;
+        }
+        // The message names the entry, never its value: a value here is a credential.
+        if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name) || value === undefined) {
+          ctx.addIssue({ code: "custom", message: `entry ${i + 1} must be name=value with an HTTP header name and a URL-encoded value` });
+          return z.NEVER;
+        }
+        out[name] = value;
+      }
+      return out;
+    })
+    .optional(),
+);
+
+/** OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL: OTLP over HTTP, JSON or binary protobuf (gRPC is not supported). */
+const otlpProtocol = blankAsUnset(
+  z.enum(["http/json", "http/protobuf"], { error: "must be http/json or http/protobuf: traces are sent over OTLP/HTTP (grpc is not supported)" }).optional(),
+);
 
 /** Every environment variable the project reads, with its default. */
 export const envSchema = z.object({
@@ -77,8 +162,24 @@ export const envSchema = z.object({
   AI_GATEWAY_AUDIENCE: optionalString,
   /** How the client authenticates to the token endpoint. */
   AI_GATEWAY_AUTH_METHOD: blankAsUnset(
-    z.enum(["client_secret_basic", "client_secret_post"], { error: "must be client_secret_basic or client_secret_post" }).optional(),
+    z.enum(CLIENT_AUTH_METHODS, { error: `must be one of ${CLIENT_AUTH_METHODS.join(", ")}` }).optional(),
   ).transform((v) => v ?? "client_secret_basic"),
+  /** private_key_jwt: file holding the client's private key, PEM (PKCS#8, PKCS#1 or SEC1) or a JWK. */
+  AI_GATEWAY_CLIENT_KEY_FILE: optionalString,
+  /** private_key_jwt: `kid` put in the assertion's header (default: the JWK's own kid, if any). */
+  AI_GATEWAY_CLIENT_KEY_ID: optionalString,
+  /** private_key_jwt: signing algorithm (default from the key: RS256, ES256/384/512 by curve, or EdDSA). */
+  AI_GATEWAY_CLIENT_KEY_ALG: blankAsUnset(
+    z.enum(CLIENT_ASSERTION_ALGS, { error: `must be one of ${CLIENT_ASSERTION_ALGS.join(", ")}` }).optional(),
+  ),
+  /** private_key_jwt / client_secret_jwt: the assertion's `aud` (default: the token endpoint URL). */
+  AI_GATEWAY_CLIENT_ASSERTION_AUDIENCE: optionalString,
+  /** mTLS: client certificate file (PEM), sent to the token endpoint and the API. */
+  AI_GATEWAY_TLS_CERT: optionalString,
+  /** mTLS: private key file (PEM) of AI_GATEWAY_TLS_CERT. */
+  AI_GATEWAY_TLS_KEY: optionalString,
+  /** CA certificate file (PEM) trusted for the token endpoint and the API, besides Node's built-in CAs. */
+  AI_GATEWAY_TLS_CA: optionalString,
   /** Model used when no tier is involved. */
   AI_GATEWAY_DEFAULT_MODEL: modelId("gpt-5.1"),
   /** Fast-tier model; when set, it wins over discovery. */
@@ -105,8 +206,18 @@ export const envSchema = z.object({
   AI_GATEWAY_TOKEN_REFRESH_MARGIN_S: int(60, 0),
   /** Lifetime assumed for a token response without expires_in. */
   AI_GATEWAY_TOKEN_DEFAULT_TTL_S: int(300, 1),
-  /** Allow plain-http gateway and token URLs to non-loopback hosts (never in production). */
+  /** Allow plain-http gateway, token and issuer URLs to non-loopback hosts (never in production). */
   AI_GATEWAY_ALLOW_INSECURE_HTTP: bool(false),
+  /** JSON object of extra headers for every gateway API request; a value may read another variable as ${NAME}. */
+  AI_GATEWAY_HEADERS: optionalString.pipe(headerObject.optional()),
+  /** Comma-separated header names whose values may be logged; every other extra header's value is redacted. */
+  AI_GATEWAY_HEADERS_PUBLIC: headerNameList.transform((v) => v ?? []),
+  /** Comma-separated key=header-name pairs: the keys of an HTTP run's `metadata` and the gateway headers they become. */
+  AI_GATEWAY_METADATA_HEADERS: metadataHeaderMap.transform((v) => v ?? {}),
+  /** Stream chat completions over SSE; false sends every call as a plain JSON request (gateways without SSE). */
+  AI_GATEWAY_STREAMING: bool(true),
+  /** With a fallback provider configured: how long a streaming call waits for the gateway's first byte before it fails over. */
+  AI_GATEWAY_FIRST_BYTE_TIMEOUT_MS: int(10_000, 1),
   /** Providers tried for each call, in order; only configured ones take part. */
   PROVIDER_ORDER: blankAsUnset(
     z
@@ -126,22 +237,8 @@ export const envSchema = z.object({
       .transform((list) => list as (typeof PROVIDER_NAMES)[number][])
       .optional(),
   ).transform((v) => v ?? [...PROVIDER_NAMES]),
-  /** OpenAI API key; setting it makes OpenAI a fallback provider. */
-  OPENAI_API_KEY: optionalString,
-  /** OpenAI-compatible API base URL (default https://api.openai.com/v1). */
-  OPENAI_BASE_URL: optionalUrl,
-  /** Anthropic API key; setting it makes Anthropic a fallback provider. */
-  ANTHROPIC_API_KEY: optionalString,
-  /** Anthropic API base URL without /v1 (default https://api.anthropic.com). */
-  ANTHROPIC_BASE_URL: optionalUrl,
-  /** Google Gemini API key; setting it makes Gemini a fallback provider. */
-  GOOGLE_API_KEY: optionalString,
-  /** Gemini API base URL without the version (default https://generativelanguage.googleapis.com). */
-  GOOGLE_BASE_URL: optionalUrl,
-  /** Ollama server URL, e.g. http://127.0.0.1:11434; setting it makes the local model a fallback provider. */
-  OLLAMA_BASE_URL: optionalUrl,
-  /** Ollama model used for every tier. */
-  OLLAMA_MODEL: optionalString,
+  /** Each fallback provider's variables (OPENAI_API_KEY, OLLAMA_BASE_URL, ...), documented in provider_env.ts. */
+  ...providerEnvShape(FALLBACK_PROVIDER_ENV),
   /** Path of a JSON or YAML file with per-tier settings (models, limits, tools, prices). */
   TIERS_CONFIG: optionalString,
   /** Tier used when a caller names none; wins over the tiers file. */
@@ -195,6 +292,32 @@ export const envSchema = z.object({
   ).transform((v) => v ?? "info"),
   /** Log format: json, or pretty (the default when stderr is a terminal). */
   LOG_FORMAT: blankAsUnset(z.enum(["json", "pretty"], { error: "must be json or pretty" }).optional()),
+  /** Turns OpenTelemetry off whatever the other OTEL_* variables say. */
+  OTEL_SDK_DISABLED: bool(false),
+  /** Trace exporter: otlp or none; unset means otlp once an OTLP endpoint is set, and no tracing otherwise. */
+  OTEL_TRACES_EXPORTER: blankAsUnset(z.enum(["otlp", "none"], { error: "must be otlp or none" }).optional()),
+  /** OTLP/HTTP base URL of the collector (traces go to <url>/v1/traces); setting it turns tracing on. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  /** Full URL the traces are posted to; wins over OTEL_EXPORTER_OTLP_ENDPOINT. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl,
+  /** OTLP protocol; only http/json is supported. */
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol,
+  /** OTLP protocol of the traces; only http/json is supported. */
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol,
+  /** Headers sent to the collector, as name=value pairs separated by commas (values URL-encoded); a secret. */
+  OTEL_EXPORTER_OTLP_HEADERS: otlpHeaders,
+  /** service.name of the exported spans. */
+  OTEL_SERVICE_NAME: optionalString.transform((v) => v ?? "ai-gateway-agents"),
+  /** Put prompts, answers, tool arguments and tool results on the spans; off, spans carry no message text. */
+  OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: bool(false),
+  /** Send LangChain's run traces to LangSmith (needs LANGSMITH_API_KEY); LangChain itself reads it. */
+  LANGSMITH_TRACING: bool(false),
+  /** LangSmith API key; a secret. */
+  LANGSMITH_API_KEY: optionalString,
+  /** LangSmith API URL (default https://api.smith.langchain.com). */
+  LANGSMITH_ENDPOINT: optionalUrl,
+  /** LangSmith project the runs are filed under (default "default"). */
+  LANGSMITH_PROJECT: optionalString,
   /** Port of the LangGraph dev server started by `npm run studio` (read by scripts/studio.mjs). */
   STUDIO_PORT: int(2024, 1),
   /** Host the LangGraph dev server binds to. */
@@ -209,6 +332,27 @@ export const envSchema = z.object({
   ADMIN_API_KEY: optionalString.pipe(z.string().min(16, { error: "must be at least 16 characters" }).optional()),
   /** Key for the data-plane endpoints (/api/runs, /api/threads, /api/models, /api/providers); unset means open. */
   API_KEY: optionalString.pipe(z.string().min(16, { error: "must be at least 16 characters" }).optional()),
+  /** Data-plane keys issued per tenant, as tenant=key pairs separated by commas; a run with one is that tenant's (usage, budgets). */
+  API_TENANT_KEYS: blankAsUnset(
+    z
+      .string()
+      .transform((v, ctx) => {
+        const out: Record<string, string> = {};
+        v.split(",").map((p) => p.trim()).filter((p) => p !== "").forEach((pair, i) => {
+          const eq = pair.indexOf("=");
+          const tenant = eq > 0 ? pair.slice(0, eq).trim() : "";
+          const key = eq > 0 ? pair.slice(eq + 1).trim() : "";
+          // Issues name the entry by position only: the key itself is a secret.
+          if (!/^[A-Za-z0-9][A-Za-z0-9_.@:-]{0,127}$/.test(tenant)) ctx.addIssue({ code: "custom", message: `entry ${i + 1} must be tenant=key with a tenant name of letters, digits and _ . @ : -` });
+          else if (key.length < 16) ctx.addIssue({ code: "custom", message: `entry ${i + 1} (tenant ${tenant}) needs a key of at least 16 characters` });
+          else if (Object.values(out).includes(key)) ctx.addIssue({ code: "custom", message: `entry ${i + 1} (tenant ${tenant}) repeats another tenant's key` });
+          else out[tenant] = key;
+        });
+        if (Object.keys(out).length === 0 && !ctx.issues?.length) ctx.addIssue({ code: "custom", message: "must list at least one tenant=key" });
+        return out;
+      })
+      .optional(),
+  ),
   /** JSON file where provider settings changed over HTTP are kept (mode 0600); with DATABASE_URL, PostgreSQL is used. */
   CONFIG_STORE_PATH: optionalString.transform((v) => v ?? ".data/providers.json"),
   /** Let provider URLs given over HTTP use plain http to loopback (development and tests only). */
@@ -262,12 +406,16 @@ export type Env = z.output<typeof envSchema>;
 /** Names of the variables whose values are secrets and must never be printed. */
 export const SECRET_ENV_VARS = [
   "AI_GATEWAY_CLIENT_SECRET",
+  // May hold a subscription key or another credential.
+  "AI_GATEWAY_HEADERS",
   "AI_GATEWAY_API_KEY",
-  "OPENAI_API_KEY",
-  "ANTHROPIC_API_KEY",
-  "GOOGLE_API_KEY",
+  ...providerSecretVars(FALLBACK_PROVIDER_ENV),
   // Holds the database password.
   "DATABASE_URL",
   "ADMIN_API_KEY",
   "API_KEY",
+  "API_TENANT_KEYS",
+  // The collector's credentials (an API key header, say).
+  "OTEL_EXPORTER_OTLP_HEADERS",
+  "LANGSMITH_API_KEY",
 ] as const;

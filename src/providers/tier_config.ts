@@ -8,18 +8,15 @@ import { createRequire } from "node:module";
 import { extname, resolve } from "node:path";
 import type * as Yaml from "yaml";
 import { z } from "zod";
-import { loadConfig, type AppConfig } from "../config/index.js";
+import { FALLBACK_PROVIDER_NAMES, loadConfig, type AppConfig, type ProviderEnvSpec, type ProviderEnvValues } from "../config/index.js";
+import { budgetsSchema, resolveBudgets, type BudgetConfig } from "./budget_config.js";
 import { mcpSectionSchema, type McpServers } from "./mcp_config.js";
 import { agentsSectionSchema, approvalPolicySchema, toAgentSpec, type AgentSpec, type ApprovalPolicy } from "./agent_config.js";
 import { resolveRouting, routingConfigSchema, type RoutingConfig } from "./routing_rules.js";
 import { DEFAULT_PROVIDER_MODELS, DEFAULT_TIER } from "./tiers.js";
-import { PROVIDERS, TIERS, type PerTier, type ProviderName, type Tier, type TierSelection } from "./types.js";
+import { PROVIDERS, REASONING_EFFORTS, TIERS, type PerTier, type ProviderName, type Tier, type TierReasoningEffort, type TierSelection } from "./types.js";
 
-/** Reasoning effort levels understood by GPT-5.x / o-series models (others ignore the setting). */
-export const REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"] as const;
-
-/** One reasoning effort level. */
-export type TierReasoningEffort = (typeof REASONING_EFFORTS)[number];
+export { REASONING_EFFORTS, type TierReasoningEffort } from "./types.js";
 
 /** Prices in USD per million tokens, for cost reports. */
 export interface TierPrices {
@@ -73,6 +70,8 @@ export interface TierConfig {
   plan: PlanSettings;
   /** MCP servers whose tools join the toolbox (`mcp.servers`). */
   mcp: McpServers;
+  /** Spending limits per tenant and user (`budgets:`); none when the file sets none. */
+  budgets: BudgetConfig;
   /** The file the settings were read from, when there was one. */
   file?: string;
 }
@@ -153,6 +152,8 @@ export const tierFileSchema = z.strictObject({
   approvals: approvalPolicySchema.optional(),
   /** MCP servers whose tools join the toolbox; see mcp_config.ts. */
   mcp: mcpSectionSchema.optional(),
+  /** Spending limits per tenant and user; see budget_config.ts. */
+  budgets: budgetsSchema.optional(),
   /** The plan route: planner and synthesizer tiers, most subtasks, parallelism, time budget. */
   plan: z
     .strictObject({
@@ -223,6 +224,7 @@ export function resolveTierConfig(input: unknown = {}, file?: string): TierConfi
     approvals: data.approvals ?? {},
     plan: { ...DEFAULT_PLAN_SETTINGS, ...data.plan },
     mcp: data.mcp?.servers ?? {},
+    budgets: resolveBudgets(data.budgets),
     file,
   };
 }
@@ -254,8 +256,8 @@ export function readTierFile(path: string): unknown {
 
 /**
  * Applies environment settings over a resolved tier config: AI_GATEWAY_<TIER>_MODEL pins the
- * gateway's model (source "env"), OLLAMA_MODEL sets Ollama's model for every tier, DEFAULT_TIER
- * picks the default tier.
+ * gateway's model (source "env"), a fallback provider's model variable (OLLAMA_MODEL) sets its
+ * model for every tier, DEFAULT_TIER picks the default tier.
  */
 export function applyEnvToTierConfig(config: TierConfig, app: AppConfig): TierConfig {
   const tiers = structuredClone(config.tiers);
@@ -266,7 +268,10 @@ export function applyEnvToTierConfig(config: TierConfig, app: AppConfig): TierCo
       pinned[tier] = { model: envModel, source: "env" };
       tiers[tier].models.gateway = envModel;
     }
-    if (app.providers.ollama.model) tiers[tier].models.ollama = app.providers.ollama.model;
+    for (const p of FALLBACK_PROVIDER_NAMES) {
+      const model = (app.providers[p] as ProviderEnvValues<ProviderEnvSpec>).model;
+      if (model) tiers[tier].models[p] = model;
+    }
   }
   return { ...config, tiers, pinnedGatewayModels: pinned, defaultTier: app.providers.defaultTier ?? config.defaultTier };
 }

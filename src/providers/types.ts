@@ -39,3 +39,16 @@ export function isTier(value: unknown): value is Tier {
 export function isProviderName(value: unknown): value is ProviderName {
   return typeof value === "string" && (PROVIDERS as readonly string[]).includes(value);
 }
+
+/** Reasoning effort levels understood by GPT-5.x / o-series models (others ignore the setting). */
+export const REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"] as const;
+
+/** One reasoning effort level. */
+export type TierReasoningEffort = (typeof REASONING_EFFORTS)[number];
+
+/** The tier settings a provider's chat-model factory reads. */
+export interface TierModelSettings {
+  maxTokens?: number;
+  temperature?: number;
+  reasoningEffort?: TierReasoningEffort;
+}

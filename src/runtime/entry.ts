@@ -2,7 +2,26 @@
  * How the entry points (CLI, server, MCP server) end: the exit code their main resolves to, or,
  * for an error nothing handled, exit code 1 and one line on stderr with any secret scrubbed.
  */
-import { scrubText } from "../logging/index.js";
+import { ConfigError, loadConfig, loadDotEnv } from "../config/index.js";
+import { createLogger, scrubText, setLogger } from "../logging/index.js";
+
+/**
+ * A command-line entry's first step: reads `.env` and the configuration, and logs to stderr at
+ * warn unless LOG_LEVEL says otherwise (so the command's own output stays readable). A bad
+ * configuration is written to stderr, naming every bad variable, and gives false.
+ */
+export function startCommandLine(): boolean {
+  try {
+    loadDotEnv();
+    const config = loadConfig();
+    setLogger(createLogger({ level: process.env.LOG_LEVEL ? config.log.level : "warn", format: config.log.format }));
+    return true;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    return false;
+  }
+}
 
 /** Runs an entry point's `main` and sets the process's exit code from it. */
 export function runMain(main: () => Promise<number>): void {

@@ -3,13 +3,15 @@
  * emulator when nothing is configured. Creating it is lazy and happens once, so importing the
  * graph (LangGraph Studio does) does no I/O.
  */
-import { loadConfig, loadDotEnv } from "../config/index.js";
+import { ConfigError, isGatewayConfigured, loadConfig, loadDotEnv } from "../config/index.js";
 import type { EmulatorHandle } from "../emulator/index.js";
+import { assertGatewaySettings, type TokenFunction, type TokenProvider } from "../gateway/index.js";
 import { getLogger, type Logger } from "../logging/index.js";
 import { ProviderRegistry } from "../providers/index.js";
 import { isProviderConfigured, settingsFromConfig } from "../providers/settings.js";
 import { tierConfigFromAppConfig } from "../providers/tier_config.js";
 import { PROVIDERS } from "../providers/types.js";
+import { startTelemetry, type TelemetryHandle } from "../telemetry/index.js";
 
 /** A registry plus what the process started for it. */
 export interface Runtime {
@@ -18,7 +20,7 @@ export interface Runtime {
   emulator?: EmulatorHandle;
   /** True when answers come from the emulator's simulated model. */
   simulated: boolean;
-  /** Closes the registry's clients and the emulator. */
+  /** Closes the registry's clients and the emulator, and flushes and stops tracing. */
   close(): Promise<void>;
 }
 
@@ -33,6 +35,16 @@ export interface RuntimeOptions {
    * waits for it before it names a model, so only work before the first route overlaps with it.
    */
   awaitDiscovery?: boolean;
+  /**
+   * Bearer tokens for the gateway from your own code instead of AI_GATEWAY_CLIENT_* / API_KEY:
+   * `() => Promise<string | { token, expiresAt }>` (e.g. @azure/identity's getBearerTokenProvider),
+   * cached and refreshed like OAuth2 tokens. AI_GATEWAY_BASE_URL must still be set.
+   */
+  tokenProvider?: TokenFunction | TokenProvider;
+  /** mTLS and CA files for the gateway (paths, PEM); each wins over AI_GATEWAY_TLS_CERT / _KEY / _CA. */
+  tls?: { cert?: string; key?: string; ca?: string };
+  /** Start OpenTelemetry tracing when OTEL_* asks for it (default true); `close()` then exports the last spans and stops it. */
+  telemetry?: boolean;
 }
 
 /** Whether any provider (gateway or fallback) has credentials in `env`. */
@@ -48,10 +60,30 @@ export function anyProviderConfigured(env: Record<string, string | undefined>): 
 export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   let env = options.env ?? process.env;
   const logger = options.logger ?? getLogger();
-  let emulator: EmulatorHandle | undefined;
+  // The tls option stands in for AI_GATEWAY_TLS_*, so it is validated and used exactly like them.
+  if (options.tls) env = { ...env, ...tlsEnv(options.tls) };
   // A bad tiers file stops startup before anything is started or announced.
-  tierConfigFromAppConfig(loadConfig(env));
-  if (!anyProviderConfigured(env)) {
+  const config = loadConfig(env);
+  tierConfigFromAppConfig(config);
+  const gateway = config.gateway;
+  if (options.tokenProvider && !gateway.baseUrl) {
+    throw new ConfigError([{ variable: "AI_GATEWAY_BASE_URL", message: "is required when a tokenProvider is given" }]);
+  }
+  // Plain http, key and certificate files are judged now, before any connection is made.
+  if (gateway.enabled && (options.tokenProvider || isGatewayConfigured(gateway))) assertGatewaySettings(gateway);
+  const telemetry = options.telemetry === false ? undefined : await startTelemetry({ env, logger });
+  try {
+    return await startRegistry(env, logger, options, telemetry);
+  } catch (err) {
+    await telemetry?.shutdown();
+    throw err;
+  }
+}
+
+/** The registry (and the emulator when nothing is configured) of `createRuntime`, once the settings were checked. */
+async function startRegistry(env: Record<string, string | undefined>, logger: Logger, options: RuntimeOptions, telemetry: TelemetryHandle | undefined): Promise<Runtime> {
+  let emulator: EmulatorHandle | undefined;
+  if (!options.tokenProvider && !anyProviderConfigured(env)) {
     const { startEmulator } = await import("../emulator/index.js");
     emulator = await startEmulator();
     env = {
@@ -70,7 +102,8 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   }
   let registry: ProviderRegistry;
   try {
-    registry = await ProviderRegistry.create({ env, logger, awaitDiscovery: options.awaitDiscovery });
+    const gatewayClientOptions = options.tokenProvider ? { tokenProvider: options.tokenProvider } : undefined;
+    registry = await ProviderRegistry.create({ env, logger, awaitDiscovery: options.awaitDiscovery, gatewayClientOptions });
   } catch (err) {
     // A bad tiers file (say) must not leave the emulator's server keeping the process alive.
     await emulator?.close();
@@ -84,7 +117,19 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     close: async () => {
       await registry.close();
       await emu?.close();
+      // Last: the spans of the closing calls are exported too.
+      await telemetry?.shutdown();
     },
+  };
+}
+
+/** The `tls` option as the environment variables it stands for; only the files given. */
+function tlsEnv(tls: RuntimeOptions["tls"]): Record<string, string> {
+  if (!tls) return {};
+  return {
+    ...(tls.cert !== undefined ? { AI_GATEWAY_TLS_CERT: tls.cert } : {}),
+    ...(tls.key !== undefined ? { AI_GATEWAY_TLS_KEY: tls.key } : {}),
+    ...(tls.ca !== undefined ? { AI_GATEWAY_TLS_CA: tls.ca } : {}),
   };
 }
 

@@ -12,6 +12,8 @@ import type { ProviderRegistry } from "../providers/index.js";
 import { createConfiguredToolbox, type ConfiguredToolbox } from "../../agents/tools/index.js";
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { processClaims } from "../../graphs/thread_claims.js";
+import { memoryLedger } from "../usage/index.js";
+import { usageRoutes } from "./routes/usage.js";
 import { checkpointerOptionsFromEnv, createCheckpointer, type CheckpointerHandle } from "../../graphs/persistence.js";
 import { ConfigStore, type ProviderStore, type StoredProviders } from "./config_store.js";
 import { PostgresConfigStore } from "./pg_config_store.js";
@@ -156,7 +158,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   app.addHook("onRequest", async (request) => {
     if (request.url.startsWith("/api/") || request.url.startsWith("/mcp")) await sync.sync();
   });
-  const ctx: ServerContext = { config, logger, runtime, store, storeSync: sync, policy, graph, claims, retention: persistence?.retention, verifyTimeoutMs: options.verifyTimeoutMs ?? 10_000 };
+  const ctx: ServerContext = { config, logger, runtime, store, storeSync: sync, policy, graph, claims, retention: persistence?.retention, ledger: persistence?.ledger ?? memoryLedger(), verifyTimeoutMs: options.verifyTimeoutMs ?? 10_000 };
   await statusRoutes(app, ctx);
   await providerRoutes(app, ctx);
   const exec = runExecutor(ctx);
@@ -164,6 +166,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   await runRoutes(app, ctx, exec);
   await threadRoutes(app, ctx, exec);
   await mcpRoutes(app, ctx, exec);
+  await usageRoutes(app, ctx);
   await consoleRoutes(app);
 
   if (runtime.simulated) {
@@ -172,7 +175,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
       "No AI gateway or provider configured: runs are answered by a SIMULATED model from the local emulator, not a real LLM.",
     );
   }
-  if (!isLoopbackHost(config.server.host) && !config.server.apiKey) {
+  if (!isLoopbackHost(config.server.host) && !config.server.apiKey && Object.keys(config.server.tenantKeys).length === 0) {
     logger.warn(
       { event: "api_open", host: config.server.host },
       `HOST=${config.server.host} exposes the API beyond this machine and API_KEY is not set: anyone who can reach it can start runs.`,

@@ -59,16 +59,32 @@ export function requireAdminKey(adminKey: string | undefined) {
   };
 }
 
-/** A preHandler for data-plane endpoints: open when API_KEY is unset, else 401 without the right key. */
-export function requireApiKey(apiKey: string | undefined) {
+const tenants = new WeakMap<FastifyRequest, string>();
+
+/** The tenant whose key (API_TENANT_KEYS) the request presented; undefined for API_KEY or an open API. */
+export function tenantOf(request: FastifyRequest): string | undefined {
+  return tenants.get(request);
+}
+
+/**
+ * A preHandler for data-plane endpoints: open when neither API_KEY nor API_TENANT_KEYS is set,
+ * else 401 without one of those keys. A tenant's key marks the request as that tenant's
+ * (`tenantOf`). Every key is compared, so the time taken does not say which one matched.
+ */
+export function requireApiKey(apiKey: string | undefined, tenantKeys: Readonly<Record<string, string>> = {}) {
+  const issued = Object.entries(tenantKeys);
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (!apiKey) return;
+    if (!apiKey && issued.length === 0) return;
     const key = presentedKey(request, "x-api-key");
     if (key === undefined) {
       reply.header("www-authenticate", 'Bearer realm="api"');
       throw new HttpError(401, "unauthorized", "This endpoint needs the API key: send it in the x-api-key header or as Authorization: Bearer <key>.");
     }
-    if (!safeEqual(key, apiKey)) {
+    let tenant: string | undefined;
+    for (const [name, k] of issued) if (safeEqual(key, k)) tenant = name;
+    const general = apiKey !== undefined && safeEqual(key, apiKey);
+    if (tenant !== undefined) tenants.set(request, tenant);
+    else if (!general) {
       reply.header("www-authenticate", 'Bearer realm="api", error="invalid_token"');
       throw new HttpError(401, "unauthorized", "The API key is not valid.");
     }

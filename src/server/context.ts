@@ -4,6 +4,7 @@ import type { Logger } from "../logging/index.js";
 import type { OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
 import type { CheckpointRetention } from "../../graphs/retention.js";
 import type { ThreadClaims } from "../../graphs/thread_claims.js";
+import type { UsageLedger } from "../usage/index.js";
 import type { ProviderStore } from "./config_store.js";
 import type { ServerRuntime } from "./runtime.js";
 import type { StoreSync } from "./store_sync.js";
@@ -24,6 +25,8 @@ export interface ServerContext {
   claims: ThreadClaims;
   /** Checkpoint retention of the server's own store (none for a checkpointer handed in). */
   retention?: CheckpointRetention;
+  /** Usage per run, tenant and user: the store's ledger, or one in this process for a checkpointer handed in. */
+  ledger: UsageLedger;
   /** Time allowed for one credential check. */
   verifyTimeoutMs: number;
 }

@@ -4,13 +4,28 @@
  * one may be used.
  */
 import { z } from "zod";
+import { PRINCIPAL_NAME } from "../providers/budget_config.js";
 import { MULTITASK_STRATEGIES, PROVIDER_NAMES, TIER_NAMES } from "../config/index.js";
 import { APPROVAL_DECISIONS } from "../providers/agent_config.js";
 import { ROUTING_MODES } from "../providers/routing_rules.js";
 import type { ProviderName } from "../providers/types.js";
+import {
+  httpSchemasByProvider,
+  nullable,
+  requestSecret as secret,
+  requestUrl as url,
+  type FallbackHttpMap,
+  type FallbackHttpOutputs,
+} from "../providers/descriptors/index.js";
 
-const url = z.string().trim().min(1).max(2_048);
-const secret = z.string().min(1).max(4_096);
+// The fallback providers' schemas live with their descriptors (providers/descriptors/http_schemas.ts).
+export {
+  apiKeyCredentials,
+  apiKeySettingsChange,
+  urlOnlyCredentials as ollamaCredentials,
+  urlOnlySettingsChange as ollamaSettingsChange,
+} from "../providers/descriptors/index.js";
+
 const text = (max: number) => z.string().trim().min(1).max(max);
 const apiPath = z
   .string()
@@ -49,20 +64,11 @@ export const gatewayCredentials = z
     if (c.tokenUrl && !c.baseUrl) ctx.addIssue({ code: "custom", path: ["baseUrl"], message: "is required when tokenUrl is given" });
   });
 
-/** Credentials of OpenAI, Anthropic or Gemini to test. */
-export const apiKeyCredentials = z.strictObject({ apiKey: secret, baseUrl: url.optional() });
-
-/** Settings of an Ollama server to test. */
-export const ollamaCredentials = z.strictObject({ baseUrl: url.optional() });
-
-/** Credentials per provider, for the new verify shape. */
+/** Credentials per provider, for the new verify shape; the fallback providers' come from their descriptors. */
 export const credentialsSchemas = {
   gateway: gatewayCredentials,
-  openai: apiKeyCredentials,
-  anthropic: apiKeyCredentials,
-  google: apiKeyCredentials,
-  ollama: ollamaCredentials,
-} as const;
+  ...(httpSchemasByProvider("credentials") as FallbackHttpMap<"credentials">),
+};
 
 /** Verify request, new shape: `{ provider, credentials? }` (without credentials the current settings are tested). */
 export const verifyBody = z.strictObject({ provider: providerName, credentials: z.unknown().optional() });
@@ -84,8 +90,6 @@ export function isLegacyVerifyBody(body: unknown): boolean {
   return keys.some((k) => k === "api_key" || k === "client_secret" || k === "base_url" || k === "token_url") || (body as { provider?: unknown }).provider === "ai_gateway";
 }
 
-const nullable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
-
 /** Gateway settings an admin may change; `null` clears a field (back to the default). */
 export const gatewaySettingsChange = z.strictObject({
   enabled: z.boolean().optional(),
@@ -101,37 +105,20 @@ export const gatewaySettingsChange = z.strictObject({
   authMethod: authMethod.optional(),
 });
 
-/** Settings of OpenAI, Anthropic or Gemini an admin may change; `baseUrl: null` restores the vendor URL. */
-export const apiKeySettingsChange = z.strictObject({ enabled: z.boolean().optional(), apiKey: secret.optional(), baseUrl: nullable(url) });
-
-/** Ollama settings an admin may change. */
-export const ollamaSettingsChange = z.strictObject({ enabled: z.boolean().optional(), baseUrl: nullable(url) });
-
-/** Changes per provider. */
+/** Changes per provider; the fallback providers' come from their descriptors. */
 export const settingsChangeSchemas = {
   gateway: gatewaySettingsChange,
-  openai: apiKeySettingsChange,
-  anthropic: apiKeySettingsChange,
-  google: apiKeySettingsChange,
-  ollama: ollamaSettingsChange,
-} as const;
+  ...(httpSchemasByProvider("settingsChange") as FallbackHttpMap<"settingsChange">),
+};
 
 /** A change of each provider's settings. */
-export interface SettingsChangeMap {
+export interface SettingsChangeMap extends FallbackHttpOutputs<"settingsChange"> {
   gateway: z.output<typeof gatewaySettingsChange>;
-  openai: z.output<typeof apiKeySettingsChange>;
-  anthropic: z.output<typeof apiKeySettingsChange>;
-  google: z.output<typeof apiKeySettingsChange>;
-  ollama: z.output<typeof ollamaSettingsChange>;
 }
 
 /** Credentials to test, per provider. */
-export interface CredentialsMap {
+export interface CredentialsMap extends FallbackHttpOutputs<"credentials"> {
   gateway: z.output<typeof gatewayCredentials>;
-  openai: z.output<typeof apiKeyCredentials>;
-  anthropic: z.output<typeof apiKeyCredentials>;
-  google: z.output<typeof apiKeyCredentials>;
-  ollama: z.output<typeof ollamaCredentials>;
 }
 
 /** Configure request: `{ provider, settings, verify? }`; with `verify: true` nothing is saved unless the check passes. */
@@ -147,6 +134,14 @@ export const configureBody = z.strictObject({
 export const threadId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, {
   error: "must be 1-128 letters, digits, '.', '_', ':' or '-'",
 });
+
+/**
+ * A run's `metadata`: string values whose keys AI_GATEWAY_METADATA_HEADERS maps to gateway
+ * headers (checked against that mapping when the run starts).
+ */
+export const runMetadata = z
+  .record(z.string().min(1).max(64), z.string({ error: "must be a string" }).max(1_024, { error: "must be at most 1024 characters" }), { error: "must be an object of string values" })
+  .refine((m) => Object.keys(m).length <= 16, { error: "must have at most 16 keys" });
 
 /** Run request: a task and/or messages, plus an optional thread, tier, agent, plan switch and routing mode. */
 export const runBody = z
@@ -164,8 +159,12 @@ export const runBody = z
     routingMode: z.enum(ROUTING_MODES).optional(),
     /** Split the task into subtasks that run in parallel. */
     plan: z.boolean().optional(),
+    /** The user the run is for: its usage is recorded against them and their budgets apply. */
+    user: z.string({ error: "must be a user id" }).regex(PRINCIPAL_NAME, { error: "must be 1 to 128 letters, digits or _ . @ : - (starting with a letter or digit)" }).optional(),
     /** What to do when another run holds the thread (default RUN_MULTITASK_STRATEGY). */
     multitaskStrategy: z.enum(MULTITASK_STRATEGIES, { error: `must be one of ${MULTITASK_STRATEGIES.join(", ")}` }).optional(),
+    /** Values sent to the gateway as the headers AI_GATEWAY_METADATA_HEADERS names (end user, cost centre). */
+    metadata: runMetadata.optional(),
   })
   .superRefine((b, ctx) => {
     if (!b.task && !b.messages) ctx.addIssue({ code: "custom", path: ["task"], message: "is required (or send messages)" });
@@ -202,6 +201,8 @@ export const resumeBody = z
     args: approvalArgs.optional(),
     reason: reason.optional(),
     decisions: z.array(decisionBody).min(1).max(50).optional(),
+    /** As in a run request: gateway headers for the resumed run's calls. */
+    metadata: runMetadata.optional(),
   })
   .superRefine((b, ctx) => {
     if (!b.decision && !b.decisions) ctx.addIssue({ code: "custom", path: ["decision"], message: `is required: one of ${APPROVAL_DECISIONS.join(", ")}` });

@@ -281,6 +281,33 @@ describe("a thread claimed elsewhere", () => {
   }, 60_000);
 });
 
+describe("spend per user", () => {
+  it("--user and --tenant attribute the run; usage reports it grouped, and refuses a bad column", async () => {
+    const store = { ...env, CHECKPOINT_SQLITE_PATH: join(dir, "usage.sqlite") };
+    for (const user of ["alice", "alice", "bob"]) {
+      const r = await runCli(["--user", user, "--tenant", "acme", "What is 2 + 2?"], store);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const bad = await runCli(["--user", "not ok", "What is 2 + 2?"], store);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/user must be 1 to 128 letters/);
+    const json = await runCli(["usage", "--by", "tenant,user", "--json"], store);
+    expect(json.code, json.stderr).toBe(0);
+    const groups = json.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; tenant: string; user: string; runs: number; costUsd: number });
+    expect(groups.map((g) => [g.type, g.tenant, g.user, g.runs])).toEqual([
+      ["usage_group", "acme", "alice", 2],
+      ["usage_group", "acme", "bob", 1],
+    ]);
+    expect(groups[0].costUsd).toBeGreaterThan(0);
+    const table = await runCli(["usage", "--by", "user"], store);
+    expect(table.stdout).toMatch(/^user\s+runs\s+calls\s+in\s+out\s+cost$/m);
+    expect(table.stdout).toMatch(/^alice\s+2\s+/m);
+    const wrong = await runCli(["usage", "--by", "cost"], store);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/by: "cost" is not one of tenant, user, tier, day/);
+  }, 90_000);
+});
+
 describe("a newer run elsewhere stops the CLI's run", () => {
   it("an interrupt sent through the store ends the CLI run with the reason, keeps its turn, and the thread runs again", async () => {
     const { emulator } = await import("../helpers/gateway.js");

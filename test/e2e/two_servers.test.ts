@@ -126,6 +126,14 @@ async function stopAcross(a: string, b: string, threadId: string): Promise<void>
   }
 }
 
+/** Both servers read one ledger: the same groups, with every completed run in it once. */
+async function sameUsage(a: string, b: string, runs: number): Promise<void> {
+  const read = async (url: string) => ((await (await fetch(`${url}/api/usage?by=tier`)).json()) as { groups: { tier: string; runs: number; costUsd: number }[] }).groups;
+  const [fromA, fromB] = await Promise.all([read(a), read(b)]);
+  expect(fromA).toEqual(fromB);
+  expect(fromA.find((g) => g.tier === "fast")?.runs).toBe(runs);
+}
+
 describe("two server processes on one store", () => {
   it("on one SQLite file, concurrent runs on a thread lose and duplicate nothing", async () => {
     const store = { CHECKPOINT_SQLITE_PATH: join(tmp.dir, "shared.sqlite") };
@@ -136,6 +144,8 @@ describe("two server processes on one store", () => {
     await checkThread(a, "shared-sqlite", completed);
     await checkThread(b, "shared-sqlite", completed);
     await stopAcross(a, b, "stopped-sqlite");
+    // Stopped runs end without usage; the others are in the shared ledger once.
+    await sameUsage(a, b, completed.length + 3);
   }, 90_000);
 
   it("enqueue on one SQLite file: every run sent to both at once completes, one after another, none lost", async () => {
@@ -162,6 +172,7 @@ describe("two server processes on one store", () => {
     await checkThread(a, "shared-pg", completed);
     await checkThread(b, "shared-pg", completed);
     await stopAcross(a, b, "stopped-pg");
+    await sameUsage(a, b, completed.length + 3);
   }, 120_000);
 });
 

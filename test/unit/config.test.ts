@@ -59,3 +59,32 @@ describe("loadConfig", () => {
     expect(cfg.gateway.timeouts.idleMs).toBe(1500);
   });
 });
+
+describe("API_TENANT_KEYS", () => {
+  it("maps tenants to keys, trimming spaces", () => {
+    const keys = loadConfig({ API_TENANT_KEYS: " acme = aaaaaaaaaaaaaaaa1 ,beta=bbbbbbbbbbbbbbbb2" }).server.tenantKeys;
+    expect(keys).toEqual({ acme: "aaaaaaaaaaaaaaaa1", beta: "bbbbbbbbbbbbbbbb2" });
+    expect(loadConfig({}).server.tenantKeys).toEqual({});
+  });
+
+  it("refuses short keys, bad names, repeated keys and empty lists, naming the entry but never the key", () => {
+    const cases: [string, RegExp][] = [
+      ["acme=short", /API_TENANT_KEYS.*entry 1 \(tenant acme\) needs a key of at least 16 characters/],
+      ["ac me=aaaaaaaaaaaaaaaa1", /API_TENANT_KEYS.*entry 1 must be tenant=key/],
+      ["=aaaaaaaaaaaaaaaa1", /entry 1 must be tenant=key/],
+      ["a=aaaaaaaaaaaaaaaa1,b=aaaaaaaaaaaaaaaa1", /entry 2 \(tenant b\) repeats another tenant's key/],
+      [",", /API_TENANT_KEYS.*must list at least one tenant=key/],
+    ];
+    for (const [value, message] of cases) {
+      let error: unknown;
+      try {
+        loadConfig({ API_TENANT_KEYS: value });
+      } catch (err) {
+        error = err;
+      }
+      expect(error, value).toBeInstanceOf(ConfigError);
+      expect((error as Error).message, value).toMatch(message);
+      expect((error as Error).message).not.toContain("aaaaaaaaaaaaaaaa1");
+    }
+  });
+});

@@ -26,6 +26,7 @@ import type { CustomStepEvent, FailureInfo } from "../events.js";
 import { escalationOf, type RosterMember } from "../roster.js";
 import type { OrchestratorStateType, RunResult, RunState } from "../state.js";
 import { withTokenRelay } from "../token_relay.js";
+import { withAgentLabels, type AgentRunLabels } from "../run_tags.js";
 import { DISPATCH_NODE, isSubtaskPayload, runSubtask } from "./subtask_run.js";
 
 /** Name of the node that ends a failed run. */
@@ -75,7 +76,7 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
     messages: BaseMessage[],
     config: LangGraphRunnableConfig,
     emit: (e: CustomStepEvent) => void,
-    options: { signal?: AbortSignal; subtaskId?: string } = {},
+    options: { signal?: AbortSignal; subtaskId?: string; route?: AgentRunLabels["route"] } = {},
   ): Promise<AttemptOutcome> {
     const run = runs.get(tier);
     if (!run) throw new OrchestratorError(`The ${member.name} agent does not run on the ${tier} tier.`);
@@ -99,7 +100,11 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
         if (shorter) [input, summarized] = [shorter, true];
         return run.agent.graph.invoke(
           { messages: input },
-          { ...withTokenRelay(config, member.name, tier, options.subtaskId), recursionLimit: run.recursionLimit, ...(options.signal ? { signal: options.signal } : {}) },
+          {
+            ...withAgentLabels(withTokenRelay(config, member.name, tier, options.subtaskId), { tier, agent: member.name, route: options.route ?? (options.subtaskId ? "plan" : undefined), subtaskId: options.subtaskId }),
+            recursionLimit: run.recursionLimit,
+            ...(options.signal ? { signal: options.signal } : {}),
+          },
         );
       })) as typeof output;
     } catch (err) {
@@ -162,7 +167,7 @@ export function agentNode(deps: OrchestratorDeps, member: RosterMember) {
     const tier = run?.activeTier;
     if (!run || !tier) throw new OrchestratorError(`The ${member.name} agent ran without a routed run; start runs at the router.`);
     const emit = (e: CustomStepEvent) => config.writer?.(e);
-    const outcome = await runner.attempt(tier, state.messages, config, emit);
+    const outcome = await runner.attempt(tier, state.messages, config, emit, { route: run.route?.source });
     if (outcome.ok) {
       const usage = addUsage(run.usage, outcome.spent);
       emit({ type: "final_answer", ...outcome.result });
@@ -170,11 +175,11 @@ export function agentNode(deps: OrchestratorDeps, member: RosterMember) {
       const update = { messages: outcome.written, run: { ...run, usage, result: outcome.result }, threadUsage: outcome.spent };
       return new Command({ goto: END, update: outcome.approvals.length > 0 ? { ...update, approvals: outcome.approvals } : update });
     }
-    return failed(state, run, tier, outcome, emit);
+    return failed(state, run, tier, outcome, emit, readRunSettings(config).maxTier);
   };
 
   /** Records the failure of this tier: escalates when another tier can help, else ends the run. */
-  function failed(state: OrchestratorStateType, run: RunState, tier: Tier, outcome: Extract<AttemptOutcome, { ok: false }>, emit: (e: CustomStepEvent) => void) {
+  function failed(state: OrchestratorStateType, run: RunState, tier: Tier, outcome: Extract<AttemptOutcome, { ok: false }>, emit: (e: CustomStepEvent) => void, maxTier?: Tier) {
     const { failure, spent } = outcome;
     const usage = addUsage(run.usage, spent);
     const failedTiers = [...run.failedTiers, tier];
@@ -182,7 +187,7 @@ export function agentNode(deps: OrchestratorDeps, member: RosterMember) {
     // (the provider's own failure was already logged by the fallback loop).
     deps.logger.info({ tier, agent: member.name, kind: failure.kind, status: failure.status, provider: failure.provider, requestId: failure.requestId }, failure.message);
     if (outcome.streamedText) emit({ type: "attempt_discarded", tier, agent: member.name, provider: outcome.provider, reason: failure.message, kind: failure.kind });
-    const up = escalationOf(member, tier);
+    const up = escalationOf(member, tier, maxTier);
     if (up && ESCALATES[failure.kind] && !failedTiers.includes(up.tier)) {
       const record = { from: tier, to: up.tier, agent: up.agent, reason: failure.message, ...failure };
       emit({ type: "escalation", ...record });

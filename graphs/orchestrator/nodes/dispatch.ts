@@ -43,13 +43,13 @@ export function dispatchNode(deps: OrchestratorDeps) {
     const ready = readySubtasks(plan.subtasks, plan.started, finished).slice(0, Math.max(0, settings.maxParallel - running.length));
     if (ready.length === 0) return running.length === 0 ? new Command({ goto: SYNTHESIZER_NODE }) : new Command({ update: {} });
 
-    const mode = readRunSettings(config).routingMode;
+    const { routingMode: mode, maxTier } = readRunSettings(config);
     const routed = await Promise.all(
       ready.map(async (s) => {
         const { decision, usage } = await decideRoute(deps, s.task, config, { explicitTier: s.tier, explicitAgent: s.agent, mode, allowPlan: false });
         const source = s.agent || s.tier ? ("explicit" as const) : decision.source;
         const reason = s.agent || s.tier ? "the planner chose it" : decision.reason;
-        return { s, placed: placeDecision(deps.roster, decision, deps.tierConfig.defaultTier), usage, source, reason };
+        return { s, placed: placeDecision(deps.roster, decision, deps.tierConfig.defaultTier, maxTier), usage, source, reason };
       }),
     );
     let spent: UsageByTier = {};

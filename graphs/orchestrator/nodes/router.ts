@@ -11,7 +11,7 @@ import { usageOfCalls, type UsageByTier } from "../cost.js";
 import { modelOf, type OrchestratorDeps } from "../deps.js";
 import { OrchestratorInputError } from "../errors.js";
 import type { CustomStepEvent } from "../events.js";
-import { placeDecision } from "../roster.js";
+import { above, placeDecision } from "../roster.js";
 import { classifyTask, decideWithoutModel, shouldClassify, type RouteDecision } from "../routing.js";
 import type { OrchestratorStateType, RunState } from "../state.js";
 import { unansweredUpdates } from "../unanswered.js";
@@ -78,13 +78,14 @@ export function routerNode(deps: OrchestratorDeps) {
     // what an earlier run that never answered left behind.
     const reset = { tier: undefined, agent: undefined, plan: undefined, subtasks: { runId: id, results: {} }, messages: unansweredUpdates(state.messages, task) };
     if (decision.plan) {
-      const tier = deps.tierConfig.plan.plannerTier;
+      const planner = deps.tierConfig.plan.plannerTier;
+      const tier = settings.maxTier && above(planner, settings.maxTier) ? settings.maxTier : planner;
       const model = modelOf(deps, tier);
       config.writer?.({ type: "route_decided", tier, agent: PLANNER_NODE, reason, source, model } satisfies CustomStepEvent);
       const run: RunState = { id, task, route: { tier, agent: PLANNER_NODE, reason, source, model }, activeTier: tier, failedTiers: [], escalations: [], usage };
       return new Command({ goto: PLANNER_NODE, update: { ...reset, run, threadUsage: usage } });
     }
-    const { agent, tier } = placeDecision(deps.roster, decision, deps.tierConfig.defaultTier);
+    const { agent, tier } = placeDecision(deps.roster, decision, deps.tierConfig.defaultTier, settings.maxTier);
     const model = modelOf(deps, tier);
     config.writer?.({ type: "route_decided", tier, agent, reason, source, model } satisfies CustomStepEvent);
     const run: RunState = { id, task, route: { tier, agent, reason, source, model }, activeTier: tier, activeAgent: agent, failedTiers: [], escalations: [], usage };

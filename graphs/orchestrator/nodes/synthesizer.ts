@@ -8,7 +8,9 @@ import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import { isGraphBubbleUp, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { callRecord } from "../../../agents/middleware/model_calls.js";
 import { describeModelFailure } from "../../../src/providers/failure.js";
+import { readRunSettings } from "../configuration.js";
 import { addUsage, usageOfCalls, type UsageByTier } from "../cost.js";
+import { above } from "../roster.js";
 import { modelOf, usageEvent, type OrchestratorDeps } from "../deps.js";
 import type { CustomStepEvent } from "../events.js";
 import { currentPlan, SYNTHESIZER_PROMPT, synthesizerInput, uncombinedAnswer } from "../planning.js";
@@ -17,9 +19,11 @@ import { SYNTHESIZER_NODE } from "./dispatch.js";
 
 /** Synthesizer node factory. */
 export function synthesizerNode(deps: OrchestratorDeps) {
-  const tier = deps.tierConfig.plan.synthesizerTier;
+  const configured = deps.tierConfig.plan.synthesizerTier;
 
   return async (state: OrchestratorStateType, config: LangGraphRunnableConfig) => {
+    const { maxTier } = readRunSettings(config);
+    const tier = maxTier && above(configured, maxTier) ? maxTier : configured;
     const { run, plan, results } = currentPlan(state, SYNTHESIZER_NODE);
     const emit = (e: CustomStepEvent) => config.writer?.(e);
     // The subtasks' tokens, per tier, join the run's (their branches already added them to the thread's).

@@ -19,10 +19,10 @@ const CLOSE_WAIT_MS = 5_000;
 
 /** Registers POST /mcp (and the 405 answers of GET and DELETE /mcp). */
 export async function mcpRoutes(app: FastifyInstance, ctx: ServerContext, exec: RunExecutor): Promise<void> {
-  const { apiKey, runLimits: limits } = ctx.config.server;
+  const { apiKey, tenantKeys, runLimits: limits } = ctx.config.server;
   // Rate-limited per client as runs are: by a hash of its API key, else by its address.
   const clientOf = exec.clientOf;
-  const auth = requireApiKey(apiKey);
+  const auth = requireApiKey(apiKey, tenantKeys);
   // On shutdown the runs in flight are stopped and answer so, instead of holding the app open
   // or leaving their clients waiting for a response that never comes.
   const shutdown = new AbortController();

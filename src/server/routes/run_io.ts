@@ -9,9 +9,9 @@ import { createHash } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from "fastify";
 import type { StepEvent } from "../../../graphs/orchestrator/events.js";
-import { OrchestratorError, OrchestratorInputError, RunSupersededError } from "../../../graphs/orchestrator/errors.js";
+import { BudgetExceededError, OrchestratorError, OrchestratorInputError, RunSupersededError } from "../../../graphs/orchestrator/errors.js";
 import { supersededError } from "../../../graphs/orchestrator/stream.js";
-import { presentedKey } from "../auth.js";
+import { presentedKey, tenantOf } from "../auth.js";
 import type { ServerContext } from "../context.js";
 import { HttpError } from "../errors.js";
 import { waitForClaim, type StopMode, type ThreadClaim } from "../../../graphs/thread_claims.js";
@@ -30,6 +30,10 @@ interface RunFailure {
 /** Public description of a failed run; unexpected errors keep their details in the server log. */
 function runFailure(err: unknown, requestId: string): RunFailure {
   if (err instanceof RunSupersededError) return { httpStatus: 409, code: "run_superseded", message: err.message };
+  if (err instanceof BudgetExceededError) {
+    const { scope, budgetName: name, period, spentUsd, limitUsd, resetsAt } = err;
+    return { httpStatus: 429, code: "budget_exceeded", message: err.message, failure: { scope, name, period, spentUsd, limitUsd, resetsAt: new Date(resetsAt).toISOString() } };
+  }
   if (err instanceof OrchestratorInputError) return { httpStatus: 400, code: "invalid_input", message: err.message };
   if (err instanceof OrchestratorError) {
     const { kind, status, provider, requestId: upstreamRequestId, tier } = err;
@@ -62,6 +66,11 @@ async function writeEvent(res: ServerResponse, event: string, data: unknown): Pr
   });
 }
 
+/** Who a run is for and where its usage goes: the key's tenant, the body's user, the store's ledger and the budgets. */
+export function spendingOf(ctx: ServerContext, request: FastifyRequest, user?: string) {
+  return { tenant: tenantOf(request), user, ledger: ctx.ledger, budgets: ctx.runtime.registry.tierConfig.budgets };
+}
+
 /** The steps of one run, given the abort signal and whether to include tokens. */
 export type RunSteps = (signal: AbortSignal, tokens: boolean) => AsyncIterable<StepEvent>;
 
@@ -77,7 +86,7 @@ export function runExecutor(ctx: ServerContext) {
 
   /** The client a request comes from: a hash of its API key, else its address. */
   const clientOf = (request: FastifyRequest) => {
-    const key = limits.apiKey ? presentedKey(request, "x-api-key") : undefined;
+    const key = limits.apiKey || Object.keys(limits.tenantKeys).length > 0 ? presentedKey(request, "x-api-key") : undefined;
     return key ? `key:${createHash("sha256").update(key).digest("hex").slice(0, 16)}` : `ip:${request.ip}`;
   };
 

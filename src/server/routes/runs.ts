@@ -6,17 +6,18 @@ import { randomUUID } from "node:crypto";
 import { isBaseMessage, type BaseMessage } from "@langchain/core/messages";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { streamSteps } from "../../../graphs/orchestrator/stream.js";
-import { requireApiKey } from "../auth.js";
+import { requireApiKey, tenantOf } from "../auth.js";
 import type { ServerContext } from "../context.js";
 import { HttpError, parseRequest } from "../errors.js";
 import { runBody, type RunRequest } from "../schemas.js";
-import type { RunExecutor } from "./run_io.js";
+import { spendingOf, type RunExecutor } from "./run_io.js";
+import { runHeadersFromMetadata } from "../run_metadata.js";
 
 const inputOf = (body: RunRequest) => ({ ...(body.task ? { task: body.task } : {}), ...(body.messages ? { messages: body.messages } : {}) });
 
 /** Registers /api/runs and /api/runs/stream. */
 export async function runRoutes(app: FastifyInstance, ctx: ServerContext, exec: RunExecutor): Promise<void> {
-  const auth = requireApiKey(ctx.config.server.apiKey);
+  const auth = requireApiKey(ctx.config.server.apiKey, ctx.config.server.tenantKeys);
   const limits = ctx.config.server;
 
   /** Refuses a run on a thread that already holds too much; the client should start a new thread. */
@@ -48,6 +49,8 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext, exec: 
       ]);
     }
     const threadId = body.threadId ?? randomUUID();
+    // Checked before the thread is claimed: a bad metadata key costs nothing.
+    const headers = runHeadersFromMetadata(body.metadata, ctx.config.server.metadataHeaders, { tenant: tenantOf(request), user: body.user });
     const claimed = await exec.claim(request, reply, threadId, body.multitaskStrategy);
     try {
       if (body.threadId) await checkThreadSize(threadId, (body.messages?.length ?? 0) + (body.task ? 1 : 0));
@@ -56,7 +59,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext, exec: 
       throw err;
     }
     const steps = (signal: AbortSignal, tokens: boolean) =>
-      streamSteps(inputOf(body), { graph: ctx.graph, threadId, tier: body.tier, agent: body.agent, plan: body.plan, routingMode: body.routingMode, approver: `api:${exec.clientOf(request)}`, signal, tokens });
+      streamSteps(inputOf(body), { graph: ctx.graph, threadId, tier: body.tier, agent: body.agent, plan: body.plan, routingMode: body.routingMode, approver: `api:${exec.clientOf(request)}`, signal, tokens, headers, ...spendingOf(ctx, request, body.user) });
     return { threadId, claimed, steps };
   };
 

@@ -43,7 +43,7 @@ export async function statusRoutes(app: FastifyInstance, ctx: ServerContext): Pr
     return reply.status(reasons.length === 0 ? 200 : 503).send(body);
   });
 
-  app.get("/api/models", { preHandler: requireApiKey(ctx.config.server.apiKey) }, async () => {
+  app.get("/api/models", { preHandler: requireApiKey(ctx.config.server.apiKey, ctx.config.server.tenantKeys) }, async () => {
     const registry = runtime.registry;
     const selections = registry.gatewaySelections();
     const found = registry.discoveryResult();

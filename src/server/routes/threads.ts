@@ -10,11 +10,12 @@ import { OrchestratorInputError } from "../../../graphs/orchestrator/errors.js";
 import { streamSteps } from "../../../graphs/orchestrator/stream.js";
 import { isUnanswered } from "../../../graphs/orchestrator/unanswered.js";
 import { isSummaryMessage } from "../../../agents/middleware/thread_summary.js";
-import { requireApiKey } from "../auth.js";
+import { requireApiKey, tenantOf } from "../auth.js";
 import type { ServerContext } from "../context.js";
 import { HttpError, parseRequest } from "../errors.js";
 import { resumeBody, threadListQuery, threadParams } from "../schemas.js";
-import type { RunExecutor } from "./run_io.js";
+import { spendingOf, type RunExecutor } from "./run_io.js";
+import { runHeadersFromMetadata } from "../run_metadata.js";
 
 /** Checkpoints read at most to find the recent threads. */
 const LIST_SCAN = 500;
@@ -36,7 +37,7 @@ function messageView(m: BaseMessage) {
 
 /** Registers /api/threads/:id and its resume endpoints. */
 export async function threadRoutes(app: FastifyInstance, ctx: ServerContext, exec: RunExecutor): Promise<void> {
-  const auth = requireApiKey(ctx.config.server.apiKey);
+  const auth = requireApiKey(ctx.config.server.apiKey, ctx.config.server.tenantKeys);
 
   app.get("/api/threads", { preHandler: auth }, async (request) => {
     const { limit } = parseRequest(threadListQuery, request.query ?? {});
@@ -81,6 +82,7 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext, exe
   const beginResume = async (request: FastifyRequest, reply: FastifyReply) => {
     const { id } = parseRequest(threadParams, request.params);
     const body = parseRequest(resumeBody, request.body);
+    const headers = runHeadersFromMetadata(body.metadata, ctx.config.server.metadataHeaders, { tenant: tenantOf(request) });
     const claimed = await exec.claim(request, reply, id);
     try {
       const pending = await pendingApprovals(ctx.graph, id);
@@ -92,7 +94,7 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext, exe
         if (err instanceof OrchestratorInputError) throw new HttpError(400, "invalid_decision", err.message);
         throw err;
       }
-      const steps = (signal: AbortSignal, tokens: boolean) => streamSteps(command, { graph: ctx.graph, threadId: id, approver: `api:${exec.clientOf(request)}`, signal, tokens });
+      const steps = (signal: AbortSignal, tokens: boolean) => streamSteps(command, { graph: ctx.graph, threadId: id, approver: `api:${exec.clientOf(request)}`, signal, tokens, headers, ...spendingOf(ctx, request) });
       return { threadId: id, claimed, steps };
     } catch (err) {
       claimed.release();
