@@ -161,8 +161,9 @@ export function rankModels(ids: readonly string[]): string[] {
  * compare within a vendor. Within it:
  * standard = newest base model (any variant when there is no base model);
  * premium = a pro model at least as new as standard, else standard;
- * fast = newest chat-latest or mini (earlier family first: a GPT mini before an o-series one),
- * else nano, else standard.
+ * fast = newest mini (earlier family first: a GPT mini before an o-series one), else newest
+ * chat-latest, else nano, else standard. A mini before a chat-latest: the chat models cost what
+ * their base model costs, so a fast tier on one saves nothing against premium.
  */
 export function pickTierModels(ids: readonly string[]): PerTier<string> | undefined {
   const all = [...new Set(ids)].map(parseModelId).filter((p): p is ParsedModelId => p !== undefined).sort(compareParsed);
@@ -174,7 +175,7 @@ export function pickTierModels(ids: readonly string[]): PerTier<string> | undefi
   const premium = best((p) => p.variant === "pro" && p.generation >= standard.generation) ?? standard;
   const small = parsed
     .filter((p) => p.variant === "chat" || p.variant === "mini")
-    .sort((a, b) => FAMILY_RANK.get(a.family)! - FAMILY_RANK.get(b.family)! || compareParsed(a, b));
+    .sort((a, b) => Number(a.variant !== "mini") - Number(b.variant !== "mini") || FAMILY_RANK.get(a.family)! - FAMILY_RANK.get(b.family)! || compareParsed(a, b));
   const fast = small[0] ?? best((p) => p.variant === "nano") ?? standard;
   return { fast: fast.id, standard: standard.id, premium: premium.id };
 }

@@ -62,7 +62,7 @@ describe("npm start (offline)", () => {
   it("shows the tier mapping and where each model came from", async () => {
     const { code, stdout } = await runCli(["models"], env);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^fast\s+gpt-5\.1-chat-latest\s+\(discovered\)/m);
+    expect(stdout).toMatch(/^fast\s+gpt-5-mini\s+\(discovered\)/m);
     expect(stdout).toMatch(/^premium\s+gpt-5\.1\s+\(discovered\)/m);
     // Fallback providers without credentials are not listed as if they would answer.
     expect(stdout).toMatch(/^providers in order: gateway {2}\[gateway = local emulator, SIMULATED\]$/m);

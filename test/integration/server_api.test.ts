@@ -29,7 +29,7 @@ describe("health and readiness", () => {
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body).toMatchObject({ status: "ready", simulated: true, providers: ["gateway"], gateway: { active: true, token: "valid", discovery: { ok: true } } });
-    expect(body.gateway.tiers.fast).toEqual({ model: "gpt-5.1-chat-latest", source: "discovered" });
+    expect(body.gateway.tiers.fast).toEqual({ model: "gpt-5-mini", source: "discovered" });
   });
 
   it("GET /readyz answers 503 when the only provider cannot be reached", async () => {

@@ -76,7 +76,7 @@ describe("rankModels", () => {
 
 describe("pickTierModels", () => {
   it.each<[string, string[], { fast: string; standard: string; premium: string } | undefined]>([
-    ["the emulator's default list", [...DEFAULT_MODELS], { fast: "gpt-5.1-chat-latest", standard: "gpt-5.1", premium: "gpt-5.1" }],
+    ["the emulator's default list", [...DEFAULT_MODELS], { fast: "gpt-5-mini", standard: "gpt-5.1", premium: "gpt-5.1" }],
     [
       "a pro of the newest generation becomes premium",
       ["gpt-5.1", "gpt-5.1-pro", "gpt-5-mini", "gpt-5-pro"],
@@ -86,6 +86,11 @@ describe("pickTierModels", () => {
       "an older pro does not beat a newer base",
       ["gpt-5.1", "gpt-5-pro", "gpt-5.1-chat-latest"],
       { fast: "gpt-5.1-chat-latest", standard: "gpt-5.1", premium: "gpt-5.1" },
+    ],
+    [
+      "a mini before a chat-latest for fast: the chat model costs what its base model costs",
+      ["gpt-5.1", "gpt-5.1-chat-latest", "gpt-5-mini"],
+      { fast: "gpt-5-mini", standard: "gpt-5.1", premium: "gpt-5.1" },
     ],
     ["GPT-4 era", ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano"], { fast: "gpt-4.1-mini", standard: "gpt-4.1", premium: "gpt-4.1" }],
     [
