@@ -97,6 +97,26 @@ export class TokenCache {
   }
 }
 
+/** A token provider whose tokens live in a TokenCache: getting, dropping and renewing them go to it. */
+export abstract class CachedTokenProvider {
+  protected abstract readonly cache: TokenCache;
+
+  /** A valid token, from the cache when possible (one fetch for any number of callers). */
+  getToken(signal?: AbortSignal): Promise<string> {
+    return this.cache.get(signal);
+  }
+
+  /** Drops `token` (after a 401), so the next call fetches a new one. */
+  invalidate(token: string): void {
+    this.cache.invalidate(token);
+  }
+
+  /** Fetches a new token even when one is cached (used by verify). */
+  forceRefresh(signal?: AbortSignal): Promise<string> {
+    return this.cache.forceRefresh(signal);
+  }
+}
+
 /** Resolves or rejects like `promise`, or rejects with the signal's reason when it aborts first. */
 export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);

@@ -10,7 +10,7 @@
 import { registerShortLivedSecret } from "../logging/redact.js";
 import { AIGatewayAuthError, AIGatewayError } from "./errors.js";
 import { readJwtClaims } from "./jwt_claims.js";
-import { TokenCache, type FetchedToken } from "./token_cache.js";
+import { CachedTokenProvider, TokenCache, type FetchedToken } from "./token_cache.js";
 import type { TokenProvider, TokenSourceInfo } from "./token_source.js";
 
 /** What a token function may resolve to. */
@@ -35,16 +35,17 @@ export interface FunctionTokenProviderOptions {
 const SECONDS_LIMIT = 1e12;
 
 /** Wraps a TokenFunction in the client's token cache; see the file comment. */
-export class FunctionTokenProvider implements TokenProvider {
+export class FunctionTokenProvider extends CachedTokenProvider implements TokenProvider {
   /** Times the function was called. */
   calls = 0;
-  private readonly cache: TokenCache;
+  protected readonly cache: TokenCache;
   private readonly now: () => number;
 
   constructor(
     private readonly fn: TokenFunction,
     private readonly options: FunctionTokenProviderOptions = {},
   ) {
+    super();
     if (typeof fn !== "function") {
       throw new AIGatewayAuthError("tokenProvider must be a function returning a promise of a token.", { code: "invalid_token_provider" });
     }
@@ -52,17 +53,6 @@ export class FunctionTokenProvider implements TokenProvider {
     this.cache = new TokenCache(() => this.fetch(), { refreshMarginS: options.refreshMarginS ?? 60, now: this.now });
   }
 
-  getToken(signal?: AbortSignal): Promise<string> {
-    return this.cache.get(signal);
-  }
-
-  invalidate(token: string): void {
-    this.cache.invalidate(token);
-  }
-
-  forceRefresh(signal?: AbortSignal): Promise<string> {
-    return this.cache.forceRefresh(signal);
-  }
 
   info(): TokenSourceInfo {
     return { authMethod: "token_provider", expiresAt: this.cache.current?.expiresAt };

@@ -22,7 +22,7 @@ import { AIGatewayAuthError, AIGatewayConfigError, AIGatewayError, AIGatewayHTTP
 import { toGatewayError } from "./network_errors.js";
 import { tokenErrorMessage } from "./token_errors.js";
 import { backoffDelay, sleep, type RetryPolicy } from "./retry.js";
-import { TokenCache, type FetchedToken } from "./token_cache.js";
+import { CachedTokenProvider, TokenCache, type FetchedToken } from "./token_cache.js";
 import { withSpan } from "./tracing.js";
 import { SpanKind } from "@opentelemetry/api";
 import { describeOAuthError, discoverIssuer, type MetadataDocument } from "./token_discovery.js";
@@ -114,7 +114,7 @@ export function insecureUrlError(variable: string, url: URL, detail = ""): AIGat
 }
 
 /** Client-credentials token source; see the file comment for the rules. */
-export class ClientCredentialsTokenSource implements TokenProvider {
+export class ClientCredentialsTokenSource extends CachedTokenProvider implements TokenProvider {
   /** Number of token requests sent (each retry counts). */
   tokenRequests = 0;
   private server?: oauth.AuthorizationServer;
@@ -125,10 +125,11 @@ export class ClientCredentialsTokenSource implements TokenProvider {
   private readonly client: oauth.Client;
   private readonly signingKey?: ClientSigningKey;
   private clientAuth?: Promise<oauth.ClientAuth>;
-  private readonly cache: TokenCache;
+  protected readonly cache: TokenCache;
   private readonly now: () => number;
 
   constructor(options: TokenSourceOptions) {
+    super();
     const authMethod = options.authMethod ?? "client_secret_basic";
     const needsSecret = authMethod === "client_secret_basic" || authMethod === "client_secret_post" || authMethod === "client_secret_jwt";
     if (!options.clientId || (needsSecret && !options.clientSecret)) {
@@ -163,19 +164,6 @@ export class ClientCredentialsTokenSource implements TokenProvider {
   /** The token endpoint URL once resolved (after the first request when an issuer is used). */
   get tokenEndpoint(): string | undefined {
     return this.server?.token_endpoint ?? this.options.tokenUrl ?? (this.options.issuer ? undefined : this.defaultTokenUrl());
-  }
-
-  getToken(signal?: AbortSignal): Promise<string> {
-    return this.cache.get(signal);
-  }
-
-  invalidate(token: string): void {
-    this.cache.invalidate(token);
-  }
-
-  /** Fetches a new token even when one is cached (used by verify). */
-  forceRefresh(signal?: AbortSignal): Promise<string> {
-    return this.cache.forceRefresh(signal);
   }
 
   /** How the current token was obtained; see TokenSourceInfo. */
