@@ -101,8 +101,9 @@ export function usageSummary(usage: UsageByTier, pricing: Pricing): UsageSummary
     const tierUnpriced = [...(u.unpriced ?? [])];
     let c = u.costUsd;
     if (c === undefined) {
-      c = pricing.tier(tier, u) ?? 0;
-      if (pricing.tier(tier, u) === undefined && u.total > 0) tierUnpriced.push(`${tier} tier (earlier runs)`);
+      const byTier = pricing.tier(tier, u);
+      if (byTier === undefined && u.total > 0) tierUnpriced.push(`${tier} tier (earlier runs)`);
+      c = byTier ?? 0;
     }
     perTier[tier] = { input: u.input, output: u.output, total: u.total, calls: u.calls, unknown: [...u.unknown], costUsd: round(c), unpriced: tierUnpriced };
     total.input += u.input;

@@ -50,9 +50,13 @@ function budgetEvent(verdict: Exclude<BudgetVerdict, { action: "allow" }>): Budg
     : { ...base, action: "downgraded", maxTier: verdict.maxTier, reason: `${spent} is spent: the run may use at most the ${verdict.maxTier} tier.` };
 }
 
-/** Checks the run's budgets and says how to record its usage. */
-export async function planSpending(options: SpendingOptions): Promise<SpendingPlan> {
-  const who: Principal = { tenant: validName(options.tenant, "tenant"), user: validName(options.user, "user") };
+/** Who the run is for, checked: an OrchestratorInputError names a bad user or tenant. */
+export function principalOf(options: Pick<SpendingOptions, "user" | "tenant">): Principal {
+  return { tenant: validName(options.tenant, "tenant"), user: validName(options.user, "user") };
+}
+
+/** Checks the budgets of `who` and says how to record the run's usage. */
+export async function planSpending(options: SpendingOptions, who: Principal): Promise<SpendingPlan> {
   const { ledger, budgets } = options;
   const plan: SpendingPlan = { events: [], record: (steps) => recordUsage(steps, ledger, who, options.threadId) };
   if (!ledger || !budgets || !hasBudget(budgets, who)) return plan;

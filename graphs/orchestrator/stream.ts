@@ -11,7 +11,7 @@ import { OrchestratorInputError, RunSupersededError, ThreadBusyError } from "./e
 import type { CustomStepEvent, StepEvent } from "./events.js";
 import type { OrchestratorGraph } from "./graph.js";
 import type { OrchestratorInput } from "./state.js";
-import { planSpending, type SpendingPlan } from "./spending.js";
+import { planSpending, principalOf } from "./spending.js";
 import type { BudgetConfig } from "../../src/providers/budget_config.js";
 import type { UsageLedger } from "../../src/usage/index.js";
 import { checkHeaders, HeaderRuleError, RUN_HEADER_LIMITS } from "../../src/config/headers.js";
@@ -78,12 +78,6 @@ export interface StreamStepsOptions {
   ledger?: UsageLedger;
   /** Spending limits checked before the run (the tier config's `budgets`); they need `ledger`. */
   budgets?: BudgetConfig;
-}
-
-/** Validates who the run is for now (bad input fails before any wait); the budget check runs when called. */
-async function spendingBefore(options: StreamStepsOptions): Promise<() => Promise<SpendingPlan>> {
-  await planSpending({ user: options.user, tenant: options.tenant });
-  return () => planSpending(options);
 }
 
 /** The claim on the run's thread that `options` ask for, waiting as the strategy says. */
@@ -161,11 +155,12 @@ export async function* streamSteps(input: StepsInput, given: StreamStepsOptions 
     if (options.plan && !(graphInput instanceof Command)) graphInput = { ...graphInput, plan: true };
   }
   const headers = runHeaders(options.headers);
-  const spending = await spendingBefore(options);
+  // Checked before any wait for the thread: bad input costs nothing.
+  const who = principalOf(options);
   const claim = await claimThread(options);
   try {
     // Checked once the thread is ours, so a run that waited its turn sees what the one before it spent.
-    const plan = await spending();
+    const plan = await planSpending(options, who);
     yield* plan.events;
     if (plan.refused) throw plan.refused;
     const capped = plan.maxTier ? { ...context, maxTier: plan.maxTier } : context;
