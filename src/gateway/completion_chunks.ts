@@ -8,6 +8,7 @@
  */
 import type { Dispatcher } from "undici";
 import { AIGatewayError, AIGatewayStreamError } from "./errors.js";
+import { invalidResponseError } from "./status_errors.js";
 import type { StreamContext } from "./sse.js";
 import type { ChatCompletion, ChatCompletionChunk } from "./wire.js";
 
@@ -62,12 +63,8 @@ export async function readJsonAnswer(res: Dispatcher.ResponseData, ctx: StreamCo
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new AIGatewayError(`The AI gateway at '${ctx.host}' sent a response body that is not valid JSON${rid}.`, {
-      code: "invalid_response",
-      status: res.statusCode,
-      requestId: ctx.requestId,
-      retryable: true,
-    });
+    // The same error a non-streaming call gets for an unreadable 2xx body.
+    throw invalidResponseError(res, ctx.host);
   }
   const body = parsed as { choices?: unknown; error?: unknown };
   if (body && typeof body === "object" && body.error && !Array.isArray(body.choices)) {

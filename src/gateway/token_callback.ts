@@ -67,7 +67,7 @@ export class FunctionTokenProvider extends CachedTokenProvider implements TokenP
       if (err instanceof AIGatewayError) throw err;
       // The function's own error may quote a credential; only its class name is kept.
       const name = err instanceof Error ? err.name : typeof err;
-      throw new AIGatewayAuthError(`The tokenProvider function failed (${name}); check the credential it uses.`, { code: "token_provider_failed", cause: err });
+      throw new AIGatewayAuthError(`The tokenProvider function failed (${name}); check the credential it uses.`, { code: "token_provider_failed", cause: undefined });
     }
     const token = typeof result === "string" ? result : result?.token;
     if (typeof token !== "string" || token === "") {

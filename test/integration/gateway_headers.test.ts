@@ -200,3 +200,16 @@ describe("HTTP run metadata (AI_GATEWAY_METADATA_HEADERS)", () => {
     expect(emu.stats().chatRequests).toBe(before);
   });
 });
+
+describe("headers named in different case", () => {
+  it("a call's header replaces the model's header of the same name whatever its case, instead of failing the call", async () => {
+    const { ChatAIGateway } = await import("../../src/models/index.js");
+    const chat = new ChatAIGateway({ model: "gpt-4.1", client: clientFor(emu), headers: { "X-Team": "model-team" } });
+    const from = emu.requests().length;
+    await chat.invoke("Say hello.", { headers: { "x-team": "call-team" } });
+    await chat.invoke("Say hello.");
+    const [withCall, without] = chatRequests(from);
+    expect(withCall.headers["x-team"]).toBe("call-team");
+    expect(without.headers["x-team"]).toBe("model-team");
+  });
+});

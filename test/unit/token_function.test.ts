@@ -80,6 +80,16 @@ describe("FunctionTokenProvider", () => {
     const p = new FunctionTokenProvider(async () => ({ token: "" }), { redactSecrets: false });
     await expect(p.getToken()).rejects.toMatchObject({ name: "AIGatewayAuthError", code: "token_provider_failed" });
   });
+
+  it("a function that throws gives a typed error without the function's own message, as text or as its cause", async () => {
+    const p = new FunctionTokenProvider(async () => {
+      throw new Error("login failed for secret-password-123");
+    }, { redactSecrets: false });
+    const err = (await p.getToken().catch((e: unknown) => e)) as Error;
+    expect(err).toMatchObject({ name: "AIGatewayAuthError", code: "token_provider_failed" });
+    expect(err.message).not.toContain("secret-password-123");
+    expect(err.cause).toBeUndefined();
+  });
 });
 
 describe("readJwtClaims", () => {

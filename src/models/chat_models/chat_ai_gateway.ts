@@ -172,7 +172,7 @@ export class ChatAIGateway extends BaseChatModel<ChatAIGatewayCallOptions, AIMes
   ): [RunnableConfig, this["ParsedCallOptions"]] {
     const [config, callOptions] = super._separateRunnableConfigFromCallOptionsCompat(options);
     const run = runHeadersOf(config);
-    if (run) callOptions.headers = callOptions.headers ? { ...run, ...callOptions.headers } : run;
+    if (run) callOptions.headers = callOptions.headers ? mergeHeaders(run, callOptions.headers) : run;
     return [config, callOptions];
   }
 
@@ -249,7 +249,7 @@ export class ChatAIGateway extends BaseChatModel<ChatAIGatewayCallOptions, AIMes
       signal: options.signal,
       timeoutMs: this.timeout,
       maxRetries: this.maxRetries,
-      headers: callHeaders ? { ...this.headers, ...callHeaders } : this.headers,
+      headers: callHeaders ? mergeHeaders(this.headers, callHeaders) : this.headers,
       hasFallback: options.hasFallback,
     };
   }
@@ -368,4 +368,11 @@ export class ChatAIGateway extends BaseChatModel<ChatAIGatewayCallOptions, AIMes
       if (runManager) await runManager.handleLLMNewToken("", { prompt: promptIndex, completion: 0 }, undefined, undefined, undefined, { chunk: generation });
     }
   }
+}
+
+/** `over` on top of `base`, names compared without case (HTTP's rule), so `X-Team` replaces `x-team`. */
+function mergeHeaders(base: Readonly<Record<string, string>> | undefined, over: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const headers of [base ?? {}, over]) for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;
+  return out;
 }
