@@ -61,6 +61,19 @@ export async function waitForClaim(
   }
 }
 
+/**
+ * `attempt` for `waitForClaim` that, while the thread is held, asks its holder to stop (the
+ * `interrupt` and `rollback` policies). Asked on every try: the holder may have changed, or been
+ * between taking its lock and listening for requests.
+ */
+export function stoppingAttempt(attempt: () => Promise<ThreadClaim | undefined>, claims: ThreadClaims, threadId: string, mode: StopMode): () => Promise<ThreadClaim | undefined> {
+  return async () => {
+    const held = await attempt();
+    if (!held) await claims.requestStop(threadId, mode);
+    return held;
+  };
+}
+
 /** How long a SQLite lease lasts without renewal; renewed at a third of it. */
 export const LEASE_MS = 30_000;
 

@@ -6,7 +6,7 @@ import type { RoutingMode } from "../../src/providers/routing_rules.js";
 import { isTier, type Tier } from "../../src/providers/types.js";
 import { approvalResume, pendingApprovals, type ApprovalInput } from "./approvals.js";
 import { MULTITASK_STRATEGIES, type MultitaskStrategy } from "../../src/config/index.js";
-import { waitForClaim, type ThreadClaim, type ThreadClaims } from "../thread_claims.js";
+import { stoppingAttempt, waitForClaim, type ThreadClaim, type ThreadClaims } from "../thread_claims.js";
 import { OrchestratorInputError, RunSupersededError, ThreadBusyError } from "./errors.js";
 import type { CustomStepEvent, StepEvent } from "./events.js";
 import type { OrchestratorGraph } from "./graph.js";
@@ -89,12 +89,8 @@ async function claimThread(options: StreamStepsOptions): Promise<ThreadClaim | u
   if (strategy === "rollback" && !claims.canRollback) throw new OrchestratorInputError("multitaskStrategy rollback needs the claims of a checkpoint store (createCheckpointer().claims), which can drop a stopped run's steps.");
   const timeoutMs = options.queueTimeoutMs ?? 120_000;
   const stopping = strategy === "interrupt" || strategy === "rollback";
-  const attempt = async () => {
-    const held = await claims.tryClaim(threadId);
-    // Asked again on every try: the holder may have changed, or missed the first request.
-    if (!held && stopping) await claims.requestStop(threadId, strategy);
-    return held;
-  };
+  const tryClaim = () => claims.tryClaim(threadId);
+  const attempt = stopping ? stoppingAttempt(tryClaim, claims, threadId, strategy) : tryClaim;
   const held = await waitForClaim(attempt, { deadline: strategy === "reject" ? 0 : Date.now() + timeoutMs, signal: options.signal });
   if (held === "timeout" && strategy === "reject") throw new ThreadBusyError(`A run is already in progress on thread ${threadId}; pass multitaskStrategy: "enqueue" to wait for it.`);
   if (held === "timeout" && stopping) throw new ThreadBusyError(`The run on thread ${threadId} did not stop within ${timeoutMs} ms; nothing was run.`);

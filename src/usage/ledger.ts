@@ -145,13 +145,17 @@ export function sqliteLedger(db: Database.Database): UsageLedger {
     for (const e of entries) insert.run(...rowValues(e));
   });
   const param = () => "?";
+  // One statement per filter shape (at most 16): budget checks run before every budgeted run.
+  const spentBy = new Map<string, Database.Statement>();
   return {
     append: async (entries) => {
       if (entries.length > 0 && db.open) appendAll.immediate(entries);
     },
     spent: async (filter) => {
       const w = where(filter, param);
-      const row = db.prepare(`SELECT COALESCE(SUM(cost_usd), 0) AS usd FROM ${TABLE} ${w.sql}`).get(...w.values) as { usd: number };
+      let statement = spentBy.get(w.sql);
+      if (!statement) spentBy.set(w.sql, (statement = db.prepare(`SELECT COALESCE(SUM(cost_usd), 0) AS usd FROM ${TABLE} ${w.sql}`)));
+      const row = statement.get(...w.values) as { usd: number };
       return Number(row.usd);
     },
     report: async (by, filter = {}) => {

@@ -14,7 +14,7 @@ import { supersededError } from "../../../graphs/orchestrator/stream.js";
 import { presentedKey, tenantOf } from "../auth.js";
 import type { ServerContext } from "../context.js";
 import { HttpError } from "../errors.js";
-import { waitForClaim, type StopMode, type ThreadClaim } from "../../../graphs/thread_claims.js";
+import { stoppingAttempt, waitForClaim, type StopMode, type ThreadClaim } from "../../../graphs/thread_claims.js";
 import type { MultitaskStrategy } from "../../config/index.js";
 
 const HEARTBEAT_MS = 15_000;
@@ -134,15 +134,7 @@ export function runExecutor(ctx: ServerContext) {
    */
   const takeOver = async (threadId: string, mode: StopMode, signal: AbortSignal): Promise<ThreadClaim> => {
     const { queueTimeoutMs } = limits.multitask;
-    const held = await waitForClaim(
-      async () => {
-        const got = await attempt(threadId);
-        // Asked on every try: the holder may have changed, or been between its lock and its listening.
-        if (!got) await ctx.claims.requestStop(threadId, mode);
-        return got;
-      },
-      { deadline: Date.now() + queueTimeoutMs, signal },
-    );
+    const held = await waitForClaim(stoppingAttempt(() => attempt(threadId), ctx.claims, threadId, mode), { deadline: Date.now() + queueTimeoutMs, signal });
     if (held === "aborted") throw new HttpError(499, "client_closed", "The client went away while its run waited for the thread.");
     if (held === "timeout") throw new HttpError(409, "thread_busy", `The run on this thread did not stop within ${queueTimeoutMs / 1000} s (RUN_QUEUE_TIMEOUT_MS); nothing was run.`);
     return held;
