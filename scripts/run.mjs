@@ -9,6 +9,12 @@
 // start builds again (about a second) and never runs stale code. A build is written to a
 // private directory and renamed into place, so processes that start together never see half
 // a build. Types are not checked here: that is `npm run typecheck`.
+//
+// With --bundle (`node scripts/run.mjs --bundle src/cli/main.ts`, which `npm start` uses) the
+// entry and its dependencies are bundled into one file plus on-demand chunks instead, exactly as
+// `npm run build` bundles the package's command (scripts/bundle_options.mjs), in
+// node_modules/.cache/ai-gateway-agents/<key>-bundle/. Its key also hashes package-lock.json and
+// node_modules/.package-lock.json, so an install that changes a dependency rebuilds it too.
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
@@ -34,35 +40,44 @@ function sources() {
   return files.sort();
 }
 
-function keyOf(files) {
+/** Installed-dependency manifests: a bundle carries the dependencies' code, so they are part of its key. */
+const LOCKS = ["package-lock.json", join("node_modules", ".package-lock.json")];
+
+function keyOf(files, extra = []) {
   const hash = createHash("sha256");
   const copied = existsSync(join(root, COPIED)) ? readdirSync(join(root, COPIED)).map((f) => join(COPIED, f)) : [];
-  for (const file of [...files, ...copied]) {
-    const s = statSync(join(root, file));
-    hash.update(`${file}\0${s.size}\0${s.mtimeMs}\n`);
+  for (const file of [...files, ...copied, ...extra]) {
+    const s = statSync(join(root, file), { throwIfNoEntry: false });
+    hash.update(`${file}\0${s?.size ?? "-"}\0${s?.mtimeMs ?? "-"}\n`);
   }
   return hash.digest("hex").slice(0, 16);
 }
 
-async function ensureBuilt() {
+/** Transpiles every source file, or with `bundleEntry` bundles that entry; returns the build's directory. */
+async function ensureBuilt(bundleEntry) {
   const files = sources();
-  const dir = join(cache, keyOf(files));
+  const dir = join(cache, bundleEntry ? `${keyOf(files, LOCKS)}-bundle` : keyOf(files));
   if (existsSync(dir)) return dir;
   const { build } = await import("esbuild");
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
-  await build({
-    entryPoints: files.map((f) => join(root, f)),
-    outdir: tmp,
-    outbase: root,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    bundle: false,
-    sourcemap: "linked",
-    logLevel: "warning",
-  });
-  if (existsSync(join(root, COPIED))) cpSync(join(root, COPIED), join(tmp, COPIED), { recursive: true });
+  if (bundleEntry) {
+    const { cliBundleOptions } = await import("./bundle_options.mjs");
+    await build(cliBundleOptions({ entry: join(root, bundleEntry), name: "main", outdir: tmp }));
+  } else {
+    await build({
+      entryPoints: files.map((f) => join(root, f)),
+      outdir: tmp,
+      outbase: root,
+      format: "esm",
+      platform: "node",
+      target: "node20",
+      bundle: false,
+      sourcemap: "linked",
+      logLevel: "warning",
+    });
+    if (existsSync(join(root, COPIED))) cpSync(join(root, COPIED), join(tmp, COPIED), { recursive: true });
+  }
   // Under node_modules Node stops looking for the checkout's package.json, so say ESM here.
   writeFileSync(join(tmp, "package.json"), '{ "type": "module" }\n');
   try {
@@ -89,14 +104,15 @@ function prune(current) {
   }
 }
 
-const [entry, ...args] = process.argv.slice(2);
+const bundled = process.argv[2] === "--bundle";
+const [entry, ...args] = process.argv.slice(bundled ? 3 : 2);
 if (!entry || !entry.endsWith(".ts") || !existsSync(join(root, entry))) {
-  process.stderr.write(`usage: node scripts/run.mjs <source entry .ts> [args...] (got ${entry ?? "nothing"})\n`);
+  process.stderr.write(`usage: node scripts/run.mjs [--bundle] <source entry .ts> [args...] (got ${entry ?? "nothing"})\n`);
   process.exit(2);
 }
 mkdirSync(cache, { recursive: true });
-const dir = await ensureBuilt();
+const dir = await ensureBuilt(bundled ? entry : undefined);
 prune(dir);
-const built = join(dir, relative(root, resolve(root, entry)).replace(/\.ts$/, ".js"));
+const built = bundled ? join(dir, "main.js") : join(dir, relative(root, resolve(root, entry)).replace(/\.ts$/, ".js"));
 process.argv = [process.argv[0], built, ...args];
 await import(pathToFileURL(built).href);

@@ -87,13 +87,9 @@ export async function startTelemetry(options: TelemetryOptions = {}): Promise<Te
 }
 
 async function register(settings: ReturnType<typeof telemetrySettings>, logger: Logger): Promise<RunningSdk> {
-  const [{ NodeTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { defaultResource, resourceFromAttributes }, { W3CTraceContextPropagator }] = await Promise.all([
-    import("@opentelemetry/sdk-trace-node"),
-    settings.protocol === "http/protobuf" ? import("@opentelemetry/exporter-trace-otlp-proto") : import("@opentelemetry/exporter-trace-otlp-http"),
-    import("@opentelemetry/resources"),
-    import("@opentelemetry/core"),
-  ]);
-  const exporter = new OTLPTraceExporter({ url: settings.tracesUrl, headers: settings.headers });
+  const { NodeTracerProvider, BatchSpanProcessor, OtlpHttpJsonExporter, OtlpHttpProtobufExporter, defaultResource, resourceFromAttributes, W3CTraceContextPropagator } = await import("./sdk.js");
+  const Exporter = settings.protocol === "http/protobuf" ? OtlpHttpProtobufExporter : OtlpHttpJsonExporter;
+  const exporter = new Exporter({ url: settings.tracesUrl, headers: settings.headers });
   const resource = defaultResource().merge(resourceFromAttributes({ "service.name": settings.serviceName, "service.version": packageVersion() }));
   const provider = new NodeTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(exporter)] });
   // traceparent only: baggage could carry an app's own data to the gateway.

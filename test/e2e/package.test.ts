@@ -3,13 +3,17 @@
  * what it ships, that its commands answer offline, that require() and import() give the same
  * exports, and that @langchain/core and @langchain/langgraph are the app's own copies.
  */
-import { copyFileSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { offlineEnv, runProcess } from "../helpers/cli.js";
+import { startEmulator } from "../../src/emulator/index.js";
+import { startOtlpReceiver } from "../helpers/otlp_receiver.js";
 import { packLocally, repoRoot, type LocalPackage } from "../helpers/package.js";
+import { startPostgres } from "../helpers/postgres.js";
+import { answerFrom, startVendorStreamStub } from "../helpers/vendor_stream_stub.js";
 
 let pkg: LocalPackage;
 
@@ -130,6 +134,71 @@ describe("the installed commands", () => {
       expect(help.stdout, flag).toContain(flag);
     }
   });
+});
+
+describe("the bundled command's parts loaded on demand", () => {
+  // The command bundles LangChain, LangGraph and every provider SDK, with each loaded part in its
+  // own chunk: each run below loads chunks the offline default run never touches.
+  const cli = (args: string[], extra: Record<string, string>) =>
+    runProcess(process.execPath, [join(pkg.dir, pkg.manifest.bin["ai-gateway-agents"]), ...args], {
+      cwd: pkg.app,
+      env: offlineEnv({ CHECKPOINT_SQLITE_PATH: join(pkg.app, `bin-${Date.now()}-${Math.random()}.sqlite`), ...extra }),
+      timeoutMs: 60_000,
+    });
+  const eventsOf = (stdout: string) => stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; [k: string]: unknown });
+
+  it("answers through the OpenAI, Anthropic, Gemini and Ollama packages, one provider at a time", async () => {
+    const KEY = "sk-bin-test-openai-0000";
+    const [emu, stub] = await Promise.all([startEmulator({ port: 0, staticApiKeys: [KEY] }), startVendorStreamStub()]);
+    try {
+      const vendors: [string, Record<string, string>, RegExp][] = [
+        ["openai", { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: emu.apiUrl }, /Simulated answer/],
+        ["anthropic", { ANTHROPIC_API_KEY: "sk-ant-bin-test-1111", ANTHROPIC_BASE_URL: stub.url }, new RegExp(answerFrom("anthropic"))],
+        ["google", { GOOGLE_API_KEY: "AIza-bin-test-2222", GOOGLE_BASE_URL: stub.url }, new RegExp(answerFrom("gemini"))],
+        ["ollama", { OLLAMA_BASE_URL: stub.url }, new RegExp(answerFrom("ollama"))],
+      ];
+      for (const [provider, env, answer] of vendors) {
+        const r = await cli(["--json", "Say hello"], { PROVIDER_ORDER: provider, ...env });
+        expect(r.code, `${provider}: ${r.stderr}`).toBe(0);
+        const done = eventsOf(r.stdout).find((e) => e.type === "final_answer") as { answer?: string; provider?: string } | undefined;
+        expect(done?.answer, provider).toMatch(answer);
+        expect(done?.provider, provider).toBe(provider);
+      }
+      expect(stub.requests).toEqual(expect.arrayContaining(["POST /v1/messages", "POST /api/chat"]));
+      expect(stub.requests.some((r) => r.endsWith(":streamGenerateContent"))).toBe(true);
+    } finally {
+      await Promise.all([emu.close(), stub.close()]);
+    }
+  }, 120_000);
+
+  it("keeps a thread in PostgreSQL and exports its trace as OTLP protobuf", async () => {
+    const [pg, rx] = await Promise.all([startPostgres(), startOtlpReceiver()]);
+    try {
+      const env = { DATABASE_URL: pg.url, OTEL_EXPORTER_OTLP_ENDPOINT: rx.url, OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf" };
+      const run = await cli(["--json", "What is 17 * 23?"], env);
+      expect(run.code, run.stderr).toBe(0);
+      const threadId = String(eventsOf(run.stdout).find((e) => e.type === "run_started")?.threadId);
+      const history = await cli(["history", threadId], env);
+      expect(history.code, history.stderr).toBe(0);
+      expect(history.stdout).toContain("What is 17 * 23?");
+      expect(history.stdout).toMatch(/391/);
+      const payload = rx.exports.map((e) => e.body).join("");
+      expect(rx.exports.every((e) => e.headers["content-type"] === "application/x-protobuf")).toBe(true);
+      for (const name of ["orchestrator.run", "execute_tool calculator"]) expect(payload).toContain(name);
+    } finally {
+      await Promise.all([pg.stop(), rx.close()]);
+    }
+  }, 120_000);
+
+  it("lists the tools of an MCP server it starts over stdio (the package's own MCP server)", async () => {
+    const tiers = join(pkg.app, "tiers-mcp.yaml");
+    const mcpCommand = join(pkg.dir, pkg.manifest.bin["ai-gateway-agents-mcp"]);
+    writeFileSync(tiers, `mcp:\n  servers:\n    self:\n      transport: stdio\n      command: ${JSON.stringify(process.execPath)}\n      args: [${JSON.stringify(mcpCommand)}]\n`);
+    const r = await cli(["tools", "--json"], { TIERS_CONFIG: tiers });
+    expect(r.code, r.stderr).toBe(0);
+    const tools = (JSON.parse(r.stdout) as { tools: { name: string; source: string }[] }).tools;
+    expect(tools).toEqual(expect.arrayContaining([expect.objectContaining({ name: "calculator", source: "builtin" }), expect.objectContaining({ name: "self__run_task", source: "mcp:self" })]));
+  }, 120_000);
 });
 
 describe("an app embedding it", () => {

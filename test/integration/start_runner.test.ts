@@ -26,7 +26,7 @@ function write(file: string, text: string): void {
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), "start-runner-"));
   mkdirSync(join(root, "scripts"));
-  copyFileSync(join(repoRoot, "scripts", "run.mjs"), join(root, "scripts", "run.mjs"));
+  for (const script of ["run.mjs", "bundle_options.mjs"]) copyFileSync(join(repoRoot, "scripts", script), join(root, "scripts", script));
   mkdirSync(join(root, "node_modules"));
   // esbuild from the real checkout; the scratch cache goes in the scratch node_modules.
   symlinkSync(join(repoRoot, "node_modules", "esbuild"), join(root, "node_modules", "esbuild"));
@@ -71,9 +71,30 @@ describe("the start runner", () => {
     expect(builds().some((b) => b.includes(".tmp-"))).toBe(false);
   });
 
+  it("with --bundle, carries the dependencies in the build, and builds again after an install changes one", async () => {
+    const dep = (word: string) => {
+      mkdirSync(join(root, "node_modules", "dep"), { recursive: true });
+      writeFileSync(join(root, "node_modules", "dep", "package.json"), JSON.stringify({ name: "dep", type: "module", main: "index.js" }));
+      writeFileSync(join(root, "node_modules", "dep", "index.js"), `export const word = ${JSON.stringify(word)};\n`);
+      // What npm ci and npm install rewrite.
+      write("node_modules/.package-lock.json", JSON.stringify({ name: "scratch", word }));
+    };
+    dep("bundled");
+    write("src/main.ts", 'import { word } from "dep";\nconsole.log(`${word} ${process.argv.slice(2).join(" ")}`);\n');
+    const bundle = (...args: string[]) => runProcess(process.execPath, ["scripts/run.mjs", "--bundle", "src/main.ts", ...args], { cwd: root, env, timeoutMs: 60_000 });
+    expect(await bundle("x")).toMatchObject({ code: 0, stdout: "bundled x\n" });
+    expect(builds().filter((b) => b.endsWith("-bundle"))).toHaveLength(1);
+    // The dependency's code is inside the build: the installed copy is not read at run time.
+    rmSync(join(root, "node_modules", "dep"), { recursive: true });
+    expect(await bundle()).toMatchObject({ code: 0, stdout: "bundled \n" });
+    dep("reinstalled");
+    expect(await bundle()).toMatchObject({ code: 0, stdout: "reinstalled \n" });
+    expect(builds().filter((b) => b.endsWith("-bundle"))).toHaveLength(2);
+  });
+
   it("refuses an entry that is not a TypeScript source of the checkout", async () => {
     const r = await runProcess(process.execPath, ["scripts/run.mjs", "src/missing.ts"], { cwd: root, env });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/usage: node scripts\/run\.mjs <source entry \.ts>.*src\/missing\.ts/);
+    expect(r.stderr).toMatch(/usage: node scripts\/run\.mjs \[--bundle\] <source entry \.ts>.*src\/missing\.ts/);
   });
 });
