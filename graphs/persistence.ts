@@ -178,7 +178,9 @@ export async function createCheckpointer(
  *
  * A run stopped by `rollback` has what it wrote dropped before the thread is given back: the
  * claim notes the thread's newest checkpoint when it is taken, and release deletes every
- * checkpoint after it, so the run that asked for the stop starts from the state before.
+ * checkpoint after it, so the run that asked for the stop starts from the state before. When the
+ * run's steps ended before the stop could take effect, `commit` notes the newest checkpoint again,
+ * so a finished run is never dropped; if that read fails, the rollback drops nothing.
  */
 function pruningOnRelease(claims: ThreadClaims, retention: CheckpointRetention): ThreadClaims {
   return {
@@ -189,7 +191,8 @@ function pruningOnRelease(claims: ThreadClaims, retention: CheckpointRetention):
     tryClaim: async (threadId) => {
       const claim = await claims.tryClaim(threadId);
       if (!claim) return undefined;
-      let base: string | undefined;
+      // The checkpoint a rollback goes back to; null once it is unknown (then nothing is dropped).
+      let base: string | undefined | null;
       try {
         base = await retention.latest(threadId);
       } catch (err) {
@@ -199,11 +202,14 @@ function pruningOnRelease(claims: ThreadClaims, retention: CheckpointRetention):
       let released = false;
       const held: ThreadClaim = {
         stopped: claim.stopped,
+        commit: async () => {
+          base = await retention.latest(threadId).catch(() => null);
+        },
         release: async () => {
           if (released) return;
           released = true;
           try {
-            if (claim.stopped.reason === "rollback") await retention.dropAfter(threadId, base);
+            if (claim.stopped.reason === "rollback" && base !== null) await retention.dropAfter(threadId, base);
           } finally {
             await claim.release();
           }

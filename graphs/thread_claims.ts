@@ -25,6 +25,12 @@ export type StopMode = "interrupt" | "rollback";
 export interface ThreadClaim {
   /** Gives the thread back (idempotent). */
   release(): Promise<void>;
+  /**
+   * Says that the run's steps so far ended without an error: a `rollback` asked for from now on
+   * (or one that came too late to stop them) keeps them and drops only what is written after.
+   * Holders call it when a run's steps have ended, before they look at `stopped` or release.
+   */
+  commit(): Promise<void>;
   /** Aborted, with the StopMode as its reason, when a newer run asks this one to stop. */
   readonly stopped: AbortSignal;
 }
@@ -74,6 +80,9 @@ export function stoppingAttempt(attempt: () => Promise<ThreadClaim | undefined>,
   };
 }
 
+/** `commit` of claims that never drop a run's steps (only the checkpoint stores' wrapper does). */
+const nothingToCommit = async (): Promise<void> => undefined;
+
 /** How long a SQLite lease lasts without renewal; renewed at a third of it. */
 export const LEASE_MS = 30_000;
 
@@ -89,6 +98,7 @@ export function processClaims(): ThreadClaims {
       held.set(threadId, stop);
       return {
         stopped: stop.signal,
+        commit: nothingToCommit,
         release: async () => {
           if (held.get(threadId) === stop) held.delete(threadId);
         },
@@ -161,6 +171,7 @@ export function sqliteClaims(db: Database.Database, leaseMs = LEASE_MS): ThreadC
       let released = false;
       return {
         stopped: stop.signal,
+        commit: nothingToCommit,
         release: async () => {
           if (released) return;
           released = true;
@@ -238,6 +249,7 @@ export async function postgresClaims(databaseUrl: string): Promise<ThreadClaims>
       }
       return {
         stopped: stop.signal,
+        commit: nothingToCommit,
         release: async () => {
           if (released || !holding.delete(client)) return;
           released = true;

@@ -162,6 +162,8 @@ export async function* streamSteps(input: StepsInput, given: StreamStepsOptions 
     const capped = plan.maxTier ? { ...context, maxTier: plan.maxTier } : context;
     const signal = claim ? (options.signal ? AbortSignal.any([options.signal, claim.stopped]) : claim.stopped) : options.signal;
     yield* plan.record(runSteps(graph, graphInput, capped, { ...options, signal, headers }));
+    // The run's steps ended: a stop asked for from here on no longer undoes them.
+    await claim?.commit();
   } catch (err) {
     throw supersededError(claim) ?? err;
   } finally {

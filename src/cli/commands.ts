@@ -243,9 +243,11 @@ async function runClaimed({ graph, simulated, ledger, budgets }: Session, claim:
         if (options.json) renderJson(io.stdout, event as StepEvent);
         else human!.render(event);
       }
+      // These steps ended: a stop from here on keeps them, and stops only what would come next.
+      await claim.commit();
+      if (waiting.length === 0) break;
       const stop = supersededError(claim);
       if (stop) throw stop;
-      if (waiting.length === 0) break;
       human?.finish();
       const decisions = rl ? await askDecisions(rl, waiting, io) : undefined;
       if (!decisions) {

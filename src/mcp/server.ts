@@ -134,8 +134,8 @@ export function createMcpServer(options: McpServerOptions): McpServer {
             await extra.sendNotification({ method: "notifications/progress", params: { progressToken, progress: ++progress, message } }).catch(() => undefined);
           }
         }
-        const stop = supersededError(claim);
-        if (stop) throw stop;
+        // The run's steps ended: a stop that came too late to stop them leaves them be.
+        await claim.commit();
       } catch (caught) {
         const err = supersededError(claim) ?? caught;
         if (err instanceof RunSupersededError) return errorResult(err.message);

@@ -133,6 +133,27 @@ describe("streamSteps with claims", () => {
     expect(await humanTurns(graph, "t-rollback")).toEqual(["Say hello two", "Say hello four", "Say hello five"]);
   });
 
+  it("rollback that reaches a run after its last event keeps that run: it answered, and the newer run goes on from it", async () => {
+    const { handle, graph } = await setup("rollback-late");
+    const threadId = "t-rollback-late";
+    const options = { graph, threadId, claims: handle.claims };
+    expect(ofType(await run("Say hello one", options), "final_answer")).toHaveLength(1);
+    // Run two has streamed all it has (its usage event) but not yet given the thread back when
+    // run three asks for a rollback; the stop request is seen (SQLite is polled) before it ends.
+    let newer: Promise<unknown[]> | undefined;
+    const events = [];
+    for await (const e of streamSteps({ messages: [{ role: "user", content: "Say hello two" }], tier: "fast" }, options)) {
+      events.push(e);
+      if (e.type === "usage" && !newer) {
+        newer = run("Say hello three", { ...options, multitaskStrategy: "rollback" });
+        await new Promise((r) => setTimeout(r, 400));
+      }
+    }
+    expect(ofType(events, "final_answer")).toHaveLength(1);
+    expect(await newer).toEqual(expect.arrayContaining([expect.objectContaining({ type: "final_answer" })]));
+    expect(await humanTurns(graph, threadId)).toEqual(["Say hello one", "Say hello two", "Say hello three"]);
+  });
+
   it("interrupt and rollback reach a holder using another saver on the same file (as another process)", async () => {
     const { handle, graph } = await setup("stop-shared");
     const other = await createCheckpointer({ sqlitePath: join(tmp.dir, "stop-shared.sqlite") });

@@ -189,9 +189,16 @@ export function runExecutor(ctx: ServerContext) {
       throw new HttpError(409, "thread_busy", busyMessage);
     }
     const claimHeld = held;
-    claimHeld.stopped.addEventListener("abort", () => controller.abort(), { once: true });
-    const superseded = () => supersededError(claimHeld);
-    return { controller, release, superseded };
+    // The run stops when its client goes away or a newer run asks it to (the claim's signal).
+    const signal = AbortSignal.any([controller.signal, claimHeld.stopped]);
+    let committed = false;
+    /** The run's steps ended: a stop that comes from now on (or came too late to stop them) keeps them. */
+    const commit = async () => {
+      committed = true;
+      await claimHeld.commit();
+    };
+    const superseded = () => (committed ? undefined : supersededError(claimHeld));
+    return { controller, signal, commit, release, superseded };
   };
 
   /** What `claim` gives: the run's abort controller and its release. */
@@ -199,13 +206,12 @@ export function runExecutor(ctx: ServerContext) {
 
   /** Runs to the end and answers with one JSON body (the result, or what the thread waits for). */
   const respondJson = async (request: FastifyRequest, reply: FastifyReply, threadId: string, claimed: Claimed, steps: RunSteps) => {
-    const { controller, release, superseded } = claimed;
+    const { controller, signal, commit, release, superseded } = claimed;
     abortOnDisconnect(reply.raw, controller);
     const collected: StepEvent[] = [];
     try {
-      for await (const event of steps(controller.signal, false)) collected.push(event);
-      const stopped = superseded();
-      if (stopped) throw stopped;
+      for await (const event of steps(signal, false)) collected.push(event);
+      await commit();
     } catch (caught) {
       const err = superseded() ?? caught;
       if (controller.signal.aborted && !(err instanceof RunSupersededError)) {
@@ -239,7 +245,7 @@ export function runExecutor(ctx: ServerContext) {
 
   /** Streams the run as server-sent events. */
   const respondSse = async (request: FastifyRequest, reply: FastifyReply, threadId: string, claimed: Claimed, steps: RunSteps) => {
-    const { controller, release, superseded } = claimed;
+    const { controller, signal, commit, release, superseded } = claimed;
     const res = reply.raw;
     reply.hijack();
     abortOnDisconnect(res, controller);
@@ -258,13 +264,12 @@ export function runExecutor(ctx: ServerContext) {
     }, HEARTBEAT_MS);
     try {
       await writeEvent(res, "run_started", { threadId, simulated: ctx.runtime.simulated });
-      for await (const event of steps(controller.signal, true)) {
+      for await (const event of steps(signal, true)) {
         if (controller.signal.aborted) break;
         await writeEvent(res, event.type, event);
       }
-      // A stop request can end the steps without an error: the client must still hear why.
-      const stopped = superseded();
-      if (stopped) throw stopped;
+      // Steps that ended, not cut off by a client that went away, are the run's.
+      if (!controller.signal.aborted) await commit();
       await writeEvent(res, "end", { threadId, elapsedMs: Math.round(performance.now() - started) });
     } catch (caught) {
       const err = superseded() ?? caught;
