@@ -46,6 +46,15 @@ export function tracingActive(): boolean {
 }
 
 /**
+ * Runs `fn` inside the trace a caller named in its request headers (W3C `traceparent` and
+ * `tracestate`), so the run's spans join the caller's trace. Headers that name no valid trace,
+ * or a process without tracing, leave the context as it is.
+ */
+export function inCallersTrace<T>(headers: Record<string, string | string[] | undefined>, fn: () => T): T {
+  return context.with(propagation.extract(context.active(), headers), fn);
+}
+
+/**
  * Starts OpenTelemetry tracing when the OTEL_* variables ask for it (see settings.ts), and notes
  * the content-capture switch. Bad settings throw ConfigError naming the variable.
  */

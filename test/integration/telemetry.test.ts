@@ -3,7 +3,7 @@
  * OTEL_* variables and exporting to a small OTLP/HTTP receiver on loopback that decodes the
  * JSON export. Checks the span tree, the GenAI attributes, the gateway's request id, the
  * traceparent the emulator received, and that no secret (nor, by default, any message text)
- * leaves in the export.
+ * leaves in the export. A run through the HTTP API joins the trace its caller's traceparent names.
  */
 import { Agent, type Dispatcher } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,6 +15,7 @@ import { startTelemetry } from "../../src/telemetry/index.js";
 import { emulator, silentLogger } from "../helpers/gateway.js";
 import { collect } from "../helpers/orchestrator.js";
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "../helpers/otlp_receiver.js";
+import { build, tempDir } from "./server_helpers.js";
 
 const TASK = "What is 12.5% of 3,480?";
 const EXPRESSION = "12.5 / 100 * 3480";
@@ -266,5 +267,41 @@ describe("OpenTelemetry off", () => {
     const chats = chatRequests(run.requests);
     expect(chats.length).toBeGreaterThan(0);
     for (const r of chats) expect(r.headers.traceparent).toBeUndefined();
+  });
+});
+
+describe("the HTTP API with a caller's traceparent", () => {
+  const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+  const PARENT = "00f067aa0ba902b7";
+  it("runs inside the caller's trace, streamed and not; a malformed or absent traceparent starts a trace of its own", async () => {
+    const tmp = tempDir();
+    const telemetry = await startTelemetry({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: rx.url, OTEL_SERVICE_NAME: "telemetry-http" }, logger: silentLogger });
+    const app = await build(tmp.dir, { AI_GATEWAY_BASE_URL: emu.baseUrl, AI_GATEWAY_CLIENT_ID: emu.clientId, AI_GATEWAY_CLIENT_SECRET: emu.clientSecret });
+    rx.clear();
+    const post = (url: string, task: string, headers: Record<string, string>) => app.inject({ method: "POST", url, headers, payload: { task, tier: "fast" } });
+    try {
+      const traced = await post("/api/runs", "Say hello one", { traceparent: `00-${TRACE}-${PARENT}-01` });
+      expect(traced.statusCode, traced.body).toBe(200);
+      const streamed = await post("/api/runs/stream", "Say hello two", { traceparent: `00-${TRACE}-${PARENT}-01`, tracestate: "vendor=abc" });
+      expect(streamed.body).toContain("event: end");
+      for (const traceparent of ["00-not-a-trace-01", `00-${"0".repeat(32)}-${PARENT}-01`, "x".repeat(5000)]) {
+        const bad = await post("/api/runs", "Say hello three", { traceparent });
+        expect(bad.statusCode, traceparent.slice(0, 40)).toBe(200);
+      }
+      expect((await post("/api/runs", "Say hello four", {})).statusCode).toBe(200);
+    } finally {
+      await app.close();
+      await telemetry.shutdown();
+      tmp.cleanup();
+    }
+    const roots = named(rx.spans(), "orchestrator.run");
+    expect(roots).toHaveLength(6);
+    const joined = roots.filter((s) => s.traceId === TRACE);
+    // The two runs that named the trace are children of the caller's span; the others are roots of new traces.
+    expect(joined.map((s) => s.parentSpanId)).toEqual([PARENT, PARENT]);
+    const own = roots.filter((s) => s.traceId !== TRACE);
+    expect(own).toHaveLength(4);
+    for (const s of own) expect(s.parentSpanId ?? "").toBe("");
+    expect(new Set(own.map((s) => s.traceId)).size).toBe(4);
   });
 });

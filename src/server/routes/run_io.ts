@@ -16,6 +16,7 @@ import type { ServerContext } from "../context.js";
 import { HttpError } from "../errors.js";
 import { stoppingAttempt, waitForClaim, type StopMode, type ThreadClaim } from "../../../graphs/thread_claims.js";
 import type { MultitaskStrategy } from "../../config/index.js";
+import { inCallersTrace } from "../../telemetry/index.js";
 
 const HEARTBEAT_MS = 15_000;
 
@@ -308,14 +309,19 @@ export function runExecutor(ctx: ServerContext) {
     begin: (request: FastifyRequest, reply: FastifyReply) => Promise<{ threadId: string; claimed: Claimed; steps: RunSteps }>,
   ) => {
     const options = { preHandler: auth, config: { rateLimit: { max: limits.runLimits.max, timeWindow: limits.runLimits.windowMs, keyGenerator: clientOf } } };
-    app.post(path, options, async (request, reply) => {
-      const { threadId, claimed, steps } = await begin(request, reply);
-      return (await respondJson(request, reply, threadId, claimed, steps)) ?? reply;
-    });
-    app.post(`${path}/stream`, options, async (request, reply) => {
-      const { threadId, claimed, steps } = await begin(request, reply);
-      await respondSse(request, reply, threadId, claimed, steps);
-    });
+    // A caller's W3C traceparent makes the run's spans part of the caller's trace.
+    app.post(path, options, (request, reply) =>
+      inCallersTrace(request.headers, async () => {
+        const { threadId, claimed, steps } = await begin(request, reply);
+        return (await respondJson(request, reply, threadId, claimed, steps)) ?? reply;
+      }),
+    );
+    app.post(`${path}/stream`, options, (request, reply) =>
+      inCallersTrace(request.headers, async () => {
+        const { threadId, claimed, steps } = await begin(request, reply);
+        await respondSse(request, reply, threadId, claimed, steps);
+      }),
+    );
   };
 
   return { clientOf, claim, runEndpoints, abortAll };
