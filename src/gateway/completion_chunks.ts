@@ -9,6 +9,7 @@
 import type { Dispatcher } from "undici";
 import { AIGatewayError, AIGatewayStreamError } from "./errors.js";
 import { invalidResponseError } from "./status_errors.js";
+import { firstHeader } from "./response_meta.js";
 import type { StreamContext } from "./sse.js";
 import type { ChatCompletion, ChatCompletionChunk } from "./wire.js";
 
@@ -18,7 +19,7 @@ type ChunkToolCall = NonNullable<ChunkChoice["delta"]["tool_calls"]>[number];
 /** Whether a response's content type says JSON (`application/json`, `application/problem+json`, ...). */
 export function isJsonResponse(res: Dispatcher.ResponseData): boolean {
   const type = res.headers["content-type"];
-  const value = (Array.isArray(type) ? type[0] : type) ?? "";
+  const value = firstHeader(type) ?? "";
   return /^\s*application\/([\w.-]+\+)?json\b/i.test(value);
 }
 

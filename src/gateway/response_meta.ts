@@ -3,17 +3,17 @@ import { REQUEST_ID_HEADER, SIMULATED_HEADER } from "./wire.js";
 
 type ResponseHeaders = Record<string, string | string[] | undefined>;
 
-/** First value of a response header. */
-function first(v: string | string[] | undefined): string | undefined {
+/** First value of a response header (Node gives a repeated header as an array). */
+export function firstHeader(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
 /** The gateway's request id (REQUEST_ID_HEADER), if it sent one. */
 export function responseRequestId(headers: ResponseHeaders): string | undefined {
-  return first(headers[REQUEST_ID_HEADER]);
+  return firstHeader(headers[REQUEST_ID_HEADER]);
 }
 
 /** Whether the answer came from this project's emulator (its SIMULATED_HEADER), so it is never shown as a real model's. */
 export function isSimulatedResponse(headers: ResponseHeaders): boolean {
-  return first(headers[SIMULATED_HEADER]) === "simulated";
+  return firstHeader(headers[SIMULATED_HEADER]) === "simulated";
 }

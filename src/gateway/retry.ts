@@ -1,4 +1,5 @@
 /** Backoff and Retry-After arithmetic for the client's single retry layer. */
+import { firstHeader } from "./response_meta.js";
 
 /** Retry settings. */
 export interface RetryPolicy {
@@ -22,20 +23,18 @@ export function backoffDelay(attempt: number, policy: RetryPolicy, random: () =>
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
-type HeaderValue = string | string[] | undefined;
-const first = (v: HeaderValue): string | undefined => (Array.isArray(v) ? v[0] : v);
 
 /**
  * The server's requested wait in ms from `retry-after-ms`, or `Retry-After` as seconds or an
  * HTTP date; undefined when absent or unparseable.
  */
-export function parseRetryAfter(headers: Record<string, HeaderValue>, now: number = Date.now()): number | undefined {
-  const ms = first(headers["retry-after-ms"]);
+export function parseRetryAfter(headers: Record<string, string | string[] | undefined>, now: number = Date.now()): number | undefined {
+  const ms = firstHeader(headers["retry-after-ms"]);
   if (ms !== undefined) {
     const n = Number(ms);
     if (Number.isFinite(n) && n >= 0) return n;
   }
-  const ra = first(headers["retry-after"]);
+  const ra = firstHeader(headers["retry-after"]);
   if (ra === undefined) return undefined;
   const seconds = Number(ra);
   if (ra.trim() !== "" && Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;

@@ -2,8 +2,8 @@
 import type { Dispatcher } from "undici";
 import { scrubText } from "../logging/redact.js";
 import { AIGatewayAuthError, AIGatewayError, AIGatewayHTTPError, AIGatewayRateLimitError, AIGatewayResponseError } from "./errors.js";
+import { firstHeader, responseRequestId } from "./response_meta.js";
 import { parseRetryAfter, RETRYABLE_STATUSES } from "./retry.js";
-import { REQUEST_ID_HEADER } from "./wire.js";
 
 /** Most of an error body we read; the rest is dropped. */
 const MAX_ERROR_BODY = 64 * 1024;
@@ -14,8 +14,7 @@ const MAX_ERROR_BODY = 64 * 1024;
  */
 export async function statusError(res: Dispatcher.ResponseData, host: string): Promise<AIGatewayError> {
   const status = res.statusCode;
-  const rawId = res.headers[REQUEST_ID_HEADER];
-  const requestId = Array.isArray(rawId) ? rawId[0] : rawId;
+  const requestId = responseRequestId(res.headers);
   const text = await readLimited(res.body, MAX_ERROR_BODY);
   const { message: serverMessage, code: serverCode } = readErrorBody(text);
   // An HTML page comes from a proxy or load balancer in front of the gateway; it is named, never echoed.
@@ -96,8 +95,7 @@ export function readErrorBody(text: string): { message?: string; code?: string }
  * a proxy's answering in its place), so it is retried and charged to its breaker like a 5xx.
  */
 export function invalidResponseError(res: Dispatcher.ResponseData, host: string): AIGatewayResponseError {
-  const rawId = res.headers[REQUEST_ID_HEADER];
-  const requestId = Array.isArray(rawId) ? rawId[0] : rawId;
+  const requestId = responseRequestId(res.headers);
   const type = headerText(res.headers["content-type"]).split(";")[0].trim();
   const what = type && !/json/i.test(type) ? `a ${type} body` : "a body that is not valid JSON";
   const page = /html/i.test(type) ? " An HTML page usually means a web proxy, SSO login or captive portal answered in the gateway's place." : "";
@@ -109,7 +107,7 @@ export function invalidResponseError(res: Dispatcher.ResponseData, host: string)
 }
 
 function headerText(v: string | string[] | undefined): string {
-  return (Array.isArray(v) ? v[0] : v) ?? "";
+  return firstHeader(v) ?? "";
 }
 
 async function readLimited(body: Dispatcher.ResponseData["body"], limit: number): Promise<string> {
