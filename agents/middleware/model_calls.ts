@@ -37,16 +37,29 @@ export class ModelCallLedger {
   readonly summaryCalls: ModelCallRecord[] = [];
   /** Tool calls waiting for a person while the run pauses (set by the approvals middleware). */
   pendingApprovals?: { callId: string; tool: string; args: Record<string, unknown>; allowedDecisions: ("approve" | "edit" | "reject")[] }[];
+  /** Told of every call as it is recorded (`summary` for the summary calls), e.g. to keep a run's spend outside the graph. */
+  onCall?: (call: ModelCallRecord, summary: boolean) => void;
 
   /** Records a successful call from its message. */
   recordMessage(message: BaseMessage): void {
-    this.calls.push(callRecord(message));
+    this.record(callRecord(message));
   }
 
   /** Records a failed call. A call whose stream broke after some text spent tokens we cannot count. */
   recordFailure(failure: ModelFailure): void {
     this.failure = failure;
-    if (failure.partialOutput) this.calls.push({ provider: failure.provider ?? "unknown", text: true });
+    if (failure.partialOutput) this.record({ provider: failure.provider ?? "unknown", text: true });
+  }
+
+  /** Records a summary call (the fast tier's, never shown to the user). */
+  recordSummary(call: ModelCallRecord): void {
+    this.summaryCalls.push(call);
+    this.onCall?.(call, true);
+  }
+
+  private record(call: ModelCallRecord): void {
+    this.calls.push(call);
+    this.onCall?.(call, false);
   }
 
   /** Whether any call of this run showed text to the user. */

@@ -40,12 +40,12 @@ export function threadSummarizer(options: { model: BaseChatModel; contextTokens:
   const writer = RunnableLambda.from(async (prompt: string, config?: RunnableConfig) => {
     try {
       const message = await options.model.invoke(prompt, config);
-      currentLedger()?.summaryCalls.push({ ...callRecord(message), text: false });
+      currentLedger()?.recordSummary({ ...callRecord(message), text: false });
       return message;
     } catch (err) {
       const attempt = attempts.getStore();
       if (attempt) attempt.failed = true;
-      currentLedger()?.summaryCalls.push({ provider: describeModelFailure(err).provider ?? "unknown", text: false });
+      currentLedger()?.recordSummary({ provider: describeModelFailure(err).provider ?? "unknown", text: false });
       throw err;
     }
   });

@@ -9,6 +9,7 @@ import { checkBudget, entriesOf, hasBudget, type BudgetVerdict, type Principal, 
 import type { Tier } from "../../src/providers/types.js";
 import { BudgetExceededError, OrchestratorInputError } from "./errors.js";
 import type { BudgetEvent, StepEvent } from "./events.js";
+import { RUN_SPEND_KEY, RunSpend } from "./run_spend.js";
 
 /** What `streamSteps` takes for spending. */
 export interface SpendingOptions {
@@ -28,8 +29,13 @@ export interface SpendingPlan {
   events: BudgetEvent[];
   maxTier?: Tier;
   refused?: BudgetExceededError;
-  /** Passes `steps` through, appending the ledger rows of the run's usage event. */
+  /**
+   * Passes `steps` through, appending the ledger rows of the run's usage event; a run that is
+   * aborted or fails before that event has the calls it made so far appended instead.
+   */
   record(steps: AsyncIterable<StepEvent>): AsyncGenerator<StepEvent>;
+  /** Keys the run's `configurable` needs for `record` (the run's spend). */
+  configurable: Record<string, unknown>;
 }
 
 const validName = (value: string | undefined, key: "user" | "tenant"): string | undefined => {
@@ -58,7 +64,8 @@ export function principalOf(options: Pick<SpendingOptions, "user" | "tenant">): 
 /** Checks the budgets of `who` and says how to record the run's usage. */
 export async function planSpending(options: SpendingOptions, who: Principal): Promise<SpendingPlan> {
   const { ledger, budgets } = options;
-  const plan: SpendingPlan = { events: [], record: (steps) => recordUsage(steps, ledger, who, options.threadId) };
+  const spend = ledger ? new RunSpend() : undefined;
+  const plan: SpendingPlan = { events: [], record: (steps) => recordUsage(steps, ledger, who, options.threadId, spend), configurable: spend ? { [RUN_SPEND_KEY]: spend } : {} };
   if (!ledger || !budgets || !hasBudget(budgets, who)) return plan;
   const verdict = await checkBudget(ledger, budgets, who);
   if (verdict.action === "allow") return plan;
@@ -68,11 +75,27 @@ export async function planSpending(options: SpendingOptions, who: Principal): Pr
   return plan;
 }
 
-async function* recordUsage(steps: AsyncIterable<StepEvent>, ledger: UsageLedger | undefined, who: Principal, threadId: string | undefined): AsyncGenerator<StepEvent> {
+async function* recordUsage(steps: AsyncIterable<StepEvent>, ledger: UsageLedger | undefined, who: Principal, threadId: string | undefined, spend: RunSpend | undefined): AsyncGenerator<StepEvent> {
   const runId = randomUUID();
-  for await (const event of steps) {
-    // Written before the event is passed on: a caller that stops reading at the usage event loses nothing.
-    if (ledger && event.type === "usage") await ledger.append(entriesOf(event.perTier, { at: Date.now(), runId, threadId, ...who }));
-    yield event;
+  const entry = () => ({ at: Date.now(), runId, threadId, ...who });
+  // "pending" until the usage event is written, or the steps end without one (a run paused for a
+  // person: its calls are counted by the run that resumes it).
+  let state: "pending" | "recorded" | "paused" = "pending";
+  try {
+    for await (const event of steps) {
+      // Written before the event is passed on: a caller that stops reading at the usage event loses nothing.
+      if (ledger && event.type === "usage") {
+        await ledger.append(entriesOf(event.perTier, entry()));
+        state = "recorded";
+      }
+      yield event;
+    }
+    if (state === "pending") state = "paused";
+  } finally {
+    // Aborted, stopped by a newer run, or failed before its usage event: what it spent still counts.
+    if (ledger && spend && state === "pending") {
+      const perTier = await spend.perTier().catch(() => undefined);
+      if (perTier) await ledger.append(entriesOf(perTier, entry())).catch(() => undefined);
+    }
   }
 }

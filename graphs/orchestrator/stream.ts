@@ -161,7 +161,7 @@ export async function* streamSteps(input: StepsInput, given: StreamStepsOptions 
     if (plan.refused) throw plan.refused;
     const capped = plan.maxTier ? { ...context, maxTier: plan.maxTier } : context;
     const signal = claim ? (options.signal ? AbortSignal.any([options.signal, claim.stopped]) : claim.stopped) : options.signal;
-    yield* plan.record(runSteps(graph, graphInput, capped, { ...options, signal, headers }));
+    yield* plan.record(runSteps(graph, graphInput, capped, { ...options, signal, headers }, plan.configurable));
     // The run's steps ended: a stop asked for from here on no longer undoes them.
     await claim?.commit();
   } catch (err) {
@@ -171,20 +171,27 @@ export async function* streamSteps(input: StepsInput, given: StreamStepsOptions 
   }
 }
 
-async function* runSteps(graph: OrchestratorGraph, graphInput: OrchestratorInput | Command, context: Record<string, unknown>, options: StreamStepsOptions): AsyncGenerator<StepEvent> {
+async function* runSteps(graph: OrchestratorGraph, graphInput: OrchestratorInput | Command, context: Record<string, unknown>, options: StreamStepsOptions, configurable: Record<string, unknown>): AsyncGenerator<StepEvent> {
   // One trace per run when an OpenTelemetry SDK is registered; nothing is added otherwise.
   const tracer = runTracer();
   try {
-    yield* streamRun(graph, graphInput, context, options, tracer);
+    yield* streamRun(graph, graphInput, context, options, configurable, tracer);
   } finally {
     tracer?.finish();
   }
 }
 
-async function* streamRun(graph: OrchestratorGraph, graphInput: OrchestratorInput | Command, context: Record<string, unknown>, options: StreamStepsOptions, tracer: LangChainOtelTracer | undefined): AsyncGenerator<StepEvent> {
+async function* streamRun(
+  graph: OrchestratorGraph,
+  graphInput: OrchestratorInput | Command,
+  context: Record<string, unknown>,
+  options: StreamStepsOptions,
+  configurable: Record<string, unknown>,
+  tracer: LangChainOtelTracer | undefined,
+): AsyncGenerator<StepEvent> {
   const stream = await graph.stream(graphInput as never, {
     streamMode: options.tokens === false ? ["custom"] : ["custom", "messages"],
-    configurable: withRunHeaders(options.threadId ? { thread_id: options.threadId } : undefined, options.headers),
+    configurable: withRunHeaders({ ...configurable, ...(options.threadId ? { thread_id: options.threadId } : {}) }, options.headers),
     context: context as never,
     signal: options.signal,
     ...(tracer ? { callbacks: [tracer] } : {}),

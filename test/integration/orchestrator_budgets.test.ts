@@ -122,3 +122,61 @@ describe("budgets", () => {
     expect(ofType(r.events, "budget")).toEqual([]);
   });
 });
+
+describe("the spend of a run that ends before its usage event", () => {
+  const report = async (handle: CheckpointerHandle, user: string) => (await handle.ledger.report(["user"], { user }))[0];
+
+  it("is recorded when the caller stops reading after the first model call, and the next run on the thread adds its own", async () => {
+    const { handle, graph } = await setup();
+    const options = { graph, ledger: handle.ledger, user: "quitter", threadId: "quit-thread", tier: "fast" as const };
+    const events: StepEvent[] = [];
+    // The calculator's call has been made and answered: one model call is spent; the answer is not read.
+    for await (const e of streamSteps({ messages: [{ role: "user", content: "What is 12.5% of 3,480?" }] }, options)) {
+      events.push(e);
+      if (e.type === "tool_result") break;
+    }
+    expect(ofType(events, "usage")).toEqual([]);
+    const quit = await report(handle, "quitter");
+    expect(quit).toMatchObject({ calls: 1 });
+    expect(quit.inputTokens).toBeGreaterThan(0);
+    expect(quit.costUsd).toBeGreaterThan(0);
+    // A whole run on the same thread afterwards: its usage event is recorded once, nothing twice.
+    const whole = await run("Say hello", options);
+    const [usage] = ofType(whole.events, "usage");
+    const after = await report(handle, "quitter");
+    expect(after.calls).toBe(1 + usage.perTier.fast!.calls);
+    expect(after.costUsd).toBeCloseTo(quit.costUsd + usage.costUsd, 6);
+  });
+
+  it("is recorded for a run aborted by its caller's signal, and the budget check sees it", async () => {
+    const { handle, graph } = await setup();
+    const controller = new AbortController();
+    const events: StepEvent[] = [];
+    let error: unknown;
+    try {
+      for await (const e of streamSteps({ messages: [{ role: "user", content: "What is 12.5% of 3,480?" }] }, { graph, ledger: handle.ledger, tenant: "acme", threadId: "abort-thread", tier: "fast", signal: controller.signal })) {
+        events.push(e);
+        if (e.type === "tool_call") controller.abort();
+      }
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeDefined();
+    expect(ofType(events, "usage")).toEqual([]);
+    expect(await handle.ledger.spent({ tenant: "acme" })).toBeGreaterThan(0);
+  });
+
+  it("is left to the resuming run when a run pauses for approval: counted once, when it resumes", async () => {
+    const { handle, graph } = await setup({ ...tiers, approvals: { calculator: ["approve", "reject"] } });
+    const options = { graph, ledger: handle.ledger, user: "approver", threadId: "approval-thread", tier: "fast" as const };
+    const paused = await run("What is 12.5% of 3,480?", options);
+    expect(ofType(paused.events, "approval_required")).toHaveLength(1);
+    expect(await report(handle, "approver")).toBeUndefined();
+    const resumed: StepEvent[] = [];
+    for await (const e of streamSteps({ approval: { decision: "approve" } }, options)) resumed.push(e);
+    const [usage] = ofType(resumed, "usage");
+    expect(usage.perTier.fast!.calls).toBe(2);
+    expect(await report(handle, "approver")).toMatchObject({ calls: 2 });
+  });
+});
+

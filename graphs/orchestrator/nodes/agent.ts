@@ -25,6 +25,7 @@ import { ESCALATES } from "../escalation.js";
 import type { CustomStepEvent, FailureInfo } from "../events.js";
 import { escalationOf, type RosterMember } from "../roster.js";
 import type { OrchestratorStateType, RunResult, RunState } from "../state.js";
+import { runSpendOf } from "../run_spend.js";
 import { withTokenRelay } from "../token_relay.js";
 import { withAgentLabels, type AgentRunLabels } from "../run_tags.js";
 import { DISPATCH_NODE, isSubtaskPayload, runSubtask } from "./subtask_run.js";
@@ -85,6 +86,9 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
     const ledger = new ModelCallLedger();
     ledger.approver = readRunSettings(config).approver;
     ledger.subtaskId = options.subtaskId;
+    // The run's calls as they happen, for the ledger of a run that ends before its usage event.
+    const spend = runSpendOf(config);
+    if (spend) ledger.onCall = (call, summary) => spend.add(summary ? "fast" : tier, call, deps.pricing);
     let output: { messages: BaseMessage[]; stepLimitReached?: boolean; approvals?: ApprovalRecord[] };
     // The conversation the agent gets: the thread's, or its summarised form when over budget.
     let input = messages;
