@@ -208,16 +208,30 @@ export async function postgresLedger(pool: pg.Pool, isConcurrentCreate: (err: un
   };
 }
 
-/** A ledger in this process only (an app's own checkpointer, tests). */
+/** Start of the calendar month (UTC) before the one `at` falls in: what the in-process ledger keeps. */
+function keptFrom(at: number): number {
+  const d = new Date(at);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1);
+}
+
+/**
+ * A ledger in this process only (an app's own checkpointer, tests). It keeps this calendar month
+ * and the one before (UTC), which the daily and monthly budgets need; older rows are dropped as
+ * new ones come, so a long-running process does not grow without end.
+ */
 export function memoryLedger(): UsageLedger {
-  const rows: UsageEntry[] = [];
+  let rows: UsageEntry[] = [];
   const match = (e: UsageEntry, f: UsageFilter) =>
     (f.tenant === undefined || (e.tenant ?? "") === f.tenant) &&
     (f.user === undefined || (e.user ?? "") === f.user) &&
     (f.since === undefined || e.at >= f.since) &&
     (f.until === undefined || e.at < f.until);
   return {
-    append: async (entries) => void rows.push(...entries.map((e) => ({ ...e }))),
+    append: async (entries) => {
+      rows.push(...entries.map((e) => ({ ...e })));
+      const from = keptFrom(Date.now());
+      if (rows.some((r) => r.at < from)) rows = rows.filter((r) => r.at >= from);
+    },
     spent: async (filter) => rows.filter((e) => match(e, filter)).reduce((n, e) => n + e.costUsd, 0),
     report: async (by, filter = {}) => {
       const groups = new Map<string, { key: UsageTotals; runs: Set<string> }>();

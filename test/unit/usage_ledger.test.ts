@@ -85,6 +85,21 @@ describe("budgets", () => {
   });
 });
 
+describe("the in-process ledger", () => {
+  it("keeps this month and the one before; older rows go when new ones come", async () => {
+    const ledger = memoryLedger();
+    const now = Date.now();
+    const d = new Date(now);
+    const lastMonth = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1) + 1000;
+    const old = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 3, 15);
+    const row = (at: number, costUsd: number): UsageEntry => ({ at, runId: `r-${at}`, tenant: "acme", tier: "fast", calls: 1, inputTokens: 1, outputTokens: 1, costUsd, unpriced: false });
+    await ledger.append([row(old, 1), row(lastMonth, 2)]);
+    await ledger.append([row(now, 4)]);
+    expect(await ledger.spent({ tenant: "acme" })).toBe(6);
+    expect(await ledger.spent({ tenant: "acme", until: lastMonth - 1000 })).toBe(0);
+  });
+});
+
 describe("usage report parameters", () => {
   it("defaults to grouping by tenant and takes days inclusive", () => {
     expect(parseUsageQuery({})).toEqual({ by: ["tenant"], filter: {} });
