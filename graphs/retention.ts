@@ -106,15 +106,21 @@ export function sqliteRetention(db: Database.Database, keep: number): Checkpoint
 
 /**
  * Gives freed pages back: the file shrinks (in files made with auto_vacuum, see persistence.ts)
- * and the write-ahead log is folded in and truncated. Another process busy with the file only
+ * and the write-ahead log is folded in and truncated. It never waits: the calls are synchronous,
+ * and a checkpoint that waited for a reader in another process (the lease poll of a second server,
+ * say) would hold this whole process for the connection's busy_timeout. A busy file only
  * postpones this to a later prune.
  */
 function compact(db: Database.Database): void {
+  const [{ timeout } = { timeout: 0 }] = db.pragma("busy_timeout") as { timeout: number }[];
+  db.pragma("busy_timeout = 0");
   try {
     db.pragma("incremental_vacuum");
     db.pragma("wal_checkpoint(TRUNCATE)");
   } catch {
-    // SQLITE_BUSY after busy_timeout: nothing is lost, the next prune tries again.
+    // SQLITE_BUSY: nothing is lost, the next prune tries again.
+  } finally {
+    db.pragma(`busy_timeout = ${Number(timeout) || 0}`);
   }
 }
 

@@ -139,6 +139,36 @@ describe.each<Store>(["sqlite", "postgres"])("checkpoint retention on %s", (stor
   }, 60_000);
 });
 
+describe("retention on a SQLite file another process is reading", () => {
+  it("prunes without waiting for the reader: the file is compacted later, and the connection keeps its busy timeout", async () => {
+    const handle = await open("sqlite", 2, "busy-reader");
+    try {
+      const graph = createOrchestrator({ registry: await file.registryWith({}), checkpointer: handle.checkpointer, logger: silentLogger });
+      // Runs without a claim do not prune: the thread piles up checkpoints.
+      for (const task of ["Say hello one", "Say hello two"]) await collect(graph, task, { threadId: "busy-thread" });
+      const db = (handle.checkpointer as unknown as { db: { pragma(sql: string): unknown } }).db;
+      // A wait as long as this would outlast the test: the prune must not wait at all.
+      db.pragma("busy_timeout = 600000");
+      const Database = (await import("libsql")).default;
+      const reader = new Database(join(dir, "busy-reader.sqlite"));
+      try {
+        // An open read transaction, as another server's read would hold: a TRUNCATE checkpoint waits for it.
+        reader.exec("BEGIN");
+        reader.prepare("SELECT COUNT(*) FROM checkpoints").get();
+        expect(await handle.retention.prune("busy-thread")).toBeGreaterThan(0);
+        expect(db.pragma("busy_timeout")).toEqual([{ timeout: 600000 }]);
+        reader.exec("COMMIT");
+      } finally {
+        reader.close();
+      }
+      expect((await rows("sqlite", handle, "busy-thread")).root).toBe(2);
+      expect(ofType(await claimedRun(handle, graph, "Say hello three", "busy-thread"), "final_answer")).toHaveLength(1);
+    } finally {
+      await handle.close();
+    }
+  }, 30_000);
+});
+
 describe("retention settings", () => {
   it("refuses a negative or fractional keep, naming it", async () => {
     await expect(createCheckpointer({ sqlitePath: ":memory:", keepCheckpoints: -1 })).rejects.toThrow(/keepCheckpoints must be a whole number/);
