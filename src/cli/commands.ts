@@ -1,7 +1,6 @@
-/** The CLI's commands: run a task (the main job), show the tier mapping, verify providers. */
+/** The CLI's commands: run a task (the main job), resume one, show the tier mapping and tools, verify providers, print a thread. */
 import { randomUUID } from "node:crypto";
 import { isAIMessage, isBaseMessage, type BaseMessage } from "@langchain/core/messages";
-import { userInfo } from "node:os";
 import { pendingApprovals, type ApprovalInput } from "../../graphs/orchestrator/approvals.js";
 import { OrchestratorInputError, RunSupersededError } from "../../graphs/orchestrator/errors.js";
 import type { ApprovalRequiredEvent, StepEvent } from "../../graphs/orchestrator/events.js";
@@ -21,6 +20,7 @@ import { loadConfig } from "../config/index.js";
 import { scrubText } from "../logging/index.js";
 import type { VerifyTokenDetails } from "../gateway/index.js";
 import { PROVIDERS, TIERS, type Tier } from "../providers/types.js";
+import { approver, askDecisions, parseObject, resumeHint } from "./approval_prompt.js";
 import { LinePrompt } from "./prompt.js";
 import { HumanRenderer, renderJson, type Output } from "./render.js";
 
@@ -195,20 +195,6 @@ export async function toolsCommand(options: { json?: boolean }, io: CommandIO): 
   });
 }
 
-/** The command that resumes `threadId`, as printed when a run waits for approval. */
-export function resumeHint(threadId: string): string {
-  return `npm start -- resume ${threadId} --decision approve|reject [--args JSON] [--reason TEXT]`;
-}
-
-/** Who decides at this terminal, kept with each decision. */
-function approver(): string {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return "cli";
-  }
-}
-
 /**
  * Runs a task (or a resume) to its end, rendering every step. When the run stops for approval it
  * asks on `rl` and goes on, or, without a prompt, prints the resume command and returns 3.
@@ -249,7 +235,7 @@ async function runClaimed({ graph, simulated, ledger, budgets }: Session, claim:
       const stop = supersededError(claim);
       if (stop) throw stop;
       human?.finish();
-      const decisions = rl ? await askDecisions(rl, waiting, io) : undefined;
+      const decisions = rl ? await askDecisions(rl, waiting, io.stderr) : undefined;
       if (!decisions) {
         if (options.json) renderJson(io.stdout, { type: "run_paused", threadId, waitingFor: waiting.map((w) => w.tool), resume: resumeHint(threadId) });
         io.stderr.write(`waiting for approval of ${waiting.map((w) => w.tool).join(", ")} · resume with:\n  ${resumeHint(threadId)}\n`);
@@ -273,53 +259,6 @@ async function runClaimed({ graph, simulated, ledger, budgets }: Session, claim:
     io.stderr.write(`error: ${message}\n`);
     if (interrupted) return EXIT.interrupted;
     return err instanceof OrchestratorInputError ? EXIT.usage : EXIT.failed;
-  }
-}
-
-const DECISION_KEYS: Record<string, ApprovalInput["decision"]> = { a: "approve", approve: "approve", e: "edit", edit: "edit", r: "reject", reject: "reject" };
-
-/** Asks for a decision on each waiting call; undefined when the input ends first. */
-async function askDecisions(rl: LinePrompt, waiting: readonly ApprovalRequiredEvent[], io: CommandIO): Promise<ApprovalInput[] | undefined> {
-  const out: ApprovalInput[] = [];
-  const ask = (q: string) => rl.ask(q);
-  for (const call of waiting) {
-    const choices = call.allowedDecisions.map((d) => `${d[0]}=${d}`).join(" / ");
-    for (;;) {
-      const answer = await ask(`${call.tool}(${JSON.stringify(call.args)}): ${choices}? `);
-      if (answer === undefined) return undefined;
-      const decision = DECISION_KEYS[answer.toLowerCase()];
-      if (!decision || !call.allowedDecisions.includes(decision)) {
-        io.stderr.write(`please answer ${call.allowedDecisions.join(", ")}\n`);
-        continue;
-      }
-      if (decision === "approve") out.push({ decision });
-      else if (decision === "reject") {
-        const reason = await ask("reason (the model is told): ");
-        if (reason === undefined) return undefined;
-        out.push({ decision, reason });
-      } else {
-        const text = await ask(`new arguments as JSON (empty keeps ${JSON.stringify(call.args)}): `);
-        if (text === undefined) return undefined;
-        const args = text ? parseObject(text) : call.args;
-        if (!args) {
-          io.stderr.write("the arguments must be a JSON object\n");
-          continue;
-        }
-        out.push({ decision, args });
-      }
-      break;
-    }
-  }
-  return out;
-}
-
-/** `text` as a JSON object, or undefined. */
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const v: unknown = JSON.parse(text);
-    return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
   }
 }
 

@@ -15,6 +15,7 @@ import { streamSteps, supersededError } from "../../graphs/orchestrator/stream.j
 import { PACKAGE_NAME, packageVersion } from "../config/package_info.js";
 import { getLogger, scrubText, type Logger } from "../logging/index.js";
 import { TIERS, type Tier } from "../providers/types.js";
+import { cliInvocation } from "../runtime/entry.js";
 import { progressMessage } from "./progress.js";
 
 /** Options of `createMcpServer`. */
@@ -154,7 +155,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
         const tools = [...new Set(waiting.map((w) => w.tool))].join(", ");
         const text =
           `${prefix}The run is waiting for approval of ${tools} on thread ${threadId}. Decide it with ` +
-          `\`npm start -- resume ${threadId} --decision approve|reject\` or POST /api/threads/${threadId}/resume.`;
+          `\`${cliInvocation()} resume ${threadId} --decision approve|reject\` or POST /api/threads/${threadId}/resume.`;
         return {
           content: [{ type: "text", text }],
           structuredContent: {

@@ -35,3 +35,11 @@ export function runMain(main: () => Promise<number>): void {
     },
   );
 }
+
+/**
+ * How a person runs the CLI here, for hints such as "resume with ...": `npm start --` in this
+ * project's checkout (npm names the package whose script runs), else the installed command.
+ */
+export function cliInvocation(env: Record<string, string | undefined> = process.env): string {
+  return env.npm_package_name === "ai-gateway-agents" ? "npm start --" : "ai-gateway-agents";
+}

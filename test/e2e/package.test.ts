@@ -123,6 +123,20 @@ describe("the installed commands", () => {
     expect(r.stderr).toMatch(/SIMULATED model/);
   });
 
+  it("names itself in the resume hint when a run waits for approval", async () => {
+    const tiers = join(pkg.app, "tiers-approvals.yaml");
+    writeFileSync(tiers, "approvals:\n  calculator: [approve, reject]\n");
+    const r = await runProcess(process.execPath, [bin("ai-gateway-agents"), "--approvals", "exit", "--thread", "bin-approval", "What is 17 * 23?"], {
+      cwd: pkg.app,
+      // As an app's shell has it: not inside this project's npm scripts (npm test sets npm_package_name).
+      env: { ...Object.fromEntries(Object.entries(env()).filter(([k]) => !k.startsWith("npm_"))), TIERS_CONFIG: tiers },
+      timeoutMs: 60_000,
+    });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain("ai-gateway-agents resume bin-approval --decision approve|reject");
+    expect(r.stderr).not.toContain("npm start");
+  });
+
   it("prints its version, and one --help that lists every command and every flag", async () => {
     const version = await runProcess(process.execPath, [bin("ai-gateway-agents"), "--version"], { cwd: pkg.app, env: env() });
     expect(version).toMatchObject({ code: 0, stdout: `${pkg.manifest.version}\n` });
