@@ -188,6 +188,7 @@ function pruningOnRelease(claims: ThreadClaims, retention: CheckpointRetention):
     canRollback: true,
     close: () => claims.close(),
     requestStop: (threadId, mode) => claims.requestStop(threadId, mode),
+    onRelease: (threadId, listener) => claims.onRelease(threadId, listener),
     tryClaim: async (threadId) => {
       const claim = await claims.tryClaim(threadId);
       if (!claim) return undefined;

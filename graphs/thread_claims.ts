@@ -45,25 +45,72 @@ export interface ThreadClaims {
   tryClaim(threadId: string): Promise<ThreadClaim | undefined>;
   /** Asks the run holding `threadId`, in any process, to stop; nothing when no run holds it. */
   requestStop(threadId: string, mode: StopMode): Promise<void>;
+  /**
+   * Calls `listener` each time a claim on `threadId` taken through this object is given back, so
+   * a run waiting in this process tries again at once; returns the unsubscribe. Releases in other
+   * processes are not heard: waiters still try again on their own.
+   */
+  onRelease(threadId: string, listener: () => void): () => void;
   /** Frees what this object holds (its database connections). */
   close(): Promise<void>;
 }
 
+/** The listeners of `onRelease`, per thread. */
+export class ReleaseListeners {
+  private readonly byThread = new Map<string, Set<() => void>>();
+
+  on(threadId: string, listener: () => void): () => void {
+    const set = this.byThread.get(threadId) ?? new Set();
+    set.add(listener);
+    this.byThread.set(threadId, set);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.byThread.get(threadId) === set) this.byThread.delete(threadId);
+    };
+  }
+
+  released(threadId: string): void {
+    for (const listener of [...(this.byThread.get(threadId) ?? [])]) listener();
+  }
+}
+
 /**
  * Waits for a thread held by another run: calls `attempt` until it gives a claim, pausing 20 ms
- * and doubling to 250 ms between tries (a claim taken elsewhere is seen only by trying again).
- * Gives "aborted" once `signal` is aborted and "timeout" at `deadline` (ms since the epoch).
+ * and doubling to 250 ms between tries (a claim taken elsewhere is seen only by trying again),
+ * and trying again at once when `wake` (a claims object's `onRelease` for the thread) says a
+ * claim was given back. Gives "aborted" once `signal` is aborted and "timeout" at `deadline`
+ * (ms since the epoch).
  */
 export async function waitForClaim(
   attempt: () => Promise<ThreadClaim | undefined>,
-  options: { deadline: number; signal?: AbortSignal },
+  options: { deadline: number; signal?: AbortSignal; wake?: (listener: () => void) => () => void },
 ): Promise<ThreadClaim | "aborted" | "timeout"> {
-  for (let pause = 20; ; pause = Math.min(pause * 2, 250)) {
-    const held = await attempt();
-    if (held) return held;
-    if (options.signal?.aborted) return "aborted";
-    if (Date.now() >= options.deadline) return "timeout";
-    await new Promise((r) => setTimeout(r, Math.min(pause, Math.max(1, options.deadline - Date.now()))));
+  // Listening before the first try: a release between a failed try and the pause is not missed.
+  let woken = false;
+  let wakeUp: (() => void) | undefined;
+  const stopListening = options.wake?.(() => {
+    woken = true;
+    wakeUp?.();
+  });
+  try {
+    for (let pause = 20; ; pause = Math.min(pause * 2, 250)) {
+      woken = false;
+      const held = await attempt();
+      if (held) return held;
+      if (options.signal?.aborted) return "aborted";
+      if (Date.now() >= options.deadline) return "timeout";
+      if (woken) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(pause, Math.max(1, options.deadline - Date.now())));
+        wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wakeUp = undefined;
+    }
+  } finally {
+    stopListening?.();
   }
 }
 
@@ -89,9 +136,11 @@ export const LEASE_MS = 30_000;
 /** Claims kept in this process only. */
 export function processClaims(): ThreadClaims {
   const held = new Map<string, AbortController>();
+  const listeners = new ReleaseListeners();
   return {
     kind: "process",
     canRollback: false,
+    onRelease: (threadId, listener) => listeners.on(threadId, listener),
     tryClaim: async (threadId) => {
       if (held.has(threadId)) return undefined;
       const stop = new AbortController();
@@ -100,7 +149,9 @@ export function processClaims(): ThreadClaims {
         stopped: stop.signal,
         commit: nothingToCommit,
         release: async () => {
-          if (held.get(threadId) === stop) held.delete(threadId);
+          if (held.get(threadId) !== stop) return;
+          held.delete(threadId);
+          listeners.released(threadId);
         },
       };
     },
@@ -150,9 +201,11 @@ export function sqliteClaims(db: Database.Database, leaseMs = LEASE_MS): ThreadC
     upsert.run(threadId, owner, now + leaseMs);
     return true;
   });
+  const listeners = new ReleaseListeners();
   return {
     kind: "sqlite",
     canRollback: false,
+    onRelease: (threadId, listener) => listeners.on(threadId, listener),
     tryClaim: async (threadId) => {
       const owner = `${HOST}:${process.pid}:${randomUUID()}`;
       if (!take.immediate(threadId, owner, Date.now())) return undefined;
@@ -178,6 +231,7 @@ export function sqliteClaims(db: Database.Database, leaseMs = LEASE_MS): ThreadC
           clearInterval(timer);
           clearInterval(poll);
           if (db.open) remove.run(threadId, owner);
+          listeners.released(threadId);
         },
       };
     },
@@ -210,9 +264,11 @@ export async function postgresClaims(databaseUrl: string): Promise<ThreadClaims>
   pool.on("error", () => undefined);
   // Connections holding a lock; closing drops them (and so their locks) instead of waiting on them.
   const holding = new Set<pg.PoolClient>();
+  const listeners = new ReleaseListeners();
   return {
     kind: "postgres",
     canRollback: false,
+    onRelease: (threadId, listener) => listeners.on(threadId, listener),
     tryClaim: async (threadId) => {
       const client = await pool.connect();
       try {
@@ -262,6 +318,7 @@ export async function postgresClaims(databaseUrl: string): Promise<ThreadClaims>
             // A broken connection takes its lock with it; drop it from the pool.
             client.release(err as Error);
           }
+          listeners.released(threadId);
         },
       };
     },

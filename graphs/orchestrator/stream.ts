@@ -91,7 +91,11 @@ async function claimThread(options: StreamStepsOptions): Promise<ThreadClaim | u
   const stopping = strategy === "interrupt" || strategy === "rollback";
   const tryClaim = () => claims.tryClaim(threadId);
   const attempt = stopping ? stoppingAttempt(tryClaim, claims, threadId, strategy) : tryClaim;
-  const held = await waitForClaim(attempt, { deadline: strategy === "reject" ? 0 : Date.now() + timeoutMs, signal: options.signal });
+  const held = await waitForClaim(attempt, {
+    deadline: strategy === "reject" ? 0 : Date.now() + timeoutMs,
+    signal: options.signal,
+    wake: (listener) => claims.onRelease(threadId, listener),
+  });
   if (held === "timeout" && strategy === "reject") throw new ThreadBusyError(`A run is already in progress on thread ${threadId}; pass multitaskStrategy: "enqueue" to wait for it.`);
   if (held === "timeout" && stopping) throw new ThreadBusyError(`The run on thread ${threadId} did not stop within ${timeoutMs} ms; nothing was run.`);
   if (held === "timeout") throw new ThreadBusyError(`Waited ${timeoutMs} ms for thread ${threadId}; nothing was run.`);

@@ -109,6 +109,9 @@ export function runExecutor(ctx: ServerContext) {
     }
   };
 
+  /** Wakes a waiter when a claim on `threadId` is given back in this server, or the next in its queue may go. */
+  const wakeOn = (threadId: string) => (listener: () => void) => ctx.claims.onRelease(threadId, listener);
+
   /** Waits for the thread in arrival order (bounded in number and time), until `signal` gives up. */
   const waitTurn = async (threadId: string, signal: AbortSignal): Promise<ThreadClaim> => {
     const { queueMax, queueTimeoutMs } = limits.multitask;
@@ -119,7 +122,7 @@ export function runExecutor(ctx: ServerContext) {
     queues.set(threadId, queue);
     try {
       // Only the first in this server's queue tries; the store's claim orders it against other servers.
-      const held = await waitForClaim(async () => (queue[0] === ticket ? attempt(threadId) : undefined), { deadline: Date.now() + queueTimeoutMs, signal });
+      const held = await waitForClaim(async () => (queue[0] === ticket ? attempt(threadId) : undefined), { deadline: Date.now() + queueTimeoutMs, signal, wake: wakeOn(threadId) });
       if (held === "aborted") throw new HttpError(499, "client_closed", "The client went away while its run waited for the thread.");
       if (held === "timeout") throw new HttpError(409, "thread_busy", `Waited ${queueTimeoutMs / 1000} s (RUN_QUEUE_TIMEOUT_MS) for the runs ahead on this thread; nothing was run.`);
       return held;
@@ -135,7 +138,7 @@ export function runExecutor(ctx: ServerContext) {
    */
   const takeOver = async (threadId: string, mode: StopMode, signal: AbortSignal): Promise<ThreadClaim> => {
     const { queueTimeoutMs } = limits.multitask;
-    const held = await waitForClaim(stoppingAttempt(() => attempt(threadId), ctx.claims, threadId, mode), { deadline: Date.now() + queueTimeoutMs, signal });
+    const held = await waitForClaim(stoppingAttempt(() => attempt(threadId), ctx.claims, threadId, mode), { deadline: Date.now() + queueTimeoutMs, signal, wake: wakeOn(threadId) });
     if (held === "aborted") throw new HttpError(499, "client_closed", "The client went away while its run waited for the thread.");
     if (held === "timeout") throw new HttpError(409, "thread_busy", `The run on this thread did not stop within ${queueTimeoutMs / 1000} s (RUN_QUEUE_TIMEOUT_MS); nothing was run.`);
     return held;
