@@ -24,7 +24,7 @@
 import { setMaxListeners } from "node:events";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { ConfigError, HeaderRuleError, PACKAGE_NAME, packageVersion, parseHeaderArgument } from "../config/index.js";
-import { runMain, startCommandLine } from "../runtime/entry.js";
+import { cliInvocation, runMain, startCommandLine } from "../runtime/entry.js";
 import { TierConfigError } from "../providers/tier_config.js";
 import { TIERS, type Tier } from "../providers/types.js";
 import { ROUTING_MODES, type RoutingMode } from "../providers/routing_rules.js";
@@ -97,7 +97,7 @@ async function main(argv: string[]): Promise<number> {
     .action(async (words: string[], opts: { tier?: Tier; agent?: string; plan?: boolean; thread?: string; json?: boolean; routing?: RoutingMode; approvals?: ApprovalMode; header?: Record<string, string>; user?: string; tenant?: string }) => {
       const task = words.join(" ").trim();
       if (!task && !process.stdin.isTTY) {
-        process.stderr.write('No task given. Usage: npm start -- "your task" (or run it in a terminal for a prompt).\n');
+        process.stderr.write(`No task given. Usage: ${cliInvocation()} "your task" (or run it in a terminal for a prompt).\n`);
         code = EXIT.usage;
         return;
       }

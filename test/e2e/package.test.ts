@@ -123,18 +123,23 @@ describe("the installed commands", () => {
     expect(r.stderr).toMatch(/SIMULATED model/);
   });
 
-  it("names itself in the resume hint when a run waits for approval", async () => {
+  it("names itself in the resume hint when a run waits for approval, and in its usage line", async () => {
+    // As an app's shell has it: not inside this project's npm scripts (npm test sets npm_package_name).
+    const appEnv = Object.fromEntries(Object.entries(env()).filter(([k]) => !k.startsWith("npm_")));
     const tiers = join(pkg.app, "tiers-approvals.yaml");
     writeFileSync(tiers, "approvals:\n  calculator: [approve, reject]\n");
     const r = await runProcess(process.execPath, [bin("ai-gateway-agents"), "--approvals", "exit", "--thread", "bin-approval", "What is 17 * 23?"], {
       cwd: pkg.app,
-      // As an app's shell has it: not inside this project's npm scripts (npm test sets npm_package_name).
-      env: { ...Object.fromEntries(Object.entries(env()).filter(([k]) => !k.startsWith("npm_"))), TIERS_CONFIG: tiers },
+      env: { ...appEnv, TIERS_CONFIG: tiers },
       timeoutMs: 60_000,
     });
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toContain("ai-gateway-agents resume bin-approval --decision approve|reject");
     expect(r.stderr).not.toContain("npm start");
+    // Without a task and without a terminal, the usage line names the command too.
+    const none = await runProcess(process.execPath, [bin("ai-gateway-agents")], { cwd: pkg.app, env: appEnv });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('Usage: ai-gateway-agents "your task"');
   });
 
   it("prints its version, and one --help that lists every command and every flag", async () => {
