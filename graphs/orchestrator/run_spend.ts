@@ -3,7 +3,8 @@
  * reaches its `usage` event (aborted by its caller, stopped by a newer run, failed unexpectedly)
  * still has what it spent written to the usage ledger: otherwise a client that hangs up once the
  * answer has streamed would spend without limit. `streamSteps` puts one in the run's
- * `configurable` when it records usage; each agent attempt reports its calls to it.
+ * `configurable` when it records usage; agent attempts, the classifier, the planner and the
+ * synthesizer report their calls to it.
  */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { ModelCallRecord } from "../../agents/middleware/model_calls.js";
@@ -35,6 +36,15 @@ export class RunSpend {
     for (const { tier, call } of this.calls) usage = addUsage(usage, usageOfCalls(tier, [call], pricing));
     return usageSummary(usage, pricing).perTier;
   }
+}
+
+/**
+ * The usage of one internal call (the classifier's, the planner's, the synthesizer's) on `tier`,
+ * noted in the run's spend too when the run records one.
+ */
+export function callUsage(config: LangGraphRunnableConfig, deps: Pick<OrchestratorDeps, "pricing">, tier: Tier, call: ModelCallRecord): UsageByTier {
+  runSpendOf(config)?.add(tier, call, deps.pricing);
+  return usageOfCalls(tier, [call], deps.pricing);
 }
 
 /** The run's spend in `config`, if the run records one. */

@@ -166,6 +166,18 @@ describe("the spend of a run that ends before its usage event", () => {
     expect(await handle.ledger.spent({ tenant: "acme" })).toBeGreaterThan(0);
   });
 
+  it("counts the classifier's call of a run that stops right after its route", async () => {
+    const { handle, graph } = await setup();
+    const events: StepEvent[] = [];
+    for await (const e of streamSteps({ messages: [{ role: "user", content: "Tell me something nice about rivers" }] }, { graph, ledger: handle.ledger, user: "router-only", threadId: "classified-thread", routingMode: "classifier" })) {
+      events.push(e);
+      if (e.type === "route_decided") break;
+    }
+    expect(ofType(events, "route_decided")[0].source).toBe("classifier");
+    expect(await report(handle, "router-only")).toMatchObject({ calls: 1 });
+    expect((await handle.ledger.report(["tier"], { user: "router-only" })).map((r) => r.tier)).toEqual(["fast"]);
+  });
+
   it("is left to the resuming run when a run pauses for approval: counted once, when it resumes", async () => {
     const { handle, graph } = await setup({ ...tiers, approvals: { calculator: ["approve", "reject"] } });
     const options = { graph, ledger: handle.ledger, user: "approver", threadId: "approval-thread", tier: "fast" as const };

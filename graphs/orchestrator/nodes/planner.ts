@@ -8,7 +8,8 @@ import type { BaseMessage } from "@langchain/core/messages";
 import { Command, isGraphBubbleUp, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { callRecord } from "../../../agents/middleware/model_calls.js";
 import { describeModelFailure } from "../../../src/providers/failure.js";
-import { addUsage, usageOfCalls, type UsageByTier } from "../cost.js";
+import { addUsage, type UsageByTier } from "../cost.js";
+import { callUsage } from "../run_spend.js";
 import type { OrchestratorDeps } from "../deps.js";
 import { OrchestratorError } from "../errors.js";
 import type { CustomStepEvent, PlannedSubtask } from "../events.js";
@@ -40,7 +41,7 @@ export function plannerNode(deps: OrchestratorDeps) {
         { signal: config.signal, tags: [...(config.tags ?? []), ...INTERNAL_CALL_TAGS], runName: "planner" },
       );
       await deps.pricing.ready();
-      spent = usageOfCalls(tier, [callRecord(out.raw as BaseMessage)], deps.pricing);
+      spent = callUsage(config, deps, tier, callRecord(out.raw as BaseMessage));
       const parsed = schema.safeParse(out.parsed);
       const checked = parsed.success ? checkPlan(parsed.data as PlanOutput, agents.map((a) => a.name)) : { problem: "the planner's answer did not fit the plan schema" };
       if ("problem" in checked) note = checked.problem;

@@ -7,7 +7,8 @@ import { isHumanMessage, type BaseMessage } from "@langchain/core/messages";
 import { Command, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { Tier } from "../../../src/providers/types.js";
 import { readRunSettings, type RunSettings } from "../configuration.js";
-import { usageOfCalls, type UsageByTier } from "../cost.js";
+import type { UsageByTier } from "../cost.js";
+import { callUsage } from "../run_spend.js";
 import { modelOf, type OrchestratorDeps } from "../deps.js";
 import { OrchestratorInputError } from "../errors.js";
 import type { CustomStepEvent } from "../events.js";
@@ -47,7 +48,7 @@ export async function decideRoute(deps: OrchestratorDeps, task: string, config: 
     if (classified) {
       decision = classified;
       await pricesLoaded;
-      usage = usageOfCalls("fast", [classified.call], deps.pricing);
+      usage = callUsage(config, deps, "fast", classified.call);
     } else {
       deps.logger.warn("The routing classifier gave no usable answer; using the default tier");
     }

@@ -9,7 +9,8 @@ import { isGraphBubbleUp, type LangGraphRunnableConfig } from "@langchain/langgr
 import { callRecord } from "../../../agents/middleware/model_calls.js";
 import { describeModelFailure } from "../../../src/providers/failure.js";
 import { readRunSettings } from "../configuration.js";
-import { addUsage, usageOfCalls, type UsageByTier } from "../cost.js";
+import { addUsage, type UsageByTier } from "../cost.js";
+import { callUsage } from "../run_spend.js";
 import { above } from "../roster.js";
 import { modelOf, usageEvent, type OrchestratorDeps } from "../deps.js";
 import type { CustomStepEvent } from "../events.js";
@@ -46,7 +47,7 @@ export function synthesizerNode(deps: OrchestratorDeps) {
         { signal: config.signal, metadata: { tier, agent: SYNTHESIZER_NODE }, runName: SYNTHESIZER_NODE },
       );
       await deps.pricing.ready();
-      spent = usageOfCalls(tier, [callRecord(message)], deps.pricing);
+      spent = callUsage(config, deps, tier, callRecord(message));
       const meta = message.response_metadata as { provider?: string; model_provider?: string; model_name?: string; model?: string; simulated?: boolean };
       provider = meta.provider ?? meta.model_provider ?? "unknown";
       model = meta.model_name ?? meta.model ?? model;
