@@ -10,8 +10,8 @@
  * A newer run may ask the holder to stop (the `interrupt` and `rollback` double-texting
  * policies): the request reaches the holder in whatever process it runs, which sees it as its
  * claim's `stopped` signal, stops its run and gives the thread back. SQLite: a `stop` column on
- * the lease row, polled by the holder. PostgreSQL: a notification on the connection that holds
- * the lock.
+ * the lease row, polled every 100 ms by one query per connection for all the claims it holds.
+ * PostgreSQL: a notification on the connection that holds the lock.
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
@@ -192,7 +192,8 @@ export function sqliteClaims(db: Database.Database, leaseMs = LEASE_MS): ThreadC
     "INSERT INTO thread_claims (thread_id, owner, expires_at, stop) VALUES (?, ?, ?, NULL) ON CONFLICT(thread_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at, stop = NULL",
   );
   const askStop = db.prepare("UPDATE thread_claims SET stop = ? WHERE thread_id = ? AND expires_at > ?");
-  const readStop = db.prepare<[string, string]>("SELECT stop FROM thread_claims WHERE thread_id = ? AND owner = ?");
+  // Only held leases have rows, and few of them carry a request: one query serves every claim held here.
+  const readStops = db.prepare("SELECT owner, stop FROM thread_claims WHERE stop IS NOT NULL");
   const renew = db.prepare("UPDATE thread_claims SET expires_at = ? WHERE thread_id = ? AND owner = ?");
   const remove = db.prepare("DELETE FROM thread_claims WHERE thread_id = ? AND owner = ?");
   const take = db.transaction((threadId: string, owner: string, now: number) => {
@@ -202,6 +203,30 @@ export function sqliteClaims(db: Database.Database, leaseMs = LEASE_MS): ThreadC
     return true;
   });
   const listeners = new ReleaseListeners();
+  // The stop controllers of the claims held through this connection, by lease owner; one timer polls for all.
+  const holders = new Map<string, AbortController>();
+  let poll: ReturnType<typeof setInterval> | undefined;
+  const pollStops = () => {
+    if (!db.open) return;
+    for (const row of readStops.all() as { owner: string; stop: string | null }[]) {
+      const stop = holders.get(row.owner);
+      if (stop && isStopMode(row.stop) && !stop.signal.aborted) stop.abort(row.stop);
+    }
+  };
+  const hold = (owner: string, stop: AbortController) => {
+    holders.set(owner, stop);
+    if (!poll) {
+      poll = setInterval(pollStops, STOP_POLL_MS);
+      poll.unref();
+    }
+  };
+  const unhold = (owner: string) => {
+    holders.delete(owner);
+    if (holders.size === 0 && poll) {
+      clearInterval(poll);
+      poll = undefined;
+    }
+  };
   return {
     kind: "sqlite",
     canRollback: false,
@@ -214,13 +239,7 @@ export function sqliteClaims(db: Database.Database, leaseMs = LEASE_MS): ThreadC
       }, Math.max(1_000, Math.floor(leaseMs / 3)));
       timer.unref();
       const stop = new AbortController();
-      const poll = setInterval(() => {
-        const mode = db.open ? (readStop.get(threadId, owner) as { stop: string | null } | undefined)?.stop : undefined;
-        if (!isStopMode(mode)) return;
-        clearInterval(poll);
-        stop.abort(mode);
-      }, STOP_POLL_MS);
-      poll.unref();
+      hold(owner, stop);
       let released = false;
       return {
         stopped: stop.signal,
@@ -229,7 +248,7 @@ export function sqliteClaims(db: Database.Database, leaseMs = LEASE_MS): ThreadC
           if (released) return;
           released = true;
           clearInterval(timer);
-          clearInterval(poll);
+          unhold(owner);
           if (db.open) remove.run(threadId, owner);
           listeners.released(threadId);
         },
