@@ -1,7 +1,9 @@
-// esbuild options of the bundled CLI, shared by `npm run build` (scripts/build_bin.mjs, for the
-// package's `ai-gateway-agents` command) and `npm start` (scripts/run.mjs --bundle, in a checkout).
+// esbuild options of the bundled commands, shared by `npm run build` (scripts/build_bin.mjs, for
+// the package's `ai-gateway-agents` and `ai-gateway-agents-mcp` commands) and `npm start` and
+// `npm run mcp` (scripts/run.mjs --bundle, in a checkout).
 //
-// The bundle is `<outdir>/<name>.js` plus `<outdir>/chunks/` for what it loads on demand (provider
+// The bundle is `<outdir>/<name>.js` per entry plus `<outdir>/chunks/` for what the entries share
+// and what they load on demand (provider
 // SDKs, MCP, tracing, PostgreSQL, the calculator's parser). LangChain, LangGraph and zod are
 // bundled too: the command runs alone, shares no objects with an app, and one copy of each inside
 // the bundle means every part of it (the provider packages, the MCP adapters, the checkpoint
@@ -10,10 +12,13 @@
 // pg-native. LangGraph's SQLite saver imports better-sqlite3, but this project always hands it a
 // libsql database, so the bundle gets libsql under that name and better-sqlite3 is never loaded.
 
-/** @returns {import("esbuild").BuildOptions} */
-export function cliBundleOptions({ entry, name, outdir }) {
+/**
+ * @param {{ entries: Record<string, string>, outdir: string }} options entries: output name -> source path
+ * @returns {import("esbuild").BuildOptions}
+ */
+export function bundleOptions({ entries, outdir }) {
   return {
-    entryPoints: { [name]: entry },
+    entryPoints: entries,
     outdir,
     chunkNames: "chunks/[name]-[hash]",
     bundle: true,

@@ -10,11 +10,12 @@
 // private directory and renamed into place, so processes that start together never see half
 // a build. Types are not checked here: that is `npm run typecheck`.
 //
-// With --bundle (`node scripts/run.mjs --bundle src/cli/main.ts`, which `npm start` uses) the
-// entry and its dependencies are bundled into one file plus on-demand chunks instead, exactly as
-// `npm run build` bundles the package's command (scripts/bundle_options.mjs), in
-// node_modules/.cache/ai-gateway-agents/<key>-bundle/. Its key also hashes package-lock.json and
-// node_modules/.package-lock.json, so an install that changes a dependency rebuilds it too.
+// With --bundle (`node scripts/run.mjs --bundle src/cli/main.ts`, which `npm start` and `npm run
+// mcp` use) the entry and its dependencies are bundled into one file plus on-demand chunks
+// instead, exactly as `npm run build` bundles the package's commands (scripts/bundle_options.mjs),
+// in node_modules/.cache/ai-gateway-agents/<key>-bundle-<entry>/. Its key also hashes
+// package-lock.json and node_modules/.package-lock.json, so an install that changes a dependency
+// rebuilds it too.
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
@@ -56,14 +57,14 @@ function keyOf(files, extra = []) {
 /** Transpiles every source file, or with `bundleEntry` bundles that entry; returns the build's directory. */
 async function ensureBuilt(bundleEntry) {
   const files = sources();
-  const dir = join(cache, bundleEntry ? `${keyOf(files, LOCKS)}-bundle` : keyOf(files));
+  const dir = join(cache, bundleEntry ? `${keyOf(files, LOCKS)}-bundle-${bundleEntry.replace(/[^A-Za-z0-9]+/g, "_")}` : keyOf(files));
   if (existsSync(dir)) return dir;
   const { build } = await import("esbuild");
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   if (bundleEntry) {
-    const { cliBundleOptions } = await import("./bundle_options.mjs");
-    await build(cliBundleOptions({ entry: join(root, bundleEntry), name: "main", outdir: tmp }));
+    const { bundleOptions } = await import("./bundle_options.mjs");
+    await build(bundleOptions({ entries: { main: join(root, bundleEntry) }, outdir: tmp }));
   } else {
     await build({
       entryPoints: files.map((f) => join(root, f)),

@@ -29,7 +29,8 @@ describe("MCP over stdio (npm run mcp)", () => {
     const env = Object.fromEntries(
       Object.entries(offlineEnv({ CHECKPOINT_SQLITE_PATH: join(fx.dir, "stdio.sqlite") })).filter((e): e is [string, string] => e[1] !== undefined),
     );
-    const transport = new StdioClientTransport({ command: process.execPath, args: ["--import", "tsx", "src/mcp/stdio.ts"], cwd: root, env, stderr: "pipe" });
+    // Exactly what `npm run mcp` runs: the bundled server, built on first use.
+    const transport = new StdioClientTransport({ command: process.execPath, args: ["scripts/run.mjs", "--bundle", "src/mcp/stdio.ts"], cwd: root, env, stderr: "pipe" });
     let stderr = "";
     transport.stderr?.on("data", (d) => (stderr += d));
     const client = new Client({ name: "mcp-test", version: "1.0.0" });

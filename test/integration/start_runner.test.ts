@@ -83,13 +83,13 @@ describe("the start runner", () => {
     write("src/main.ts", 'import { word } from "dep";\nconsole.log(`${word} ${process.argv.slice(2).join(" ")}`);\n');
     const bundle = (...args: string[]) => runProcess(process.execPath, ["scripts/run.mjs", "--bundle", "src/main.ts", ...args], { cwd: root, env, timeoutMs: 60_000 });
     expect(await bundle("x")).toMatchObject({ code: 0, stdout: "bundled x\n" });
-    expect(builds().filter((b) => b.endsWith("-bundle"))).toHaveLength(1);
+    expect(builds().filter((b) => b.endsWith("-bundle-src_main_ts"))).toHaveLength(1);
     // The dependency's code is inside the build: the installed copy is not read at run time.
     rmSync(join(root, "node_modules", "dep"), { recursive: true });
     expect(await bundle()).toMatchObject({ code: 0, stdout: "bundled \n" });
     dep("reinstalled");
     expect(await bundle()).toMatchObject({ code: 0, stdout: "reinstalled \n" });
-    expect(builds().filter((b) => b.endsWith("-bundle"))).toHaveLength(2);
+    expect(builds().filter((b) => b.endsWith("-bundle-src_main_ts"))).toHaveLength(2);
   });
 
   it("refuses an entry that is not a TypeScript source of the checkout", async () => {
