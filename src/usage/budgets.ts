@@ -7,7 +7,7 @@
  */
 import type { BudgetConfig, BudgetLimits } from "../providers/budget_config.js";
 import type { Tier } from "../providers/types.js";
-import type { UsageLedger } from "./ledger.js";
+import { monthStart, type UsageLedger } from "./ledger.js";
 
 /** Who a run is for. */
 export interface Principal {
@@ -37,14 +37,8 @@ const startOfDay = (now: number) => {
   const d = new Date(now);
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
 };
-const startOfMonth = (now: number) => {
-  const d = new Date(now);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
-};
-const nextMonth = (now: number) => {
-  const d = new Date(now);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
-};
+const startOfMonth = (now: number) => monthStart(now);
+const nextMonth = (now: number) => monthStart(now, 1);
 
 /** The limits of `name` in `table`: its own entry, else the "*" entry. */
 const limitsOf = (table: Record<string, BudgetLimits>, name: string | undefined): BudgetLimits | undefined => (name === undefined ? undefined : (table[name] ?? table["*"]));

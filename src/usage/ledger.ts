@@ -208,10 +208,10 @@ export async function postgresLedger(pool: pg.Pool, isConcurrentCreate: (err: un
   };
 }
 
-/** Start of the calendar month (UTC) before the one `at` falls in: what the in-process ledger keeps. */
-function keptFrom(at: number): number {
+/** Start (ms) of the UTC calendar month `offset` months from the one `at` falls in. */
+export function monthStart(at: number, offset = 0): number {
   const d = new Date(at);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + offset, 1);
 }
 
 /**
@@ -229,7 +229,8 @@ export function memoryLedger(): UsageLedger {
   return {
     append: async (entries) => {
       rows.push(...entries.map((e) => ({ ...e })));
-      const from = keptFrom(Date.now());
+      // This month and the one before.
+      const from = monthStart(Date.now(), -1);
       if (rows.some((r) => r.at < from)) rows = rows.filter((r) => r.at >= from);
     },
     spent: async (filter) => rows.filter((e) => match(e, filter)).reduce((n, e) => n + e.costUsd, 0),
