@@ -56,7 +56,7 @@ export interface ThreadClaims {
 }
 
 /** The listeners of `onRelease`, per thread. */
-export class ReleaseListeners {
+class ReleaseListeners {
   private readonly byThread = new Map<string, Set<() => void>>();
 
   on(threadId: string, listener: () => void): () => void {
