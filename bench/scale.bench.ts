@@ -25,7 +25,7 @@ import { join } from "node:path";
 import type { BaseMessage } from "@langchain/core/messages";
 import { isSummaryMessage } from "../agents/middleware/thread_summary.js";
 import { createOrchestrator } from "../graphs/orchestrator/graph.js";
-import { streamSteps } from "../graphs/orchestrator/stream.js";
+import { streamSteps } from "../src/runs/index.js";
 import { createCheckpointer } from "../graphs/persistence.js";
 import { createLogger } from "../src/logging/index.js";
 import { ProviderRegistry } from "../src/providers/index.js";

@@ -1,8 +1,9 @@
-/** The orchestrator: graph factory, step streaming and persistence. */
+/** The orchestrator: graph factory, step input forms and persistence (runs go through `src/runs`). */
 export { createOrchestrator, type OrchestratorOptions, type OrchestratorGraph } from "./orchestrator/graph.js";
 export { BudgetExceededError, OrchestratorError, OrchestratorInputError, RunSupersededError, ThreadBusyError } from "./orchestrator/errors.js";
 export type { OrchestratorDeps } from "./orchestrator/deps.js";
-export { streamSteps, toGraphInput, type StreamStepsOptions, type StepsInput } from "./orchestrator/stream.js";
+export { toGraphInput, type StepsInput } from "./orchestrator/stream.js";
+export type { ThreadOwner, ThreadOwners } from "./thread_owners.js";
 export { pendingApprovals, approvalResume, type PendingApprovalView, type ApprovalInput } from "./orchestrator/approvals.js";
 export { createCheckpointer, type CheckpointerOptions, type CheckpointerHandle } from "./persistence.js";
 export { OrchestratorContext, readRunSettings, type OrchestratorContextType, type RunSettings } from "./orchestrator/configuration.js";

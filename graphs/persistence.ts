@@ -15,6 +15,7 @@ import { isConcurrentCreate } from "./pg_schema.js";
 import { DEFAULT_CHECKPOINT_KEEP, postgresRetention, sqliteRetention, type CheckpointRetention } from "./retention.js";
 import { postgresClaims, sqliteClaims, type ThreadClaim, type ThreadClaims } from "./thread_claims.js";
 import { postgresLedger, sqliteLedger, type UsageLedger } from "../src/usage/index.js";
+import { postgresOwners, sqliteOwners, type ThreadOwners } from "./thread_owners.js";
 
 /** Where checkpoints go; an empty object means "SQLite at the default path". */
 export interface CheckpointerOptions {
@@ -43,6 +44,8 @@ export interface CheckpointerHandle {
   retention: CheckpointRetention;
   /** Usage per run, tenant and user, in the same database (table `ai_gateway_usage`): what budgets and usage reports read. */
   ledger: UsageLedger;
+  /** Which tenant owns each thread, in the same database (table `ai_gateway_thread_owners`). */
+  owners: ThreadOwners;
   /** Closes the database connection(s); call once when done. */
   close(): Promise<void>;
 }
@@ -110,6 +113,7 @@ export async function createCheckpointer(
     const claims = await postgresClaims(options.databaseUrl);
     const retention = await postgresRetention(pool, keep);
     const ledger = await postgresLedger(pool, isConcurrentCreate);
+    const owners = await postgresOwners(pool, isConcurrentCreate);
     return {
       checkpointer: saver,
       kind: "postgres",
@@ -117,6 +121,7 @@ export async function createCheckpointer(
       claims: pruningOnRelease(claims, retention),
       retention,
       ledger,
+      owners,
       close: async () => {
         if (closed) return;
         closed = true;
@@ -163,6 +168,7 @@ export async function createCheckpointer(
     claims: pruningOnRelease(sqliteClaims(db), retention),
     retention,
     ledger: sqliteLedger(db),
+    owners: sqliteOwners(db),
     close: async () => {
       if (db.open) db.close();
     },

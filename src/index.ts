@@ -1,7 +1,7 @@
 /**
  * ai-gateway-agents: multi-agent LangGraph workflows over an OAuth2-protected,
  * OpenAI-compatible AI gateway. Subpaths: `/gateway`, `/models`, `/providers`,
- * `/orchestrator`, `/emulator`, `/server`, `/config`, `/logging`.
+ * `/orchestrator`, `/runs`, `/emulator`, `/server`, `/config`, `/logging`.
  */
 export * from "./config/index.js";
 export * from "./logging/index.js";
@@ -11,6 +11,7 @@ export * from "./providers/index.js";
 // Both layers name their reasoning-effort type; the model's is the one callers pass.
 export type { ReasoningEffort } from "./models/index.js";
 export * from "../graphs/index.js";
+export * from "./runs/index.js";
 export * from "./runtime/index.js";
 export { startTelemetry, tracingActive, LangChainOtelTracer, type TelemetryHandle, type TelemetryOptions, type GraphSpanHooks, type LangChainOtelTracerOptions } from "./telemetry/index.js";
 export { defineAgent, AgentDefinitionError, type AgentDefinition } from "../agents/define_agent.js";

@@ -8,11 +8,11 @@ import { createOrchestrator, type OrchestratorGraph } from "../../graphs/orchest
 import { createCheckpointer } from "../../graphs/persistence.js";
 import type { RetentionStats } from "../../graphs/retention.js";
 import { isSummaryMessage } from "../../agents/middleware/thread_summary.js";
-import type { ThreadClaim, ThreadClaims } from "../../graphs/thread_claims.js";
-import type { BudgetConfig } from "../providers/budget_config.js";
-import type { UsageLedger } from "../usage/index.js";
+import type { ThreadClaim } from "../../graphs/thread_claims.js";
 import { createRuntime, type Runtime } from "../runtime/index.js";
-import { streamSteps, supersededError, type StepsInput } from "../../graphs/orchestrator/stream.js";
+import { supersededError, type StepsInput } from "../../graphs/orchestrator/stream.js";
+import { createRunService, type RunService } from "../runs/service.js";
+import { runLimitsOf } from "../runs/limits.js";
 import { isUnanswered } from "../../graphs/orchestrator/unanswered.js";
 import type { RoutingMode } from "../providers/routing_rules.js";
 import { createConfiguredToolbox, toolMatches, toolSource } from "../../agents/tools/index.js";
@@ -125,14 +125,12 @@ async function withPrompt(wanted: boolean, body: (rl: LinePrompt | undefined) =>
   }
 }
 
-/** What the run commands work with: the graph, whether it is simulated, and the store's thread claims. */
+/** What the run commands work with: the graph, whether it is simulated, and the run service over the store. */
 interface Session {
   graph: OrchestratorGraph;
   simulated: boolean;
-  claims: ThreadClaims;
-  /** Where usage is recorded, and the budgets checked in it. */
-  ledger: UsageLedger;
-  budgets: BudgetConfig;
+  /** Tenants, limits, claims, budgets and the ledger, as for every other surface. */
+  runs: RunService;
 }
 
 /** Builds the runtime, the toolbox, the checkpointer and the graph, and closes them after `body`. */
@@ -151,7 +149,17 @@ async function withOrchestrator(io: CommandIO, json: boolean, body: (session: Se
         const toolbox = await toolboxFor(runtime);
         try {
           const graph = createOrchestrator({ registry: runtime.registry, simulated: runtime.simulated, checkpointer: persistence.checkpointer, tools: toolbox.tools });
-          return await body({ graph, simulated: runtime.simulated, claims: persistence.claims, ledger: persistence.ledger, budgets: runtime.registry.tierConfig.budgets });
+          const config = loadConfig();
+          const runs = createRunService({
+            graph,
+            claims: persistence.claims,
+            owners: persistence.owners,
+            ledger: persistence.ledger,
+            budgets: runtime.registry.tierConfig.budgets,
+            limits: runLimitsOf(config),
+            multitaskStrategy: config.server.multitask.strategy,
+          });
+          return await body({ graph, simulated: runtime.simulated, runs });
         } finally {
           await toolbox.close();
         }
@@ -201,7 +209,7 @@ export async function toolsCommand(options: { json?: boolean }, io: CommandIO): 
  */
 async function runTask(session: Session, first: StepsInput, threadId: string, options: RunOptions, io: CommandIO, rl?: LinePrompt): Promise<number> {
   // The thread is claimed in the store, so a server or another CLI on it cannot run there at once.
-  const claim = await session.claims.tryClaim(threadId);
+  const claim = await session.runs.claims.tryClaim(threadId);
   if (!claim) {
     io.stderr.write(`error: a run is already in progress on thread ${threadId} (in this or another process); wait for it to finish.\n`);
     return EXIT.failed;
@@ -213,9 +221,7 @@ async function runTask(session: Session, first: StepsInput, threadId: string, op
   }
 }
 
-async function runClaimed({ graph, simulated, ledger, budgets }: Session, claim: ThreadClaim, first: StepsInput, threadId: string, options: RunOptions, io: CommandIO, rl?: LinePrompt): Promise<number> {
-  // A newer run on the thread (an API client's interrupt or rollback) stops this one.
-  const signal = AbortSignal.any([io.signal, claim.stopped]);
+async function runClaimed({ runs, simulated }: Session, claim: ThreadClaim, first: StepsInput, threadId: string, options: RunOptions, io: CommandIO, rl?: LinePrompt): Promise<number> {
   const started = performance.now();
   const human = options.json ? undefined : new HumanRenderer(io.stdout, io.colors);
   if (options.json) renderJson(io.stdout, { type: "run_started", threadId, ...(typeof first === "string" ? { task: first } : { resumed: true }), simulated });
@@ -224,13 +230,14 @@ async function runClaimed({ graph, simulated, ledger, budgets }: Session, claim:
   try {
     for (;;) {
       const waiting: ApprovalRequiredEvent[] = [];
-      for await (const event of streamSteps(input, { graph, threadId, tier: options.tier, agent: options.agent, plan: options.plan, routingMode: options.routing, approver: approver(), signal, headers: options.headers, user: options.user, tenant: options.tenant, ledger, budgets })) {
+      // The run service also stops the run when a newer run on the thread (an API client's interrupt or rollback) asks the claim to.
+      const caller = { tenant: options.tenant, user: options.user, client: "cli", approver: approver() };
+      const request = { input, threadId, tier: options.tier, agent: options.agent, plan: options.plan, routingMode: options.routing, signal: io.signal, headers: options.headers, claim };
+      for await (const event of runs.stream(caller, request)) {
         if (event.type === "approval_required") waiting.push(event);
         if (options.json) renderJson(io.stdout, event as StepEvent);
         else human!.render(event);
       }
-      // These steps ended: a stop from here on keeps them, and stops only what would come next.
-      await claim.commit();
       if (waiting.length === 0) break;
       const stop = supersededError(claim);
       if (stop) throw stop;

@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type { OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
-import { streamSteps } from "../../graphs/orchestrator/stream.js";
+import { streamSteps } from "../runs/index.js";
 import type { UsageEvent } from "../../graphs/orchestrator/events.js";
 import { scrubText } from "../logging/index.js";
 import type { RoutingMode } from "../providers/routing_rules.js";

@@ -3,15 +3,15 @@
  * tier, reports each step as a progress notification and returns the answer with its route and
  * usage. The transports (stdio.ts, the HTTP route) only connect it.
  */
-import { processClaims, type ThreadClaims } from "../../graphs/thread_claims.js";
-import { randomUUID } from "node:crypto";
+import type { ThreadClaims } from "../../graphs/thread_claims.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { OrchestratorError, OrchestratorInputError, RunSupersededError } from "../../graphs/orchestrator/errors.js";
+import { BudgetExceededError, OrchestratorError, OrchestratorInputError, RunSupersededError, ThreadBusyError } from "../../graphs/orchestrator/errors.js";
 import type { ApprovalRequiredEvent, FinalAnswerEvent, RouteDecidedEvent, UsageEvent } from "../../graphs/orchestrator/events.js";
 import type { OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
-import { streamSteps, supersededError } from "../../graphs/orchestrator/stream.js";
+import { RunRefusedError } from "../runs/errors.js";
+import { createRunService, type RunCaller, type RunService } from "../runs/service.js";
 import { PACKAGE_NAME, packageVersion } from "../config/package_info.js";
 import { getLogger, scrubText, type Logger } from "../logging/index.js";
 import { TIERS, type Tier } from "../providers/types.js";
@@ -20,15 +20,23 @@ import { progressMessage } from "./progress.js";
 
 /** Options of `createMcpServer`. */
 export interface McpServerOptions {
-  /** The orchestrator graph runs go to (with a checkpointer, so `thread` continues a conversation). */
-  graph: OrchestratorGraph;
+  /**
+   * The run service every `tools/call` goes through, so each call is a run under the same
+   * tenants, limits, budgets and ledger as any other surface; default a service over `graph` and
+   * `claims` with no limits.
+   */
+  runs?: RunService;
+  /** Who the calls are for (the HTTP request's tenant and client); default the default tenant. */
+  caller?: RunCaller;
+  /** The orchestrator graph runs go to when `runs` is not given (with a checkpointer, so `thread` continues a conversation). */
+  graph?: OrchestratorGraph;
   /** Whether answers come from the emulator's simulated model; read per run. */
   simulated: () => boolean;
   /** Where unexpected failures are logged (default the process logger). */
   logger?: Logger;
   /**
-   * Where runs claim their thread (the checkpoint store's claims, seen by every process on it);
-   * default claims kept in this server. Two runs never interleave one thread's checkpoints.
+   * With `graph`: where runs claim their thread (the checkpoint store's claims, seen by every
+   * process on it); default claims kept in this server. Two runs never interleave one thread's checkpoints.
    */
   claims?: ThreadClaims;
   /** Stops every run of this server with an answer saying why (the HTTP server is shutting down). */
@@ -92,11 +100,22 @@ function usageView(usage: UsageEvent) {
 
 const errorResult = (text: string): CallToolResult => ({ content: [{ type: "text", text }], isError: true });
 
-/** Creates an MCP server whose `run_task` tool runs tasks on `options.graph`. */
+/** The message of a failed `run_task`: the project's own words, never upstream text. */
+function failureText(err: unknown, threadId: string | undefined, shuttingDown: boolean, cancelled: boolean): string | undefined {
+  if (err instanceof RunSupersededError || err instanceof RunRefusedError || err instanceof ThreadBusyError || err instanceof BudgetExceededError) return err.message;
+  if (shuttingDown) return `The run on thread ${threadId} was stopped: the server is shutting down.`;
+  if (cancelled) return "The run was cancelled.";
+  if (err instanceof OrchestratorError || err instanceof OrchestratorInputError) return scrubText(err.message);
+  return undefined;
+}
+
+/** Creates an MCP server whose `run_task` tool runs tasks through the run service (`options.runs`). */
 export function createMcpServer(options: McpServerOptions): McpServer {
-  const { graph, simulated } = options;
+  const { simulated } = options;
   const logger = options.logger ?? getLogger();
-  const claims = options.claims ?? processClaims();
+  if (!options.runs && !options.graph) throw new TypeError("createMcpServer needs a run service (runs) or a graph.");
+  const runs = options.runs ?? createRunService({ graph: options.graph!, claims: options.claims });
+  const caller: RunCaller = { client: "mcp", ...options.caller, approver: options.caller?.approver ?? "mcp" };
   const server = new McpServer({ name: PACKAGE_NAME, version: packageVersion() });
 
   server.registerTool(
@@ -110,20 +129,23 @@ export function createMcpServer(options: McpServerOptions): McpServer {
       outputSchema: runTaskOutput,
     },
     async ({ task, tier, agent, thread }, extra): Promise<CallToolResult> => {
-      const threadId = thread ?? randomUUID();
-      const claim = await claims.tryClaim(threadId);
-      if (!claim) return errorResult(`A run is already in progress on thread ${threadId}; wait for it to finish.`);
       const progressToken = extra._meta?.progressToken;
       let progress = 0;
       let route: RouteDecidedEvent | undefined;
       let final: FinalAnswerEvent | undefined;
       let usage: UsageEvent | undefined;
       const waiting: ApprovalRequiredEvent[] = [];
-      // A newer run on the thread (an API client's interrupt or rollback) stops this one too.
-      const signal = AbortSignal.any([extra.signal, claim.stopped, ...(options.signal ? [options.signal] : [])]);
+      // The client's cancellation, or the server shutting down, stops the run.
+      const stop = new AbortController();
+      const forward = () => stop.abort();
+      extra.signal.addEventListener("abort", forward, { once: true });
+      options.signal?.addEventListener("abort", forward, { once: true });
       let interrupted = false;
+      let threadId = thread;
       try {
-        for await (const event of streamSteps(task, { graph, threadId, tier, agent, tokens: false, signal })) {
+        const run = await runs.begin(caller, { input: task, threadId: thread, tier, agent, tokens: false, signal: stop.signal });
+        threadId = run.threadId;
+        for await (const event of run.events) {
           if (event.type === "route_decided") route = event;
           else if (event.type === "final_answer") final = event;
           else if (event.type === "usage") usage = event;
@@ -135,19 +157,16 @@ export function createMcpServer(options: McpServerOptions): McpServer {
             await extra.sendNotification({ method: "notifications/progress", params: { progressToken, progress: ++progress, message } }).catch(() => undefined);
           }
         }
-        // The run's steps ended: a stop that came too late to stop them leaves them be.
-        await claim.commit();
-      } catch (caught) {
-        const err = supersededError(claim) ?? caught;
-        if (err instanceof RunSupersededError) return errorResult(err.message);
-        if (options.signal?.aborted) return errorResult(`The run on thread ${threadId} was stopped: the server is shutting down.`);
-        if (signal.aborted) return errorResult("The run was cancelled.");
-        if (err instanceof OrchestratorError || err instanceof OrchestratorInputError) return errorResult(scrubText(err.message));
+      } catch (err) {
+        const text = failureText(err, threadId, !!options.signal?.aborted, stop.signal.aborted);
+        if (text !== undefined) return errorResult(text);
         logger.error({ err, threadId }, "MCP run_task failed unexpectedly");
         return errorResult("The run failed unexpectedly; the details are in the server log.");
       } finally {
-        await claim.release();
+        extra.signal.removeEventListener("abort", forward);
+        options.signal?.removeEventListener("abort", forward);
       }
+      threadId = threadId ?? "";
       const isSimulated = simulated() || !!final?.simulated;
       const prefix = isSimulated ? SIMULATED_PREFIX : "";
       const routeView = route && { tier: route.tier, agent: route.agent, source: route.source, reason: route.reason };

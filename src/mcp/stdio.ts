@@ -18,6 +18,8 @@ import { TierConfigError } from "../providers/tier_config.js";
 import { createRuntime } from "../runtime/index.js";
 import { runMain } from "../runtime/entry.js";
 import { createMcpServer } from "./server.js";
+import { createRunService } from "../runs/service.js";
+import { runLimitsOf } from "../runs/limits.js";
 
 // LangGraph's runner adds an abort listener to the run's signal at every step and drops them
 // with the run; a plan's many steps pass Node's warning threshold of 10 without leaking.
@@ -55,8 +57,19 @@ async function main(): Promise<number> {
     throw err;
   }
   const store = persistence;
+  const config = loadConfig();
   const graph = createOrchestrator({ registry: rt.registry, simulated: rt.simulated, checkpointer: store.checkpointer });
-  const server = createMcpServer({ graph, simulated: () => rt.simulated, claims: persistence.claims });
+  // The same policy as the HTTP server's: limits from RUN_* and THREAD_MAX_*, budgets and the ledger in the store.
+  const runs = createRunService({
+    graph,
+    claims: store.claims,
+    owners: store.owners,
+    ledger: store.ledger,
+    budgets: rt.registry.tierConfig.budgets,
+    limits: runLimitsOf(config),
+    multitaskStrategy: config.server.multitask.strategy,
+  });
+  const server = createMcpServer({ runs, caller: { client: "mcp:stdio" }, simulated: () => rt.simulated });
 
   await new Promise<void>((resolve) => {
     let closing = false;

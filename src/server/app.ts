@@ -12,6 +12,9 @@ import type { ProviderRegistry } from "../providers/index.js";
 import { createConfiguredToolbox, type ConfiguredToolbox } from "../../agents/tools/index.js";
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { processClaims } from "../../graphs/thread_claims.js";
+import { memoryOwners } from "../../graphs/thread_owners.js";
+import { createRunService } from "../runs/service.js";
+import { runLimitsOf } from "../runs/limits.js";
 import { memoryLedger } from "../usage/index.js";
 import { usageRoutes } from "./routes/usage.js";
 import { checkpointerOptionsFromEnv, createCheckpointer, type CheckpointerHandle } from "../../graphs/persistence.js";
@@ -158,7 +161,20 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   app.addHook("onRequest", async (request) => {
     if (request.url.startsWith("/api/") || request.url.startsWith("/mcp")) await sync.sync();
   });
-  const ctx: ServerContext = { config, logger, runtime, store, storeSync: sync, policy, graph, claims, retention: persistence?.retention, ledger: persistence?.ledger ?? memoryLedger(), verifyTimeoutMs: options.verifyTimeoutMs ?? 10_000 };
+  const ledger = persistence?.ledger ?? memoryLedger();
+  const runs = createRunService({
+    graph,
+    claims,
+    owners: persistence?.owners ?? memoryOwners(),
+    ledger,
+    // Read per run: budgets change when the tier configuration is reloaded.
+    get budgets() {
+      return runtime.registry.tierConfig.budgets;
+    },
+    limits: runLimitsOf(config),
+    multitaskStrategy: config.server.multitask.strategy,
+  });
+  const ctx: ServerContext = { config, logger, runtime, store, storeSync: sync, policy, graph, claims, retention: persistence?.retention, ledger, runs, verifyTimeoutMs: options.verifyTimeoutMs ?? 10_000 };
   await statusRoutes(app, ctx);
   await providerRoutes(app, ctx);
   const exec = runExecutor(ctx);

@@ -60,22 +60,31 @@ export function requireAdminKey(adminKey: string | undefined) {
 }
 
 const tenants = new WeakMap<FastifyRequest, string>();
+const admins = new WeakSet<FastifyRequest>();
 
-/** The tenant whose key (API_TENANT_KEYS) the request presented; undefined for API_KEY or an open API. */
+/** The tenant whose key (API_TENANT_KEYS) the request presented; undefined for the default tenant (API_KEY, the admin key, an open API). */
 export function tenantOf(request: FastifyRequest): string | undefined {
   return tenants.get(request);
 }
 
+/** Whether the request presented the admin key (ADMIN_API_KEY) on a data-plane route: it sees every tenant's threads. */
+export function isAdmin(request: FastifyRequest): boolean {
+  return admins.has(request);
+}
+
 /**
  * A preHandler for data-plane endpoints: open when neither API_KEY nor API_TENANT_KEYS is set,
- * else 401 without one of those keys. A tenant's key marks the request as that tenant's
- * (`tenantOf`). Every key is compared, so the time taken does not say which one matched.
+ * else 401 without one of those keys or the admin key. A tenant's key marks the request as that
+ * tenant's (`tenantOf`), the admin key as the admin's (`isAdmin`). Every key is compared, so the
+ * time taken does not say which one matched.
  */
-export function requireApiKey(apiKey: string | undefined, tenantKeys: Readonly<Record<string, string>> = {}) {
+export function requireApiKey(apiKey: string | undefined, tenantKeys: Readonly<Record<string, string>> = {}, adminKey?: string) {
   const issued = Object.entries(tenantKeys);
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (!apiKey && issued.length === 0) return;
     const key = presentedKey(request, "x-api-key");
+    const admin = adminKey !== undefined && key !== undefined && safeEqual(key, adminKey);
+    if (admin) admins.add(request);
+    if (!apiKey && issued.length === 0) return;
     if (key === undefined) {
       reply.header("www-authenticate", 'Bearer realm="api"');
       throw new HttpError(401, "unauthorized", "This endpoint needs the API key: send it in the x-api-key header or as Authorization: Bearer <key>.");
@@ -84,7 +93,7 @@ export function requireApiKey(apiKey: string | undefined, tenantKeys: Readonly<R
     for (const [name, k] of issued) if (safeEqual(key, k)) tenant = name;
     const general = apiKey !== undefined && safeEqual(key, apiKey);
     if (tenant !== undefined) tenants.set(request, tenant);
-    else if (!general) {
+    else if (!general && !admin) {
       reply.header("www-authenticate", 'Bearer realm="api", error="invalid_token"');
       throw new HttpError(401, "unauthorized", "The API key is not valid.");
     }

@@ -9,6 +9,7 @@ import type { ProviderStore } from "./config_store.js";
 import type { ServerRuntime } from "./runtime.js";
 import type { StoreSync } from "./store_sync.js";
 import type { SsrfPolicy } from "../net/index.js";
+import type { RunService } from "../runs/service.js";
 
 /** Shared state of one server instance. */
 export interface ServerContext {
@@ -27,6 +28,8 @@ export interface ServerContext {
   retention?: CheckpointRetention;
   /** Usage per run, tenant and user: the store's ledger, or one in this process for a checkpointer handed in. */
   ledger: UsageLedger;
+  /** Where every run of every route goes: tenants, limits, claims, budgets, the ledger. */
+  runs: RunService;
   /** Time allowed for one credential check. */
   verifyTimeoutMs: number;
 }

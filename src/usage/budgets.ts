@@ -60,7 +60,9 @@ export async function checkBudget(ledger: UsageLedger, budgets: BudgetConfig, wh
       if (limitUsd === undefined) continue;
       const since = period === "daily" ? startOfDay(now) : startOfMonth(now);
       const resetsAt = period === "daily" ? since + 86_400_000 : nextMonth(now);
-      checks.push(ledger.spent({ [scope]: name, since }).then((spentUsd) => ({ scope, name, period, spentUsd, limitUsd, resetsAt })));
+      // A user is a user of their tenant: alice of one tenant never spends another tenant's alice's budget.
+      const filter = scope === "tenant" ? { tenant: name } : { tenant: who.tenant ?? "", user: name };
+      checks.push(ledger.spent({ ...filter, since }).then((spentUsd) => ({ scope, name, period, spentUsd, limitUsd, resetsAt })));
     }
   }
   const standings = await Promise.all(checks);

@@ -247,7 +247,10 @@ describe("require() and import()", () => {
     const required = JSON.parse(viaRequire.stdout) as Record<string, string[]>;
     expect(required).toEqual(JSON.parse(viaImport.stdout));
     expect(required["ai-gateway-agents"]).toEqual(expect.arrayContaining(["ChatAIGateway", "AIGatewayClient", "ProviderRegistry"]));
-    expect(required["ai-gateway-agents/orchestrator"]).toEqual(expect.arrayContaining(["createOrchestrator", "streamSteps"]));
+    expect(required["ai-gateway-agents/orchestrator"]).toEqual(expect.arrayContaining(["createOrchestrator", "createCheckpointer"]));
+    // Runs go through the run service: its subpath and the root carry streamSteps.
+    expect(required["ai-gateway-agents/runs"]).toEqual(expect.arrayContaining(["createRunService", "streamSteps", "RunRefusedError"]));
+    expect(required["ai-gateway-agents"]).toEqual(expect.arrayContaining(["createRunService", "streamSteps"]));
   });
 
   it("shares the app's @langchain/core: the model is a BaseChatModel of the app's copy", async () => {

@@ -2,7 +2,8 @@
 import { afterAll, beforeAll } from "vitest";
 import type { StepEvent } from "../../graphs/orchestrator/events.js";
 import type { OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
-import { streamSteps, type StepsInput, type StreamStepsOptions } from "../../graphs/orchestrator/stream.js";
+import type { StepsInput } from "../../graphs/orchestrator/stream.js";
+import { streamSteps, type StreamStepsOptions } from "../../src/runs/index.js";
 import type { EmulatorHandle, EmulatorOptions } from "../../src/emulator/index.js";
 import type { ProviderRegistry } from "../../src/providers/index.js";
 import type { resolveTierConfig } from "../../src/providers/tier_config.js";

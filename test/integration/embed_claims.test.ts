@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { OrchestratorInputError, RunSupersededError, ThreadBusyError } from "../../graphs/orchestrator/errors.js";
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
-import { streamSteps, type StreamStepsOptions } from "../../graphs/orchestrator/stream.js";
+import { streamSteps, type StreamStepsOptions } from "../../src/runs/index.js";
 import { createCheckpointer, type CheckpointerHandle } from "../../graphs/persistence.js";
 import { processClaims } from "../../graphs/thread_claims.js";
 import { silentLogger } from "../helpers/gateway.js";

@@ -85,7 +85,7 @@ afterAll(async () => {
 
 /** Sends one run through the orchestrator and waits until LangChain's callbacks (the LangSmith tracer) are done. */
 async function run(input: string, options: { plan?: boolean } = {}): Promise<{ tokens: string[] }> {
-  const { streamSteps } = await import("../../graphs/orchestrator/stream.js");
+  const { streamSteps } = await import("../../src/runs/index.js");
   const { createOrchestrator } = await import("../../graphs/orchestrator/graph.js");
   const { awaitAllCallbacks } = await import("@langchain/core/callbacks/promises");
   const tokens: string[] = [];

@@ -2,7 +2,7 @@ import { MemorySaver } from "@langchain/langgraph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StepEvent } from "../../graphs/orchestrator/events.js";
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
-import { streamSteps, type StreamStepsOptions } from "../../graphs/orchestrator/stream.js";
+import { streamSteps, type StreamStepsOptions } from "../../src/runs/index.js";
 import type { EmulatorHandle } from "../../src/emulator/index.js";
 import { ProviderRegistry } from "../../src/providers/index.js";
 import { resolveTierConfig } from "../../src/providers/tier_config.js";

@@ -7,7 +7,7 @@ import { isHumanMessage, type BaseMessage } from "@langchain/core/messages";
 import { MemorySaver } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
 import { createOrchestrator, type OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
-import { streamSteps } from "../../graphs/orchestrator/stream.js";
+import { streamSteps } from "../../src/runs/index.js";
 import { isUnanswered } from "../../graphs/orchestrator/unanswered.js";
 import { silentLogger } from "../helpers/gateway.js";
 import { collect, emulatorForFile, ofType } from "../helpers/orchestrator.js";

@@ -10,7 +10,7 @@ import { AgentDefinitionError, defineAgent } from "../../agents/define_agent.js"
 import type { StepEvent } from "../../graphs/orchestrator/events.js";
 import { OrchestratorError, OrchestratorInputError } from "../../graphs/orchestrator/errors.js";
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
-import { streamSteps } from "../../graphs/orchestrator/stream.js";
+import { streamSteps } from "../../src/runs/index.js";
 import { resolveTierConfig, TierConfigError } from "../../src/providers/tier_config.js";
 import { emulator, silentLogger } from "../helpers/gateway.js";
 import { collect, emulatorForFile, ofType } from "../helpers/orchestrator.js";

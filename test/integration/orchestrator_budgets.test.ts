@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { BudgetExceededError, OrchestratorError } from "../../graphs/orchestrator/errors.js";
 import type { StepEvent } from "../../graphs/orchestrator/events.js";
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
-import { streamSteps, type StreamStepsOptions } from "../../graphs/orchestrator/stream.js";
+import { streamSteps, type StreamStepsOptions } from "../../src/runs/index.js";
 import { createCheckpointer, type CheckpointerHandle } from "../../graphs/persistence.js";
 import { resolveBudgets } from "../../src/providers/budget_config.js";
 import { silentLogger } from "../helpers/gateway.js";

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { StepEvent } from "../../graphs/orchestrator/events.js";
 import { OrchestratorError } from "../../graphs/orchestrator/errors.js";
 import { createOrchestrator, type OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
-import { streamSteps, type StreamStepsOptions } from "../../graphs/orchestrator/stream.js";
+import { streamSteps, type StreamStepsOptions } from "../../src/runs/index.js";
 import { createCheckpointer } from "../../graphs/persistence.js";
 import { HumanRenderer } from "../../src/cli/render.js";
 import type { ProviderRegistry } from "../../src/providers/index.js";

@@ -229,7 +229,7 @@ describe("the same run on every surface", () => {
   async function viaStreamSteps(task: string, plan: boolean): Promise<Visible[]> {
     const { createRuntime } = await import("../../src/runtime/index.js");
     const { createOrchestrator } = await import("../../graphs/orchestrator/graph.js");
-    const { streamSteps } = await import("../../graphs/orchestrator/stream.js");
+    const { streamSteps } = await import("../../src/runs/index.js");
     const runtime = await createRuntime({ env: {}, logger: silentLogger, onSimulated: () => undefined });
     try {
       const graph = createOrchestrator({ registry: runtime.registry, simulated: runtime.simulated });

@@ -184,7 +184,8 @@ const AUTH: Case[] = [
   { name: "configure with a pointed SSRF and no key", url: "/api/providers/configure", payload: { provider: "ollama", settings: { baseUrl: `http://127.0.0.1:${d()}` } }, status: 401 },
   { name: "run without a key", url: "/api/runs", payload: { task: "x" }, status: 401, message: /needs the API key/ },
   { name: "run with a wrong key", url: "/api/runs", headers: { "x-api-key": "wrong-key" }, payload: { task: "x" }, status: 401, message: /API key is not valid/ },
-  { name: "stream with the admin key", url: "/api/runs/stream", headers: { "x-api-key": ADMIN_KEY }, payload: { task: "x" }, status: 401 },
+  // The admin key is taken on the data plane (it sees every tenant's threads), but only where a data-plane key goes.
+  { name: "stream with the admin key in the admin header", url: "/api/runs/stream", headers: { "x-admin-key": ADMIN_KEY }, payload: { task: "x" }, status: 401 },
   { name: "thread without a key", method: "GET", url: "/api/threads/some-thread", status: 401 },
   { name: "models with a wrong bearer", method: "GET", url: "/api/models", headers: { authorization: "Bearer wrong" }, status: 401 },
   { name: "providers without a key", method: "GET", url: "/api/providers", status: 401 },

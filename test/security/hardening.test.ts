@@ -9,7 +9,7 @@ import { MemorySaver } from "@langchain/langgraph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toolErrorLine } from "../../agents/middleware/tool_events.js";
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
-import { streamSteps } from "../../graphs/orchestrator/stream.js";
+import { streamSteps } from "../../src/runs/index.js";
 import { createCheckpointer } from "../../graphs/persistence.js";
 import { ConfigError, loadConfig } from "../../src/config/index.js";
 import type { EmulatorHandle } from "../../src/emulator/index.js";

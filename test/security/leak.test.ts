@@ -189,7 +189,9 @@ async function scenario(call: Caller): Promise<void> {
   // Wrong data-plane keys, and the status endpoints.
   expect((await call("models wrong key", "GET", "/api/models", undefined, { "x-api-key": SECRETS.wrongApiKey })).status).toBe(401);
   expect((await call("models wrong bearer", "GET", "/api/models", undefined, { authorization: `Bearer ${SECRETS.wrongApiKey}` })).status).toBe(401);
-  expect((await call("runs admin key as api key", "POST", "/api/runs", { task: "x" }, { "x-api-key": SECRETS.adminKey })).status).toBe(401);
+  // The admin key is a data-plane key too (it lists every tenant's threads); a wrong one is not.
+  expect((await call("threads with the admin key", "GET", "/api/threads", undefined, { "x-api-key": SECRETS.adminKey })).status).toBe(200);
+  expect((await call("threads with a wrong admin key", "GET", "/api/threads", undefined, { "x-api-key": SECRETS.wrongAdmin })).status).toBe(401);
   expect((await call("models", "GET", "/api/models", undefined, data)).status).toBe(200);
   expect((await call("providers after", "GET", "/api/providers", undefined, data)).status).toBe(200);
   await call("readyz", "GET", "/readyz");

@@ -1,7 +1,8 @@
 /**
  * MCP over Streamable HTTP at `POST /mcp`, stateless: every request gets its own MCP server and
  * transport, so nothing is kept between requests but the threads in the checkpointer. The
- * server's Host check, body limit and API_KEY apply as on the other data-plane routes. GET
+ * server's Host check, body limit and API keys apply as on the other data-plane routes, and each
+ * `tools/call` is a run of the run service: tenants, limits, budgets and the ledger count it. GET
  * (a standalone event stream) and DELETE (ending a session) have no meaning without sessions: 405.
  */
 import { setTimeout as delay } from "node:timers/promises";
@@ -19,10 +20,8 @@ const CLOSE_WAIT_MS = 5_000;
 
 /** Registers POST /mcp (and the 405 answers of GET and DELETE /mcp). */
 export async function mcpRoutes(app: FastifyInstance, ctx: ServerContext, exec: RunExecutor): Promise<void> {
-  const { apiKey, tenantKeys, runLimits: limits } = ctx.config.server;
-  // Rate-limited per client as runs are: by a hash of its API key, else by its address.
-  const clientOf = exec.clientOf;
-  const auth = requireApiKey(apiKey, tenantKeys);
+  const { apiKey, tenantKeys } = ctx.config.server;
+  const auth = requireApiKey(apiKey, tenantKeys, ctx.config.server.adminApiKey);
   // On shutdown the runs in flight are stopped and answer so, instead of holding the app open
   // or leaving their clients waiting for a response that never comes.
   const shutdown = new AbortController();
@@ -34,8 +33,10 @@ export async function mcpRoutes(app: FastifyInstance, ctx: ServerContext, exec: 
     await Promise.all([...open.keys()].map((s) => s.close().catch(() => undefined)));
   });
 
-  app.post("/mcp", { preHandler: auth, config: { rateLimit: { max: limits.max, timeWindow: limits.windowMs, keyGenerator: clientOf } } }, async (request, reply) => {
-    const server = createMcpServer({ graph: ctx.graph, simulated: () => ctx.runtime.simulated, logger: ctx.logger, claims: ctx.claims, signal: shutdown.signal });
+  // No limit per request here: the run service counts each tools/call as a run, per client.
+  app.post("/mcp", { preHandler: auth }, async (request, reply) => {
+    // Every tools/call in the POST is a run of its own through the run service, as this client.
+    const server = createMcpServer({ runs: ctx.runs, caller: exec.callerOf(request), simulated: () => ctx.runtime.simulated, logger: ctx.logger, signal: shutdown.signal });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     const res = reply.raw;
     // The response ends (or the client hangs up): closing the server aborts a run still going.

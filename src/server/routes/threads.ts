@@ -1,24 +1,19 @@
 /**
- * Threads: the most recent ones (`GET /api/threads`), what one holds (`GET /api/threads/:id`: messages, the last run's result, any tool
+ * Threads: the caller's most recent ones (`GET /api/threads`), what one holds (`GET /api/threads/:id`: messages, the last run's result, any tool
  * calls waiting for approval and the decisions made so far) and the decision that lets a paused
  * run go on (`POST /api/threads/:id/resume`, JSON; `.../resume/stream`, server-sent events).
  */
-import { isAIMessage, isHumanMessage, isToolMessage, type BaseMessage } from "@langchain/core/messages";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { approvalResume, pendingApprovals } from "../../../graphs/orchestrator/approvals.js";
-import { OrchestratorInputError } from "../../../graphs/orchestrator/errors.js";
-import { streamSteps } from "../../../graphs/orchestrator/stream.js";
+import { isAIMessage, isBaseMessage, isHumanMessage, isToolMessage, type BaseMessage } from "@langchain/core/messages";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { pendingApprovals } from "../../../graphs/orchestrator/approvals.js";
 import { isUnanswered } from "../../../graphs/orchestrator/unanswered.js";
 import { isSummaryMessage } from "../../../agents/middleware/thread_summary.js";
 import { requireApiKey, tenantOf } from "../auth.js";
 import type { ServerContext } from "../context.js";
 import { HttpError, parseRequest } from "../errors.js";
 import { resumeBody, threadListQuery, threadParams } from "../schemas.js";
-import { spendingOf, type RunExecutor } from "./run_io.js";
+import type { RunAsk, RunExecutor } from "./run_io.js";
 import { runHeadersFromMetadata } from "../run_metadata.js";
-
-/** Checkpoints read at most to find the recent threads. */
-const LIST_SCAN = 500;
 
 const ROLE: Record<string, string> = { human: "user", ai: "assistant", system: "system", tool: "tool" };
 
@@ -35,29 +30,35 @@ function messageView(m: BaseMessage) {
   };
 }
 
-/** Registers /api/threads/:id and its resume endpoints. */
+/** Registers /api/threads, /api/threads/:id and its resume endpoints. */
 export async function threadRoutes(app: FastifyInstance, ctx: ServerContext, exec: RunExecutor): Promise<void> {
-  const auth = requireApiKey(ctx.config.server.apiKey, ctx.config.server.tenantKeys);
+  const auth = requireApiKey(ctx.config.server.apiKey, ctx.config.server.tenantKeys, ctx.config.server.adminApiKey);
 
+  // The caller's own threads (every tenant's for the admin key), most recently used first.
   app.get("/api/threads", { preHandler: auth }, async (request) => {
     const { limit } = parseRequest(threadListQuery, request.query ?? {});
-    const saver = ctx.graph.checkpointer;
-    if (!saver || typeof saver === "boolean") return { threads: [] };
-    const threads = new Map<string, { threadId: string; updatedAt: string; title: string; messages: number }>();
-    // Newest checkpoints first; the scan is bounded, so a store with many threads stays cheap.
-    for await (const tuple of saver.list({ configurable: {} }, { limit: LIST_SCAN })) {
-      const cfg = tuple.config.configurable ?? {};
-      const id = typeof cfg.thread_id === "string" ? cfg.thread_id : undefined;
-      if (!id || cfg.checkpoint_ns || threads.has(id)) continue;
-      const messages = ((tuple.checkpoint.channel_values as { messages?: BaseMessage[] }).messages ?? []).filter(isHumanMessage);
-      threads.set(id, { threadId: id, updatedAt: tuple.checkpoint.ts, title: (messages[0]?.text ?? "").slice(0, 120), messages: ((tuple.checkpoint.channel_values as { messages?: unknown[] }).messages ?? []).length });
-      if (threads.size >= limit) break;
+    const caller = exec.callerOf(request);
+    const owned = await ctx.runs.owners!.list(caller.admin ? undefined : (caller.tenant ?? ""), limit);
+    const threads = [];
+    for (const { threadId, tenant, updatedAt } of owned) {
+      const snapshot = await ctx.graph.getState({ configurable: { thread_id: threadId } });
+      const all = ((snapshot.values as { messages?: BaseMessage[] }).messages ?? []).filter(isBaseMessage);
+      if (all.length === 0) continue;
+      const first = all.find(isHumanMessage);
+      threads.push({
+        threadId,
+        updatedAt: new Date(updatedAt).toISOString(),
+        title: (first?.text ?? "").slice(0, 120),
+        messages: all.length,
+        ...(caller.admin ? { tenant: tenant || null } : {}),
+      });
     }
-    return { threads: [...threads.values()] };
+    return { threads };
   });
 
   app.get("/api/threads/:id", { preHandler: auth }, async (request) => {
     const { id } = parseRequest(threadParams, request.params);
+    if ((await ctx.runs.mayAccess(exec.callerOf(request), id)) !== "yes") throw new HttpError(404, "thread_not_found", "No messages are stored for this thread.");
     const snapshot = await ctx.graph.getState({ configurable: { thread_id: id } });
     const values = snapshot.values as { messages?: BaseMessage[]; run?: { result?: unknown; route?: unknown; error?: unknown }; approvals?: unknown[] };
     const messages = values.messages ?? [];
@@ -78,29 +79,14 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext, exe
     };
   });
 
-  /** Validates the decision against what the thread waits for, claims the thread, and returns the run's steps. */
-  const beginResume = async (request: FastifyRequest, reply: FastifyReply) => {
+  /** Validates the decision's shape and says what to run for whom; the run service checks it against what the thread waits for. */
+  const askResume = async (request: FastifyRequest): Promise<RunAsk> => {
     const { id } = parseRequest(threadParams, request.params);
     const body = parseRequest(resumeBody, request.body);
     const headers = runHeadersFromMetadata(body.metadata, ctx.config.server.metadataHeaders, { tenant: tenantOf(request) });
-    const claimed = await exec.claim(request, reply, id);
-    try {
-      const pending = await pendingApprovals(ctx.graph, id);
-      if (pending.length === 0) throw new HttpError(409, "nothing_pending", "This thread has no tool call waiting for approval.");
-      let command;
-      try {
-        command = approvalResume(pending, body.decisions ?? { decision: body.decision!, args: body.args, reason: body.reason });
-      } catch (err) {
-        if (err instanceof OrchestratorInputError) throw new HttpError(400, "invalid_decision", err.message);
-        throw err;
-      }
-      const steps = (signal: AbortSignal, tokens: boolean) => streamSteps(command, { graph: ctx.graph, threadId: id, approver: `api:${exec.clientOf(request)}`, signal, tokens, headers, ...spendingOf(ctx, request) });
-      return { threadId: id, claimed, steps };
-    } catch (err) {
-      claimed.release();
-      throw err;
-    }
+    const approval = body.decisions ?? { decision: body.decision!, args: body.args, reason: body.reason };
+    return { caller: exec.callerOf(request), request: { input: { approval }, threadId: id, headers } };
   };
 
-  exec.runEndpoints(app, "/api/threads/:id/resume", auth, beginResume);
+  exec.runEndpoints(app, "/api/threads/:id/resume", auth, askResume);
 }

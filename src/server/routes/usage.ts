@@ -13,7 +13,7 @@ const PARAMS = ["by", "from", "to", "tenant", "user"] as const;
 
 /** Registers GET /api/usage. */
 export async function usageRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
-  const auth = requireApiKey(ctx.config.server.apiKey, ctx.config.server.tenantKeys);
+  const auth = requireApiKey(ctx.config.server.apiKey, ctx.config.server.tenantKeys, ctx.config.server.adminApiKey);
   app.get("/api/usage", { preHandler: auth }, async (request) => {
     const raw = (request.query ?? {}) as Record<string, unknown>;
     const input: UsageQueryInput = {};
