@@ -4,9 +4,15 @@
  */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
+import { PRINCIPAL_NAME } from "../../src/providers/budget_config.js";
 import { ROUTING_MODES, type RoutingMode } from "../../src/providers/routing_rules.js";
 import { TIERS, type Tier } from "../../src/providers/types.js";
 import { describeZodIssues, OrchestratorInputError } from "./errors.js";
+
+/** A tenant or user name, as the API, the CLI and the ledger accept it. */
+const principalName = z
+  .string({ error: "must be 1 to 128 letters, digits or _ . @ : - (starting with a letter or digit)" })
+  .regex(PRINCIPAL_NAME, { error: "must be 1 to 128 letters, digits or _ . @ : - (starting with a letter or digit)" });
 
 /**
  * The run context. Not strict: LangGraph validates `configurable` (thread id and all) with it
@@ -24,7 +30,9 @@ export const OrchestratorContext = z.object({
     .enum(ROUTING_MODES, { error: `must be one of ${ROUTING_MODES.join(", ")}` })
     .optional()
     .describe("auto: rules, then the classifier, then the default; rules: no LLM call; classifier: skip rules; default: always the default tier"),
-  maxTier: z.enum(TIERS as [Tier, ...Tier[]], { error: `must be one of ${TIERS.join(", ")}` }).optional().describe("Highest tier the run may use, escalations included (budgets set it)"),
+  maxTier: z.enum(TIERS as [Tier, ...Tier[]], { error: `must be one of ${TIERS.join(", ")}` }).optional().describe("Highest tier the run may use, escalations included (a budget may lower it further)"),
+  tenant: principalName.optional().describe("The tenant the run is for: its usage is recorded against it and its budgets apply"),
+  user: principalName.optional().describe("The user the run is for (within the tenant): its usage is recorded against them and their budgets apply"),
 });
 
 /** Run context type. */
@@ -39,8 +47,12 @@ export interface RunSettings {
   /** Who decides pending approvals on this run. */
   approver?: string;
   routingMode: RoutingMode;
-  /** Highest tier the run may use (a budget near its limit lowers it). */
+  /** Highest tier the caller lets the run use (a budget near its limit lowers it further: see `capOf`). */
   maxTier?: Tier;
+  /** The tenant the run is for. */
+  tenant?: string;
+  /** The user the run is for. */
+  user?: string;
 }
 
 const KNOWN = new Set(Object.keys(OrchestratorContext.shape));
@@ -55,8 +67,24 @@ export function readRunSettings(config: LangGraphRunnableConfig): RunSettings {
     );
   }
   const configurable = config.configurable ?? {};
-  const source = Object.keys(context).length > 0 ? context : { tier: configurable.tier, agent: configurable.agent, approver: configurable.approver, routingMode: configurable.routingMode, maxTier: configurable.maxTier };
+  const source = Object.keys(context).length > 0 ? context : Object.fromEntries([...KNOWN].map((k) => [k, configurable[k]]));
   const parsed = OrchestratorContext.safeParse(source);
   if (!parsed.success) throw new OrchestratorInputError(describeZodIssues(parsed.error.issues, "context"));
-  return { tier: parsed.data.tier, agent: parsed.data.agent, approver: parsed.data.approver, routingMode: parsed.data.routingMode ?? "auto", maxTier: parsed.data.maxTier };
+  const { tier, agent, approver, routingMode, maxTier, tenant, user } = parsed.data;
+  return { tier, agent, approver, routingMode: routingMode ?? "auto", maxTier, tenant, user };
+}
+
+/** The lower of two tier caps (undefined is no cap). */
+export function lowerCap(a: Tier | undefined, b: Tier | undefined): Tier | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return TIERS.indexOf(a) <= TIERS.indexOf(b) ? a : b;
+}
+
+/**
+ * The highest tier the run may use: the caller's `maxTier`, lowered by the cap the run's budget
+ * check set (kept in the run's state, `run.maxTier`, since the context is read-only).
+ */
+export function capOf(config: LangGraphRunnableConfig, stored: Tier | undefined): Tier | undefined {
+  return lowerCap(readRunSettings(config).maxTier, stored);
 }

@@ -10,6 +10,8 @@ import type { RoutingConfig } from "../../src/providers/routing_rules.js";
 import type { TierConfig } from "../../src/providers/tier_config.js";
 import type { Tier } from "../../src/providers/types.js";
 import type { ModelPricer } from "../../src/providers/model_prices.js";
+import type { BudgetConfig } from "../../src/providers/budget_config.js";
+import type { UsageLedger } from "../../src/usage/index.js";
 import { usageSummary, type Pricing, type UsageByTier } from "./cost.js";
 import type { FailureInfo, UsageEvent, UsageSummary } from "./events.js";
 import type { Roster, RosterMember } from "./roster.js";
@@ -45,6 +47,10 @@ export interface OrchestratorDeps {
   logger: Logger;
   /** Prices each call by the model that answered it; `ready()` loads the price table (awaited before pricing). */
   pricing: Pricing & { ready(): Promise<void> };
+  /** Where each run's usage is recorded, once, as its `usage` event is emitted; none: nothing is. */
+  ledger?: UsageLedger;
+  /** The spending limits checked at the start of each run (read per run); they need `ledger`. */
+  budgets: () => BudgetConfig | undefined;
 }
 
 /** Pricing by `pricer`; a tier as a whole is priced by its first model in line. */

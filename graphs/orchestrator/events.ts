@@ -225,11 +225,10 @@ export interface SubtaskFinishedEvent {
   escalations: number;
 }
 
-/** Every event a run streams. */
 /**
- * A spending limit changed the run (before it started): `downgraded` to at most `maxTier`
- * (escalations stop there too), or `refused`. Names the limit that decided and how much of it
- * is spent. Only `streamSteps` yields it (it checks budgets before the graph runs).
+ * A spending limit changed the run (the router checks it before anything runs): `downgraded` to
+ * at most `maxTier` (escalations stop there too), or `refused`. Names the limit that decided and
+ * how much of it is spent. Emitted by the graph when it has a ledger and budgets.
  */
 export interface BudgetEvent {
   type: "budget";
@@ -247,6 +246,7 @@ export interface BudgetEvent {
   reason: string;
 }
 
+/** Every event a run streams. */
 export type StepEvent =
   | BudgetEvent
   | RouteDecidedEvent
@@ -264,5 +264,5 @@ export type StepEvent =
   | UsageEvent
   | TokenEvent;
 
-/** The events nodes emit through the custom stream mode (everything but tokens and budget checks). */
-export type CustomStepEvent = Exclude<StepEvent, TokenEvent | BudgetEvent>;
+/** The events nodes emit through the custom stream mode (everything but tokens). */
+export type CustomStepEvent = Exclude<StepEvent, TokenEvent>;

@@ -19,6 +19,8 @@ import type { ProviderRegistry } from "../../src/providers/index.js";
 import { resolveRouting, type RoutingConfig } from "../../src/providers/routing_rules.js";
 import type { TierConfig, TierPrices } from "../../src/providers/tier_config.js";
 import type { AgentSpec, ApprovalPolicy } from "../../src/providers/agent_config.js";
+import type { BudgetConfig } from "../../src/providers/budget_config.js";
+import type { UsageLedger } from "../../src/usage/index.js";
 import { TIERS, type Tier } from "../../src/providers/types.js";
 import { OrchestratorContext } from "./configuration.js";
 import { createModelPricer } from "../../src/providers/model_prices.js";
@@ -52,6 +54,13 @@ export interface OrchestratorOptions {
   agents?: readonly AgentSpec[];
   /** Tool -> decisions a person may take before it runs, for every agent; default the tier config's `approvals:`. */
   approvals?: ApprovalPolicy;
+  /**
+   * Where each run's usage is recorded (`createCheckpointer().ledger`), keyed by the run context's
+   * tenant and user, the thread and the run; default none (nothing is recorded, budgets do not apply).
+   */
+  ledger?: UsageLedger;
+  /** Spending limits checked in `ledger` at the start of each run (the tier config's `budgets`); a function is read per run. */
+  budgets?: BudgetConfig | (() => BudgetConfig);
   logger?: Logger;
 }
 
@@ -81,6 +90,8 @@ export function createOrchestrator(options: OrchestratorOptions) {
     approvals: options.approvals ?? tierConfig.approvals,
     logger: options.logger ?? getLogger(),
     pricing: pricingOf(options.registry, createModelPricer(tierPriceOverrides(tierConfig))),
+    ledger: options.ledger,
+    budgets: typeof options.budgets === "function" ? options.budgets : ((value?: BudgetConfig) => () => value)(options.budgets),
   };
   checkRuleAgents(deps);
   const agents = roster.members.map((member) => agentNode(deps, member));

@@ -1,42 +1,18 @@
 /**
- * A run's spending: who it is for (tenant and user), the budget check before it starts, and
- * the ledger rows written when its `usage` event arrives. Used by `streamSteps`, so the CLI,
- * the HTTP API, the MCP server and embedding apps all record and enforce the same way.
+ * A run's spending, as the graph applies it wherever it runs (the run service, `langgraph dev`,
+ * LangGraph Server, a plain `graph.invoke`): the budget check of the run context's tenant and user
+ * when the run starts (the router), and the ledger rows written once, where the run's `usage`
+ * event is emitted. Both need the graph's `ledger` (and `budgets` for the check).
  */
-import { randomUUID } from "node:crypto";
-import { PRINCIPAL_NAME, type BudgetConfig } from "../../src/providers/budget_config.js";
-import { checkBudget, entriesOf, hasBudget, type BudgetVerdict, type Principal, type UsageLedger } from "../../src/usage/index.js";
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { PRINCIPAL_NAME } from "../../src/providers/budget_config.js";
+import { checkBudget, entriesOf, hasBudget, type BudgetVerdict, type Principal } from "../../src/usage/index.js";
 import type { Tier } from "../../src/providers/types.js";
+import type { UsageByTier } from "./cost.js";
+import { usageEvent, type OrchestratorDeps } from "./deps.js";
 import { BudgetExceededError, OrchestratorInputError } from "./errors.js";
-import type { BudgetEvent, StepEvent } from "./events.js";
-import { RUN_SPEND_KEY, RunSpend } from "./run_spend.js";
-
-/** What `streamSteps` takes for spending. */
-export interface SpendingOptions {
-  threadId?: string;
-  /** The user the run is for (letters, digits and _ . @ : -, at most 128 characters). */
-  user?: string;
-  /** The tenant the run is for (the same characters). */
-  tenant?: string;
-  /** Where the run's usage is recorded (`createCheckpointer().ledger`). */
-  ledger?: UsageLedger;
-  /** Spending limits (the tier config's `budgets`); they are checked in `ledger`. */
-  budgets?: BudgetConfig;
-}
-
-/** The outcome of the check: events to show, the tier cap, or the refusal. */
-export interface SpendingPlan {
-  events: BudgetEvent[];
-  maxTier?: Tier;
-  refused?: BudgetExceededError;
-  /**
-   * Passes `steps` through, appending the ledger rows of the run's usage event; a run that is
-   * aborted or fails before that event has the calls it made so far appended instead.
-   */
-  record(steps: AsyncIterable<StepEvent>): AsyncGenerator<StepEvent>;
-  /** Keys the run's `configurable` needs for `record` (the run's spend). */
-  configurable: Record<string, unknown>;
-}
+import type { BudgetEvent, CustomStepEvent } from "./events.js";
+import { ledgerKeyOf, spendOf } from "./run_spend.js";
 
 const validName = (value: string | undefined, key: "user" | "tenant"): string | undefined => {
   if (value === undefined) return undefined;
@@ -45,6 +21,11 @@ const validName = (value: string | undefined, key: "user" | "tenant"): string | 
   }
   return value;
 };
+
+/** Who the run is for, checked: an OrchestratorInputError names a bad user or tenant. */
+export function principalOf(options: { user?: string; tenant?: string }): Principal {
+  return { tenant: validName(options.tenant, "tenant"), user: validName(options.user, "user") };
+}
 
 /** The budget event of a verdict that changes the run. */
 function budgetEvent(verdict: Exclude<BudgetVerdict, { action: "allow" }>): BudgetEvent {
@@ -56,46 +37,32 @@ function budgetEvent(verdict: Exclude<BudgetVerdict, { action: "allow" }>): Budg
     : { ...base, action: "downgraded", maxTier: verdict.maxTier, reason: `${spent} is spent: the run may use at most the ${verdict.maxTier} tier.` };
 }
 
-/** Who the run is for, checked: an OrchestratorInputError names a bad user or tenant. */
-export function principalOf(options: Pick<SpendingOptions, "user" | "tenant">): Principal {
-  return { tenant: validName(options.tenant, "tenant"), user: validName(options.user, "user") };
+/**
+ * Checks the budgets of `who` at the start of a run. A limit near its end emits a `budget` event
+ * and returns the tier cap for the rest of the run; a limit used up emits the event and throws
+ * BudgetExceededError (surfaces answer it as 429). Without a ledger or budgets, nothing applies.
+ */
+export async function budgetCap(deps: Pick<OrchestratorDeps, "ledger" | "budgets">, who: Principal, emit: (e: CustomStepEvent) => void): Promise<Tier | undefined> {
+  const budgets = deps.budgets();
+  if (!deps.ledger || !budgets || !hasBudget(budgets, who)) return undefined;
+  const verdict = await checkBudget(deps.ledger, budgets, who);
+  if (verdict.action === "allow") return undefined;
+  emit(budgetEvent(verdict));
+  if (verdict.action === "refuse") throw new BudgetExceededError(verdict);
+  return verdict.maxTier;
 }
 
-/** Checks the budgets of `who` and says how to record the run's usage. */
-export async function planSpending(options: SpendingOptions, who: Principal): Promise<SpendingPlan> {
-  const { ledger, budgets } = options;
-  const spend = ledger ? new RunSpend() : undefined;
-  const plan: SpendingPlan = { events: [], record: (steps) => recordUsage(steps, ledger, who, options.threadId, spend), configurable: spend ? { [RUN_SPEND_KEY]: spend } : {} };
-  if (!ledger || !budgets || !hasBudget(budgets, who)) return plan;
-  const verdict = await checkBudget(ledger, budgets, who);
-  if (verdict.action === "allow") return plan;
-  plan.events.push(budgetEvent(verdict));
-  if (verdict.action === "refuse") plan.refused = new BudgetExceededError(verdict);
-  else plan.maxTier = verdict.maxTier;
-  return plan;
-}
-
-async function* recordUsage(steps: AsyncIterable<StepEvent>, ledger: UsageLedger | undefined, who: Principal, threadId: string | undefined, spend: RunSpend | undefined): AsyncGenerator<StepEvent> {
-  const runId = randomUUID();
-  const entry = () => ({ at: Date.now(), runId, threadId, ...who });
-  // "pending" until the usage event is written, or the steps end without one (a run paused for a
-  // person: its calls are counted by the run that resumes it).
-  let state: "pending" | "recorded" | "paused" = "pending";
-  try {
-    for await (const event of steps) {
-      // Written before the event is passed on: a caller that stops reading at the usage event loses nothing.
-      if (ledger && event.type === "usage") {
-        await ledger.append(entriesOf(event.perTier, entry()));
-        state = "recorded";
-      }
-      yield event;
-    }
-    if (state === "pending") state = "paused";
-  } finally {
-    // Aborted, stopped by a newer run, or failed before its usage event: what it spent still counts.
-    if (ledger && spend && state === "pending") {
-      const perTier = await spend.perTier().catch(() => undefined);
-      if (perTier) await ledger.append(entriesOf(perTier, entry())).catch(() => undefined);
-    }
+/**
+ * Emits the run's `usage` event (this run's figures and the thread's), its ledger rows written
+ * first, keyed by (tenant, user, thread, run): a caller that stops reading at the event loses
+ * nothing. The rows are written once per run: the run's spend (when its host keeps one) is taken,
+ * so the host does not write it again.
+ */
+export async function reportUsage(deps: OrchestratorDeps, config: LangGraphRunnableConfig, runId: string, run: UsageByTier, thread: UsageByTier): Promise<void> {
+  const event = usageEvent(deps, run, thread);
+  if (deps.ledger) {
+    const spend = spendOf(config, deps, runId);
+    if (!spend || spend.take()) await deps.ledger.append(entriesOf(event.perTier, { at: Date.now(), runId, ...ledgerKeyOf(config) }));
   }
+  config.writer?.(event satisfies CustomStepEvent);
 }

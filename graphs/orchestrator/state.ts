@@ -117,6 +117,8 @@ export const runSchema = z3.object({
   activeTier: tier.optional(),
   /** Agent node working on the task now (a tier agent changes on escalation; a specialist keeps its node). */
   activeAgent: z3.string().optional(),
+  /** Highest tier this run may use: the context's maxTier, lowered by the budget check at its start. */
+  maxTier: tier.optional().describe("Highest tier this run may use (the context's maxTier, lowered by a budget)"),
   /** Tiers that failed this run, each at most once. */
   failedTiers: z3.array(tier).describe("Tiers that failed this run"),
   escalations: z3.array(escalationSchema).describe("This run's escalations"),

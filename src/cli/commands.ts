@@ -148,14 +148,19 @@ async function withOrchestrator(io: CommandIO, json: boolean, body: (session: Se
         const persistence = await opening;
         const toolbox = await toolboxFor(runtime);
         try {
-          const graph = createOrchestrator({ registry: runtime.registry, simulated: runtime.simulated, checkpointer: persistence.checkpointer, tools: toolbox.tools });
+          const graph = createOrchestrator({
+            registry: runtime.registry,
+            simulated: runtime.simulated,
+            checkpointer: persistence.checkpointer,
+            tools: toolbox.tools,
+            ledger: persistence.ledger,
+            budgets: runtime.registry.tierConfig.budgets,
+          });
           const config = loadConfig();
           const runs = createRunService({
             graph,
             claims: persistence.claims,
             owners: persistence.owners,
-            ledger: persistence.ledger,
-            budgets: runtime.registry.tierConfig.budgets,
             limits: runLimitsOf(config),
             multitaskStrategy: config.server.multitask.strategy,
           });

@@ -58,14 +58,12 @@ async function main(): Promise<number> {
   }
   const store = persistence;
   const config = loadConfig();
-  const graph = createOrchestrator({ registry: rt.registry, simulated: rt.simulated, checkpointer: store.checkpointer });
+  const graph = createOrchestrator({ registry: rt.registry, simulated: rt.simulated, checkpointer: store.checkpointer, ledger: store.ledger, budgets: rt.registry.tierConfig.budgets });
   // The same policy as the HTTP server's: limits from RUN_* and THREAD_MAX_*, budgets and the ledger in the store.
   const runs = createRunService({
     graph,
     claims: store.claims,
     owners: store.owners,
-    ledger: store.ledger,
-    budgets: rt.registry.tierConfig.budgets,
     limits: runLimitsOf(config),
     multitaskStrategy: config.server.multitask.strategy,
   });

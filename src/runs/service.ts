@@ -9,9 +9,10 @@
  *   3. the caller's limits: runs at once, runs per window;
  *   4. the thread claim, by the multitask strategy;
  *   5. the thread's owner recorded, its size limit, the pending approvals a decision answers;
- *   6. budgets (downgrade, then refuse), read once the thread is ours so a run that waited its
- *      turn sees what the run before it spent;
- *   7. the run itself, then the ledger rows of what it spent and its trace.
+ *   6. the run itself, with its trace. The graph applies the budgets of (tenant, user) when the
+ *      run starts, once the thread is ours so a run that waited its turn sees what the run before
+ *      it spent, and writes the run's ledger rows with its usage event (so it does the same under
+ *      `langgraph dev`). The service only writes the spend of a run that ends before that event.
  */
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
@@ -20,13 +21,12 @@ import { Command } from "@langchain/langgraph";
 import type { MultitaskStrategy } from "../config/index.js";
 import type { RoutingMode } from "../providers/routing_rules.js";
 import type { Tier } from "../providers/types.js";
-import type { BudgetConfig } from "../providers/budget_config.js";
-import type { UsageLedger } from "../usage/index.js";
 import { approvalResume, pendingApprovals, type ApprovalInput } from "../../graphs/orchestrator/approvals.js";
 import type { StepEvent } from "../../graphs/orchestrator/events.js";
 import type { OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
 import type { OrchestratorInput } from "../../graphs/orchestrator/state.js";
-import { planSpending, principalOf } from "../../graphs/orchestrator/spending.js";
+import { RUN_SPEND_KEY, RunSpend } from "../../graphs/orchestrator/run_spend.js";
+import { principalOf } from "../../graphs/orchestrator/spending.js";
 import { graphSteps, runHeaders, supersededError, toGraphInput, type StepsInput } from "../../graphs/orchestrator/stream.js";
 import { processClaims, type ThreadClaim, type ThreadClaims } from "../../graphs/thread_claims.js";
 import type { ThreadOwner, ThreadOwners } from "../../graphs/thread_owners.js";
@@ -91,10 +91,6 @@ export interface RunServiceOptions {
   claims?: ThreadClaims;
   /** Thread owners in the store (`createCheckpointer().owners`); without them, threads are not checked against tenants. */
   owners?: ThreadOwners;
-  /** Where usage is recorded (`createCheckpointer().ledger`); without it, nothing is and budgets do not apply. */
-  ledger?: UsageLedger;
-  /** Spending limits (the tier config's `budgets`). */
-  budgets?: BudgetConfig;
   /** Per-caller and per-thread limits; default none. */
   limits?: RunLimits;
   /** What a run on a busy thread does when its request does not say (default `reject`). */
@@ -131,14 +127,12 @@ function runSignal(sources: (AbortSignal | undefined)[]): { signal: AbortSignal;
 export class RunService {
   readonly graph: OrchestratorGraph;
   readonly owners?: ThreadOwners;
-  readonly ledger?: UsageLedger;
   private readonly threads: ThreadGate;
   private readonly callers: CallerGate;
 
   constructor(private readonly options: RunServiceOptions) {
     this.graph = options.graph;
     this.owners = options.owners;
-    this.ledger = options.ledger;
     this.threads = new ThreadGate(options.claims ?? processClaims(), options.limits?.queue ?? {});
     this.callers = new CallerGate(options.limits ?? {});
   }
@@ -193,6 +187,9 @@ export class RunService {
       ...(request.agent !== undefined ? { agent: request.agent } : {}),
       ...(request.routingMode !== undefined ? { routingMode: request.routingMode } : {}),
       ...(caller.approver !== undefined ? { approver: caller.approver } : {}),
+      // Who the run is for: the graph checks their budgets and records their usage.
+      ...(who.tenant !== undefined ? { tenant: who.tenant } : {}),
+      ...(who.user !== undefined ? { user: who.user } : {}),
     };
     // 2. The thread: another tenant's is not found; a decision needs a thread that exists.
     if (threadId && graph.checkpointer) {
@@ -234,18 +231,18 @@ export class RunService {
       throw err;
     }
     const held = claim;
-    const options = this.options;
     async function* events(): AsyncGenerator<StepEvent> {
       const stop = runSignal([outer.signal, held?.stopped]);
+      // The run's calls as they happen; the graph takes it when it records the run's usage itself.
+      const spend = new RunSpend();
+      // Set when the steps end (answered, failed after its usage event, or paused for a person,
+      // whose calls the resuming run counts); otherwise the run stopped early.
+      let ended = false;
       let committed = false;
       try {
-        // 6. Budgets.
-        const plan = await planSpending({ ...options, threadId }, who);
-        yield* plan.events;
-        if (plan.refused) throw plan.refused;
-        const capped = plan.maxTier ? { ...context, maxTier: plan.maxTier } : context;
-        // 7. The run, its ledger rows and its trace.
-        yield* plan.record(graphSteps(graph, graphInput, capped, { threadId, tokens: request.tokens, signal: stop.signal, headers }, plan.configurable));
+        // 6. The run, with its budgets, ledger rows and trace.
+        yield* graphSteps(graph, graphInput, context, { threadId, tokens: request.tokens, signal: stop.signal, headers }, { [RUN_SPEND_KEY]: spend });
+        ended = true;
         // The run's steps ended: a stop asked for from here on no longer undoes them.
         committed = true;
         await held?.commit();
@@ -253,6 +250,8 @@ export class RunService {
         throw (committed ? undefined : supersededError(held)) ?? err;
       } finally {
         stop.dispose();
+        // Aborted, stopped by a newer run, or failed before its usage event: what it spent still counts.
+        if (!ended) await spend.settle();
         await giveBack();
       }
     }

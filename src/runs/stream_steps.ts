@@ -1,9 +1,7 @@
 /** `streamSteps`: the typed step events of one orchestrator run, for apps; a run of the run service. */
 import type { MultitaskStrategy } from "../config/index.js";
-import type { BudgetConfig } from "../providers/budget_config.js";
 import type { RoutingMode } from "../providers/routing_rules.js";
 import type { Tier } from "../providers/types.js";
-import type { UsageLedger } from "../usage/index.js";
 import type { StepEvent } from "../../graphs/orchestrator/events.js";
 import type { OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
 import type { StepsInput } from "../../graphs/orchestrator/stream.js";
@@ -51,14 +49,13 @@ export interface StreamStepsOptions {
    * the static headers. They travel in the run's config, never in checkpoints or traces.
    */
   headers?: Record<string, string>;
-  /** The user the run is for: its usage is recorded against them (within their tenant) and their budgets apply. */
+  /**
+   * The user the run is for: its usage is recorded against them (within their tenant) and their
+   * budgets apply, in the graph's `ledger` and `budgets` (`createOrchestrator`).
+   */
   user?: string;
   /** The tenant the run is for: with `owners`, a thread of another tenant is refused as not found. */
   tenant?: string;
-  /** Where the run's usage is recorded (`createCheckpointer().ledger`); without it, nothing is. */
-  ledger?: UsageLedger;
-  /** Spending limits checked before the run (the tier config's `budgets`); they need `ledger`. */
-  budgets?: BudgetConfig;
   /** Which tenant owns each thread (`createCheckpointer().owners`); without it, threads are not checked. */
   owners?: ThreadOwners;
 }
@@ -77,8 +74,6 @@ export async function* streamSteps(input: StepsInput, options: StreamStepsOption
     graph,
     claims: options.claims,
     owners: options.owners,
-    ledger: options.ledger,
-    budgets: options.budgets,
     limits: options.queueTimeoutMs !== undefined ? { queue: { timeoutMs: options.queueTimeoutMs } } : undefined,
   });
   yield* service.stream(

@@ -121,6 +121,8 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     await store.close();
     throw err;
   }
+  // Usage per run, tenant and user: the store's ledger, or one in this process for a checkpointer handed in.
+  const ledger = persistence?.ledger ?? memoryLedger();
   const graph = createOrchestrator({
     // The registry is reconfigured in place; whether it is simulated is read per run, since the
     // emulator is retired as soon as a real provider is configured.
@@ -129,6 +131,10 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     checkpointer,
     tools: toolbox.tools,
     logger,
+    // The graph checks budgets and records usage itself; budgets are read per run, since they
+    // change when the tier configuration is reloaded.
+    ledger,
+    budgets: () => runtime.registry.tierConfig.budgets,
   });
 
   const app = Fastify({
@@ -161,16 +167,10 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   app.addHook("onRequest", async (request) => {
     if (request.url.startsWith("/api/") || request.url.startsWith("/mcp")) await sync.sync();
   });
-  const ledger = persistence?.ledger ?? memoryLedger();
   const runs = createRunService({
     graph,
     claims,
     owners: persistence?.owners ?? memoryOwners(),
-    ledger,
-    // Read per run: budgets change when the tier configuration is reloaded.
-    get budgets() {
-      return runtime.registry.tierConfig.budgets;
-    },
     limits: runLimitsOf(config),
     multitaskStrategy: config.server.multitask.strategy,
   });

@@ -1,6 +1,7 @@
 /**
- * Budgets through `streamSteps`: a tenant near its daily limit is downgraded one tier at a time
- * (a `budget` event says so, escalations stop at the cap), then refused before anything runs;
+ * Budgets through `streamSteps`, applied by the graph (it holds the ledger and the budgets): a
+ * tenant near its daily limit is downgraded one tier at a time (a `budget` event says so,
+ * escalations stop at the cap), then refused before anything runs;
  * another tenant is not affected. The ledger in the SQLite store holds exactly what the usage
  * events reported. Runs two, three and four share one thread.
  */
@@ -27,10 +28,10 @@ afterAll(async () => {
 const budgets = resolveBudgets({ downgradeAt: 0.8, tenants: { acme: { daily: 1 }, beta: { daily: 1 } } });
 const tiers = { tiers: { fast: { models: { gateway: "gpt-5-nano" } }, standard: { models: { gateway: "gpt-5-mini" } }, premium: { models: { gateway: "gpt-5.1" } } } };
 
-async function setup(tierFile: Record<string, unknown> = tiers) {
+async function setup(tierFile: Record<string, unknown> = tiers, withLedger = true) {
   const handle = await createCheckpointer({ sqlitePath: join(tmp.dir, `budgets-${handles.length}.sqlite`) });
   handles.push(handle);
-  const graph = createOrchestrator({ registry: await file.registryWith(tierFile), checkpointer: handle.checkpointer, logger: silentLogger });
+  const graph = createOrchestrator({ registry: await file.registryWith(tierFile), checkpointer: handle.checkpointer, logger: silentLogger, budgets, ...(withLedger ? { ledger: handle.ledger } : {}) });
   return { handle, graph };
 }
 
@@ -51,7 +52,7 @@ const spend = (handle: CheckpointerHandle, tenant: string, usd: number) => handl
 describe("budgets", () => {
   it("downgrades premium to standard, then to fast, then refuses; another tenant runs on premium", async () => {
     const { handle, graph } = await setup();
-    const acme = { graph, ledger: handle.ledger, budgets, tenant: "acme", threadId: "acme-thread" };
+    const acme = { graph, tenant: "acme", threadId: "acme-thread" };
     const first = await run("Say hello one", acme);
     expect(ofType(first.events, "budget")).toEqual([]);
     expect(ofType(first.events, "route_decided")[0].tier).toBe("premium");
@@ -78,7 +79,7 @@ describe("budgets", () => {
     expect(ofType(fourth.events, "budget")[0]).toMatchObject({ action: "refused", name: "acme" });
 
     // Another tenant's budget is its own.
-    const beta = await run("Say hello beta", { graph, ledger: handle.ledger, budgets, tenant: "beta" });
+    const beta = await run("Say hello beta", { graph, tenant: "beta" });
     expect(ofType(beta.events, "budget")).toEqual([]);
     expect(ofType(beta.events, "route_decided")[0].tier).toBe("premium");
     expect(ofType(beta.events, "final_answer")).toHaveLength(1);
@@ -100,23 +101,23 @@ describe("budgets", () => {
     // Standard's model is one the gateway does not have: normally the run escalates to premium.
     const broken = { tiers: { ...tiers.tiers, standard: { models: { gateway: "gpt-missing" } } } };
     const { handle, graph } = await setup(broken);
-    const free = await run("Say hello", { graph, tier: "standard", ledger: handle.ledger, budgets, tenant: "beta" });
+    const free = await run("Say hello", { graph, tier: "standard", tenant: "beta" });
     expect(ofType(free.events, "escalation").map((e) => e.to)).toEqual(["premium"]);
     await spend(handle, "beta", 0.85);
-    const capped = await run("Say hello again", { graph, tier: "standard", ledger: handle.ledger, budgets, tenant: "beta" });
+    const capped = await run("Say hello again", { graph, tier: "standard", tenant: "beta" });
     expect(ofType(capped.events, "budget")[0]).toMatchObject({ maxTier: "standard" });
     expect(ofType(capped.events, "escalation")).toEqual([]);
     expect(capped.error).toBeInstanceOf(OrchestratorError);
   });
 
   it("refuses a bad user or tenant name before anything runs, and records nothing without a ledger", async () => {
-    const { graph } = await setup();
+    const { graph } = await setup(tiers, false);
     for (const bad of ["", "a b", "x".repeat(129), "bad\nname"]) {
       const r = await run("Say hello", { graph, user: bad });
       expect((r.error as Error).message).toMatch(/user must be 1 to 128 letters/);
       expect(r.events).toEqual([]);
     }
-    const r = await run("Say hello", { graph, tenant: "acme", budgets });
+    const r = await run("Say hello", { graph, tenant: "acme" });
     expect(r.error).toBeUndefined();
     expect(ofType(r.events, "final_answer")).toHaveLength(1);
     expect(ofType(r.events, "budget")).toEqual([]);
@@ -128,7 +129,7 @@ describe("the spend of a run that ends before its usage event", () => {
 
   it("is recorded when the caller stops reading after the first model call, and the next run on the thread adds its own", async () => {
     const { handle, graph } = await setup();
-    const options = { graph, ledger: handle.ledger, user: "quitter", threadId: "quit-thread", tier: "fast" as const };
+    const options = { graph, user: "quitter", threadId: "quit-thread", tier: "fast" as const };
     const events: StepEvent[] = [];
     // The calculator's call has been made and answered: one model call is spent; the answer is not read.
     for await (const e of streamSteps({ messages: [{ role: "user", content: "What is 12.5% of 3,480?" }] }, options)) {
@@ -154,7 +155,7 @@ describe("the spend of a run that ends before its usage event", () => {
     const events: StepEvent[] = [];
     let error: unknown;
     try {
-      for await (const e of streamSteps({ messages: [{ role: "user", content: "What is 12.5% of 3,480?" }] }, { graph, ledger: handle.ledger, tenant: "acme", threadId: "abort-thread", tier: "fast", signal: controller.signal })) {
+      for await (const e of streamSteps({ messages: [{ role: "user", content: "What is 12.5% of 3,480?" }] }, { graph, tenant: "acme", threadId: "abort-thread", tier: "fast", signal: controller.signal })) {
         events.push(e);
         if (e.type === "tool_call") controller.abort();
       }
@@ -169,7 +170,7 @@ describe("the spend of a run that ends before its usage event", () => {
   it("counts the classifier's call of a run that stops right after its route", async () => {
     const { handle, graph } = await setup();
     const events: StepEvent[] = [];
-    for await (const e of streamSteps({ messages: [{ role: "user", content: "Tell me something nice about rivers" }] }, { graph, ledger: handle.ledger, user: "router-only", threadId: "classified-thread", routingMode: "classifier" })) {
+    for await (const e of streamSteps({ messages: [{ role: "user", content: "Tell me something nice about rivers" }] }, { graph, user: "router-only", threadId: "classified-thread", routingMode: "classifier" })) {
       events.push(e);
       if (e.type === "route_decided") break;
     }
@@ -180,7 +181,7 @@ describe("the spend of a run that ends before its usage event", () => {
 
   it("is left to the resuming run when a run pauses for approval: counted once, when it resumes", async () => {
     const { handle, graph } = await setup({ ...tiers, approvals: { calculator: ["approve", "reject"] } });
-    const options = { graph, ledger: handle.ledger, user: "approver", threadId: "approval-thread", tier: "fast" as const };
+    const options = { graph, user: "approver", threadId: "approval-thread", tier: "fast" as const };
     const paused = await run("What is 12.5% of 3,480?", options);
     expect(ofType(paused.events, "approval_required")).toHaveLength(1);
     expect(await report(handle, "approver")).toBeUndefined();

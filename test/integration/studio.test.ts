@@ -111,9 +111,9 @@ describe("langgraph dev via the SDK", () => {
     expect(props(schemas.state_schema)).toEqual(["messages", "tier", "agent", "plan", "run", "subtasks", "approvals", "threadUsage"]);
     expect(props(schemas.output_schema)).toEqual(["messages", "run", "threadUsage", "approvals"]);
     const run = (schemas.state_schema as { properties: { run: unknown } }).properties.run;
-    expect(props(run)).toEqual(["id", "task", "route", "activeTier", "activeAgent", "failedTiers", "escalations", "usage", "plan", "result", "error"]);
+    expect(props(run)).toEqual(["id", "task", "route", "activeTier", "activeAgent", "maxTier", "failedTiers", "escalations", "usage", "plan", "result", "error"]);
     const context = (schemas.context_schema as { properties?: Record<string, { enum?: string[] }> }).properties ?? {};
-    expect(Object.keys(context)).toEqual(["tier", "agent", "approver", "routingMode", "maxTier"]);
+    expect(Object.keys(context)).toEqual(["tier", "agent", "approver", "routingMode", "maxTier", "tenant", "user"]);
     expect([...(context.tier?.enum ?? [])].sort()).toEqual(["fast", "premium", "standard"]);
   }, 70_000);
 
@@ -199,7 +199,7 @@ describe("langgraph dev via the SDK", () => {
   it("rejects an unknown context key and a bad tier, each in one line", async () => {
     const unknownKey = await streamRun({ input: { messages: [{ role: "user", content: "hi" }] }, context: { tierr: "fast" }, streamMode: ["custom"] });
     expect((unknownKey.find((p) => p.event === "error")?.data as { message?: string }).message).toBe(
-      'Invalid context: unknown key "tierr"; the run context takes tier, agent, approver, routingMode, maxTier.',
+      'Invalid context: unknown key "tierr"; the run context takes tier, agent, approver, routingMode, maxTier, tenant, user.',
     );
     const badTier = await streamRun({ input: { messages: [{ role: "user", content: "hi" }] }, context: { tier: "huge" }, streamMode: ["custom"] });
     expect((badTier.find((p) => p.event === "error")?.data as { message?: string }).message).toBe("Invalid context: context.tier: must be one of fast, standard, premium.");

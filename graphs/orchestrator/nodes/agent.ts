@@ -18,14 +18,15 @@ import { agentSystemPrompt } from "../../../agents/prompts.js";
 import { createTierAgent, type TierAgent } from "../../../agents/tier_agent.js";
 import type { Tier } from "../../../src/providers/types.js";
 import { addUsage, usageOfCalls, type UsageByTier } from "../cost.js";
-import { readRunSettings } from "../configuration.js";
-import { approvalPolicyOf, modelOf, toolsOf, usageEvent, type AttemptOutcome, type OrchestratorDeps } from "../deps.js";
+import { capOf, readRunSettings } from "../configuration.js";
+import { approvalPolicyOf, modelOf, toolsOf, type AttemptOutcome, type OrchestratorDeps } from "../deps.js";
 import { OrchestratorError } from "../errors.js";
 import { ESCALATES } from "../escalation.js";
 import type { CustomStepEvent, FailureInfo } from "../events.js";
 import { escalationOf, type RosterMember } from "../roster.js";
 import type { OrchestratorStateType, RunResult, RunState } from "../state.js";
-import { runSpendOf } from "../run_spend.js";
+import { spendOf } from "../run_spend.js";
+import { reportUsage } from "../spending.js";
 import { withTokenRelay } from "../token_relay.js";
 import { withAgentLabels, type AgentRunLabels } from "../run_tags.js";
 import { DISPATCH_NODE, isSubtaskPayload, runSubtask } from "./subtask_run.js";
@@ -87,7 +88,7 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
     ledger.approver = readRunSettings(config).approver;
     ledger.subtaskId = options.subtaskId;
     // The run's calls as they happen, for the ledger of a run that ends before its usage event.
-    const spend = runSpendOf(config);
+    const spend = spendOf(config, deps);
     if (spend) ledger.onCall = (call, summary) => spend.add(summary ? "fast" : tier, call, deps.pricing);
     let output: { messages: BaseMessage[]; stepLimitReached?: boolean; approvals?: ApprovalRecord[] };
     // The conversation the agent gets: the thread's, or its summarised form when over budget.
@@ -175,15 +176,15 @@ export function agentNode(deps: OrchestratorDeps, member: RosterMember) {
     if (outcome.ok) {
       const usage = addUsage(run.usage, outcome.spent);
       emit({ type: "final_answer", ...outcome.result });
-      emit(usageEvent(deps, usage, addUsage(state.threadUsage, outcome.spent)));
+      await reportUsage(deps, config, run.id, usage, addUsage(state.threadUsage, outcome.spent));
       const update = { messages: outcome.written, run: { ...run, usage, result: outcome.result }, threadUsage: outcome.spent };
       return new Command({ goto: END, update: outcome.approvals.length > 0 ? { ...update, approvals: outcome.approvals } : update });
     }
-    return failed(state, run, tier, outcome, emit, readRunSettings(config).maxTier);
+    return failed(state, run, tier, outcome, emit, config);
   };
 
   /** Records the failure of this tier: escalates when another tier can help, else ends the run. */
-  function failed(state: OrchestratorStateType, run: RunState, tier: Tier, outcome: Extract<AttemptOutcome, { ok: false }>, emit: (e: CustomStepEvent) => void, maxTier?: Tier) {
+  async function failed(state: OrchestratorStateType, run: RunState, tier: Tier, outcome: Extract<AttemptOutcome, { ok: false }>, emit: (e: CustomStepEvent) => void, config: LangGraphRunnableConfig) {
     const { failure, spent } = outcome;
     const usage = addUsage(run.usage, spent);
     const failedTiers = [...run.failedTiers, tier];
@@ -191,7 +192,7 @@ export function agentNode(deps: OrchestratorDeps, member: RosterMember) {
     // (the provider's own failure was already logged by the fallback loop).
     deps.logger.info({ tier, agent: member.name, kind: failure.kind, status: failure.status, provider: failure.provider, requestId: failure.requestId }, failure.message);
     if (outcome.streamedText) emit({ type: "attempt_discarded", tier, agent: member.name, provider: outcome.provider, reason: failure.message, kind: failure.kind });
-    const up = escalationOf(member, tier, maxTier);
+    const up = escalationOf(member, tier, capOf(config, run.maxTier));
     if (up && ESCALATES[failure.kind] && !failedTiers.includes(up.tier)) {
       const record = { from: tier, to: up.tier, agent: up.agent, reason: failure.message, ...failure };
       emit({ type: "escalation", ...record });
@@ -200,7 +201,7 @@ export function agentNode(deps: OrchestratorDeps, member: RosterMember) {
         update: { run: { ...run, activeTier: up.tier, activeAgent: up.agent, failedTiers, escalations: [...run.escalations, record], usage }, threadUsage: spent },
       });
     }
-    emit(usageEvent(deps, usage, addUsage(state.threadUsage, spent)));
+    await reportUsage(deps, config, run.id, usage, addUsage(state.threadUsage, spent));
     return new Command({ goto: FAIL_NODE, update: { run: { ...run, failedTiers, usage, error: { tier, agent: member.name, ...failure } }, threadUsage: spent } });
   }
 

@@ -6,7 +6,7 @@
  * recorded as failed, so the synthesizer still answers with the rest.
  */
 import { Command, Send, type LangGraphRunnableConfig } from "@langchain/langgraph";
-import { readRunSettings } from "../configuration.js";
+import { capOf, readRunSettings } from "../configuration.js";
 import { addUsage, type UsageByTier } from "../cost.js";
 import { usageReport, type OrchestratorDeps } from "../deps.js";
 import type { CustomStepEvent } from "../events.js";
@@ -43,7 +43,8 @@ export function dispatchNode(deps: OrchestratorDeps) {
     const ready = readySubtasks(plan.subtasks, plan.started, finished).slice(0, Math.max(0, settings.maxParallel - running.length));
     if (ready.length === 0) return running.length === 0 ? new Command({ goto: SYNTHESIZER_NODE }) : new Command({ update: {} });
 
-    const { routingMode: mode, maxTier } = readRunSettings(config);
+    const { routingMode: mode } = readRunSettings(config);
+    const maxTier = capOf(config, run.maxTier);
     const routed = await Promise.all(
       ready.map(async (s) => {
         const { decision, usage } = await decideRoute(deps, s.task, config, { explicitTier: s.tier, explicitAgent: s.agent, mode, allowPlan: false });
@@ -57,7 +58,7 @@ export function dispatchNode(deps: OrchestratorDeps) {
       spent = addUsage(spent, usage);
       emit({ type: "subtask_started", subtaskId: s.id, task: s.task, agent: placed.agent, tier: placed.tier, reason, source });
       const payload: SubtaskPayload = {
-        subtaskRun: { runId: run.id, id: s.id, task: s.task, prompt: subtaskPrompt(s, results), tier: placed.tier, failedTiers: [], escalations: 0, usage: {}, deadline: plan.deadline },
+        subtaskRun: { runId: run.id, id: s.id, task: s.task, prompt: subtaskPrompt(s, results), tier: placed.tier, ...(run.maxTier ? { maxTier: run.maxTier } : {}), failedTiers: [], escalations: 0, usage: {}, deadline: plan.deadline },
       };
       return new Send(placed.agent, payload);
     });

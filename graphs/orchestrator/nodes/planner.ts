@@ -27,7 +27,8 @@ export function plannerNode(deps: OrchestratorDeps) {
   return async (state: OrchestratorStateType, config: LangGraphRunnableConfig) => {
     const run = state.run;
     if (!run) throw new OrchestratorError("The planner ran without a routed run; start runs at the router.");
-    const tier = settings.plannerTier;
+    // The router's choice: the planner tier, under the run's cap.
+    const tier = run.activeTier ?? settings.plannerTier;
     let spent: UsageByTier = {};
     let subtasks: PlannedSubtask[] | undefined;
     let note: string | undefined;

@@ -6,9 +6,10 @@ import { randomUUID } from "node:crypto";
 import { isHumanMessage, type BaseMessage } from "@langchain/core/messages";
 import { Command, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { Tier } from "../../../src/providers/types.js";
-import { readRunSettings, type RunSettings } from "../configuration.js";
+import { lowerCap, readRunSettings, type RunSettings } from "../configuration.js";
 import type { UsageByTier } from "../cost.js";
-import { callUsage } from "../run_spend.js";
+import { callUsage, spendOf } from "../run_spend.js";
+import { budgetCap } from "../spending.js";
 import { modelOf, type OrchestratorDeps } from "../deps.js";
 import { OrchestratorInputError } from "../errors.js";
 import type { CustomStepEvent } from "../events.js";
@@ -62,6 +63,12 @@ export function routerNode(deps: OrchestratorDeps) {
     // A registry built without waiting for discovery (the CLI's) knows its models only now.
     await deps.registry.discovered();
     const settings = readRunSettings(config);
+    const emit = (e: CustomStepEvent) => config.writer?.(e);
+    // The run's id keys its ledger rows, here and in the host's record of a run that stops early.
+    const id = randomUUID();
+    spendOf(config, deps, id);
+    // Budgets first: a refused run runs nothing; a downgraded one is capped for the rest of the run.
+    const maxTier = lowerCap(settings.maxTier, await budgetCap(deps, { tenant: settings.tenant, user: settings.user }, emit));
     const lastHuman = [...state.messages].reverse().find((m: BaseMessage) => isHumanMessage(m));
     const task = (lastHuman?.text ?? "").trim();
     if (!task) throw new OrchestratorInputError('No task: the last message must be a human message with text, e.g. {"role":"user","content":"..."}.');
@@ -74,22 +81,21 @@ export function routerNode(deps: OrchestratorDeps) {
       allowPlan: true,
     });
     const { reason, source } = decision;
-    const id = randomUUID();
     // A new run starts with no subtask results (the reducer keeps results per run id), and tidies
     // what an earlier run that never answered left behind.
     const reset = { tier: undefined, agent: undefined, plan: undefined, subtasks: { runId: id, results: {} }, messages: unansweredUpdates(state.messages, task) };
     if (decision.plan) {
       const planner = deps.tierConfig.plan.plannerTier;
-      const tier = settings.maxTier && above(planner, settings.maxTier) ? settings.maxTier : planner;
+      const tier = maxTier && above(planner, maxTier) ? maxTier : planner;
       const model = modelOf(deps, tier);
-      config.writer?.({ type: "route_decided", tier, agent: PLANNER_NODE, reason, source, model } satisfies CustomStepEvent);
-      const run: RunState = { id, task, route: { tier, agent: PLANNER_NODE, reason, source, model }, activeTier: tier, failedTiers: [], escalations: [], usage };
+      emit({ type: "route_decided", tier, agent: PLANNER_NODE, reason, source, model });
+      const run: RunState = { id, task, route: { tier, agent: PLANNER_NODE, reason, source, model }, activeTier: tier, maxTier, failedTiers: [], escalations: [], usage };
       return new Command({ goto: PLANNER_NODE, update: { ...reset, run, threadUsage: usage } });
     }
-    const { agent, tier } = placeDecision(deps.roster, decision, deps.tierConfig.defaultTier, settings.maxTier);
+    const { agent, tier } = placeDecision(deps.roster, decision, deps.tierConfig.defaultTier, maxTier);
     const model = modelOf(deps, tier);
-    config.writer?.({ type: "route_decided", tier, agent, reason, source, model } satisfies CustomStepEvent);
-    const run: RunState = { id, task, route: { tier, agent, reason, source, model }, activeTier: tier, activeAgent: agent, failedTiers: [], escalations: [], usage };
+    emit({ type: "route_decided", tier, agent, reason, source, model });
+    const run: RunState = { id, task, route: { tier, agent, reason, source, model }, activeTier: tier, activeAgent: agent, maxTier, failedTiers: [], escalations: [], usage };
     return new Command({ goto: agent, update: { ...reset, run, threadUsage: usage } });
   };
 }

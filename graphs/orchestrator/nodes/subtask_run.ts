@@ -8,7 +8,7 @@
 import { HumanMessage } from "@langchain/core/messages";
 import { Command, Send, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { Tier } from "../../../src/providers/types.js";
-import { readRunSettings } from "../configuration.js";
+import { capOf } from "../configuration.js";
 import { addUsage, type UsageByTier } from "../cost.js";
 import { usageReport, type AttemptOutcome, type OrchestratorDeps } from "../deps.js";
 import { ESCALATES } from "../escalation.js";
@@ -29,6 +29,8 @@ export interface SubtaskPayload {
     /** What the agent is given: the subtask plus the results it depends on. */
     prompt: string;
     tier: Tier;
+    /** The run's budget cap (its `run.maxTier`). */
+    maxTier?: Tier;
     failedTiers: Tier[];
     escalations: number;
     usage: UsageByTier;
@@ -79,7 +81,7 @@ export async function runSubtask(deps: OrchestratorDeps, member: RosterMember, a
   if (outOfTime) failure = { kind: "timeout", message: `The subtask ran out of the plan's time budget (${Math.round(deps.tierConfig.plan.timeoutMs / 1000)} s).` };
   if (outcome.streamedText) emit({ type: "attempt_discarded", tier: sub.tier, agent: member.name, provider: outcome.provider, reason: failure.message, kind: failure.kind });
   const failedTiers = [...sub.failedTiers, sub.tier];
-  const up = escalationOf(member, sub.tier, readRunSettings(config).maxTier);
+  const up = escalationOf(member, sub.tier, capOf(config, sub.maxTier));
   if (!outOfTime && up && ESCALATES[failure.kind] && !failedTiers.includes(up.tier)) {
     emit({ type: "escalation", from: sub.tier, to: up.tier, agent: up.agent, reason: failure.message, ...failure });
     const next: SubtaskPayload = { subtaskRun: { ...sub, tier: up.tier, failedTiers, escalations: sub.escalations + 1, usage } };

@@ -8,11 +8,12 @@ import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import { isGraphBubbleUp, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { callRecord } from "../../../agents/middleware/model_calls.js";
 import { describeModelFailure } from "../../../src/providers/failure.js";
-import { readRunSettings } from "../configuration.js";
+import { capOf } from "../configuration.js";
 import { addUsage, type UsageByTier } from "../cost.js";
 import { callUsage } from "../run_spend.js";
 import { above } from "../roster.js";
-import { modelOf, usageEvent, type OrchestratorDeps } from "../deps.js";
+import { modelOf, type OrchestratorDeps } from "../deps.js";
+import { reportUsage } from "../spending.js";
 import type { CustomStepEvent } from "../events.js";
 import { currentPlan, SYNTHESIZER_PROMPT, synthesizerInput, uncombinedAnswer } from "../planning.js";
 import type { OrchestratorStateType, RunResult } from "../state.js";
@@ -23,9 +24,9 @@ export function synthesizerNode(deps: OrchestratorDeps) {
   const configured = deps.tierConfig.plan.synthesizerTier;
 
   return async (state: OrchestratorStateType, config: LangGraphRunnableConfig) => {
-    const { maxTier } = readRunSettings(config);
-    const tier = maxTier && above(configured, maxTier) ? maxTier : configured;
     const { run, plan, results } = currentPlan(state, SYNTHESIZER_NODE);
+    const maxTier = capOf(config, run.maxTier);
+    const tier = maxTier && above(configured, maxTier) ? maxTier : configured;
     const emit = (e: CustomStepEvent) => config.writer?.(e);
     // The subtasks' tokens, per tier, join the run's (their branches already added them to the thread's).
     let usage = run.usage;
@@ -61,7 +62,7 @@ export function synthesizerNode(deps: OrchestratorDeps) {
     usage = addUsage(usage, spent);
     const result: RunResult = { answer: message.text, tier, agent: SYNTHESIZER_NODE, provider, model, simulated: (deps.simulated() && provider === "gateway") || simulatedAnswer };
     emit({ type: "final_answer", ...result });
-    emit(usageEvent(deps, usage, addUsage(state.threadUsage, spent)));
+    await reportUsage(deps, config, run.id, usage, addUsage(state.threadUsage, spent));
     return { messages: [message], run: { ...run, usage, result }, threadUsage: spent };
   };
 }
