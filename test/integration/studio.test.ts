@@ -30,7 +30,8 @@ function isolatedEnv(port: number): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of Object.keys(envSchema.shape)) env[name] = "";
   for (const name of ["LANGSMITH_API_KEY", "LANGCHAIN_API_KEY", "LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2"]) delete env[name];
-  return { ...env, STUDIO_PORT: String(port), STUDIO_HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "development", TIERS_CONFIG: tiersFile };
+  // The graph opens the project's store for its usage ledger: a temporary one, not the checkout's .data.
+  return { ...env, STUDIO_PORT: String(port), STUDIO_HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "development", TIERS_CONFIG: tiersFile, CHECKPOINT_SQLITE_PATH: join(configDir, "store.sqlite") };
 }
 
 async function waitForServer(deadlineMs: number): Promise<void> {
