@@ -11,6 +11,7 @@ import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { loadConfig } from "../src/config/index.js";
+import { stopOnceInputKept, trackCheckpointWrites, type CheckpointWrites } from "./checkpoint_writes.js";
 import { isConcurrentCreate } from "./pg_schema.js";
 import { DEFAULT_CHECKPOINT_KEEP, postgresRetention, sqliteRetention, type CheckpointRetention } from "./retention.js";
 import { postgresClaims, sqliteClaims, type ThreadClaim, type ThreadClaims } from "./thread_claims.js";
@@ -118,7 +119,7 @@ export async function createCheckpointer(
       checkpointer: saver,
       kind: "postgres",
       location,
-      claims: pruningOnRelease(claims, retention),
+      claims: pruningOnRelease(claims, retention, trackCheckpointWrites(saver)),
       retention,
       ledger,
       owners,
@@ -165,7 +166,7 @@ export async function createCheckpointer(
     checkpointer: saver,
     kind: "sqlite",
     location: path,
-    claims: pruningOnRelease(sqliteClaims(db), retention),
+    claims: pruningOnRelease(sqliteClaims(db), retention, trackCheckpointWrites(saver)),
     retention,
     ledger: sqliteLedger(db),
     owners: sqliteOwners(db),
@@ -187,8 +188,13 @@ export async function createCheckpointer(
  * checkpoint after it, so the run that asked for the stop starts from the state before. When the
  * run's steps ended before the stop could take effect, `commit` notes the newest checkpoint again,
  * so a finished run is never dropped; if that read fails, the rollback drops nothing.
+ *
+ * Both wait first for the run's checkpoint writes still under way (`writes`): a run stopped by a
+ * newer one ends for its caller before LangGraph has saved what it started to write, and the newer
+ * run must find it there (`interrupt`), or find it dropped (`rollback`), not have it land later.
+ * An `interrupt` reaches the run only once its input is in the thread (`stopOnceInputKept`).
  */
-function pruningOnRelease(claims: ThreadClaims, retention: CheckpointRetention): ThreadClaims {
+function pruningOnRelease(claims: ThreadClaims, retention: CheckpointRetention, writes: CheckpointWrites): ThreadClaims {
   return {
     kind: claims.kind,
     canRollback: true,
@@ -207,15 +213,19 @@ function pruningOnRelease(claims: ThreadClaims, retention: CheckpointRetention):
         throw err;
       }
       let released = false;
+      const stopped = stopOnceInputKept(claim.stopped, writes, threadId);
       const held: ThreadClaim = {
-        stopped: claim.stopped,
+        stopped: stopped.signal,
         commit: async () => {
+          await writes.settled(threadId);
           base = await retention.latest(threadId).catch(() => null);
         },
         release: async () => {
           if (released) return;
           released = true;
+          stopped.dispose();
           try {
+            await writes.settled(threadId);
             if (claim.stopped.reason === "rollback" && base !== null) await retention.dropAfter(threadId, base);
           } finally {
             await claim.release();
