@@ -158,7 +158,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   app.addHook("onRequest", async (request) => {
     if (request.url.startsWith("/api/") || request.url.startsWith("/mcp")) await sync.sync();
   });
-  const ctx: ServerContext = { config, logger, runtime, store, storeSync: sync, policy, graph, claims, retention: persistence?.retention, ledger: persistence?.ledger ?? memoryLedger(), verifyTimeoutMs: options.verifyTimeoutMs ?? 10_000 };
+  const ctx: ServerContext = { config, logger, runtime, store, storeSync: sync, policy, graph, claims, retention: persistence?.retention, ledger: persistence?.ledger ?? memoryLedger(), checkStore: persistence?.check, verifyTimeoutMs: options.verifyTimeoutMs ?? 10_000 };
   await statusRoutes(app, ctx);
   await providerRoutes(app, ctx);
   const exec = runExecutor(ctx);

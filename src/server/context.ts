@@ -27,6 +27,8 @@ export interface ServerContext {
   retention?: CheckpointRetention;
   /** Usage per run, tenant and user: the store's ledger, or one in this process for a checkpointer handed in. */
   ledger: UsageLedger;
+  /** Throws when this process can no longer use its checkpoint store (none for a checkpointer handed in): `/healthz`. */
+  checkStore?: () => Promise<void>;
   /** Time allowed for one credential check. */
   verifyTimeoutMs: number;
 }

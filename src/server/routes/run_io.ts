@@ -13,7 +13,8 @@ import { BudgetExceededError, OrchestratorError, OrchestratorInputError, RunSupe
 import { supersededError } from "../../../graphs/orchestrator/stream.js";
 import { presentedKey, tenantOf } from "../auth.js";
 import type { ServerContext } from "../context.js";
-import { HttpError } from "../errors.js";
+import { HttpError, STORE_BUSY_MESSAGE } from "../errors.js";
+import { isStoreBusy } from "../../../graphs/sqlite_guard.js";
 import { stoppingAttempt, waitForClaim, type StopMode, type ThreadClaim } from "../../../graphs/thread_claims.js";
 import type { MultitaskStrategy } from "../../config/index.js";
 import { inCallersTrace } from "../../telemetry/index.js";
@@ -30,6 +31,7 @@ interface RunFailure {
 
 /** Public description of a failed run; unexpected errors keep their details in the server log. */
 function runFailure(err: unknown, requestId: string): RunFailure {
+  if (isStoreBusy(err)) return { httpStatus: 503, code: "store_busy", message: STORE_BUSY_MESSAGE };
   if (err instanceof RunSupersededError) return { httpStatus: 409, code: "run_superseded", message: err.message };
   if (err instanceof BudgetExceededError) {
     const { scope, budgetName: name, period, spentUsd, limitUsd, resetsAt } = err;
