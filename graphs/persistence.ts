@@ -14,6 +14,7 @@ import { loadConfig } from "../src/config/index.js";
 import { stopOnceInputKept, trackCheckpointWrites, type CheckpointWrites } from "./checkpoint_writes.js";
 import { isConcurrentCreate } from "./pg_schema.js";
 import { DEFAULT_CHECKPOINT_KEEP, postgresRetention, sqliteRetention, type CheckpointRetention } from "./retention.js";
+import { guardSqlite, isStoreBusy } from "./sqlite_guard.js";
 import { postgresClaims, sqliteClaims, type ThreadClaim, type ThreadClaims } from "./thread_claims.js";
 import { postgresLedger, sqliteLedger, type UsageLedger } from "../src/usage/index.js";
 import { postgresOwners, sqliteOwners, type ThreadOwners } from "./thread_owners.js";
@@ -47,6 +48,11 @@ export interface CheckpointerHandle {
   ledger: UsageLedger;
   /** Which tenant owns each thread, in the same database (table `ai_gateway_thread_owners`). */
   owners: ThreadOwners;
+  /**
+   * Throws (StoreUnavailableError for SQLite) when this process can no longer use the store; a
+   * store merely busy with another process's write passes. Cheap: for `/healthz`.
+   */
+  check(): Promise<void>;
   /** Closes the database connection(s); call once when done. */
   close(): Promise<void>;
 }
@@ -123,6 +129,18 @@ export async function createCheckpointer(
       retention,
       ledger,
       owners,
+      check: async () => {
+        // A query that does not answer within 2 s counts as a failure (healthz must not hang).
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const late = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error("PostgreSQL did not answer within 2 s")), 2_000);
+        });
+        try {
+          await Promise.race([pool.query("SELECT 1"), late]);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
       close: async () => {
         if (closed) return;
         closed = true;
@@ -143,13 +161,14 @@ export async function createCheckpointer(
     chmodSync(path, 0o600);
   }
   const [{ SqliteSaver }, { default: Database }] = await Promise.all([import("@langchain/langgraph-checkpoint-sqlite"), import("libsql")]);
-  const db = new Database(path);
-  // Several processes may share the file: wait for another's write instead of failing, and create
-  // the tables and switch to WAL now, at startup, rather than inside the first request.
-  db.pragma("busy_timeout = 5000");
+  const raw = new Database(path);
+  // Several processes may share the file: everything below uses one guarded connection, which waits
+  // for another's write (busy_timeout) and never lets a busy failure leave it stuck. Tables are
+  // created and WAL switched on now, at startup, rather than inside the first request.
+  const { db, check } = guardSqlite(raw, path === ":memory:" ? undefined : () => new Database(path));
   // Pages freed by pruning go back to the file system (retention.ts vacuums after each prune). This
   // takes effect only in a new file: one made before it keeps its size until a manual VACUUM.
-  db.pragma("auto_vacuum = INCREMENTAL");
+  db.exec("PRAGMA auto_vacuum = INCREMENTAL");
   const saver = new SqliteSaver(db as unknown as ConstructorParameters<typeof SqliteSaver>[0]);
   for (let attempt = 1; ; attempt++) {
     try {
@@ -157,7 +176,7 @@ export async function createCheckpointer(
       await saver.getTuple({ configurable: { thread_id: "", checkpoint_ns: "" } });
       break;
     } catch (err) {
-      if ((err as { code?: string }).code !== "SQLITE_BUSY" || attempt >= 5) throw err;
+      if (!isStoreBusy(err) || attempt >= 5) throw err;
       await new Promise((r) => setTimeout(r, 100 * attempt));
     }
   }
@@ -170,8 +189,9 @@ export async function createCheckpointer(
     retention,
     ledger: sqliteLedger(db),
     owners: sqliteOwners(db),
+    check: async () => check(),
     close: async () => {
-      if (db.open) db.close();
+      if (raw.open) raw.close();
     },
   };
 }
