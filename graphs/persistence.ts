@@ -180,6 +180,17 @@ export async function createCheckpointer(
       await new Promise((r) => setTimeout(r, 100 * attempt));
     }
   }
+  // A run commits every step (two commits each: the step's writes, then its checkpoint; a run of
+  // the orchestrator makes about 25). With SQLite's default synchronous = FULL each commit waits
+  // for an fsync of the log, which was most of the time SQLite added to a run. In WAL mode, which
+  // the saver's setup switched to, NORMAL skips that fsync: a commit is in the log file (the OS's
+  // page cache) when the call returns, so a killed process (kill -9, OOM) loses nothing that
+  // committed, only the step in flight. A power cut or an OS crash may lose the last commits
+  // before the next WAL checkpoint, never the file's integrity. Outside WAL (":memory:") NORMAL
+  // is not that safe, and there is nothing to sync anyway: leave it.
+  // (libsql ignores the pragma's { simple: true }: read the row.)
+  const [{ journal_mode: journal } = { journal_mode: "" }] = db.pragma("journal_mode") as { journal_mode: string }[];
+  if (journal === "wal") db.pragma("synchronous = NORMAL");
   const retention = sqliteRetention(db, keep);
   return {
     checkpointer: saver,
