@@ -14,7 +14,8 @@
  *    and lost or duplicated messages (targets 0).
  * 3. Memory over time: passes of 200 concurrent streams against one in-process server, heap
  *    after GC and RSS per pass; `heap_growth_mb` is the last pass's heap minus the first's
- *    (target at most 10).
+ *    (target at most 10), `heap_growth_late_mb` the growth over the last 5 of the 10 passes.
+ *    `failed_<setup>` counts the runs of each scale-out setup that did not complete.
  *
  * Runs with --expose-gc (the npm script sets it). The last line is one JSON object.
  * Knobs: BENCH_SCALE_RUNS (30), BENCH_SCALE_TASK_KB (60), BENCH_SCALE_PASSES (10), BENCH_SCALE_STREAMS (200).
@@ -120,6 +121,8 @@ try {
       duplicate_messages: scale.setups.reduce((sum, s) => sum + s.duplicateMessages, 0),
       ...stored,
       heap_growth_mb: memory.heapGrowthMb,
+      heap_growth_late_mb: memory.heapGrowthLateMb,
+      ...Object.fromEntries(scale.setups.map((s) => [`failed_${s.key}`, s.failed])),
       ...Object.fromEntries(scale.setups.map((s) => [`throughput_${s.key}_per_s`, s.throughputPerS])),
       ...Object.fromEntries(Object.entries(scale.throughput_vs_one).map(([key, r]) => [`throughput_${key}_vs_one`, r])),
     }),

@@ -11,8 +11,10 @@ import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { loadConfig } from "../src/config/index.js";
+import { stopOnceInputKept, trackCheckpointWrites, type CheckpointWrites } from "./checkpoint_writes.js";
 import { isConcurrentCreate } from "./pg_schema.js";
 import { DEFAULT_CHECKPOINT_KEEP, postgresRetention, sqliteRetention, type CheckpointRetention } from "./retention.js";
+import { guardSqlite, isStoreBusy } from "./sqlite_guard.js";
 import { postgresClaims, sqliteClaims, type ThreadClaim, type ThreadClaims } from "./thread_claims.js";
 import { postgresLedger, sqliteLedger, type UsageLedger } from "../src/usage/index.js";
 import { postgresOwners, sqliteOwners, type ThreadOwners } from "./thread_owners.js";
@@ -46,6 +48,11 @@ export interface CheckpointerHandle {
   ledger: UsageLedger;
   /** Which tenant owns each thread, in the same database (table `ai_gateway_thread_owners`). */
   owners: ThreadOwners;
+  /**
+   * Throws (StoreUnavailableError for SQLite) when this process can no longer use the store; a
+   * store merely busy with another process's write passes. Cheap: for `/healthz`.
+   */
+  check(): Promise<void>;
   /** Closes the database connection(s); call once when done. */
   close(): Promise<void>;
 }
@@ -118,10 +125,22 @@ export async function createCheckpointer(
       checkpointer: saver,
       kind: "postgres",
       location,
-      claims: pruningOnRelease(claims, retention),
+      claims: pruningOnRelease(claims, retention, trackCheckpointWrites(saver)),
       retention,
       ledger,
       owners,
+      check: async () => {
+        // A query that does not answer within 2 s counts as a failure (healthz must not hang).
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const late = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error("PostgreSQL did not answer within 2 s")), 2_000);
+        });
+        try {
+          await Promise.race([pool.query("SELECT 1"), late]);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
       close: async () => {
         if (closed) return;
         closed = true;
@@ -142,13 +161,14 @@ export async function createCheckpointer(
     chmodSync(path, 0o600);
   }
   const [{ SqliteSaver }, { default: Database }] = await Promise.all([import("@langchain/langgraph-checkpoint-sqlite"), import("libsql")]);
-  const db = new Database(path);
-  // Several processes may share the file: wait for another's write instead of failing, and create
-  // the tables and switch to WAL now, at startup, rather than inside the first request.
-  db.pragma("busy_timeout = 5000");
+  const raw = new Database(path);
+  // Several processes may share the file: everything below uses one guarded connection, which waits
+  // for another's write (busy_timeout) and never lets a busy failure leave it stuck. Tables are
+  // created and WAL switched on now, at startup, rather than inside the first request.
+  const { db, check } = guardSqlite(raw, path === ":memory:" ? undefined : () => new Database(path));
   // Pages freed by pruning go back to the file system (retention.ts vacuums after each prune). This
   // takes effect only in a new file: one made before it keeps its size until a manual VACUUM.
-  db.pragma("auto_vacuum = INCREMENTAL");
+  db.exec("PRAGMA auto_vacuum = INCREMENTAL");
   const saver = new SqliteSaver(db as unknown as ConstructorParameters<typeof SqliteSaver>[0]);
   for (let attempt = 1; ; attempt++) {
     try {
@@ -156,21 +176,33 @@ export async function createCheckpointer(
       await saver.getTuple({ configurable: { thread_id: "", checkpoint_ns: "" } });
       break;
     } catch (err) {
-      if ((err as { code?: string }).code !== "SQLITE_BUSY" || attempt >= 5) throw err;
+      if (!isStoreBusy(err) || attempt >= 5) throw err;
       await new Promise((r) => setTimeout(r, 100 * attempt));
     }
   }
+  // A run commits every step (two commits each: the step's writes, then its checkpoint; a run of
+  // the orchestrator makes about 25). With SQLite's default synchronous = FULL each commit waits
+  // for an fsync of the log, which was most of the time SQLite added to a run. In WAL mode, which
+  // the saver's setup switched to, NORMAL skips that fsync: a commit is in the log file (the OS's
+  // page cache) when the call returns, so a killed process (kill -9, OOM) loses nothing that
+  // committed, only the step in flight. A power cut or an OS crash may lose the last commits
+  // before the next WAL checkpoint, never the file's integrity. Outside WAL (":memory:") NORMAL
+  // is not that safe, and there is nothing to sync anyway: leave it.
+  // (libsql ignores the pragma's { simple: true }: read the row.)
+  const [{ journal_mode: journal } = { journal_mode: "" }] = db.pragma("journal_mode") as { journal_mode: string }[];
+  if (journal === "wal") db.pragma("synchronous = NORMAL");
   const retention = sqliteRetention(db, keep);
   return {
     checkpointer: saver,
     kind: "sqlite",
     location: path,
-    claims: pruningOnRelease(sqliteClaims(db), retention),
+    claims: pruningOnRelease(sqliteClaims(db), retention, trackCheckpointWrites(saver)),
     retention,
     ledger: sqliteLedger(db),
     owners: sqliteOwners(db),
+    check: async () => check(),
     close: async () => {
-      if (db.open) db.close();
+      if (raw.open) raw.close();
     },
   };
 }
@@ -187,8 +219,13 @@ export async function createCheckpointer(
  * checkpoint after it, so the run that asked for the stop starts from the state before. When the
  * run's steps ended before the stop could take effect, `commit` notes the newest checkpoint again,
  * so a finished run is never dropped; if that read fails, the rollback drops nothing.
+ *
+ * Both wait first for the run's checkpoint writes still under way (`writes`): a run stopped by a
+ * newer one ends for its caller before LangGraph has saved what it started to write, and the newer
+ * run must find it there (`interrupt`), or find it dropped (`rollback`), not have it land later.
+ * An `interrupt` reaches the run only once its input is in the thread (`stopOnceInputKept`).
  */
-function pruningOnRelease(claims: ThreadClaims, retention: CheckpointRetention): ThreadClaims {
+function pruningOnRelease(claims: ThreadClaims, retention: CheckpointRetention, writes: CheckpointWrites): ThreadClaims {
   return {
     kind: claims.kind,
     canRollback: true,
@@ -207,15 +244,19 @@ function pruningOnRelease(claims: ThreadClaims, retention: CheckpointRetention):
         throw err;
       }
       let released = false;
+      const stopped = stopOnceInputKept(claim.stopped, writes, threadId);
       const held: ThreadClaim = {
-        stopped: claim.stopped,
+        stopped: stopped.signal,
         commit: async () => {
+          await writes.settled(threadId);
           base = await retention.latest(threadId).catch(() => null);
         },
         release: async () => {
           if (released) return;
           released = true;
+          stopped.dispose();
           try {
+            await writes.settled(threadId);
             if (claim.stopped.reason === "rollback" && base !== null) await retention.dropAfter(threadId, base);
           } finally {
             await claim.release();

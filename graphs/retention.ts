@@ -17,6 +17,7 @@
 import type Database from "libsql";
 import type pg from "pg";
 import { isConcurrentCreate } from "./pg_schema.js";
+import { BUSY_TIMEOUT_MS } from "./sqlite_guard.js";
 
 /** Default number of top-level checkpoints a thread keeps (each run of the orchestrator makes about four). */
 export const DEFAULT_CHECKPOINT_KEEP = 12;
@@ -109,18 +110,20 @@ export function sqliteRetention(db: Database.Database, keep: number): Checkpoint
  * and the write-ahead log is folded in and truncated. It never waits: the calls are synchronous,
  * and a checkpoint that waited for a reader in another process (the lease poll of a second server,
  * say) would hold this whole process for the connection's busy_timeout. A busy file only
- * postpones this to a later prune.
+ * postpones this to a later prune. Both pragmas go through `exec`, never a prepared statement:
+ * one of those that fails busy stays in progress and pins the connection (see sqlite_guard.ts).
  */
 function compact(db: Database.Database): void {
-  const [{ timeout } = { timeout: 0 }] = db.pragma("busy_timeout") as { timeout: number }[];
-  db.pragma("busy_timeout = 0");
+  // Reading the setting touches no file, so it cannot fail busy.
+  const [{ timeout } = { timeout: BUSY_TIMEOUT_MS }] = db.pragma("busy_timeout") as { timeout: number }[];
+  db.exec("PRAGMA busy_timeout = 0");
   try {
-    db.pragma("incremental_vacuum");
-    db.pragma("wal_checkpoint(TRUNCATE)");
+    db.exec("PRAGMA incremental_vacuum");
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
   } catch {
     // SQLITE_BUSY: nothing is lost, the next prune tries again.
   } finally {
-    db.pragma(`busy_timeout = ${Number(timeout) || 0}`);
+    db.exec(`PRAGMA busy_timeout = ${Number(timeout) || 0}`);
   }
 }
 

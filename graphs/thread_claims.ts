@@ -17,6 +17,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type Database from "libsql";
 import type pg from "pg";
+import { BUSY_TIMEOUT_MS, retryWhileBusy } from "./sqlite_guard.js";
 
 /** Why a newer run asked the holder to stop: keep its completed steps, or drop them. */
 export type StopMode = "interrupt" | "rollback";
@@ -182,9 +183,20 @@ function holderIsGone(owner: string): boolean {
   }
 }
 
-/** Lease rows in the checkpoint file itself (its own table), through the saver's connection. */
+/** How often a lease whose release failed is tried again, in the background, until it would have expired anyway. */
+const RELEASE_RETRY_MS = 1_000;
+
+/**
+ * Lease rows in the checkpoint file itself (its own table), through the saver's connection (the
+ * guarded one of sqlite_guard.ts, so a busy file never leaves it stuck). A release that fails
+ * because the file stays busy is tried again, a few times at once and then in the background
+ * until the lease would have expired; meanwhile this claims object may take the thread again
+ * (its own lease, no longer held by a run here), so its next run on the thread is not refused.
+ */
 export function sqliteClaims(db: Database.Database, leaseMs = LEASE_MS): ThreadClaims {
-  db.pragma("busy_timeout = 5000");
+  db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  // Owners of this object's leases start with it: one left behind by a failed release is ours to take again.
+  const self = `${HOST}:${process.pid}:${randomUUID().slice(0, 8)}`;
   db.exec("CREATE TABLE IF NOT EXISTS thread_claims (thread_id TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at INTEGER NOT NULL, stop TEXT)");
   addStopColumn(db);
   const select = db.prepare<[string]>("SELECT owner, expires_at FROM thread_claims WHERE thread_id = ?");
@@ -198,7 +210,8 @@ export function sqliteClaims(db: Database.Database, leaseMs = LEASE_MS): ThreadC
   const remove = db.prepare("DELETE FROM thread_claims WHERE thread_id = ? AND owner = ?");
   const take = db.transaction((threadId: string, owner: string, now: number) => {
     const row = select.get(threadId) as { owner: string; expires_at: number } | undefined;
-    if (row && row.expires_at > now && !holderIsGone(row.owner)) return false;
+    const leftHere = row !== undefined && row.owner.startsWith(`${self}:`) && !holders.has(row.owner);
+    if (row && row.expires_at > now && !holderIsGone(row.owner) && !leftHere) return false;
     upsert.run(threadId, owner, now + leaseMs);
     return true;
   });
@@ -208,7 +221,14 @@ export function sqliteClaims(db: Database.Database, leaseMs = LEASE_MS): ThreadC
   let poll: ReturnType<typeof setInterval> | undefined;
   const pollStops = () => {
     if (!db.open) return;
-    for (const row of readStops.all() as { owner: string; stop: string | null }[]) {
+    let rows: { owner: string; stop: string | null }[];
+    try {
+      rows = readStops.all() as { owner: string; stop: string | null }[];
+    } catch {
+      // A busy file: the next poll reads the requests.
+      return;
+    }
+    for (const row of rows) {
       const stop = holders.get(row.owner);
       if (stop && isStopMode(row.stop) && !stop.signal.aborted) stop.abort(row.stop);
     }
@@ -232,10 +252,16 @@ export function sqliteClaims(db: Database.Database, leaseMs = LEASE_MS): ThreadC
     canRollback: false,
     onRelease: (threadId, listener) => listeners.on(threadId, listener),
     tryClaim: async (threadId) => {
-      const owner = `${HOST}:${process.pid}:${randomUUID()}`;
+      const owner = `${self}:${randomUUID()}`;
       if (!take.immediate(threadId, owner, Date.now())) return undefined;
+      let expiresAt = Date.now() + leaseMs;
       const timer = setInterval(() => {
-        if (db.open) renew.run(Date.now() + leaseMs, threadId, owner);
+        try {
+          if (db.open) renew.run(Date.now() + leaseMs, threadId, owner);
+          expiresAt = Date.now() + leaseMs;
+        } catch {
+          // A busy file: the next renewal (a third of the lease later) tries again.
+        }
       }, Math.max(1_000, Math.floor(leaseMs / 3)));
       timer.unref();
       const stop = new AbortController();
@@ -249,7 +275,23 @@ export function sqliteClaims(db: Database.Database, leaseMs = LEASE_MS): ThreadC
           released = true;
           clearInterval(timer);
           unhold(owner);
-          if (db.open) remove.run(threadId, owner);
+          const removeLease = () => {
+            if (db.open) remove.run(threadId, owner);
+          };
+          try {
+            await retryWhileBusy(removeLease, 3);
+          } catch {
+            // Still busy: keep trying in the background; this object may take the thread meanwhile.
+            const retry = setInterval(() => {
+              try {
+                if (Date.now() < expiresAt) removeLease();
+                clearInterval(retry);
+              } catch {
+                // Busy again: the next tick tries.
+              }
+            }, RELEASE_RETRY_MS);
+            retry.unref();
+          }
           listeners.released(threadId);
         },
       };

@@ -9,6 +9,10 @@
  * (the orchestrator puts the run context's `approver` there). The decision is read back from
  * what the HITL middleware did to the tool calls, so any resume HITL accepts (Studio's
  * included) is recorded.
+ *
+ * A resume value is checked (`checkResume`) before the HITL middleware takes it: a malformed one
+ * throws there, before `interrupt()` records it, so the call stays pending and the next answer is
+ * read afresh (see resume_peek.ts for why it must be before).
  */
 import { isAIMessage, isToolMessage, type AIMessage, type BaseMessage, type ToolCall } from "@langchain/core/messages";
 import { createMiddleware, humanInTheLoopMiddleware } from "langchain";
@@ -16,6 +20,7 @@ import { z as z3 } from "zod/v3";
 import type { ApprovalDecision, ApprovalPolicy } from "../../src/providers/agent_config.js";
 import type { Tier } from "../../src/providers/types.js";
 import { currentLedger } from "./model_calls.js";
+import { nextResumeValue } from "./resume_peek.js";
 
 /** A tool call waiting for a person. */
 export interface PendingApproval {
@@ -57,8 +62,14 @@ function approverOf(by: string | undefined): string {
 
 const sameArgs = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
+/**
+ * Checks the answer to `pending` (the calls of one pause, in order) before the HITL middleware
+ * acts on it; throws an error naming what is wrong when it is malformed.
+ */
+export type ResumeCheck = (pending: readonly PendingApproval[], resume: unknown) => void;
+
 /** Middleware asking a person before the tools of `policy` run; none when the policy is empty. */
-export function approvalsMiddleware(policy: ApprovalPolicy, agent: string, tier: Tier) {
+export function approvalsMiddleware(policy: ApprovalPolicy, agent: string, tier: Tier, checkResume?: ResumeCheck) {
   const interruptOn = Object.fromEntries(
     Object.entries(policy).map(([tool, decisions]) => [
       tool,
@@ -80,6 +91,8 @@ export function approvalsMiddleware(policy: ApprovalPolicy, agent: string, tier:
           .filter((c) => policy[c.name] !== undefined)
           .map((c) => ({ callId: c.id ?? "", tool: c.name, args: { ...c.args }, allowedDecisions: [...policy[c.name]] }));
         if (pending.length === 0) return undefined;
+        const answer = checkResume ? nextResumeValue(runtime.configurable as Record<string, unknown> | undefined) : undefined;
+        if (answer) checkResume!(pending, answer.value);
         const ledger = currentLedger();
         if (ledger) ledger.pendingApprovals = pending;
         const update = await hook(state, runtime);

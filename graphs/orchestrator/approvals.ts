@@ -45,7 +45,13 @@ export async function pendingApprovals(graph: OrchestratorGraph, threadId: strin
   const snapshot = await graph.getState({ configurable: { thread_id: threadId } }, { subgraphs: true });
   const out: PendingApprovalView[] = [];
   for (const task of snapshot.tasks) {
-    const subState = (task.state as { values?: { messages?: BaseMessage[] } } | undefined)?.values;
+    let subState = (task.state as { values?: { messages?: BaseMessage[] } } | undefined)?.values;
+    // A task whose last attempt failed (a malformed answer to its approval) keeps its interrupt,
+    // but LangGraph leaves its subgraph state out of the snapshot: read it by namespace.
+    if (!subState && task.error && task.interrupts.length > 0) {
+      const sub = await graph.getState({ configurable: { thread_id: threadId, checkpoint_ns: `${task.name}:${task.id}` } }).catch(() => undefined);
+      subState = sub?.values as { messages?: BaseMessage[] } | undefined;
+    }
     const lastAi = [...(subState?.messages ?? [])].reverse().find(isAIMessage);
     for (const intr of task.interrupts) {
       if (!isHitlRequest(intr.value) || !intr.id) continue;
@@ -71,10 +77,13 @@ export async function pendingApprovals(graph: OrchestratorGraph, threadId: strin
 
 const MAX_REASON_CHARS = 2_000;
 
+/** What a decision is checked against: the waiting call's tool, arguments and policy. */
+type DecidedCall = Pick<PendingApprovalView, "tool" | "args" | "allowedDecisions">;
+
 /** One HITL decision for `call`, or an error naming what is wrong with the input. */
-function hitlDecision(call: PendingApprovalView, input: ApprovalInput) {
+function hitlDecision(call: DecidedCall, input: ApprovalInput) {
   if (!APPROVAL_DECISIONS.includes(input.decision)) {
-    throw new OrchestratorInputError(`Unknown decision "${String(input.decision).slice(0, 20)}"; use ${APPROVAL_DECISIONS.join(", ")}.`);
+    throw new OrchestratorInputError(`Unknown decision "${String(input.decision).slice(0, 20)}" for ${call.tool}; its policy allows ${call.allowedDecisions.join(", ")}.`);
   }
   if (!call.allowedDecisions.includes(input.decision)) {
     throw new OrchestratorInputError(`"${input.decision}" is not allowed for ${call.tool}; its policy allows ${call.allowedDecisions.join(", ")}.`);
@@ -111,4 +120,45 @@ export function approvalResume(pending: readonly PendingApprovalView[], input: A
     byInterrupt.set(call.interruptId, list);
   });
   return new Command({ resume: Object.fromEntries([...byInterrupt].map(([id, decisions]) => [id, { decisions }])) });
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+
+/**
+ * Checks a resume value as the HITL middleware takes it (`{ decisions: [...] }`, one decision per
+ * waiting call, in order) against the calls of one pause, with the same rules as `approvalResume`.
+ * Run inside the graph, before the middleware acts on the value, so a resume that bypasses
+ * `approvalResume` (Studio, the LangGraph SDK, a raw Command) is refused the same way: an
+ * OrchestratorInputError naming what is wrong and which decisions the policy allows.
+ */
+export function checkApprovalResume(pending: readonly DecidedCall[], resume: unknown): void {
+  const first = pending[0];
+  if (!first) return;
+  const allowed = (call: DecidedCall) => `${call.tool}'s policy allows ${call.allowedDecisions.join(", ")}`;
+  const decisions = isObject(resume) ? resume.decisions : undefined;
+  if (!Array.isArray(decisions)) {
+    const got = typeof resume === "string" ? `"${resume.slice(0, 20)}"` : Array.isArray(resume) ? "a list" : resume === null ? "null" : typeof resume === "object" ? "an object without a decisions list" : typeof resume;
+    throw new OrchestratorInputError(`A pending approval is answered with {"decisions":[{"type":"approve"}]}, one decision per waiting call, not ${got}; ${allowed(first)}.`);
+  }
+  if (decisions.length !== pending.length) {
+    throw new OrchestratorInputError(`${pending.length} tool call${pending.length > 1 ? "s wait" : " waits"} for a decision; ${decisions.length} were given; ${allowed(first)}.`);
+  }
+  pending.forEach((call, i) => {
+    const d: unknown = decisions[i];
+    if (!isObject(d) || typeof d.type !== "string") {
+      throw new OrchestratorInputError(`Decision ${i + 1} must be an object with a "type"; ${allowed(call)}.`);
+    }
+    const edited = d.editedAction;
+    if (d.type === "edit" && call.allowedDecisions.includes("edit") && isObject(edited) && typeof edited.name !== "string") {
+      throw new OrchestratorInputError(`An edit names the tool it runs: editedAction.name "${call.tool}" with the new args.`);
+    }
+    if (d.type === "reject" && d.message !== undefined && typeof d.message !== "string") {
+      throw new OrchestratorInputError(`A reject's message must be text (the model reads it as the tool's result).`);
+    }
+    const input: ApprovalInput = {
+      decision: d.type as ApprovalInput["decision"],
+      ...(d.type === "edit" ? { args: (isObject(edited) ? edited.args : undefined) as Record<string, unknown> | undefined } : {}),
+    };
+    hitlDecision(call, input);
+  });
 }

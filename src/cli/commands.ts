@@ -216,7 +216,9 @@ async function runTask(session: Session, first: StepsInput, threadId: string, op
   // The thread is claimed in the store, so a server or another CLI on it cannot run there at once.
   const claim = await session.runs.claims.tryClaim(threadId);
   if (!claim) {
-    io.stderr.write(`error: a run is already in progress on thread ${threadId} (in this or another process); wait for it to finish.\n`);
+    const message = `A run is already in progress on thread ${threadId} (in this or another process); wait for it to finish.`;
+    if (options.json) renderJson(io.stdout, { type: "error", message });
+    io.stderr.write(`error: ${message}\n`);
     return EXIT.failed;
   }
   try {

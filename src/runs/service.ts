@@ -15,7 +15,6 @@
  *      `langgraph dev`). The service only writes the spend of a run that ends before that event.
  */
 import { randomUUID } from "node:crypto";
-import { setMaxListeners } from "node:events";
 import { isBaseMessage, type BaseMessage } from "@langchain/core/messages";
 import { Command } from "@langchain/langgraph";
 import type { MultitaskStrategy } from "../config/index.js";
@@ -27,6 +26,7 @@ import type { OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
 import type { OrchestratorInput } from "../../graphs/orchestrator/state.js";
 import { RUN_SPEND_KEY, RunSpend } from "../../graphs/orchestrator/run_spend.js";
 import { principalOf } from "../../graphs/orchestrator/spending.js";
+import { linkedSignal } from "../../graphs/orchestrator/linked_signal.js";
 import { graphSteps, runHeaders, supersededError, toGraphInput, type StepsInput } from "../../graphs/orchestrator/stream.js";
 import { processClaims, type ThreadClaim, type ThreadClaims } from "../../graphs/thread_claims.js";
 import type { ThreadOwner, ThreadOwners } from "../../graphs/thread_owners.js";
@@ -99,29 +99,6 @@ export interface RunServiceOptions {
 
 /** The thread's owner as the caller would record it. */
 const ownerFor = (caller: RunCaller): ThreadOwner => ({ tenant: caller.tenant ?? "", ...(caller.user !== undefined ? { user: caller.user } : {}) });
-
-/**
- * A signal for one run that follows `sources` and lets go of them when `dispose` is called.
- * `AbortSignal.any` would keep every run's signals alive in Node 20 while LangGraph's listeners
- * stay on them, so the heap grew with each run.
- */
-function runSignal(sources: (AbortSignal | undefined)[]): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  // LangGraph adds a listener per running step (a plan's subtasks run at once), and drops them with the run.
-  setMaxListeners(64, controller.signal);
-  const undo: (() => void)[] = [];
-  for (const source of sources) {
-    if (!source) continue;
-    if (source.aborted) {
-      controller.abort(source.reason);
-      break;
-    }
-    const forward = () => controller.abort(source.reason);
-    source.addEventListener("abort", forward, { once: true });
-    undo.push(() => source.removeEventListener("abort", forward));
-  }
-  return { signal: controller.signal, dispose: () => undo.forEach((u) => u()) };
-}
 
 /** The run service over one graph and store. */
 export class RunService {
@@ -198,7 +175,7 @@ export class RunService {
     }
     // 3. The caller's limits, counted per run whatever the surface.
     const endSlot = this.callers.admit(caller.client ?? `tenant:${caller.tenant ?? ""}`);
-    const outer = runSignal([request.signal]);
+    const outer = linkedSignal([request.signal]);
     let claim: ThreadClaim | undefined;
     const giveBack = async () => {
       outer.dispose();
@@ -232,7 +209,7 @@ export class RunService {
     }
     const held = claim;
     async function* events(): AsyncGenerator<StepEvent> {
-      const stop = runSignal([outer.signal, held?.stopped]);
+      const stop = linkedSignal([outer.signal, held?.stopped]);
       // The run's calls as they happen; the graph takes it when it records the run's usage itself.
       const spend = new RunSpend();
       // Set when the steps end (answered, failed after its usage event, or paused for a person,

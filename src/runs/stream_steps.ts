@@ -7,6 +7,7 @@ import type { OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
 import type { StepsInput } from "../../graphs/orchestrator/stream.js";
 import type { ThreadClaims } from "../../graphs/thread_claims.js";
 import type { ThreadOwners } from "../../graphs/thread_owners.js";
+import type { RunLimits } from "./limits.js";
 import { RunService } from "./service.js";
 
 /** Options of `streamSteps`. */
@@ -58,6 +59,8 @@ export interface StreamStepsOptions {
   tenant?: string;
   /** Which tenant owns each thread (`createCheckpointer().owners`); without it, threads are not checked. */
   owners?: ThreadOwners;
+  /** Thread size and queue limits (`runLimitsOf(loadConfig())` gives the server's); default none. */
+  limits?: RunLimits;
 }
 
 /**
@@ -74,7 +77,7 @@ export async function* streamSteps(input: StepsInput, options: StreamStepsOption
     graph,
     claims: options.claims,
     owners: options.owners,
-    limits: options.queueTimeoutMs !== undefined ? { queue: { timeoutMs: options.queueTimeoutMs } } : undefined,
+    limits: options.queueTimeoutMs !== undefined ? { ...options.limits, queue: { ...options.limits?.queue, timeoutMs: options.queueTimeoutMs } } : options.limits,
   });
   yield* service.stream(
     { tenant: options.tenant, user: options.user, approver: options.approver },

@@ -30,6 +30,8 @@ export interface ServerContext {
   ledger: UsageLedger;
   /** Where every run of every route goes: tenants, limits, claims, budgets, the ledger. */
   runs: RunService;
+  /** Throws when this process can no longer use its checkpoint store (none for a checkpointer handed in): `/healthz`. */
+  checkStore?: () => Promise<void>;
   /** Time allowed for one credential check. */
   verifyTimeoutMs: number;
 }

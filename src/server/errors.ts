@@ -8,6 +8,10 @@ import type { Socket } from "node:net";
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import { scrubText } from "../logging/index.js";
+import { isStoreBusy } from "../../graphs/sqlite_guard.js";
+
+/** What a client is told when the checkpoint store stayed busy (another process writing) past the wait. */
+export const STORE_BUSY_MESSAGE = "The thread store is busy with other runs' writes; nothing was lost. Retry after the Retry-After delay.";
 
 /** One problem with one field of a request body. */
 export interface FieldProblem {
@@ -91,6 +95,8 @@ function classify(err: FastifyError & { statusCode?: number }, bodyLimit: number
     default:
       break;
   }
+  // Thrown outside a run (a claim, a thread read): the same answer a run gets.
+  if (isStoreBusy(err)) return { status: 503, body: errorBody("store_busy", STORE_BUSY_MESSAGE) };
   if (status === 429) return { status, body: errorBody("rate_limited", scrubText(err.message || "Too many requests; try again later.")) };
   if (status === 400 && err instanceof SyntaxError) return { status, body: errorBody("invalid_json", "The request body is not valid JSON.") };
   if (status >= 400 && status < 500) {
@@ -108,6 +114,8 @@ export function installErrorHandling(app: FastifyInstance, options: { bodyLimit:
     if (known) {
       // HttpErrors were logged where they were raised, with their context.
       if (known.status >= 500 && !(err instanceof HttpError)) request.log.error({ err }, "request failed");
+      // Every 503 is worth retrying (too many runs, a busy store): say when.
+      if (known.status === 503 && !reply.hasHeader("retry-after")) reply.header("retry-after", "1");
       return reply.status(known.status).send(known.body);
     }
     request.log.error({ err }, "unexpected error while handling the request");

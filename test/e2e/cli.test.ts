@@ -271,7 +271,7 @@ describe("a thread claimed elsewhere", () => {
       expect(held).toBeDefined();
       const refused = await runCli(["--thread", "claimed-elsewhere", "What is 2 + 2?"], env);
       expect(refused.code).toBe(1);
-      expect(refused.stderr).toContain("a run is already in progress on thread claimed-elsewhere");
+      expect(refused.stderr).toContain("run is already in progress on thread claimed-elsewhere");
       await held!.release();
       const ran = await runCli(["--thread", "claimed-elsewhere", "What is 2 + 2?"], env);
       expect(ran.code, ran.stderr).toBe(0);

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HumanMessage } from "@langchain/core/messages";
+import type { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { afterAll, describe, expect, it } from "vitest";
 import { createCheckpointer, maskDatabaseUrl } from "../../graphs/persistence.js";
 import { continueThreadInChild } from "../fixtures/run_child.js";
@@ -21,6 +22,19 @@ describe("SQLite checkpointer", () => {
     } finally {
       await handle.close();
       await handle.close(); // a second close is harmless
+    }
+  });
+
+  it("logs commits in WAL without an fsync each (synchronous NORMAL), so a step costs no disk flush", async () => {
+    const handle = await createCheckpointer({ sqlitePath: join(dir, "pragmas.sqlite") });
+    try {
+      const { db } = handle.checkpointer as SqliteSaver;
+      // (libsql ignores the pragma's { simple: true }, so read the rows.)
+      expect(db.pragma("journal_mode")).toMatchObject([{ journal_mode: "wal" }]);
+      // 1 = NORMAL: in WAL mode a kill -9 keeps every commit; only an OS crash may lose the last ones.
+      expect(db.pragma("synchronous")).toMatchObject([{ synchronous: 1 }]);
+    } finally {
+      await handle.close();
     }
   });
 

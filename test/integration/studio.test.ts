@@ -323,4 +323,25 @@ describe("approval in Studio", () => {
     const values = (await client.threads.getState(thread.thread_id)).values as { approvals: { decision: string; tool: string }[] };
     expect(values.approvals.map((a) => `${a.tool}:${a.decision}`)).toEqual(["current_datetime:approve", "current_datetime:reject"]);
   }, 60_000);
+
+  it("a malformed resume fails the run in one line and keeps the approval; approve then finishes it", async () => {
+    const thread = await client.threads.create();
+    const input = { messages: [{ role: "user", content: "Call current_datetime: what time is it in UTC?" }] };
+    for await (const _ of client.runs.stream(thread.thread_id, assistantId, { input, streamMode: ["custom"] } as never)) void _;
+    const interruptsOf = async () => (await client.threads.getState(thread.thread_id)).tasks.flatMap((t) => t.interrupts as { id?: string; value?: { actionRequests?: { name: string }[] } }[]);
+    const before = await interruptsOf();
+    expect(before.map((i) => i.value?.actionRequests?.[0]?.name)).toEqual(["current_datetime"]);
+
+    const refused: Part[] = [];
+    for await (const p of client.runs.stream(thread.thread_id, assistantId, { command: { resume: { decisions: [{ type: "aprove" }] } }, streamMode: ["custom"] } as never)) refused.push(p as Part);
+    const error = refused.find((p) => p.event === "error")?.data as { error?: string; message?: string } | undefined;
+    expect(error, JSON.stringify(refused).slice(0, 2000)).toMatchObject({ error: "OrchestratorInputError", message: 'Unknown decision "aprove" for current_datetime; its policy allows approve, reject.' });
+    expect(JSON.stringify(refused)).not.toContain("unexpectedly");
+    expect(await interruptsOf()).toEqual(before);
+
+    const resumed: Part[] = [];
+    for await (const p of client.runs.stream(thread.thread_id, assistantId, { command: { resume: { decisions: [{ type: "approve" }] } }, streamMode: ["custom"] } as never)) resumed.push(p as Part);
+    const final = resumed.find((p) => p.event === "custom" && (p.data as { type?: string }).type === "final_answer")?.data as { answer: string } | undefined;
+    expect(final?.answer, JSON.stringify(resumed).slice(0, 2000)).toContain("current_datetime: ");
+  }, 60_000);
 });

@@ -5,7 +5,8 @@
  * active tier on the thread's messages and decides what the outcome means for the run: the
  * answer ends it, a failure another tier can fix escalates one tier up (within the agent's
  * tiers), any other failure ends the run at once. Interrupts raised inside the agent (a tool
- * call waiting for approval) pass through untouched.
+ * call waiting for approval) pass through untouched, and so does a malformed answer to one (an
+ * OrchestratorInputError): it is the caller's mistake, not the agent's failure.
  */
 import { isAIMessage, RemoveMessage, type AIMessage, type BaseMessage } from "@langchain/core/messages";
 import { Command, END, isGraphBubbleUp, isGraphInterrupt, REMOVE_ALL_MESSAGES, type LangGraphRunnableConfig } from "@langchain/langgraph";
@@ -20,7 +21,8 @@ import type { Tier } from "../../../src/providers/types.js";
 import { addUsage, usageOfCalls, type UsageByTier } from "../cost.js";
 import { capOf, readRunSettings } from "../configuration.js";
 import { approvalPolicyOf, modelOf, toolsOf, type AttemptOutcome, type OrchestratorDeps } from "../deps.js";
-import { OrchestratorError } from "../errors.js";
+import { checkApprovalResume } from "../approvals.js";
+import { OrchestratorError, OrchestratorInputError } from "../errors.js";
 import { ESCALATES } from "../escalation.js";
 import type { CustomStepEvent, FailureInfo } from "../events.js";
 import { escalationOf, type RosterMember } from "../roster.js";
@@ -61,7 +63,7 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
       tools,
       systemPrompt: agentSystemPrompt(tier, settings.systemPrompt, member.spec),
       maxSteps,
-      middleware: [toolEventsMiddleware(tier, member.name, (tool) => toolSource(tool, deps.tierConfig.mcp)), ...(Object.keys(policy).length > 0 ? [approvalsMiddleware(policy, member.name, tier)] : [])],
+      middleware: [toolEventsMiddleware(tier, member.name, (tool) => toolSource(tool, deps.tierConfig.mcp)), ...(Object.keys(policy).length > 0 ? [approvalsMiddleware(policy, member.name, tier, checkApprovalResume)] : [])],
     });
     // Each model call takes a model step and a tools step, plus the middleware's own steps.
     // The fast tier summarises a thread grown past this tier's budget.
@@ -125,6 +127,13 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
         throw err;
       }
       if (isGraphBubbleUp(err) || config.signal?.aborted) throw err;
+      // A malformed answer to a pending approval ends the run as bad input. Rethrown, not turned
+      // into a failure: a failure would complete this node (escalating or going to `fail`) and
+      // move the thread past the pause, dropping the approval. A node that throws leaves the
+      // checkpoint where it was, with the interrupt still pending, and the approvals middleware
+      // threw before the malformed value was recorded as the answer (see resume_peek.ts).
+      const inputError = causeOfType(err, OrchestratorInputError);
+      if (inputError) throw inputError;
       const modelError = modelCallError(err);
       const failure: FailureInfo = modelError ? modelError.failure : unexpected(err, label);
       if (!modelError) deps.logger.error({ tier, agent: member.name, err }, failure.message);
@@ -218,14 +227,19 @@ function withSummaries(deps: OrchestratorDeps, usage: UsageByTier, ledger: Model
   return ledger.summaryCalls.length > 0 ? addUsage(usage, usageOfCalls("fast", ledger.summaryCalls, deps.pricing)) : usage;
 }
 
-/** The ModelCallError behind `err` (langchain wraps middleware errors in a MiddlewareError). */
-function modelCallError(err: unknown): ModelCallError | undefined {
+/** The error of class `type` behind `err` (langchain wraps middleware errors in a MiddlewareError). */
+function causeOfType<T extends Error>(err: unknown, type: abstract new (...args: never[]) => T): T | undefined {
   let e: unknown = err;
   for (let depth = 0; depth < 4 && e; depth++) {
-    if (e instanceof ModelCallError) return e;
+    if (e instanceof type) return e;
     e = (e as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/** The ModelCallError behind `err`. */
+function modelCallError(err: unknown): ModelCallError | undefined {
+  return causeOfType(err, ModelCallError);
 }
 
 /** How messages name an agent: "fast agent" for a tier agent, "researcher agent on the standard tier" for a specialist. */

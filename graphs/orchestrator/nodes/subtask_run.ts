@@ -9,6 +9,7 @@ import { HumanMessage } from "@langchain/core/messages";
 import { Command, Send, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { Tier } from "../../../src/providers/types.js";
 import { capOf } from "../configuration.js";
+import { linkedSignal } from "../linked_signal.js";
 import { addUsage, type UsageByTier } from "../cost.js";
 import { usageReport, type AttemptOutcome, type OrchestratorDeps } from "../deps.js";
 import { ESCALATES } from "../escalation.js";
@@ -54,9 +55,14 @@ type Attempt = (
 export async function runSubtask(deps: OrchestratorDeps, member: RosterMember, attempt: Attempt, payload: SubtaskPayload, config: LangGraphRunnableConfig) {
   const sub = payload.subtaskRun;
   const emit = (e: CustomStepEvent) => config.writer?.({ ...e, subtaskId: sub.id });
-  const budget = AbortSignal.timeout(Math.max(1, sub.deadline - Date.now()));
-  const signal = config.signal ? AbortSignal.any([config.signal, budget]) : budget;
-  const outcome = await attempt(sub.tier, [new HumanMessage(sub.prompt)], config, emit, { signal, subtaskId: sub.id });
+  // The run's signal and the plan's deadline, let go of once the attempt is over.
+  const budget = linkedSignal([config.signal], Math.max(1, sub.deadline - Date.now()));
+  let outcome: AttemptOutcome;
+  try {
+    outcome = await attempt(sub.tier, [new HumanMessage(sub.prompt)], config, emit, { signal: budget.signal, subtaskId: sub.id });
+  } finally {
+    budget.dispose();
+  }
   const usage = addUsage(sub.usage, outcome.spent);
   const finish = (result: SubtaskResult) => {
     config.writer?.({
@@ -77,7 +83,7 @@ export async function runSubtask(deps: OrchestratorDeps, member: RosterMember, a
   if (outcome.ok) return finish({ ...base, ok: true, answer: outcome.result.answer });
 
   let failure: FailureInfo = outcome.failure;
-  const outOfTime = budget.aborted && !config.signal?.aborted;
+  const outOfTime = budget.timedOut() && !config.signal?.aborted;
   if (outOfTime) failure = { kind: "timeout", message: `The subtask ran out of the plan's time budget (${Math.round(deps.tierConfig.plan.timeoutMs / 1000)} s).` };
   if (outcome.streamedText) emit({ type: "attempt_discarded", tier: sub.tier, agent: member.name, provider: outcome.provider, reason: failure.message, kind: failure.kind });
   const failedTiers = [...sub.failedTiers, sub.tier];

@@ -12,7 +12,8 @@ import type { StepEvent } from "../../../graphs/orchestrator/events.js";
 import { BudgetExceededError, OrchestratorError, OrchestratorInputError, RunSupersededError, ThreadBusyError } from "../../../graphs/orchestrator/errors.js";
 import { isAdmin, presentedKey, tenantOf } from "../auth.js";
 import type { ServerContext } from "../context.js";
-import { HttpError } from "../errors.js";
+import { HttpError, STORE_BUSY_MESSAGE } from "../errors.js";
+import { isStoreBusy } from "../../../graphs/sqlite_guard.js";
 import { RunRefusedError } from "../../runs/errors.js";
 import type { RunCaller, RunRequest, StartedRun } from "../../runs/service.js";
 import { inCallersTrace } from "../../telemetry/index.js";
@@ -31,6 +32,7 @@ export interface RunFailure {
 
 /** Public description of a failed run; unexpected errors keep their details in the server log. */
 export function runFailure(err: unknown, requestId: string): RunFailure {
+  if (isStoreBusy(err)) return { httpStatus: 503, code: "store_busy", message: STORE_BUSY_MESSAGE, retryAfterSeconds: 1 };
   if (err instanceof RunRefusedError) return { httpStatus: err.status, code: err.code, message: err.message, ...(err.retryAfterSeconds !== undefined ? { retryAfterSeconds: err.retryAfterSeconds } : {}) };
   if (err instanceof ThreadBusyError) return { httpStatus: 409, code: "thread_busy", message: err.message };
   if (err instanceof RunSupersededError) return { httpStatus: 409, code: "run_superseded", message: err.message };

@@ -3,12 +3,24 @@ import type { FastifyInstance } from "fastify";
 import { TIERS } from "../../providers/types.js";
 import { requireApiKey } from "../auth.js";
 import type { ServerContext } from "../context.js";
+import { scrubText } from "../../logging/index.js";
 
 /** Registers /healthz, /readyz and /api/models. */
 export async function statusRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
   const { runtime } = ctx;
 
-  app.get("/healthz", async () => ({ status: "ok" }));
+  // Liveness includes the store: a process that can no longer write its threads fails every run,
+  // so it must not look alive. A store merely busy with another process's writes passes.
+  app.get("/healthz", async (_request, reply) => {
+    try {
+      await ctx.checkStore?.();
+    } catch (err) {
+      ctx.logger.error({ err }, "healthz: the checkpoint store cannot be used");
+      const reason = err instanceof Error ? err.message : String(err);
+      return reply.status(503).send({ status: "unhealthy", code: "store_unavailable", message: scrubText(`The checkpoint store cannot be used by this process: ${reason} Restart it.`) });
+    }
+    return { status: "ok" };
+  });
 
   app.get("/readyz", async (_request, reply) => {
     const registry = runtime.registry;

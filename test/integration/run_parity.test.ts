@@ -1,0 +1,381 @@
+/**
+ * The parity matrix: every guarantee of the run service, on every surface a run comes in by
+ * (RUN_SURFACES), each cell a real run against one shared SQLite store:
+ *
+ *   streamSteps (an app), the CLI (a child process), HTTP sync, HTTP SSE, MCP over stdio (a child
+ *   process), MCP over HTTP, and the graph alone (what `langgraph dev` runs; the SDK-driven form
+ *   is in studio.test.ts).
+ *
+ * Rows are the surfaces; a surface added to RUN_SURFACES without a row here fails the file. A
+ * cell a surface cannot have says why in `na`.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Command } from "@langchain/langgraph";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pendingApprovals } from "../../graphs/orchestrator/approvals.js";
+import type { StepEvent } from "../../graphs/orchestrator/events.js";
+import { createOrchestrator, type OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
+import { createCheckpointer, type CheckpointerHandle } from "../../graphs/persistence.js";
+import { loadConfig } from "../../src/config/index.js";
+import type { EmulatorHandle } from "../../src/emulator/index.js";
+import type { ProviderRegistry } from "../../src/providers/index.js";
+import { RUN_SURFACES, runLimitsOf, streamSteps, type RunSurface } from "../../src/runs/index.js";
+import { startServer, type RunningServer } from "../../src/server/app.js";
+import { offlineEnv, runCli } from "../helpers/cli.js";
+import { emulator, registryOnEmulator, silentLogger } from "../helpers/gateway.js";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const KEYS = { acme: "acme-key-0123456789abcdef", beta: "beta-key-0123456789abcdef", default: "default-key-0123456789abcdef" } as const;
+type Who = keyof typeof KEYS;
+const TIERS = {
+  budgets: { downgradeAt: 0.8, tenants: { acme: { daily: 1 } } },
+  approvals: { calculator: ["approve", "reject"] },
+};
+const TIERS_YAML = ["budgets:", "  downgradeAt: 0.8", "  tenants:", "    acme: { daily: 1 }", "approvals:", "  calculator: [approve, reject]"].join("\n");
+
+/** What a run came to, the same shape for every surface. */
+type Outcome = { ok: true; threadId: string; tier?: string; waiting: boolean } | { ok: false; code: string; message: string };
+
+/** The refusal a surface's message names (surfaces that carry only text: the CLI and MCP). */
+function codeOf(message: string): string {
+  if (/No thread .* was found/.test(message)) return "thread_not_found";
+  if (/holds \d+ messages/.test(message)) return "thread_full";
+  if (/already in progress on/.test(message)) return "thread_busy";
+  if (/runs in progress \(RUN_CONCURRENCY_MAX/.test(message)) return "too_many_runs";
+  if (/budget .* is used up/.test(message)) return "budget_exceeded";
+  return "other";
+}
+
+interface Row {
+  /** Runs `task` as `who` on `threadId`, forcing `tier` when given. */
+  run?(who: Who, task: string, options: { threadId: string; tier?: string }): Promise<Outcome>;
+  /** Which tenants the surface can act as. */
+  tenants: readonly Who[];
+  /** Cells this surface cannot have, and why. */
+  na: Partial<Record<Cell, string>>;
+}
+type Cell = "isolation" | "thread_size" | "budget" | "ledger" | "busy" | "per_run_limits";
+
+let dir = "";
+let db = "";
+let env: Record<string, string> = {};
+let emu: EmulatorHandle;
+let registry: ProviderRegistry;
+let server: RunningServer;
+let store: CheckpointerHandle;
+let graph: OrchestratorGraph;
+let stdio: Client;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "parity-"));
+  db = join(dir, "store.sqlite");
+  writeFileSync(join(dir, "tiers.yaml"), TIERS_YAML);
+  env = {
+    CHECKPOINT_SQLITE_PATH: db,
+    TIERS_CONFIG: join(dir, "tiers.yaml"),
+    THREAD_MAX_MESSAGES: "4",
+    RUN_CONCURRENCY_MAX: "2",
+    API_TENANT_KEYS: `acme=${KEYS.acme},beta=${KEYS.beta}`,
+    API_KEY: KEYS.default,
+    CONFIG_STORE_PATH: join(dir, "providers.json"),
+  };
+  // Slow enough answers that runs sent together are in flight together.
+  emu = await emulator({ latency: { ttftMs: 150 } });
+  registry = await registryOnEmulator(emu, TIERS);
+  server = await startServer({ env, registry, simulated: true, logger: silentLogger, port: 0, host: "127.0.0.1" });
+  store = await createCheckpointer({ sqlitePath: db });
+  graph = createOrchestrator({ registry, checkpointer: store.checkpointer, logger: silentLogger, ledger: store.ledger, budgets: registry.tierConfig.budgets });
+  const childEnv = Object.fromEntries(Object.entries(offlineEnv(env)).filter((e): e is [string, string] => e[1] !== undefined));
+  stdio = new Client({ name: "parity", version: "1.0.0" });
+  await stdio.connect(new StdioClientTransport({ command: process.execPath, args: ["scripts/run.mjs", "--bundle", "src/mcp/stdio.ts"], cwd: root, env: childEnv, stderr: "ignore" }));
+}, 120_000);
+
+afterAll(async () => {
+  for (const c of [stdio, ...clients]) await c?.close().catch(() => undefined);
+  await server?.close();
+  await store?.close();
+  await registry?.close();
+  await emu?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const api = (path: string, who: Who, body?: unknown) =>
+  fetch(`${server.url}${path}`, {
+    method: body === undefined ? "GET" : "POST",
+    headers: { "x-api-key": KEYS[who], ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+
+/** A run over HTTP by `who` (sync), for setting threads up. */
+async function httpRun(who: Who, task: string, threadId: string, extra: Record<string, unknown> = {}) {
+  const res = await api("/api/runs", who, { task, threadId, routingMode: "rules", ...extra });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+function mcpOutcome(answer: Awaited<ReturnType<Client["callTool"]>>, threadId: string): Outcome {
+  const result = answer as { isError?: boolean; content: { text: string }[]; structuredContent?: unknown };
+  const text = result.content[0]?.text ?? "";
+  if (result.isError) return { ok: false, code: codeOf(text), message: text };
+  const s = result.structuredContent as { threadId: string; route?: { tier: string }; status: string };
+  return { ok: true, threadId: s.threadId ?? threadId, tier: s.route?.tier, waiting: s.status === "waiting_for_approval" };
+}
+
+async function mcpHttpClient(who: Who): Promise<Client> {
+  const client = new Client({ name: "parity-http", version: "1.0.0" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { "x-api-key": KEYS[who] } } }));
+  clients.push(client);
+  return client;
+}
+
+const ROWS: Record<RunSurface, Row> = {
+  streamSteps: {
+    tenants: ["acme", "beta", "default"],
+    na: {},
+    async run(who, task, { threadId, tier }) {
+      const events: StepEvent[] = [];
+      try {
+        const options = { graph, threadId, tier: tier as never, routingMode: "rules" as const, claims: store.claims, owners: store.owners, limits: runLimitsOf(loadConfig(env)) };
+        for await (const e of streamSteps(task, { ...options, ...(who === "default" ? {} : { tenant: who }) })) events.push(e);
+      } catch (err) {
+        const e = err as { code?: string; name?: string; message: string };
+        return { ok: false, code: e.name === "ThreadBusyError" ? "thread_busy" : e.name === "BudgetExceededError" ? "budget_exceeded" : (e.code ?? codeOf(e.message)), message: e.message };
+      }
+      const route = events.find((e) => e.type === "route_decided");
+      return { ok: true, threadId, tier: route?.type === "route_decided" ? route.tier : undefined, waiting: events.some((e) => e.type === "approval_required") };
+    },
+  },
+  cli: {
+    tenants: ["acme", "beta", "default"],
+    na: { per_run_limits: "one CLI process runs one task at a time: there is nothing to count beside it" },
+    async run(who, task, { threadId, tier }) {
+      const args = ["--json", "--approvals", "exit", "--routing", "rules", "--thread", threadId, ...(tier ? ["--tier", tier] : []), ...(who === "default" ? [] : ["--tenant", who]), task];
+      const r = await runCli(args, offlineEnv({ CHECKPOINT_SQLITE_PATH: db, TIERS_CONFIG: env.TIERS_CONFIG, THREAD_MAX_MESSAGES: env.THREAD_MAX_MESSAGES }), 90_000);
+      const lines = r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { type: string; message?: string; tier?: string });
+      const error = lines.find((l) => l.type === "error");
+      if (error) return { ok: false, code: codeOf(error.message ?? ""), message: error.message ?? "" };
+      expect([0, 3], r.stderr).toContain(r.code);
+      return { ok: true, threadId, tier: lines.find((l) => l.type === "route_decided")?.tier, waiting: r.code === 3 };
+    },
+  },
+  http_sync: {
+    tenants: ["acme", "beta", "default"],
+    na: {},
+    async run(who, task, { threadId, tier }) {
+      const { status, body } = await httpRun(who, task, threadId, tier ? { tier } : {});
+      if (status !== 200) return { ok: false, code: body.error.code, message: body.error.message };
+      return { ok: true, threadId: body.threadId, tier: body.route?.tier, waiting: body.status === "waiting_for_approval" };
+    },
+  },
+  http_sse: {
+    tenants: ["acme", "beta", "default"],
+    na: {},
+    async run(who, task, { threadId, tier }) {
+      const res = await api("/api/runs/stream", who, { task, threadId, routingMode: "rules", ...(tier ? { tier } : {}) });
+      if (res.status !== 200) {
+        const body = (await res.json()) as { error: { code: string; message: string } };
+        return { ok: false, code: body.error.code, message: body.error.message };
+      }
+      const frames = (await res.text()).split("\n\n").filter((f) => f.startsWith("event:"));
+      const events = frames.map((f) => ({ type: /^event: (\S+)/.exec(f)![1], data: JSON.parse(/\ndata: (.*)/.exec(f)![1]) as Record<string, any> }));
+      const error = events.find((e) => e.type === "error");
+      if (error) return { ok: false, code: error.data.code, message: error.data.message };
+      return { ok: true, threadId, tier: events.find((e) => e.type === "route_decided")?.data.tier, waiting: events.some((e) => e.type === "approval_required") };
+    },
+  },
+  mcp_stdio: {
+    tenants: ["default"],
+    na: {
+      budget: "MCP over stdio is the local user's server: it runs as the default tenant with no user, which no budget names",
+      per_run_limits: "one stdio client; its calls are counted as runs (tested through MCP over HTTP, which shares the code)",
+    },
+    async run(_who, task, { threadId, tier }) {
+      return mcpOutcome(await stdio.callTool({ name: "run_task", arguments: { task, thread: threadId, ...(tier ? { tier } : {}) } }), threadId);
+    },
+  },
+  mcp_http: {
+    tenants: ["acme", "beta", "default"],
+    na: {},
+    async run(who, task, { threadId, tier }) {
+      const client = await mcpHttpClient(who);
+      return mcpOutcome(await client.callTool({ name: "run_task", arguments: { task, thread: threadId, ...(tier ? { tier } : {}) } }), threadId);
+    },
+  },
+  graph: {
+    // What langgraph dev and LangGraph Server run: the compiled graph, with who the run is for in its context.
+    tenants: ["acme", "beta", "default"],
+    na: {
+      isolation: "threads belong to tenants in the run service; a host of the graph (LangGraph Server) keeps its own",
+      thread_size: "a limit of the run service's host",
+      busy: "thread claims are the host's (LangGraph Server has its own)",
+      per_run_limits: "limits per caller are the host's",
+    },
+    async run(who, task, { threadId, tier }) {
+      const context = { routingMode: "rules", ...(tier ? { tier } : {}), ...(who === "default" ? {} : { tenant: who }) };
+      const events: StepEvent[] = [];
+      try {
+        const stream = await graph.stream({ messages: [{ role: "user", content: task }] } as never, { configurable: { thread_id: threadId }, context: context as never, streamMode: "custom" });
+        for await (const e of stream as AsyncIterable<StepEvent>) events.push(e);
+      } catch (err) {
+        const e = err as { name?: string; message: string };
+        return { ok: false, code: e.name === "BudgetExceededError" ? "budget_exceeded" : codeOf(e.message), message: e.message };
+      }
+      const route = events.find((e) => e.type === "route_decided");
+      return { ok: true, threadId, tier: route?.type === "route_decided" ? route.tier : undefined, waiting: events.some((e) => e.type === "approval_required") };
+    },
+  },
+};
+
+const rows = Object.entries(ROWS) as [RunSurface, Row][];
+const cellsOf = (cell: Cell) => rows.filter(([, row]) => row.na[cell] === undefined);
+let serial = 0;
+const fresh = (name: string) => `${name}-${++serial}`;
+
+describe("the parity matrix", () => {
+  it("has a row for every surface of the run service", () => {
+    expect(Object.keys(ROWS).sort()).toEqual([...RUN_SURFACES].sort());
+    for (const [surface, row] of rows) expect(row.run !== undefined || Object.keys(row.na).length === 6, surface).toBe(true);
+  });
+
+  it.each(cellsOf("isolation"))("%s: another tenant's thread is not found, and stays as it was", async (surface, row) => {
+    const threadId = fresh(`owned-${surface}`);
+    // The owner is one the surface cannot act as when it has a single tenant (MCP over stdio).
+    const owner: Who = row.tenants.includes("beta") ? "acme" : "acme";
+    const intruder: Who = row.tenants.includes("beta") ? "beta" : row.tenants[0]!;
+    expect((await httpRun(owner, "ACME SECRET plan: say hello", threadId)).status).toBe(200);
+    const attempt = await row.run!(intruder, "Say hello from outside", { threadId });
+    expect(attempt).toMatchObject({ ok: false, code: "thread_not_found" });
+    const read = await api(`/api/threads/${threadId}`, owner);
+    expect(((await read.json()) as { messages: unknown[] }).messages).toHaveLength(2);
+    // The owner still continues it through the same surface (when the surface can act as it).
+    if (row.tenants.includes(owner)) expect(await row.run!(owner, "Say hello again", { threadId })).toMatchObject({ ok: true });
+  }, 120_000);
+
+  it.each(cellsOf("thread_size"))("%s: a full thread is refused and keeps what it has", async (surface, row) => {
+    const threadId = fresh(`full-${surface}`);
+    const who = row.tenants.includes("acme") ? "beta" : row.tenants[0]!;
+    // THREAD_MAX_MESSAGES=4: two runs fill it (human + answer each).
+    expect((await httpRun(who, "Say hi", threadId)).status).toBe(200);
+    expect((await httpRun(who, "Say hi", threadId)).status).toBe(200);
+    expect(await row.run!(who, "Say hi once more", { threadId })).toMatchObject({ ok: false, code: "thread_full" });
+    const read = await api(`/api/threads/${threadId}`, who);
+    expect(((await read.json()) as { messages: unknown[] }).messages).toHaveLength(4);
+  }, 120_000);
+
+  it.each(cellsOf("busy"))("%s: a thread another run holds is refused (reject), and nothing is run", async (surface, row) => {
+    const threadId = fresh(`busy-${surface}`);
+    const who = row.tenants.includes("beta") ? "beta" : row.tenants[0]!;
+    const before = emu.stats().chatRequests;
+    const claim = await store.claims.tryClaim(threadId);
+    expect(claim).toBeDefined();
+    try {
+      expect(await row.run!(who, "Say hi", { threadId })).toMatchObject({ ok: false, code: "thread_busy" });
+    } finally {
+      await claim!.release();
+    }
+    // The CLI and MCP stdio children answer from their own emulator; the rest would have called this one.
+    expect(emu.stats().chatRequests).toBe(before);
+    expect(await row.run!(who, "Say hi", { threadId })).toMatchObject({ ok: true });
+  }, 120_000);
+
+  describe("budgets and the ledger", () => {
+    it.each(cellsOf("budget"))("%s: acme's spent budget downgrades its premium run; the run's rows land in the ledger under acme", async (surface, row) => {
+      const threadId = fresh(`budget-${surface}`);
+      const startOfDay = new Date(new Date().toISOString().slice(0, 10)).getTime();
+      const spentToday = await store.ledger.spent({ tenant: "acme", since: startOfDay });
+      // Bring acme to 85% of its daily $1, whatever earlier cells spent.
+      await store.ledger.append([{ at: Date.now(), runId: `seed-${threadId}`, tenant: "acme", tier: "fast", inputTokens: 0, outputTokens: 0, calls: 0, costUsd: Math.max(0, 0.85 - spentToday), unpriced: false }]);
+      const standardRuns = async () => (await store.ledger.report(["tenant", "tier"], { tenant: "acme" })).find((g) => g.tier === "standard")?.runs ?? 0;
+      const before = await standardRuns();
+      const outcome = await row.run!("acme", "Say hello", { threadId, tier: "premium" });
+      expect(outcome).toMatchObject({ ok: true, tier: "standard" });
+      // The run's rows are acme's, on the tier it ran on, once.
+      expect((await standardRuns()) - before).toBe(1);
+      // beta is not held back by acme's spend.
+      if (row.tenants.includes("beta")) expect(await row.run!("beta", "Say hello", { threadId: fresh(`budget-beta-${surface}`), tier: "premium" })).toMatchObject({ ok: true, tier: "premium" });
+    }, 120_000);
+
+    it.each(cellsOf("ledger"))("%s: each run writes its rows once, under its own tenant", async (surface, row) => {
+      const threadId = fresh(`ledger-${surface}`);
+      const who: Who = row.tenants.includes("beta") ? "beta" : row.tenants[0]!;
+      const tenant = who === "default" ? "" : who;
+      const runsBefore = (await store.ledger.report(["tenant"], { tenant }))[0]?.runs ?? 0;
+      expect(await row.run!(who, "Say hello", { threadId })).toMatchObject({ ok: true });
+      expect(await row.run!(who, "Say hello again", { threadId })).toMatchObject({ ok: true });
+      const runsAfter = (await store.ledger.report(["tenant"], { tenant }))[0]?.runs ?? 0;
+      expect(runsAfter - runsBefore).toBe(2);
+    }, 120_000);
+  });
+
+  it("mcp_http: one POST with 30 calls is 30 runs: at most RUN_CONCURRENCY_MAX=2 run at once, the rest are refused", async () => {
+    const calls = Array.from({ length: 30 }, (_, i) => ({ jsonrpc: "2.0", id: i + 1, method: "tools/call", params: { name: "run_task", arguments: { task: `Say hi ${i}`, tier: "fast" } } }));
+    const before = emu.stats().chatRequests;
+    const res = await fetch(`${server.url}/mcp`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-03-26", "x-api-key": KEYS.beta },
+      // A stateless server takes calls without a session; a batch may not carry an initialize.
+      body: JSON.stringify(calls),
+    });
+    const text = await res.text();
+    const messages = text.split("\n").filter((l) => l.startsWith("data: ")).map((l) => JSON.parse(l.slice(6)) as { id: number; result?: { isError?: boolean; content: { text: string }[] } });
+    const results = messages.filter((m) => m.id > 0 && m.result).map((m) => m.result!);
+    expect(results).toHaveLength(30);
+    const ran = results.filter((r) => !r.isError);
+    const refused = results.filter((r) => r.isError);
+    expect(ran.length).toBeGreaterThanOrEqual(1);
+    expect(ran.length).toBeLessThanOrEqual(2);
+    expect(refused.every((r) => codeOf(r.content[0]!.text) === "too_many_runs")).toBe(true);
+    // Only the runs that ran called the model.
+    expect(emu.stats().chatRequests - before).toBe(ran.length);
+  }, 120_000);
+
+  it("http_sync and http_sse: a second tenant cannot list, read, approve or stop acme's threads", async () => {
+    const threadId = fresh("approve");
+    const paused = await httpRun("acme", "What is 2 + 2? Use the calculator.", threadId, { tier: "fast" });
+    expect(paused.body.status).toBe("waiting_for_approval");
+    // List: beta sees none of acme's threads; acme sees its own; the admin key sees both tenants.
+    const betaList = (await (await api("/api/threads?limit=50", "beta")).json()) as { threads: { threadId: string }[] };
+    expect(betaList.threads.map((t) => t.threadId)).not.toContain(threadId);
+    const acmeList = (await (await api("/api/threads?limit=50", "acme")).json()) as { threads: { threadId: string }[] };
+    expect(acmeList.threads.map((t) => t.threadId)).toContain(threadId);
+    // Read, approve (with an edit to a URL of beta's choosing), stop: all "not found", the approval untouched.
+    expect((await api(`/api/threads/${threadId}`, "beta")).status).toBe(404);
+    for (const path of [`/api/threads/${threadId}/resume`, `/api/threads/${threadId}/resume/stream`]) {
+      const r = await api(path, "beta", { decision: "edit", args: { expression: "6 * 7" } });
+      expect(r.status).toBe(404);
+      expect(((await r.json()) as { error: { code: string } }).error.code).toBe("thread_not_found");
+    }
+    const stop = await httpRun("beta", "Say hi", threadId, { multitaskStrategy: "rollback" });
+    expect(stop.status).toBe(404);
+    expect((await pendingApprovals(graph, threadId)).map((p) => p.args)).toEqual([paused.body.pendingApprovals[0].args]);
+    // A malformed decision from the owner: one line, and the approval stays.
+    const bad = await api(`/api/threads/${threadId}/resume`, "acme", { decision: "aprove" });
+    expect(bad.status).toBe(400);
+    expect((await pendingApprovals(graph, threadId)).length).toBe(1);
+    const done = await api(`/api/threads/${threadId}/resume`, "acme", { decision: "approve" });
+    expect(done.status).toBe(200);
+    expect(((await done.json()) as { status: string }).status).toBe("completed");
+  }, 120_000);
+
+  it("streamSteps and the graph: a malformed resume names the problem and keeps the approval", async () => {
+    const threadId = fresh("resume");
+    const paused = await ROWS.streamSteps.run!("acme", "What is 2 + 2? Use the calculator.", { threadId, tier: "fast" });
+    expect(paused).toMatchObject({ ok: true, waiting: true });
+    const bad = streamSteps(new Command({ resume: { decisions: [{ type: "aprove" }] } }), { graph, threadId, claims: store.claims, owners: store.owners, tenant: "acme" });
+    await expect((async () => {
+      for await (const _ of bad);
+    })()).rejects.toThrow(/aprove/);
+    expect((await pendingApprovals(graph, threadId)).length).toBe(1);
+    // The graph alone (no run service), as langgraph dev runs it.
+    await expect(graph.invoke(new Command({ resume: "yes" }), { configurable: { thread_id: threadId } })).rejects.toThrow();
+    expect((await pendingApprovals(graph, threadId)).length).toBe(1);
+    const done = await graph.invoke(new Command({ resume: { decisions: [{ type: "approve" }] } }), { configurable: { thread_id: threadId } });
+    expect((done as { run?: { result?: { answer?: string } } }).run?.result?.answer).toBeTruthy();
+  }, 120_000);
+});
