@@ -26,6 +26,7 @@ import { OrchestratorContext } from "./configuration.js";
 import { createModelPricer } from "../../src/providers/model_prices.js";
 import { pricingOf, type OrchestratorDeps } from "./deps.js";
 import { OrchestratorError, toInputError } from "./errors.js";
+import { noteGraphSpending } from "./spending.js";
 import { agentNode, FAIL_NODE } from "./nodes/agent.js";
 import { dispatchNode, SYNTHESIZER_NODE } from "./nodes/dispatch.js";
 import { failNode } from "./nodes/fail.js";
@@ -110,6 +111,7 @@ export function createOrchestrator(options: OrchestratorOptions) {
   const graph = builder.compile({ checkpointer: options.checkpointer, name: "orchestrator" });
   graph.name = "orchestrator";
   readableValidationErrors(graph as unknown as Validating);
+  noteGraphSpending(graph, deps);
   return graph;
 }
 

@@ -38,6 +38,26 @@ function budgetEvent(verdict: Exclude<BudgetVerdict, { action: "allow" }>): Budg
 }
 
 /**
+ * Set in a run's `configurable` by a host that checked the budgets itself before the run (the run
+ * service does, so that a refused run writes nothing to its thread and a resumed run is checked
+ * too); the router then takes the host's cap from the run context instead of checking again.
+ */
+export const BUDGET_CHECKED_KEY = "ai_gateway_budget_checked";
+
+/** The ledger and budgets each compiled orchestrator graph was built with. */
+const spendingByGraph = new WeakMap<object, Pick<OrchestratorDeps, "ledger" | "budgets">>();
+
+/** Notes what `graph` checks budgets in (createOrchestrator does, once). */
+export function noteGraphSpending(graph: object, deps: Pick<OrchestratorDeps, "ledger" | "budgets">): void {
+  spendingByGraph.set(graph, deps);
+}
+
+/** The ledger and budgets of a graph made by createOrchestrator, for a host that checks before running it. */
+export function graphSpending(graph: object): Pick<OrchestratorDeps, "ledger" | "budgets"> | undefined {
+  return spendingByGraph.get(graph);
+}
+
+/**
  * Checks the budgets of `who` at the start of a run. A limit near its end emits a `budget` event
  * and returns the tier cap for the rest of the run; a limit used up emits the event and throws
  * BudgetExceededError (surfaces answer it as 429). Without a ledger or budgets, nothing applies.

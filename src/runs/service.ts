@@ -9,10 +9,12 @@
  *   3. the caller's limits: runs at once, runs per window;
  *   4. the thread claim, by the multitask strategy;
  *   5. the thread's owner recorded, its size limit, the pending approvals a decision answers;
- *   6. the run itself, with its trace. The graph applies the budgets of (tenant, user) when the
- *      run starts, once the thread is ours so a run that waited its turn sees what the run before
- *      it spent, and writes the run's ledger rows with its usage event (so it does the same under
- *      `langgraph dev`). The service only writes the spend of a run that ends before that event.
+ *   6. budgets (downgrade, then refuse), read once the thread is ours so a run that waited its
+ *      turn sees what the run before it spent, and before the graph writes anything, so a refused
+ *      run leaves its thread as it was. The graph checks them itself when no host did (under
+ *      `langgraph dev`), and writes the run's ledger rows with its usage event wherever it runs;
+ *   7. the run, with its trace. The service only writes the spend of a run that ends before its
+ *      usage event.
  */
 import { randomUUID } from "node:crypto";
 import { isBaseMessage, type BaseMessage } from "@langchain/core/messages";
@@ -25,7 +27,7 @@ import type { StepEvent } from "../../graphs/orchestrator/events.js";
 import type { OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
 import type { OrchestratorInput } from "../../graphs/orchestrator/state.js";
 import { RUN_SPEND_KEY, RunSpend } from "../../graphs/orchestrator/run_spend.js";
-import { principalOf } from "../../graphs/orchestrator/spending.js";
+import { BUDGET_CHECKED_KEY, budgetCap, graphSpending, principalOf } from "../../graphs/orchestrator/spending.js";
 import { linkedSignal } from "../../graphs/orchestrator/linked_signal.js";
 import { graphSteps, runHeaders, supersededError, toGraphInput, type StepsInput } from "../../graphs/orchestrator/stream.js";
 import { processClaims, type ThreadClaim, type ThreadClaims } from "../../graphs/thread_claims.js";
@@ -217,8 +219,20 @@ export class RunService {
       let ended = false;
       let committed = false;
       try {
-        // 6. The run, with its budgets, ledger rows and trace.
-        yield* graphSteps(graph, graphInput, context, { threadId, tokens: request.tokens, signal: stop.signal, headers }, { [RUN_SPEND_KEY]: spend });
+        // 6. Budgets, checked here before the graph writes anything (a refused run leaves its thread
+        // as it was; a resumed run is checked too), and handed to the graph as the run's cap.
+        const budget: StepEvent[] = [];
+        const spending = graphSpending(graph);
+        let cap;
+        try {
+          cap = spending ? await budgetCap(spending, who, (e) => budget.push(e)) : undefined;
+        } finally {
+          // A refusal's event comes before its error, as a downgrade's comes before the run.
+          yield* budget;
+        }
+        const capped = cap ? { ...context, maxTier: cap } : context;
+        // 7. The run, with its ledger rows and trace.
+        yield* graphSteps(graph, graphInput, capped, { threadId, tokens: request.tokens, signal: stop.signal, headers }, { [RUN_SPEND_KEY]: spend, ...(spending ? { [BUDGET_CHECKED_KEY]: true } : {}) });
         ended = true;
         // The run's steps ended: a stop asked for from here on no longer undoes them.
         committed = true;

@@ -72,7 +72,11 @@ describe("budgets", () => {
     expect(ofType(third.events, "route_decided")[0].tier).toBe("fast");
 
     await spend(handle, "acme", 0.1);
+    const messagesOf = async () => ((await graph.getState({ configurable: { thread_id: "acme-thread" } })).values as { messages: unknown[] }).messages.length;
+    const held = await messagesOf();
     const fourth = await run("Say hello four", acme);
+    // Refused before the graph wrote anything: the thread is as it was.
+    expect(await messagesOf()).toBe(held);
     expect(fourth.error).toBeInstanceOf(BudgetExceededError);
     expect((fourth.error as Error).message).toMatch(/daily budget of tenant acme is used up .* Nothing was run\./);
     expect(fourth.events.map((e) => e.type)).toEqual(["budget"]);

@@ -9,7 +9,7 @@ import type { Tier } from "../../../src/providers/types.js";
 import { lowerCap, readRunSettings, type RunSettings } from "../configuration.js";
 import type { UsageByTier } from "../cost.js";
 import { callUsage, spendOf } from "../run_spend.js";
-import { budgetCap } from "../spending.js";
+import { BUDGET_CHECKED_KEY, budgetCap } from "../spending.js";
 import { modelOf, type OrchestratorDeps } from "../deps.js";
 import { OrchestratorInputError } from "../errors.js";
 import type { CustomStepEvent } from "../events.js";
@@ -68,7 +68,9 @@ export function routerNode(deps: OrchestratorDeps) {
     const id = randomUUID();
     spendOf(config, deps, id);
     // Budgets first: a refused run runs nothing; a downgraded one is capped for the rest of the run.
-    const maxTier = lowerCap(settings.maxTier, await budgetCap(deps, { tenant: settings.tenant, user: settings.user }, emit));
+    // A host that checked them before the run (the run service) passed its cap in the context.
+    const checked = config.configurable?.[BUDGET_CHECKED_KEY] === true;
+    const maxTier = checked ? settings.maxTier : lowerCap(settings.maxTier, await budgetCap(deps, { tenant: settings.tenant, user: settings.user }, emit));
     const lastHuman = [...state.messages].reverse().find((m: BaseMessage) => isHumanMessage(m));
     const task = (lastHuman?.text ?? "").trim();
     if (!task) throw new OrchestratorInputError('No task: the last message must be a human message with text, e.g. {"role":"user","content":"..."}.');
