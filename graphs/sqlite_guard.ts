@@ -65,8 +65,8 @@ export interface GuardedSqlite {
 }
 
 const isRead = (sql: string) => /^\s*select\b/i.test(sql);
-/** Pragmas that step through the file and take locks: run them through `exec`. */
-const LOCKING_PRAGMA = /^\s*(incremental_vacuum|wal_checkpoint|optimize|journal_mode|vacuum)\b/i;
+/** Pragmas that step through the file and take locks: run them through `exec` (an assignment, such as `journal_mode = WAL`, always is). */
+const LOCKING_PRAGMA = /^\s*(incremental_vacuum|wal_checkpoint|optimize|vacuum)\b/i;
 
 type Method = "run" | "get" | "all" | "iterate";
 type Stmt = Database.Statement<unknown[]>;
