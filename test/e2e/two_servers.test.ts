@@ -6,19 +6,17 @@
  * other holds (409 `run_superseded`), which keeps or drops its steps. The model answers after
  * 300 ms, so the runs overlap.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmulatorHandle } from "../../src/emulator/index.js";
-import { offlineEnv } from "../helpers/cli.js";
 import { emulator } from "../helpers/gateway.js";
+import { startServerProcess } from "../helpers/server_process.js";
 import { startPostgres, type PostgresCluster } from "../helpers/postgres.js";
 import { tempDir } from "../integration/server_helpers.js";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const tmp = tempDir();
 let emu: EmulatorHandle;
 let pgCluster: PostgresCluster | undefined;
@@ -37,34 +35,10 @@ afterAll(async () => {
 });
 
 /** Starts a server process on the given store; resolves its URL. */
-function startServer(name: string, store: Record<string, string>): Promise<string> {
-  const env = offlineEnv({
-    PORT: "0",
-    HOST: "127.0.0.1",
-    CONFIG_STORE_PATH: join(tmp.dir, `${name}-providers.json`),
-    AI_GATEWAY_BASE_URL: emu.baseUrl,
-    AI_GATEWAY_CLIENT_ID: emu.clientId,
-    AI_GATEWAY_CLIENT_SECRET: emu.clientSecret,
-    ALLOW_INSECURE_LOOPBACK_PROVIDERS: "true",
-    LOG_LEVEL: "warn",
-    ...store,
-  });
-  const proc = spawn(process.execPath, ["--import", "tsx", "src/server/main.ts"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
-  children.push(proc);
-  let stdout = "";
-  let stderr = "";
-  proc.stderr!.on("data", (d) => (stderr += d));
-  return new Promise<string>((resolve, reject) => {
-    proc.stdout!.on("data", (d) => {
-      stdout += d;
-      if (stdout.includes("\n")) {
-        const url = (JSON.parse(stdout.split("\n")[0]) as { url: string }).url;
-        logs.set(url, () => stderr);
-        resolve(url);
-      }
-    });
-    proc.on("exit", (code) => reject(new Error(`server ${name} exited (${code}) before listening:\n${stderr}`)));
-  });
+async function startServer(name: string, store: Record<string, string>): Promise<string> {
+  const server = await startServerProcess(emu, { CONFIG_STORE_PATH: join(tmp.dir, `${name}-providers.json`), ...store }, children);
+  logs.set(server.url, server.stderr);
+  return server.url;
 }
 
 const run = (url: string, task: string, threadId: string, multitaskStrategy?: string) =>

@@ -5,16 +5,14 @@
  * back, with its turn, from BOTH processes); and both processes still run afterwards and report
  * healthy.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmulatorHandle } from "../../src/emulator/index.js";
-import { offlineEnv } from "../helpers/cli.js";
 import { emulator } from "../helpers/gateway.js";
+import { startServerProcess } from "../helpers/server_process.js";
 import { tempDir } from "../integration/server_helpers.js";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const tmp = tempDir();
 let emu: EmulatorHandle;
 const children: ChildProcess[] = [];
@@ -30,37 +28,20 @@ afterAll(async () => {
 });
 
 /** Starts a server process on the shared SQLite file; resolves its URL. */
-function startServer(name: string): Promise<string> {
-  const env = offlineEnv({
-    PORT: "0",
-    HOST: "127.0.0.1",
-    CONFIG_STORE_PATH: join(tmp.dir, `${name}-providers.json`),
-    CHECKPOINT_SQLITE_PATH: join(tmp.dir, "shared.sqlite"),
-    AI_GATEWAY_BASE_URL: emu.baseUrl,
-    AI_GATEWAY_CLIENT_ID: emu.clientId,
-    AI_GATEWAY_CLIENT_SECRET: emu.clientSecret,
-    ALLOW_INSECURE_LOOPBACK_PROVIDERS: "true",
-    // The bursts come from one client: let them all in, so what is measured is the store.
-    RUN_CONCURRENCY_MAX: "100",
-    RUN_RATE_LIMIT_MAX: "10000",
-    LOG_LEVEL: "warn",
-  });
-  const proc = spawn(process.execPath, ["--import", "tsx", "src/server/main.ts"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
-  children.push(proc);
-  let stdout = "";
-  let stderr = "";
-  proc.stderr!.on("data", (d) => (stderr += d));
-  return new Promise<string>((resolve, reject) => {
-    proc.stdout!.on("data", (d) => {
-      stdout += d;
-      if (stdout.includes("\n")) {
-        const url = (JSON.parse(stdout.split("\n")[0]) as { url: string }).url;
-        stderrOf.set(url, () => stderr);
-        resolve(url);
-      }
-    });
-    proc.on("exit", (code) => reject(new Error(`server ${name} exited (${code}) before listening:\n${stderr}`)));
-  });
+async function startServer(name: string): Promise<string> {
+  const server = await startServerProcess(
+    emu,
+    {
+      CONFIG_STORE_PATH: join(tmp.dir, `${name}-providers.json`),
+      CHECKPOINT_SQLITE_PATH: join(tmp.dir, "shared.sqlite"),
+      // The bursts come from one client: let them all in, so what is measured is the store.
+      RUN_CONCURRENCY_MAX: "100",
+      RUN_RATE_LIMIT_MAX: "10000",
+    },
+    children,
+  );
+  stderrOf.set(server.url, server.stderr);
+  return server.url;
 }
 
 type Answer = { status: number; retryAfter: string | null; body: { error?: { code: string } } };
@@ -95,8 +76,8 @@ describe("two server processes on one SQLite file, under bursts", () => {
   it("answer every run (no 500), lose nothing, and keep working", async () => {
     const [a, b] = await Promise.all([startServer("a"), startServer("b")]);
     const servers = [a, b];
-    const BURSTS = 3;
-    const PER_BURST = 30;
+    const BURSTS = 7;
+    const PER_BURST = 60;
     const sent: { url: string; task: string; threadId: string }[] = [];
     const statuses: number[] = [];
     for (let burst = 0; burst < BURSTS; burst++) {
