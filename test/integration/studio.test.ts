@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createCheckpointer } from "../../graphs/persistence.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,7 +24,8 @@ let assistantId = "";
 // current_datetime needs approval in the Studio server (no other test here calls it).
 const configDir = mkdtempSync(join(tmpdir(), "studio-test-"));
 const tiersFile = join(configDir, "tiers.yaml");
-writeFileSync(tiersFile, "approvals:\n  current_datetime: [approve, reject]\n");
+// acme has a daily budget of $1 (no other test here names a tenant).
+writeFileSync(tiersFile, "approvals:\n  current_datetime: [approve, reject]\nbudgets:\n  downgradeAt: 0.8\n  tenants:\n    acme: { daily: 1 }\n");
 
 /** Every project variable blank, so neither the environment nor a developer's .env can point the graph at a real provider. */
 function isolatedEnv(port: number): NodeJS.ProcessEnv {
@@ -297,6 +299,35 @@ describe("the same run on every surface", () => {
     expect(cli.rendered.split("\n").filter((l) => l.startsWith("answer "))).toEqual([`answer ${final!.answer}`]);
     expect(cli.rendered).not.toContain('"tier"');
   }, 120_000);
+});
+
+describe("what the graph carries under langgraph dev", () => {
+  it("applies acme's budget and writes one set of ledger rows per run, on a thread's first and second runs; beta is untouched", async () => {
+    // The dev server's graph records usage in the project's store: the same file, opened here too.
+    const store = await createCheckpointer({ sqlitePath: join(configDir, "store.sqlite") });
+    try {
+      await store.ledger.append([{ at: Date.now(), runId: "seed", tenant: "acme", tier: "fast", inputTokens: 0, outputTokens: 0, calls: 0, costUsd: 0.85, unpriced: false }]);
+      const runsOf = async (tenant: string) => (await store.ledger.report(["tenant"], { tenant }))[0]?.runs ?? 0;
+      const thread = await client.threads.create();
+      for (const round of [1, 2]) {
+        const before = await runsOf("acme");
+        const parts: Part[] = [];
+        const payload = { input: { messages: [{ role: "user", content: `Say hello ${round}` }] }, context: { tenant: "acme", tier: "premium" }, streamMode: ["custom"] };
+        for await (const p of client.runs.stream(thread.thread_id, assistantId, payload as never)) parts.push(p as Part);
+        const custom = parts.filter((p) => p.event === "custom").map((p) => p.data as { type: string; action?: string; tier?: string });
+        expect(custom.find((e) => e.type === "budget")).toMatchObject({ action: "downgraded", maxTier: "standard" });
+        expect(custom.find((e) => e.type === "route_decided")?.tier).toBe("standard");
+        expect((await runsOf("acme")) - before).toBe(1);
+      }
+      const beta = await streamRun({ input: { messages: [{ role: "user", content: "Say hello" }] }, context: { tenant: "beta", tier: "premium" }, streamMode: ["custom"] });
+      const betaEvents = beta.filter((p) => p.event === "custom").map((p) => p.data as { type: string; tier?: string });
+      expect(betaEvents.some((e) => e.type === "budget")).toBe(false);
+      expect(betaEvents.find((e) => e.type === "route_decided")?.tier).toBe("premium");
+      expect(await runsOf("beta")).toBe(1);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 });
 
 describe("approval in Studio", () => {
