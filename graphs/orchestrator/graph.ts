@@ -27,6 +27,7 @@ import { createModelPricer } from "../../src/providers/model_prices.js";
 import { pricingOf, type OrchestratorDeps } from "./deps.js";
 import { OrchestratorError, toInputError } from "./errors.js";
 import { noteGraphSpending } from "./spending.js";
+import { RunTraces } from "./run_traces.js";
 import { agentNode, FAIL_NODE } from "./nodes/agent.js";
 import { dispatchNode, SYNTHESIZER_NODE } from "./nodes/dispatch.js";
 import { failNode } from "./nodes/fail.js";
@@ -110,6 +111,8 @@ export function createOrchestrator(options: OrchestratorOptions) {
 
   const graph = builder.compile({ checkpointer: options.checkpointer, name: "orchestrator" });
   graph.name = "orchestrator";
+  // The run's trace is the graph's own, so langgraph dev and LangGraph Server runs get it too.
+  graph.config = { ...graph.config, callbacks: [new RunTraces()] };
   readableValidationErrors(graph as unknown as Validating);
   noteGraphSpending(graph, deps);
   return graph;

@@ -10,8 +10,6 @@ import type { OrchestratorGraph } from "./graph.js";
 import type { OrchestratorInput } from "./state.js";
 import { checkHeaders, HeaderRuleError, RUN_HEADER_LIMITS } from "../../src/config/headers.js";
 import { withRunHeaders } from "../../src/models/chat_models/run_headers.js";
-import type { LangChainOtelTracer } from "../../src/telemetry/index.js";
-import { runTracer } from "./telemetry.js";
 
 /** The run's `headers` checked (names lower-cased), or an OrchestratorInputError naming the bad one. */
 export function runHeaders(headers: Record<string, string> | undefined): Record<string, string> | undefined {
@@ -66,29 +64,12 @@ export interface GraphRunOptions {
  * who may run what before it calls this.
  */
 export async function* graphSteps(graph: OrchestratorGraph, graphInput: OrchestratorInput | Command, context: Record<string, unknown>, options: GraphRunOptions, configurable: Record<string, unknown>): AsyncGenerator<StepEvent> {
-  // One trace per run when an OpenTelemetry SDK is registered; nothing is added otherwise.
-  const tracer = runTracer();
-  try {
-    yield* streamRun(graph, graphInput, context, options, configurable, tracer);
-  } finally {
-    tracer?.finish();
-  }
-}
-
-async function* streamRun(
-  graph: OrchestratorGraph,
-  graphInput: OrchestratorInput | Command,
-  context: Record<string, unknown>,
-  options: GraphRunOptions,
-  configurable: Record<string, unknown>,
-  tracer: LangChainOtelTracer | undefined,
-): AsyncGenerator<StepEvent> {
+  // The run's OpenTelemetry trace comes with the graph (run_traces.ts).
   const stream = await graph.stream(graphInput as never, {
     streamMode: options.tokens === false ? ["custom"] : ["custom", "messages"],
     configurable: withRunHeaders({ ...configurable, ...(options.threadId ? { thread_id: options.threadId } : {}) }, options.headers),
     context: context as never,
     signal: options.signal,
-    ...(tracer ? { callbacks: [tracer] } : {}),
   });
   for await (const [mode, data] of stream as AsyncIterable<[string, unknown]>) {
     if (mode === "custom") {

@@ -7,7 +7,7 @@
  */
 import { Agent, type Dispatcher } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
+import { createOrchestrator, type OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
 import type { StepEvent } from "../../graphs/orchestrator/events.js";
 import type { EmulatorHandle, RecordedRequest } from "../../src/emulator/index.js";
 import { ProviderRegistry } from "../../src/providers/index.js";
@@ -57,7 +57,7 @@ interface TracedRun {
 }
 
 /** One orchestrator run with tracing started from `otelEnv`, then the SDK shut down (which flushes the export). */
-async function tracedRun(options: { capture?: boolean; env?: Record<string, string>; otelEnv?: Record<string, string>; tracing?: boolean } = {}): Promise<TracedRun> {
+async function tracedRun(options: { capture?: boolean; env?: Record<string, string>; otelEnv?: Record<string, string>; tracing?: boolean; drive?: (graph: OrchestratorGraph) => Promise<StepEvent[]> } = {}): Promise<TracedRun> {
   const otelEnv = options.otelEnv ?? {
     OTEL_EXPORTER_OTLP_ENDPOINT: rx.url,
     OTEL_EXPORTER_OTLP_HEADERS: `x-collector-key=${COLLECTOR_KEY}`,
@@ -81,7 +81,8 @@ async function tracedRun(options: { capture?: boolean; env?: Record<string, stri
   const before = emu.requests().length;
   const run: Partial<TracedRun> = {};
   try {
-    run.events = await collect(createOrchestrator({ registry, logger: silentLogger }), TASK, { threadId: "thread-telemetry" });
+    const graph = createOrchestrator({ registry, logger: silentLogger });
+    run.events = await (options.drive ? options.drive(graph) : collect(graph, TASK, { threadId: "thread-telemetry" }));
   } catch (err) {
     run.error = err;
   } finally {
@@ -303,5 +304,24 @@ describe("the HTTP API with a caller's traceparent", () => {
     expect(own).toHaveLength(4);
     for (const s of own) expect(s.parentSpanId ?? "").toBe("");
     expect(new Set(own.map((s) => s.traceId)).size).toBe(4);
+  });
+
+  it("traces runs of the graph alone, as langgraph dev runs it: one trace per run, even for two at once", async () => {
+    const traced = await tracedRun({
+      drive: async (graph) => {
+        await Promise.all([graph.invoke({ messages: [{ role: "user", content: TASK }] }), graph.invoke({ messages: [{ role: "user", content: "Say hello" }] })]);
+        return [];
+      },
+    });
+    const roots = named(traced.spans, "orchestrator.run");
+    expect(roots).toHaveLength(2);
+    expect(new Set(roots.map((r) => r.traceId)).size).toBe(2);
+    for (const root of roots) {
+      const own = traced.spans.filter((s) => s.traceId === root.traceId);
+      expect(root.parentSpanId ?? "").toBe("");
+      expect(own.filter((s) => s.name === "orchestrator.route").map((s) => s.parentSpanId)).toEqual([root.spanId]);
+      expect(own.filter((s) => s.name.startsWith("invoke_agent ")).length).toBeGreaterThanOrEqual(1);
+      expect(own.some((s) => s.name.startsWith("chat "))).toBe(true);
+    }
   });
 });
