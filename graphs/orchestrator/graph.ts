@@ -12,7 +12,7 @@
  * Apps call `createOrchestrator({ registry })`; `studio.ts` builds the graph for `langgraph.json`.
  */
 import type { StructuredToolInterface } from "@langchain/core/tools";
-import { END, START, StateGraph, type BaseCheckpointSaver } from "@langchain/langgraph";
+import { END, START, StateGraph, type BaseCheckpointSaver, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { createToolbox, toolMatches, unknownToolReason } from "../../agents/tools/index.js";
 import { getLogger, type Logger } from "../../src/logging/index.js";
 import type { ProviderRegistry } from "../../src/providers/index.js";
@@ -28,6 +28,7 @@ import { pricingOf, type OrchestratorDeps } from "./deps.js";
 import { OrchestratorError, toInputError } from "./errors.js";
 import { noteGraphSpending } from "./spending.js";
 import { RunTraces } from "./run_traces.js";
+import { tracingActive } from "../../src/telemetry/index.js";
 import { agentNode, FAIL_NODE } from "./nodes/agent.js";
 import { dispatchNode, SYNTHESIZER_NODE } from "./nodes/dispatch.js";
 import { failNode } from "./nodes/fail.js";
@@ -111,8 +112,7 @@ export function createOrchestrator(options: OrchestratorOptions) {
 
   const graph = builder.compile({ checkpointer: options.checkpointer, name: "orchestrator" });
   graph.name = "orchestrator";
-  // The run's trace is the graph's own, so langgraph dev and LangGraph Server runs get it too.
-  graph.config = { ...graph.config, callbacks: [new RunTraces()] };
+  carryRunTraces(graph);
   readableValidationErrors(graph as unknown as Validating);
   noteGraphSpending(graph, deps);
   return graph;
@@ -148,6 +148,24 @@ function checkRuleAgents(deps: OrchestratorDeps): void {
       throw new OrchestratorError(`Routing rule "${rule.name ?? `#${i + 1}`}" names the agent "${rule.agent}", which is not declared.`);
     }
   }
+}
+
+/**
+ * Puts the run's trace in the graph's own default config, so langgraph dev and LangGraph Server
+ * runs get it too, while an OpenTelemetry SDK is registered: any callback at all makes LangChain
+ * do work at every step, which without tracing would be paid for nothing.
+ */
+function carryRunTraces(graph: { config?: LangGraphRunnableConfig }): void {
+  const traces = new RunTraces();
+  let base = graph.config;
+  Object.defineProperty(graph, "config", {
+    configurable: true,
+    enumerable: true,
+    get: () => (tracingActive() ? { ...base, callbacks: [traces] } : base),
+    set: (value: LangGraphRunnableConfig | undefined) => {
+      base = value;
+    },
+  });
 }
 
 /** The (protected) validation hooks of a compiled StateGraph. */

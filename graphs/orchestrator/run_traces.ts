@@ -2,10 +2,10 @@
  * The graph's own tracing callback: one OpenTelemetry trace per top-level run of the orchestrator,
  * wherever it runs (the run service, `langgraph dev`, LangGraph Server, a plain `graph.invoke`),
  * so no host has to attach it. `createOrchestrator` puts one in the compiled graph's default
- * config, which LangGraph merges with a caller's own callbacks. Each top-level run gets its own
+ * config while tracing is on, and LangGraph merges it with a caller's own callbacks. Each top-level run gets its own
  * LangChainOtelTracer (which follows one run's tree), and every event is handed to the tracer of
  * the run it belongs to, found through its parent; runs of a graph nested in another app's graph
- * are not traced here. With no OpenTelemetry SDK registered, a run costs one map lookup per event.
+ * are not traced here. With no OpenTelemetry SDK registered the graph carries no callback at all.
  */
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import type { Context } from "@opentelemetry/api";
