@@ -56,11 +56,6 @@ export class RunSpend {
     return true;
   }
 
-  /** Whether the run's usage was written (or is being written) by the graph or `settle`. */
-  get recorded(): boolean {
-    return this.taken;
-  }
-
   /**
    * Writes the calls so far to the graph's ledger, unless the run's usage was written already:
    * for a run that ended (aborted, stopped, failed) before its usage event. Never throws.

@@ -174,7 +174,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     limits: runLimitsOf(config),
     multitaskStrategy: config.server.multitask.strategy,
   });
-  const ctx: ServerContext = { config, logger, runtime, store, storeSync: sync, policy, graph, claims, retention: persistence?.retention, ledger, runs, checkStore: persistence?.check, verifyTimeoutMs: options.verifyTimeoutMs ?? 10_000 };
+  const ctx: ServerContext = { config, logger, runtime, store, storeSync: sync, policy, graph, retention: persistence?.retention, ledger, runs, checkStore: persistence?.check, verifyTimeoutMs: options.verifyTimeoutMs ?? 10_000 };
   await statusRoutes(app, ctx);
   await providerRoutes(app, ctx);
   const exec = runExecutor(ctx);

@@ -3,7 +3,6 @@ import type { AppConfig } from "../config/config.js";
 import type { Logger } from "../logging/index.js";
 import type { OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
 import type { CheckpointRetention } from "../../graphs/retention.js";
-import type { ThreadClaims } from "../../graphs/thread_claims.js";
 import type { UsageLedger } from "../usage/index.js";
 import type { ProviderStore } from "./config_store.js";
 import type { ServerRuntime } from "./runtime.js";
@@ -22,8 +21,6 @@ export interface ServerContext {
   storeSync: StoreSync;
   policy: SsrfPolicy;
   graph: OrchestratorGraph;
-  /** Thread claims shared by every process on the same store. */
-  claims: ThreadClaims;
   /** Checkpoint retention of the server's own store (none for a checkpointer handed in). */
   retention?: CheckpointRetention;
   /** Usage per run, tenant and user: the store's ledger, or one in this process for a checkpointer handed in. */
