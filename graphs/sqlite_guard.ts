@@ -64,6 +64,9 @@ export interface GuardedSqlite {
   check(): void;
 }
 
+/** Write statements kept prepared, at most (the project's own SQL has a few dozen). */
+const MAX_SHARED_WRITES = 256;
+
 const isRead = (sql: string) => /^\s*select\b/i.test(sql);
 /** Pragmas that step through the file and take locks: run them through `exec` (an assignment, such as `journal_mode = WAL`, always is). */
 const LOCKING_PRAGMA = /^\s*(incremental_vacuum|wal_checkpoint|optimize|vacuum)\b/i;
@@ -99,9 +102,14 @@ export function guardSqlite(raw: Database.Database, openFresh?: () => Database.D
       // Nothing open any more (SQLite may have rolled back on its own).
     }
   };
-  /** Runs `body` in an IMMEDIATE transaction, or in a savepoint of the one already open. */
-  const inWrite = <T>(body: () => T): T => {
+  /**
+   * Runs `body` in an IMMEDIATE transaction, or in a savepoint of the one already open. A single
+   * statement (`single`) inside an open transaction runs as it is: SQLite undoes a failed
+   * statement on its own, and the transaction around it holds the lock already.
+   */
+  const inWrite = <T>(body: () => T, single = false): T => {
     if (raw.inTransaction) {
+      if (single) return body();
       const name = `guard_${++savepoints}`;
       raw.exec(`SAVEPOINT ${name}`);
       try {
@@ -133,8 +141,8 @@ export function guardSqlite(raw: Database.Database, openFresh?: () => Database.D
       const fn = stmt[method] as (...a: unknown[]) => unknown;
       if (!read) {
         // `iterate` of a write is read out at once: the transaction must end before we return.
-        if (method === "iterate") return inWrite(() => stmt.all(...args))[Symbol.iterator]();
-        return inWrite(() => fn.apply(stmt, args));
+        if (method === "iterate") return inWrite(() => stmt.all(...args), true)[Symbol.iterator]();
+        return inWrite(() => fn.apply(stmt, args), true);
       }
       if (unreset.size > 0) heal();
       try {
@@ -193,9 +201,23 @@ export function guardSqlite(raw: Database.Database, openFresh?: () => Database.D
     return options?.simple ? stmt.pluck().get() : stmt.all();
   };
 
+  // Writes are prepared once per SQL text (the checkpointer prepares its INSERTs on every step): a
+  // write statement is always stepped to its end within one synchronous call, so sharing it is
+  // safe. Reads are not shared: one may be iterated while another use of the same SQL begins.
+  const writes = new Map<string, Stmt>();
+  const prepare = (sql: string): Stmt => {
+    if (isRead(sql)) return wrapStatement(raw.prepare(sql) as Stmt, sql);
+    let stmt = writes.get(sql);
+    if (!stmt) {
+      stmt = wrapStatement(raw.prepare(sql) as Stmt, sql);
+      if (writes.size < MAX_SHARED_WRITES) writes.set(sql, stmt);
+    }
+    return stmt;
+  };
+
   const db: Database.Database = new Proxy(raw, {
     get(target, prop) {
-      if (prop === "prepare") return (sql: string) => wrapStatement(target.prepare(sql) as Stmt, sql);
+      if (prop === "prepare") return prepare;
       if (prop === "transaction") return transaction;
       if (prop === "pragma") return pragma;
       const value = Reflect.get(target, prop, target) as unknown;
