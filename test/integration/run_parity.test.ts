@@ -3,12 +3,13 @@
  * (RUN_SURFACES), each cell a real run against one shared SQLite store:
  *
  *   streamSteps (an app), the CLI (a child process), HTTP sync, HTTP SSE, MCP over stdio (a child
- *   process), MCP over HTTP, and the graph alone (what `langgraph dev` runs; the SDK-driven form
- *   is in studio.test.ts).
+ *   process), MCP over HTTP, and the graph as a LangGraph host runs it: `langgraph dev` in a child
+ *   process, driven by the official `@langchain/langgraph-sdk` (what the graph carries itself).
  *
  * Rows are the surfaces; a surface added to RUN_SURFACES without a row here fails the file. A
  * cell a surface cannot have says why in `na`.
  */
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,6 +30,7 @@ import { RUN_SURFACES, runLimitsOf, streamSteps, type RunSurface } from "../../s
 import { startServer, type RunningServer } from "../../src/server/app.js";
 import { offlineEnv, runCli } from "../helpers/cli.js";
 import { emulator, registryOnEmulator, silentLogger } from "../helpers/gateway.js";
+import { startLangGraphDev, type LangGraphDev } from "../helpers/langgraph_dev.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const KEYS = { acme: "acme-key-0123456789abcdef", beta: "beta-key-0123456789abcdef", default: "default-key-0123456789abcdef" } as const;
@@ -71,6 +73,7 @@ let server: RunningServer;
 let store: CheckpointerHandle;
 let graph: OrchestratorGraph;
 let stdio: Client;
+let dev: LangGraphDev;
 const clients: Client[] = [];
 
 beforeAll(async () => {
@@ -87,6 +90,9 @@ beforeAll(async () => {
     CONFIG_STORE_PATH: join(dir, "providers.json"),
   };
   // Slow enough answers that runs sent together are in flight together.
+  // langgraph dev starts meanwhile: its graph reads the same tiers file and records usage in the same store.
+  const starting = startLangGraphDev({ TIERS_CONFIG: env.TIERS_CONFIG!, CHECKPOINT_SQLITE_PATH: db });
+  starting.catch(() => undefined);
   emu = await emulator({ latency: { ttftMs: 150 } });
   registry = await registryOnEmulator(emu, TIERS);
   server = await startServer({ env, registry, simulated: true, logger: silentLogger, port: 0, host: "127.0.0.1" });
@@ -95,10 +101,12 @@ beforeAll(async () => {
   const childEnv = Object.fromEntries(Object.entries(offlineEnv(env)).filter((e): e is [string, string] => e[1] !== undefined));
   stdio = new Client({ name: "parity", version: "1.0.0" });
   await stdio.connect(new StdioClientTransport({ command: process.execPath, args: ["scripts/run.mjs", "--bundle", "src/mcp/stdio.ts"], cwd: root, env: childEnv, stderr: "ignore" }));
+  dev = await starting;
 }, 120_000);
 
 afterAll(async () => {
   for (const c of [stdio, ...clients]) await c?.close().catch(() => undefined);
+  await dev?.stop();
   await server?.close();
   await store?.close();
   await registry?.close();
@@ -132,6 +140,28 @@ async function mcpHttpClient(who: Who): Promise<Client> {
   await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { "x-api-key": KEYS[who] } } }));
   clients.push(client);
   return client;
+}
+
+/** The dev server's thread for a matrix thread name (LangGraph Server's thread ids are UUIDs). */
+const devThreads = new Map<string, string>();
+async function devThread(name: string): Promise<string> {
+  let id = devThreads.get(name);
+  if (!id) {
+    id = randomUUID();
+    devThreads.set(name, id);
+    await dev.client.threads.create({ threadId: id });
+  }
+  return id;
+}
+
+/** One streamed part of a run, as the SDK yields it. */
+type Part = { event: string; data: Record<string, any> };
+
+/** Streams a run (or a resume) on the dev server and collects every part. */
+async function devStream(threadId: string, payload: Record<string, unknown>): Promise<Part[]> {
+  const parts: Part[] = [];
+  for await (const part of dev.client.runs.stream(threadId, dev.assistantId, { streamMode: ["custom"], ...payload } as never)) parts.push(part as Part);
+  return parts;
 }
 
 const ROWS: Record<RunSurface, Row> = {
@@ -208,7 +238,7 @@ const ROWS: Record<RunSurface, Row> = {
     },
   },
   graph: {
-    // What langgraph dev and LangGraph Server run: the compiled graph, with who the run is for in its context.
+    // langgraph dev (LangGraph Server's dev form) through the SDK: who the run is for is in its context.
     tenants: ["acme", "beta", "default"],
     na: {
       isolation: "threads belong to tenants in the run service; a host of the graph (LangGraph Server) keeps its own",
@@ -218,14 +248,10 @@ const ROWS: Record<RunSurface, Row> = {
     },
     async run(who, task, { threadId, tier }) {
       const context = { routingMode: "rules", ...(tier ? { tier } : {}), ...(who === "default" ? {} : { tenant: who }) };
-      const events: StepEvent[] = [];
-      try {
-        const stream = await graph.stream({ messages: [{ role: "user", content: task }] } as never, { configurable: { thread_id: threadId }, context: context as never, streamMode: "custom" });
-        for await (const e of stream as AsyncIterable<StepEvent>) events.push(e);
-      } catch (err) {
-        const e = err as { name?: string; message: string };
-        return { ok: false, code: e.name === "BudgetExceededError" ? "budget_exceeded" : codeOf(e.message), message: e.message };
-      }
+      const parts = await devStream(await devThread(threadId), { input: { messages: [{ role: "user", content: task }] }, context });
+      const error = parts.find((p) => p.event === "error");
+      if (error) return { ok: false, code: error.data.error === "BudgetExceededError" ? "budget_exceeded" : codeOf(String(error.data.message)), message: String(error.data.message) };
+      const events = parts.filter((p) => p.event === "custom").map((p) => p.data as StepEvent);
       const route = events.find((e) => e.type === "route_decided");
       return { ok: true, threadId, tier: route?.type === "route_decided" ? route.tier : undefined, waiting: events.some((e) => e.type === "approval_required") };
     },
@@ -377,5 +403,28 @@ describe("the parity matrix", () => {
     expect((await pendingApprovals(graph, threadId)).length).toBe(1);
     const done = await graph.invoke(new Command({ resume: { decisions: [{ type: "approve" }] } }), { configurable: { thread_id: threadId } });
     expect((done as { run?: { result?: { answer?: string } } }).run?.result?.answer).toBeTruthy();
+  }, 120_000);
+
+  it("graph (langgraph dev via the SDK): a malformed resume fails in one line and keeps the approval, on a thread's first and second runs", async () => {
+    const threadId = await devThread(fresh("dev-resume"));
+    const interruptsOf = async () => (await dev.client.threads.getState(threadId)).tasks.flatMap((t) => t.interrupts as { value?: { actionRequests?: { name: string; args: unknown }[] } }[]);
+    for (const [round, malformed] of [
+      [1, { decisions: [{ type: "aprove" }] }],
+      [2, "yes"],
+    ] as const) {
+      const paused = await ROWS.graph.run!("acme", "What is 2 + 2? Use the calculator.", { threadId: [...devThreads].find(([, id]) => id === threadId)![0], tier: "fast" });
+      expect(paused, `run ${round}`).toMatchObject({ ok: true, waiting: true });
+      const before = await interruptsOf();
+      expect(before.map((i) => i.value?.actionRequests?.[0]?.name)).toEqual(["calculator"]);
+      const refused = await devStream(threadId, { command: { resume: malformed } });
+      const error = refused.find((p) => p.event === "error")?.data;
+      expect(error, JSON.stringify(refused).slice(0, 2000)).toMatchObject({ error: "OrchestratorInputError" });
+      expect(String(error?.message).split("\n")).toHaveLength(1);
+      expect(error?.message).toMatch(round === 1 ? /"aprove"/ : /decisions/);
+      expect(await interruptsOf()).toEqual(before);
+      const resumed = await devStream(threadId, { command: { resume: { decisions: [{ type: "approve" }] } } });
+      const final = resumed.find((p) => p.event === "custom" && p.data.type === "final_answer")?.data;
+      expect(final?.answer, JSON.stringify(resumed).slice(0, 2000)).toContain("4");
+    }
   }, 120_000);
 });
