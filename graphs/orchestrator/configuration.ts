@@ -1,6 +1,7 @@
 /**
- * Run settings from the run context (Studio's context form, `streamSteps`, the HTTP API) or,
- * for callers that still use it, `configurable`. The one place they are read and validated.
+ * Run settings from the run context (Studio's context form, `streamSteps`, the HTTP API and every
+ * other surface): the one place they are read and validated. `configurable` carries the thread,
+ * never a run setting; one put there is refused, naming where it goes.
  */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
@@ -67,8 +68,11 @@ export function readRunSettings(config: LangGraphRunnableConfig): RunSettings {
     );
   }
   const configurable = config.configurable ?? {};
-  const source = Object.keys(context).length > 0 ? context : Object.fromEntries([...KNOWN].map((k) => [k, configurable[k]]));
-  const parsed = OrchestratorContext.safeParse(source);
+  const misplaced = [...KNOWN].filter((k) => configurable[k] !== undefined && context[k] === undefined);
+  if (misplaced.length > 0) {
+    throw new OrchestratorInputError(`Run settings go in the run context, not in configurable: move ${misplaced.map((k) => `"${k}"`).join(", ")} to context.`);
+  }
+  const parsed = OrchestratorContext.safeParse(context);
   if (!parsed.success) throw new OrchestratorInputError(describeZodIssues(parsed.error.issues, "context"));
   const { tier, agent, approver, routingMode, maxTier, tenant, user } = parsed.data;
   return { tier, agent, approver, routingMode: routingMode ?? "auto", maxTier, tenant, user };

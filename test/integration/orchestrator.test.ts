@@ -75,6 +75,19 @@ describe("routing", () => {
   it("rejects an unknown tier with a clear error", async () => {
     await expect(run("hi", { tier: "gigantic" as Tier })).rejects.toThrow("Invalid context: context.tier: must be one of fast, standard, premium.");
   });
+
+  it("refuses run settings in configurable, naming where they go, and calls no model", async () => {
+    const graph = createOrchestrator({ registry, checkpointer: new MemorySaver(), logger: silentLogger });
+    const before = emu.stats().chatRequests;
+    const input = { messages: [{ role: "user", content: "hi" }] } as never;
+    await expect(graph.invoke(input, { configurable: { thread_id: "legacy-settings", tier: "premium", routingMode: "rules" } })).rejects.toThrow(
+      'Run settings go in the run context, not in configurable: move "tier", "routingMode" to context.',
+    );
+    expect(emu.stats().chatRequests).toBe(before);
+    // In the context, the same settings run.
+    const state = await graph.invoke(input, { configurable: { thread_id: "legacy-settings" }, context: { tier: "premium", routingMode: "rules" } as never });
+    expect((state as { run?: { route?: { tier?: string } } }).run?.route?.tier).toBe("premium");
+  });
 });
 
 describe("agents", () => {
