@@ -91,9 +91,12 @@ export function approvalsMiddleware(policy: ApprovalPolicy, agent: string, tier:
           .filter((c) => policy[c.name] !== undefined)
           .map((c) => ({ callId: c.id ?? "", tool: c.name, args: { ...c.args }, allowedDecisions: [...policy[c.name]] }));
         if (pending.length === 0) return undefined;
-        const answer = checkResume ? nextResumeValue(runtime.configurable as Record<string, unknown> | undefined) : undefined;
-        if (answer) checkResume!(pending, answer.value);
         const ledger = currentLedger();
+        const answer = checkResume ? nextResumeValue(runtime.configurable as Record<string, unknown> | undefined) : undefined;
+        if (answer) {
+          checkResume!(pending, answer.value);
+          await ledger?.beforeResume?.();
+        }
         if (ledger) ledger.pendingApprovals = pending;
         const update = await hook(state, runtime);
         if (ledger) ledger.pendingApprovals = undefined;

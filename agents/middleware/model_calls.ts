@@ -35,6 +35,11 @@ export class ModelCallLedger {
   subtaskId?: string;
   /** Summary calls (the fast tier's, see thread_summary.ts): never shown to the user, counted on the fast tier. */
   readonly summaryCalls: ModelCallRecord[] = [];
+  /**
+   * Run before an answer to a pending approval is recorded, after its form is checked: throws to
+   * refuse the resume (the run's budget is used up) while the approval stays pending.
+   */
+  beforeResume?: () => Promise<void>;
   /** Tool calls waiting for a person while the run pauses (set by the approvals middleware). */
   pendingApprovals?: { callId: string; tool: string; args: Record<string, unknown>; allowedDecisions: ("approve" | "edit" | "reject")[] }[];
   /** Told of every call as it is recorded (`summary` for the summary calls), e.g. to keep a run's spend outside the graph. */

@@ -1,8 +1,8 @@
 /**
  * A run's spending, as the graph applies it wherever it runs (the run service, `langgraph dev`,
  * LangGraph Server, a plain `graph.invoke`): the budget check of the run context's tenant and user
- * when the run starts (the router), and the ledger rows written once, where the run's `usage`
- * event is emitted. Both need the graph's `ledger` (and `budgets` for the check).
+ * when the run starts (the router) and when it resumes after a pause (the approvals' resume check),
+ * and the ledger rows written once, where the run's `usage` event is emitted. Both need the graph's `ledger` (and `budgets` for the check).
  */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { PRINCIPAL_NAME } from "../../src/providers/budget_config.js";
@@ -12,6 +12,7 @@ import type { UsageByTier } from "./cost.js";
 import { usageEvent, type OrchestratorDeps } from "./deps.js";
 import { BudgetExceededError, OrchestratorInputError } from "./errors.js";
 import type { BudgetEvent, CustomStepEvent } from "./events.js";
+import { readRunSettings } from "./configuration.js";
 import { ledgerKeyOf, spendOf } from "./run_spend.js";
 
 const validName = (value: string | undefined, key: "user" | "tenant"): string | undefined => {
@@ -70,6 +71,28 @@ export async function budgetCap(deps: Pick<OrchestratorDeps, "ledger" | "budgets
   emit(budgetEvent(verdict));
   if (verdict.action === "refuse") throw new BudgetExceededError(verdict);
   return verdict.maxTier;
+}
+
+/**
+ * Checks the budgets of `who` when a paused run is resumed: a limit used up emits the `budget`
+ * event and throws BudgetExceededError before the answer is recorded, so the approval stays
+ * pending. A limit near its end changes nothing: the run goes on on the tier it paused on. Skipped
+ * when the host checked before the run (BUDGET_CHECKED_KEY).
+ */
+export async function checkResumeBudget(
+  deps: Pick<OrchestratorDeps, "ledger" | "budgets">,
+  config: LangGraphRunnableConfig,
+  emit: (e: CustomStepEvent) => void,
+): Promise<void> {
+  const budgets = deps.budgets();
+  if (!deps.ledger || !budgets || config.configurable?.[BUDGET_CHECKED_KEY] === true) return;
+  const { tenant, user } = readRunSettings(config);
+  const who = { tenant, user };
+  if (!hasBudget(budgets, who)) return;
+  const verdict = await checkBudget(deps.ledger, budgets, who);
+  if (verdict.action !== "refuse") return;
+  emit(budgetEvent(verdict));
+  throw new BudgetExceededError(verdict);
 }
 
 /**

@@ -36,10 +36,10 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 const KEYS = { acme: "acme-key-0123456789abcdef", beta: "beta-key-0123456789abcdef", default: "default-key-0123456789abcdef" } as const;
 type Who = keyof typeof KEYS;
 const TIERS = {
-  budgets: { downgradeAt: 0.8, tenants: { acme: { daily: 1 } } },
+  budgets: { downgradeAt: 0.8, tenants: { acme: { daily: 1 } }, users: { carol: { daily: 1 } } },
   approvals: { calculator: ["approve", "reject"] },
 };
-const TIERS_YAML = ["budgets:", "  downgradeAt: 0.8", "  tenants:", "    acme: { daily: 1 }", "approvals:", "  calculator: [approve, reject]"].join("\n");
+const TIERS_YAML = ["budgets:", "  downgradeAt: 0.8", "  tenants:", "    acme: { daily: 1 }", "  users:", "    carol: { daily: 1 }", "approvals:", "  calculator: [approve, reject]"].join("\n");
 
 /** What a run came to, the same shape for every surface. */
 type Outcome = { ok: true; threadId: string; tier?: string; waiting: boolean } | { ok: false; code: string; message: string };
@@ -403,6 +403,35 @@ describe("the parity matrix", () => {
     expect((await pendingApprovals(graph, threadId)).length).toBe(1);
     const done = await graph.invoke(new Command({ resume: { decisions: [{ type: "approve" }] } }), { configurable: { thread_id: threadId } });
     expect((done as { run?: { result?: { answer?: string } } }).run?.result?.answer).toBeTruthy();
+  }, 120_000);
+
+  it("graph (langgraph dev via the SDK, and graph.invoke): a resume whose budget is used up is refused, and the approval stays", async () => {
+    const context = { tenant: "beta", user: "carol", tier: "fast", routingMode: "rules" };
+    const task = { messages: [{ role: "user", content: "What is 2 + 2? Use the calculator." }] };
+    // Paused through langgraph dev, and through the graph in this process, both while carol has budget left.
+    const devId = await devThread(fresh("dev-budget-resume"));
+    const paused = await devStream(devId, { input: task, context });
+    expect(paused.some((p) => p.event === "custom" && p.data.type === "approval_required"), JSON.stringify(paused).slice(0, 1000)).toBe(true);
+    const localId = fresh("graph-budget-resume");
+    await graph.invoke(task as never, { configurable: { thread_id: localId }, context: context as never });
+    expect(await pendingApprovals(graph, localId)).toHaveLength(1);
+    // carol (in beta) spends her daily $1 elsewhere.
+    await store.ledger.append([{ at: Date.now(), runId: `spent-${localId}`, tenant: "beta", user: "carol", tier: "premium", inputTokens: 0, outputTokens: 0, calls: 0, costUsd: 2, unpriced: false }]);
+    const interruptsBefore = (await dev.client.threads.getState(devId)).tasks.flatMap((t) => t.interrupts);
+    const refused = await devStream(devId, { command: { resume: { decisions: [{ type: "approve" }] } }, context });
+    expect(refused.find((p) => p.event === "error")?.data, JSON.stringify(refused).slice(0, 2000)).toMatchObject({ error: "BudgetExceededError" });
+    expect(refused.find((p) => p.event === "custom" && p.data.type === "budget")?.data).toMatchObject({ action: "refused", scope: "user", name: "carol" });
+    expect((await dev.client.threads.getState(devId)).tasks.flatMap((t) => t.interrupts)).toEqual(interruptsBefore);
+    const before = emu.stats().chatRequests;
+    await expect(graph.invoke(new Command({ resume: { decisions: [{ type: "approve" }] } }), { configurable: { thread_id: localId }, context: context as never })).rejects.toMatchObject({ name: "BudgetExceededError" });
+    expect(emu.stats().chatRequests).toBe(before);
+    expect(await pendingApprovals(graph, localId)).toHaveLength(1);
+    // Another user of beta resumes as before.
+    const daveId = fresh("graph-budget-resume-dave");
+    const dave = { ...context, user: "dave" };
+    await graph.invoke(task as never, { configurable: { thread_id: daveId }, context: dave as never });
+    const done = await graph.invoke(new Command({ resume: { decisions: [{ type: "approve" }] } }), { configurable: { thread_id: daveId }, context: dave as never });
+    expect((done as { run?: { result?: { answer?: string } } }).run?.result?.answer).toContain("4");
   }, 120_000);
 
   it("graph (langgraph dev via the SDK): a malformed resume fails in one line and keeps the approval, on a thread's first and second runs", async () => {

@@ -5,8 +5,9 @@
  * active tier on the thread's messages and decides what the outcome means for the run: the
  * answer ends it, a failure another tier can fix escalates one tier up (within the agent's
  * tiers), any other failure ends the run at once. Interrupts raised inside the agent (a tool
- * call waiting for approval) pass through untouched, and so does a malformed answer to one (an
- * OrchestratorInputError): it is the caller's mistake, not the agent's failure.
+ * call waiting for approval) pass through untouched, and so do a malformed answer to one (an
+ * OrchestratorInputError) and a resume whose budget is used up (BudgetExceededError): neither is
+ * the agent's failure.
  */
 import { isAIMessage, RemoveMessage, type AIMessage, type BaseMessage } from "@langchain/core/messages";
 import { Command, END, isGraphBubbleUp, isGraphInterrupt, REMOVE_ALL_MESSAGES, type LangGraphRunnableConfig } from "@langchain/langgraph";
@@ -22,13 +23,13 @@ import { addUsage, usageOfCalls, type UsageByTier } from "../cost.js";
 import { capOf, readRunSettings } from "../configuration.js";
 import { approvalPolicyOf, modelOf, toolsOf, type AttemptOutcome, type OrchestratorDeps } from "../deps.js";
 import { checkApprovalResume } from "../approvals.js";
-import { OrchestratorError, OrchestratorInputError } from "../errors.js";
+import { BudgetExceededError, OrchestratorError, OrchestratorInputError } from "../errors.js";
 import { ESCALATES } from "../escalation.js";
 import type { CustomStepEvent, FailureInfo } from "../events.js";
 import { escalationOf, type RosterMember } from "../roster.js";
 import type { OrchestratorStateType, RunResult, RunState } from "../state.js";
 import { spendOf } from "../run_spend.js";
-import { reportUsage } from "../spending.js";
+import { checkResumeBudget, reportUsage } from "../spending.js";
 import { withTokenRelay } from "../token_relay.js";
 import { withAgentLabels, type AgentRunLabels } from "../run_tags.js";
 import { DISPATCH_NODE, isSubtaskPayload, runSubtask } from "./subtask_run.js";
@@ -88,6 +89,8 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
     emit({ type: "agent_started", tier, agent: member.name, model: modelOf(deps, tier), maxSteps: run.maxSteps, tools: run.tools });
     const ledger = new ModelCallLedger();
     ledger.approver = readRunSettings(config).approver;
+    // An answer to a pending approval, once its form is checked, is refused when the budget is used up.
+    ledger.beforeResume = () => checkResumeBudget(deps, config, emit);
     ledger.subtaskId = options.subtaskId;
     // The run's calls as they happen, for the ledger of a run that ends before its usage event.
     const spend = spendOf(config, deps);
@@ -132,8 +135,8 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
       // move the thread past the pause, dropping the approval. A node that throws leaves the
       // checkpoint where it was, with the interrupt still pending, and the approvals middleware
       // threw before the malformed value was recorded as the answer (see resume_peek.ts).
-      const inputError = causeOfType(err, OrchestratorInputError);
-      if (inputError) throw inputError;
+      const refusal = causeOfType(err, OrchestratorInputError) ?? causeOfType(err, BudgetExceededError);
+      if (refusal) throw refusal;
       const modelError = modelCallError(err);
       const failure: FailureInfo = modelError ? modelError.failure : unexpected(err, label);
       if (!modelError) deps.logger.error({ tier, agent: member.name, err }, failure.message);
