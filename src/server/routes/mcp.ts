@@ -5,6 +5,7 @@
  * `tools/call` is a run of the run service: tenants, limits, budgets and the ledger count it. GET
  * (a standalone event stream) and DELETE (ending a session) have no meaning without sessions: 405.
  */
+import { setMaxListeners } from "node:events";
 import { setTimeout as delay } from "node:timers/promises";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
@@ -25,6 +26,8 @@ export async function mcpRoutes(app: FastifyInstance, ctx: ServerContext, exec: 
   // On shutdown the runs in flight are stopped and answer so, instead of holding the app open
   // or leaving their clients waiting for a response that never comes.
   const shutdown = new AbortController();
+  // Each tools/call in flight listens to it until it ends: many at once is normal, not a leak.
+  setMaxListeners(0, shutdown.signal);
   // Each open server, with a promise that settles when its response has ended.
   const open = new Map<McpServer, Promise<void>>();
   app.addHook("preClose", async () => {
