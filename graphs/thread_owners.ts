@@ -5,6 +5,10 @@
  * every process on the store agrees; an in-memory checkpointer keeps owners in this process.
  *
  * The default tenant (API_KEY, an open API, the CLI without --tenant) is stored as "".
+ *
+ * A store written before owners were recorded has threads with no owner: when the owners table
+ * is first created, each of them is recorded as the default tenant's (they were made through
+ * surfaces that had no tenants), dated when that happens, so they are listed, not only reachable.
  */
 import type Database from "libsql";
 import type pg from "pg";
@@ -73,10 +77,16 @@ export function memoryOwners(): ThreadOwners {
 
 /** Owners in the SQLite checkpoint file, through the saver's connection. */
 export function sqliteOwners(db: Database.Database): ThreadOwners {
+  const tableExists = (name: string) => db.prepare<[string]>("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+  const adopt = !tableExists(TABLE) && tableExists("checkpoints");
   db.exec(
     `CREATE TABLE IF NOT EXISTS ${TABLE} (thread_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, user_id TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)`,
   );
   db.exec(`CREATE INDEX IF NOT EXISTS ${TABLE}_tenant ON ${TABLE} (tenant, updated_at)`);
+  if (adopt) {
+    const now = Date.now();
+    db.prepare(`INSERT INTO ${TABLE} (thread_id, tenant, user_id, created_at, updated_at) SELECT DISTINCT thread_id, '', '', ?, ? FROM checkpoints WHERE true ON CONFLICT(thread_id) DO NOTHING`).run(now, now);
+  }
   const select = db.prepare<[string]>(`SELECT tenant, user_id FROM ${TABLE} WHERE thread_id = ?`);
   // One statement: the first owner wins, a later run only moves updated_at.
   const upsert = db.prepare(
@@ -103,6 +113,8 @@ export function sqliteOwners(db: Database.Database): ThreadOwners {
 
 /** Owners in the PostgreSQL checkpoint database. */
 export async function postgresOwners(pool: pg.Pool, isConcurrentCreate: (err: unknown) => boolean): Promise<ThreadOwners> {
+  const exists = async (name: string) => (await pool.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [name])).rows[0]?.t != null;
+  const adopt = !(await exists(TABLE)) && (await exists("checkpoints"));
   const ddl = [
     `CREATE TABLE IF NOT EXISTS ${TABLE} (thread_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, user_id TEXT NOT NULL DEFAULT '', created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)`,
     `CREATE INDEX IF NOT EXISTS ${TABLE}_tenant ON ${TABLE} (tenant, updated_at)`,
@@ -118,6 +130,12 @@ export async function postgresOwners(pool: pg.Pool, isConcurrentCreate: (err: un
         await new Promise((r) => setTimeout(r, 50 * attempt));
       }
     }
+  }
+  if (adopt) {
+    await pool.query(
+      `INSERT INTO ${TABLE} (thread_id, tenant, user_id, created_at, updated_at) SELECT DISTINCT thread_id, '', '', $1::bigint, $1::bigint FROM checkpoints ON CONFLICT (thread_id) DO NOTHING`,
+      [Date.now()],
+    );
   }
   return {
     get: async (threadId) => {
