@@ -3,7 +3,7 @@
  * what it ships, that its commands answer offline, that require() and import() give the same
  * exports, and that @langchain/core and @langchain/langgraph are the app's own copies.
  */
-import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
@@ -88,6 +88,33 @@ describe("the packed file list", () => {
     expect(problems).toEqual([]);
     // The scan itself found the imports (a broken pattern would pass with none).
     expect(checked).toBeGreaterThan(500);
+  });
+
+  it("uses every dependency it declares, and declares the types its declarations need", () => {
+    const used = new Set<string>();
+    const typesNeeded = new Set<string>();
+    for (const file of pkg.files.filter((f) => f.endsWith(".js") || f.endsWith(".d.ts"))) {
+      const text = readFileSync(join(pkg.dir, file), "utf8");
+      // Static and dynamic imports, and modules loaded by name through createRequire (yaml, pino-pretty).
+      const loaded = [...specifiers(text), ...[...text.matchAll(/(?:\brequire|\))\(\s*["']([^"'./][^"']*)["']\s*\)/g)].map((m) => m[1]!)];
+      for (const spec of loaded.filter((s) => !s.startsWith(".") && !s.startsWith("node:") && !builtinModules.includes(s))) {
+        used.add(packageOf(spec));
+        if (file.endsWith(".d.ts")) typesNeeded.add(packageOf(spec));
+      }
+    }
+    expect(Object.keys(pkg.manifest.dependencies).filter((d) => !d.startsWith("@types/") && !used.has(d))).toEqual([]);
+    // A declaration that imports a package without types of its own needs its @types package in
+    // dependencies: an app compiled with skipLibCheck off gets TS7016 otherwise.
+    const shipsTypes = (name: string) => {
+      const dir = join(repoRoot, "node_modules", name);
+      const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { types?: string; typings?: string; exports?: unknown };
+      return !!(manifest.types ?? manifest.typings) || JSON.stringify(manifest.exports ?? {}).includes('"types"') || existsSync(join(dir, "index.d.ts"));
+    };
+    const typesPackage = (name: string) => `@types/${name.startsWith("@") ? name.slice(1).replace("/", "__") : name}`;
+    const missing = [...typesNeeded].filter((name) => !shipsTypes(name) && pkg.manifest.dependencies[typesPackage(name)] === undefined);
+    expect(missing.map(typesPackage)).toEqual([]);
+    // The scan saw the declarations' imports (pg's types among them).
+    expect(typesNeeded.has("pg")).toBe(true);
   });
 
   it("makes @langchain/core and @langchain/langgraph peers (the app's copy), pinned exactly for our own tests", () => {
