@@ -30,6 +30,15 @@ export class OrchestratorError extends Error {
   }
 }
 
+/**
+ * The orchestrator cannot be built from its configuration (an agent names a tool the toolbox
+ * lacks, a rule names an undeclared agent): raised by createOrchestrator, before any run. The CLI
+ * and the server treat it as bad configuration (exit 2); the message names the key and the fix.
+ */
+export class OrchestratorConfigError extends Error {
+  override readonly name = "OrchestratorConfigError";
+}
+
 /** The input or the run context is invalid; the message names the key and the problem in one line. */
 export class OrchestratorInputError extends Error {
   override readonly name = "OrchestratorInputError";

@@ -26,6 +26,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { ConfigError, HeaderRuleError, PACKAGE_NAME, packageVersion, parseHeaderArgument } from "../config/index.js";
 import { cliInvocation, runMain, startCommandLine } from "../runtime/entry.js";
 import { TierConfigError } from "../providers/tier_config.js";
+import { OrchestratorConfigError } from "../../graphs/orchestrator/errors.js";
 import { TIERS, type Tier } from "../providers/types.js";
 import { ROUTING_MODES, type RoutingMode } from "../providers/routing_rules.js";
 import { APPROVAL_DECISIONS } from "../providers/agent_config.js";
@@ -163,7 +164,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const exitCode = (err as { exitCode?: number }).exitCode;
     if (exitCode !== undefined) return exitCode === 0 ? EXIT.ok : EXIT.usage;
-    if (err instanceof ConfigError || err instanceof TierConfigError) {
+    if (err instanceof ConfigError || err instanceof TierConfigError || err instanceof OrchestratorConfigError) {
       process.stderr.write(`${err.message}\n`);
       return EXIT.usage;
     }

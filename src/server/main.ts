@@ -11,6 +11,7 @@ import { ConfigError, loadConfig, loadDotEnv } from "../config/index.js";
 import { createLogger, setLogger } from "../logging/index.js";
 import { runMain } from "../runtime/entry.js";
 import { TierConfigError } from "../providers/tier_config.js";
+import { OrchestratorConfigError } from "../../graphs/orchestrator/errors.js";
 import { startServer } from "./app.js";
 import { ConfigStoreError } from "./config_store.js";
 
@@ -36,7 +37,7 @@ async function main(): Promise<number> {
   try {
     server = await startServer({ env: process.env, logger });
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof ConfigStoreError || err instanceof TierConfigError) {
+    if (err instanceof ConfigError || err instanceof ConfigStoreError || err instanceof TierConfigError || err instanceof OrchestratorConfigError) {
       process.stderr.write(`${err.message}\n`);
       return 2;
     }

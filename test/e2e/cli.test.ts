@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -199,6 +199,27 @@ describe("approvals and specialists in the CLI (offline)", () => {
     const unknown = await runCli(["--agent", "poet", "Write a poem"], approvalEnv);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('Unknown agent "poet"; the agents are writer.');
+  });
+});
+
+describe("the README's specialist example (offline)", () => {
+  // The YAML block under the README's approvals section, as a user copies it.
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const example = /```yaml\n# tiers\.yaml \(TIERS_CONFIG=tiers\.yaml\)\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
+  const file = join(dir, "readme-agents.yaml");
+  writeFileSync(file, example);
+
+  it("without HTTP_GET_ENABLED, --agent researcher is a configuration error (exit 2) naming the setting; with it, the researcher runs and asks before fetching", async () => {
+    expect(example).toContain("researcher:");
+    const off = await runCli(["--agent", "researcher", "Summarise https://example.com/report"], { ...env, TIERS_CONFIG: file });
+    expect(off.code, off.stderr).toBe(2);
+    expect(off.stderr).toContain('Agent "researcher" names tools the toolbox does not have: http_get (http_get is off unless HTTP_GET_ENABLED=true)');
+    expect(off.stderr).not.toContain("Unexpected error");
+    // The fetch waits for approval (the example's policy), so nothing leaves this machine: exit 3.
+    const on = await runCli(["--agent", "researcher", "Summarise https://example.com/report"], { ...env, TIERS_CONFIG: file, HTTP_GET_ENABLED: "true" });
+    expect(on.code, on.stderr).toBe(3);
+    expect(on.stdout).toMatch(/^agent\s+researcher agent \(standard\) started/m);
+    expect(on.stdout).toMatch(/^approval the researcher agent \(standard\) wants to run http_get\(/m);
   });
 });
 
