@@ -19,6 +19,6 @@ export {
   type EscalationRecord,
 } from "./orchestrator/state.js";
 export { detectNeededTools, matchRule, decideWithoutModel, type RouteDecision } from "./orchestrator/routing.js";
-export { ESCALATES } from "./orchestrator/escalation.js";
+export { ESCALATES, escalates } from "./orchestrator/escalation.js";
 export { usageSummary, costOf, addUsage, type Prices, type UsageByTier, type TierUsage } from "./orchestrator/cost.js";
 export type * from "./orchestrator/events.js";

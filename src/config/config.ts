@@ -57,7 +57,8 @@ export interface GatewayConfig {
   /**
    * `firstByteMs`: with a fallback provider, a gateway silent this long is stalled: a stream is cut
    * then and fails over; a non-streaming call (headers come with its whole answer) keeps `headersMs`
-   * and is not retried once it runs out. See gateway/first_byte.ts.
+   * and is not retried once it runs out. Without a fallback nothing is cut early, but a `headersMs`
+   * of at least `firstByteMs` that runs out is not retried either. See gateway/first_byte.ts.
    */
   timeouts: { connectMs: number; headersMs: number; idleMs: number; tokenMs: number; firstByteMs: number };
   retry: { maxRetries: number; baseDelayMs: number; maxDelayMs: number };

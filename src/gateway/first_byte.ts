@@ -1,10 +1,13 @@
 /**
- * Fast failover from a stalled gateway (a half-up VPN: connections accepted, nothing ever
- * answered). Only when another provider can take the call: a gateway that has sent nothing for
- * AI_GATEWAY_FIRST_BYTE_TIMEOUT_MS is stalled, and the call goes on at once instead of being
- * retried against it. A stream is cut at that budget; a non-streaming call's headers only come
- * with its whole answer, so it keeps its headers timeout, and once that (at least the budget)
- * runs out it is not retried either. Shorter headers timeouts are blips and are retried as ever.
+ * A gateway that accepts connections and never answers (a half-up VPN or proxy). With another
+ * provider to take the call, a gateway that has sent nothing for AI_GATEWAY_FIRST_BYTE_TIMEOUT_MS
+ * is stalled, and the call goes on at once instead of being retried against it. A stream is cut
+ * at that budget; a non-streaming call's headers only come with its whole answer, so it keeps its
+ * headers timeout, and once that (at least the budget) runs out it is not retried either.
+ * Without a fallback nothing is cut early (a slow model may take long to start), but a headers
+ * timeout at least as long as the budget is a stall all the same and is not retried: each retry
+ * would wait the whole timeout again on a host that answers nothing. Shorter headers timeouts
+ * are blips and are retried as ever.
  */
 import { AIGatewayTimeoutError } from "./errors.js";
 import { toGatewayError } from "./network_errors.js";
@@ -42,11 +45,7 @@ export function firstByteGuard(s: FirstByteSettings): FirstByteGuard {
     signal: stall ? (s.signal ? AbortSignal.any([s.signal, stall.signal]) : stall.signal) : s.signal,
     failure(err: unknown): Error {
       if (stall?.signal.aborted && !s.signal?.aborted) return stalledGatewayError(s.host, s.firstByteMs, "AI_GATEWAY_FIRST_BYTE_TIMEOUT_MS", err);
-      const e = toGatewayError(err, s.host, "the AI gateway", s.signal);
-      if (s.hasFallback && e instanceof AIGatewayTimeoutError && e.phase === "headers" && s.headersTimeoutMs >= s.firstByteMs) {
-        return stalledGatewayError(s.host, s.headersTimeoutMs, "AI_GATEWAY_HEADERS_TIMEOUT_MS", e);
-      }
-      return e;
+      return attemptFailure(err, s);
     },
     clear(): void {
       clearTimeout(timer);
@@ -54,10 +53,31 @@ export function firstByteGuard(s: FirstByteSettings): FirstByteGuard {
   };
 }
 
+/**
+ * The typed error of a failed attempt's request (`err` as undici threw it): a headers timeout
+ * that lasted at least the first-byte budget is a stall, raised unretried; anything else is the
+ * usual typed error. Used without a guard too, so a call with no fallback pays for it only on failure.
+ */
+export function attemptFailure(err: unknown, s: Omit<FirstByteSettings, "stream">): Error {
+  const e = toGatewayError(err, s.host, "the AI gateway", s.signal);
+  if (!(e instanceof AIGatewayTimeoutError) || e.phase !== "headers" || s.headersTimeoutMs < s.firstByteMs) return e;
+  return s.hasFallback ? stalledGatewayError(s.host, s.headersTimeoutMs, "AI_GATEWAY_HEADERS_TIMEOUT_MS", e) : silentGatewayError(s.host, s.headersTimeoutMs, e);
+}
+
 /** The stall error: raised at once and never retried, so the call moves on to the fallback. */
 export function stalledGatewayError(host: string, ms: number, setting: string, cause: unknown): AIGatewayTimeoutError {
   return new AIGatewayTimeoutError(
     `The AI gateway at '${host}' sent nothing within ${ms} ms (${setting}); the call goes to the fallback provider instead of waiting on it.`,
+    { phase: "headers", cause, retryable: false },
+  );
+}
+
+/** The stall error when no other provider can take the call: raised at once, never retried. */
+function silentGatewayError(host: string, ms: number, cause: unknown): AIGatewayTimeoutError {
+  return new AIGatewayTimeoutError(
+    `The AI gateway at '${host}' accepted the request but sent nothing within ${ms} ms (AI_GATEWAY_HEADERS_TIMEOUT_MS); ` +
+      "it was not asked again, since a gateway that silent is stalled (a half-up VPN or proxy). Check that the gateway answers, " +
+      "raise AI_GATEWAY_HEADERS_TIMEOUT_MS if its model is slow to start, or configure a fallback provider.",
     { phase: "headers", cause, retryable: false },
   );
 }

@@ -7,8 +7,7 @@ import type { Dispatcher } from "undici";
 import type { GatewayConfig } from "../config/config.js";
 import type { Logger } from "../logging/logger.js";
 import { AIGatewayError } from "./errors.js";
-import { firstByteGuard } from "./first_byte.js";
-import { toGatewayError } from "./network_errors.js";
+import { attemptFailure, firstByteGuard } from "./first_byte.js";
 import type { RequestHeaders } from "./request_headers.js";
 import { markAlreadyRetried, markTokenUsed } from "./retry_loop.js";
 import { statusError } from "./status_errors.js";
@@ -90,7 +89,7 @@ export class RequestAttempts {
         headers,
       });
     } catch (err) {
-      throw guard ? guard.failure(err) : toGatewayError(err, s.host, "the AI gateway", options.signal);
+      throw guard ? guard.failure(err) : attemptFailure(err, { signal: options.signal, headersTimeoutMs: headersTimeout, firstByteMs: s.timeouts.firstByteMs, host: s.host });
     } finally {
       guard?.clear();
     }

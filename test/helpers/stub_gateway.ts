@@ -23,6 +23,8 @@ export interface StubChatAnswer {
   cut?: boolean;
   /** With `stream`: send no usage chunk (a gateway that does not report usage). */
   noUsage?: boolean;
+  /** Never answer (the connection is dropped by `close()`): a gateway that accepts and stalls. */
+  hang?: boolean;
 }
 
 /** A scripted answer of the token endpoint: an error, or a request that is never answered. */
@@ -49,6 +51,8 @@ export interface StubGateway {
   readonly modelsRequests: number;
   /** Parsed body of the last chat request. */
   readonly lastChatBody?: Record<string, unknown>;
+  /** The `model` of every chat request, in order (one tier's model per entry). */
+  readonly chatModels: readonly string[];
   /** Scripts the next chat answer. */
   enqueueChat(answer: StubChatAnswer): void;
   /** Scripts the next token answer. */
@@ -67,6 +71,7 @@ export async function startStubGateway(options: { clientId?: string; clientSecre
   const issued = new Set<string>();
   const counts = { chat: 0, token: 0, models: 0, ids: 0 };
   let lastChatBody: Record<string, unknown> | undefined;
+  const chatModels: string[] = [];
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     res.writeHead(status, { "content-type": "application/json", "x-request-id": `req_stub_${++counts.ids}`, ...headers });
@@ -97,7 +102,9 @@ export async function startStubGateway(options: { clientId?: string; clientSecre
     counts.chat++;
     lastChatBody = body;
     const model = typeof body.model === "string" ? body.model : "stub-model";
+    chatModels.push(model);
     const scripted = chatQueue.shift();
+    if (scripted?.hang) return; // left open on purpose
     if (scripted && !scripted.stream) return send(res, scripted.status ?? 200, scripted.body ?? {}, scripted.headers);
     const base = { id: `chatcmpl-stub-${counts.chat}`, created: 1_700_000_000, model };
     const usage = { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 };
@@ -165,6 +172,9 @@ export async function startStubGateway(options: { clientId?: string; clientSecre
     },
     get lastChatBody() {
       return lastChatBody;
+    },
+    get chatModels() {
+      return chatModels;
     },
     enqueueChat: (answer) => void chatQueue.push(answer),
     enqueueToken: (answer) => void tokenQueue.push(answer),

@@ -24,7 +24,7 @@ import { capOf, readRunSettings } from "../configuration.js";
 import { approvalPolicyOf, modelOf, toolsOf, type AttemptOutcome, type OrchestratorDeps } from "../deps.js";
 import { checkApprovalResume } from "../approvals.js";
 import { BudgetExceededError, OrchestratorError, OrchestratorInputError } from "../errors.js";
-import { ESCALATES } from "../escalation.js";
+import { escalates } from "../escalation.js";
 import type { CustomStepEvent, FailureInfo } from "../events.js";
 import { escalationOf, type RosterMember } from "../roster.js";
 import type { OrchestratorStateType, RunResult, RunState } from "../state.js";
@@ -205,7 +205,7 @@ export function agentNode(deps: OrchestratorDeps, member: RosterMember) {
     deps.logger.info({ tier, agent: member.name, kind: failure.kind, status: failure.status, provider: failure.provider, requestId: failure.requestId }, failure.message);
     if (outcome.streamedText) emit({ type: "attempt_discarded", tier, agent: member.name, provider: outcome.provider, reason: failure.message, kind: failure.kind });
     const up = escalationOf(member, tier, capOf(config, run.maxTier));
-    if (up && ESCALATES[failure.kind] && !failedTiers.includes(up.tier)) {
+    if (up && escalates(failure) && !failedTiers.includes(up.tier)) {
       const record = { from: tier, to: up.tier, agent: up.agent, reason: failure.message, ...failure };
       emit({ type: "escalation", ...record });
       return new Command({

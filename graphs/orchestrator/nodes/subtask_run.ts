@@ -12,7 +12,7 @@ import { capOf } from "../configuration.js";
 import { linkedSignal } from "../linked_signal.js";
 import { addUsage, type UsageByTier } from "../cost.js";
 import { usageReport, type AttemptOutcome, type OrchestratorDeps } from "../deps.js";
-import { ESCALATES } from "../escalation.js";
+import { escalates } from "../escalation.js";
 import type { CustomStepEvent, FailureInfo } from "../events.js";
 import { escalationOf, type RosterMember } from "../roster.js";
 import type { SubtaskResult } from "../state.js";
@@ -88,7 +88,7 @@ export async function runSubtask(deps: OrchestratorDeps, member: RosterMember, a
   if (outcome.streamedText) emit({ type: "attempt_discarded", tier: sub.tier, agent: member.name, provider: outcome.provider, reason: failure.message, kind: failure.kind });
   const failedTiers = [...sub.failedTiers, sub.tier];
   const up = escalationOf(member, sub.tier, capOf(config, sub.maxTier));
-  if (!outOfTime && up && ESCALATES[failure.kind] && !failedTiers.includes(up.tier)) {
+  if (!outOfTime && up && escalates(failure) && !failedTiers.includes(up.tier)) {
     emit({ type: "escalation", from: sub.tier, to: up.tier, agent: up.agent, reason: failure.message, ...failure });
     const next: SubtaskPayload = { subtaskRun: { ...sub, tier: up.tier, failedTiers, escalations: sub.escalations + 1, usage } };
     return new Command({ goto: [new Send(up.agent, next)], update: { threadUsage: outcome.spent } });
