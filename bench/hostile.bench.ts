@@ -34,6 +34,9 @@ const inputs: Record<string, string> = {
   '"1 times " repeated': "1 times ".repeat(N / 8),
   "tabs and newlines after a digit": `7${"\t\n".repeat(N / 2)}x`,
   "one 20,000-letter word": "a".repeat(N),
+  // Every start inside a digit run once rescanned the run: seconds of blocked loop per request.
+  "a 20,000-digit number": "7".repeat(N),
+  "two 10,000-digit numbers added": `${"9".repeat(N / 2 - 2)} + ${"1".repeat(N / 2 - 1)}`,
   "URL with a 20,000-character path": `https://example.com/${"a".repeat(N)}`,
   "deep-work keywords repeated": "design a comprehensive architecture ".repeat(N / 36),
   "combining marks": `a${"\u0301".repeat(N)}`,

@@ -3,6 +3,7 @@
  * uses it for tool-call arguments and structured output, so it must cope with what zod 4's
  * `z.toJSONSchema`, LangChain's tool conversion and hand-written OpenAPI-style schemas emit.
  */
+import { enumWordInPrompt, promptValues, type PromptValues } from "./prompt_values.js";
 import { taskParts } from "./task_parts.js";
 import { extractExpression, significantWords } from "./text.js";
 
@@ -12,6 +13,8 @@ export interface SchemaValueHint {
   userText?: string;
   /** Property name of the value being built (the root has none). */
   name?: string;
+  /** Tool arguments: take numbers, quoted strings, a URL and enum words from `userText`, in order. */
+  fromPrompt?: boolean;
 }
 
 type Schema = Record<string, unknown>;
@@ -20,6 +23,8 @@ interface Context {
   root: unknown;
   userText: string;
   depth: number;
+  /** Shared by every property of one value, so the prompt's values are handed out once each, in order. */
+  prompt?: PromptValues;
 }
 
 /** Fixed instant for date/time formats, so every run produces the same arguments. */
@@ -31,7 +36,8 @@ const SHALLOW_DEPTH = 4;
 
 /** A deterministic value valid against `schema`, shaped by the hint where the schema leaves room. */
 export function valueFromSchema(schema: unknown, hint: SchemaValueHint = {}): unknown {
-  return build(schema, hint.name, { root: schema, userText: hint.userText ?? "", depth: 0 });
+  const userText = hint.userText ?? "";
+  return build(schema, hint.name, { root: schema, userText, depth: 0, prompt: hint.fromPrompt ? promptValues(userText) : undefined });
 }
 
 function isSchema(value: unknown): value is Schema {
@@ -57,7 +63,7 @@ function build(schema: unknown, name: string | undefined, ctx: Context): unknown
   const fallback = copyDefault(schema);
   if (fallback) return fallback.value;
   if ("const" in schema) return schema.const;
-  if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0];
+  if (Array.isArray(schema.enum) && schema.enum.length > 0) return (ctx.prompt ? enumWordInPrompt(schema.enum, ctx.userText) : undefined) ?? schema.enum[0];
 
   const branches = (schema.anyOf ?? schema.oneOf) as unknown;
   if (Array.isArray(branches) && branches.length > 0) {
@@ -81,9 +87,9 @@ function build(schema: unknown, name: string | undefined, ctx: Context): unknown
     case "string":
       return stringFor(name, schema, ctx);
     case "integer":
-      return numberValue(schema, true);
+      return numberValue(schema, true, ctx.prompt?.nextNumber());
     case "number":
-      return numberValue(schema, false);
+      return numberValue(schema, false, ctx.prompt?.nextNumber());
     case "boolean":
       return true;
     case "null":
@@ -282,7 +288,8 @@ function taskItems(
   const out: unknown[] = [];
   for (let i = 0; i < count; i++) {
     // Items past the listed parts (a minItems above their number) get the whole request.
-    const item = build(items, name, { ...ctx, userText: parts[i] ?? ctx.userText });
+    const part = parts[i] ?? ctx.userText;
+    const item = build(items, name, { ...ctx, userText: part, prompt: ctx.prompt ? promptValues(part) : undefined });
     const id = `t${i + 1}`;
     if (isSchema(item) && shape.id && fitLength(id, shape.id.schema) === id) item[shape.id.key] = id;
     out.push(item);
@@ -290,7 +297,8 @@ function taskItems(
   return out;
 }
 
-function numberValue(schema: Schema, integer: boolean): number {
+/** A schema-valid number: `typed` (the prompt's next number) when the schema admits it, else a default. */
+function numberValue(schema: Schema, integer: boolean, typed?: number): number {
   const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
   // Draft 4 expresses exclusivity as booleans next to minimum/maximum.
   const min = schema.exclusiveMinimum === true ? undefined : num(schema.minimum);
@@ -303,6 +311,8 @@ function numberValue(schema: Schema, integer: boolean): number {
     (max === undefined || v <= max) &&
     (exMin === undefined || v > exMin) &&
     (exMax === undefined || v < exMax);
+  const fits = (v: number) => valid(v) && (!integer || Number.isInteger(v)) && (step === undefined || step <= 0 || Number.isInteger(Number((v / step).toFixed(9))));
+  if (typed !== undefined && fits(typed)) return typed;
   const low = min ?? exMin;
   const high = max ?? exMax;
   // 1 is the natural default; otherwise the nearest bound, then the middle of a narrow range.
@@ -339,6 +349,7 @@ const FORMAT_VALUES: Record<string, string> = {
   byte: "ZXhhbXBsZQ==",
   base64: "ZXhhbXBsZQ==",
 };
+const URL_FORMATS = new Set(["uri", "url", "uri-reference", "iri"]);
 // Tried in order when a `pattern` rejects the first choice.
 const PATTERN_CANDIDATES = ["example", "a", "A", "abc", "ABC", "1", "123", "a1", "A1", "example-1", "2025-01-01", "user@example.com", "https://example.com/", "UTC", "USD", "en"];
 
@@ -361,14 +372,15 @@ function stringFor(name: string | undefined, schema: Schema, ctx: Context): stri
 }
 
 function preferredString(name: string | undefined, schema: Schema, ctx: Context): string {
+  if (ctx.prompt?.url !== undefined && URL_FORMATS.has(String(schema.format))) return ctx.prompt.url;
   if (typeof schema.format === "string" && FORMAT_VALUES[schema.format] !== undefined) return FORMAT_VALUES[schema.format];
   const key = normalizedName(name);
   if (key === "expression") return extractExpression(ctx.userText) ?? "1 + 1";
-  if (QUERY_NAMES.has(key)) return ctx.userText.trim() || "example";
+  if (QUERY_NAMES.has(key)) return ctx.prompt?.nextQuoted() ?? (ctx.userText.trim() || "example");
   if (key === "timezone" || key === "tz") return "UTC";
-  if (key === "url" || key === "uri" || key === "link") return "https://example.com/";
+  if (key === "url" || key === "uri" || key === "link") return ctx.prompt?.url ?? "https://example.com/";
   if (key === "email") return "user@example.com";
-  return "example";
+  return ctx.prompt?.nextQuoted() ?? "example";
 }
 
 /** A property name reduced to lower-case letters, so `search_query` and `searchQuery` compare equal. */

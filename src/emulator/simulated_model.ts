@@ -152,6 +152,14 @@ function structuredContent(request: SimulationRequest, userText: string): string
   return JSON.stringify({ answer: plainAnswer(request.model, userText) });
 }
 
+/** The system and developer messages' text, one message per line. */
+function systemText(messages: readonly ChatCompletionMessageParam[]): string {
+  return messages
+    .filter((m) => m.role === "system" || m.role === "developer")
+    .map((m) => messageText(m))
+    .join("\n");
+}
+
 function isForcedToolChoice(request: SimulationRequest): boolean {
   const choice = request.tool_choice;
   return choice === "required" || (typeof choice === "object" && choice !== null && choice.type === "function");
@@ -168,7 +176,8 @@ function applyTokenLimit(request: SimulationRequest, content: string): { content
 
 /**
  * The simulated model. Order of precedence: forced tool choice, tool results (answer with
- * them, so agent loops terminate), matching tools, structured output, plain answer.
+ * them, so agent loops terminate), tools the system text orders or the user's text matches,
+ * structured output, plain answer. Tool arguments are read from the user's text where it has them.
  */
 export function simulateCompletion(request: SimulationRequest, options: SimulationOptions = {}): SimulatedCompletion {
   const messages = request.messages;
@@ -183,10 +192,11 @@ export function simulateCompletion(request: SimulationRequest, options: Simulati
       toolChoice: request.tool_choice,
       parallelToolCalls: request.parallel_tool_calls,
       userText,
+      systemText: systemText(messages),
     });
     if (tools.length > 0) {
       const toolCalls = tools.map((tool, index) => {
-        const args = JSON.stringify(valueFromSchema(tool.parameters, { userText }));
+        const args = JSON.stringify(valueFromSchema(tool.parameters, { userText, fromPrompt: true }));
         return { id: toolCallId(index, tool.name, args), name: tool.name, arguments: args };
       });
       return { content: null, toolCalls, finishReason: "tool_calls", usage: buildUsage(prompt, completionTokenCount(null, toolCalls)) };

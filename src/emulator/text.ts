@@ -96,7 +96,9 @@ export function fnv1aHex(text: string): string {
   return (hash >>> 0).toString(16).padStart(8, "0");
 }
 
-const NUMBER = String.raw`\d+(?:\.\d+)?`;
+// A number starts where a digit run starts: without the lookbehind the engine would also try
+// every position inside a run, each attempt scanning to the run's end (20,000 digits took seconds).
+const NUMBER = String.raw`(?<!\d)\d+(?:\.\d+)?`;
 // A term is a number, optionally signed, optionally wrapped in parentheses. Whitespace and
 // parenthesis runs are bounded: with open-ended runs side by side (a term's trailing spaces,
 // then the operator's leading ones) a long run of spaces takes quadratic time to reject.

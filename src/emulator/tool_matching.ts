@@ -1,7 +1,8 @@
 /**
  * Decides which offered tools the simulated model calls. The rules are crude on purpose
- * (word overlap with the tool's name and description, or an arithmetic expression for a tool
- * with an `expression` parameter): tests and demos need predictable, explainable choices.
+ * (word overlap with the tool's name and description, an arithmetic expression for a tool
+ * with an `expression` parameter, or an order in a system message): tests and demos need
+ * predictable, explainable choices.
  */
 import type { ChatCompletionTool, ChatCompletionToolChoiceOption } from "../gateway/wire.js";
 import { extractExpression, splitIdentifier, textWords } from "./text.js";
@@ -19,6 +20,8 @@ export interface ToolSelectionInput {
   toolChoice?: ChatCompletionToolChoiceOption | null;
   parallelToolCalls?: boolean | null;
   userText: string;
+  /** Text of the system and developer messages, read for orders such as "Always call lookup_order". */
+  systemText?: string;
 }
 
 // Words too generic to say which tool the user means.
@@ -69,10 +72,48 @@ export function toolMatchScore(tool: FunctionToolSpec, userText: string): number
   return score;
 }
 
+// A sentence with one of these words names a tool for some cases only ("use the calculator for
+// arithmetic"); the tool is then chosen by matching the user's text, as without the sentence.
+const CONDITION_WORDS = new Set(["if", "when", "whenever", "unless", "only", "for", "where", "while"]);
+const DIRECTIVE_VERBS = new Set(["call", "use", "invoke", "run"]);
+const NEGATIONS = new Set(["never", "not", "don't", "don’t", "dont", "avoid", "no"]);
+// Bonus that puts an ordered tool ahead of any word match when "required" picks one tool.
+const ORDERED_SCORE = 100;
+
+/** Tools a system message orders ("Always call get_weather first") or forbids ("Never use delete_file"). */
+export interface SystemToolOrders {
+  ordered: Set<string>;
+  forbidden: Set<string>;
+}
+
+/**
+ * Reads unconditional orders about tools from system text: in a sentence with no condition
+ * word, every offered tool name after "call"/"use"/"invoke"/"run" is ordered, or forbidden
+ * when a negation comes before that verb. Names compare case-insensitively as whole words.
+ */
+export function systemToolOrders(systemText: string, toolNames: readonly string[]): SystemToolOrders {
+  const orders: SystemToolOrders = { ordered: new Set(), forbidden: new Set() };
+  const byLowerName = new Map(toolNames.map((n) => [n.toLowerCase(), n]));
+  if (systemText.length === 0 || byLowerName.size === 0) return orders;
+  for (const sentence of systemText.split(/[.!?;\n]/)) {
+    const words = sentence.toLowerCase().match(/[\p{L}\p{N}_'’-]+/gu) ?? [];
+    if (words.some((w) => CONDITION_WORDS.has(w))) continue;
+    const verb = words.findIndex((w) => DIRECTIVE_VERBS.has(w));
+    if (verb < 0) continue;
+    const target = words.slice(0, verb).some((w) => NEGATIONS.has(w)) ? orders.forbidden : orders.ordered;
+    for (const word of words.slice(verb + 1)) {
+      const name = byLowerName.get(word);
+      if (name !== undefined) target.add(name);
+    }
+  }
+  return orders;
+}
+
 /**
  * The tools to call, in order, following `tool_choice` like the real API: "none" calls nothing,
  * a named function calls exactly it, "required" calls the best match (else the first tool),
  * "auto"/absent calls every match (only the first when `parallel_tool_calls` is false).
+ * A tool the system text orders counts as the best match; one it forbids is left out unless named.
  */
 export function selectToolCalls(input: ToolSelectionInput): FunctionToolSpec[] {
   let tools = functionTools(input.tools);
@@ -93,11 +134,14 @@ export function selectToolCalls(input: ToolSelectionInput): FunctionToolSpec[] {
     const named = tools.find((t) => t.name === name);
     return named ? [named] : [];
   }
-  const scored = tools
-    .map((tool, index) => ({ tool, index, score: toolMatchScore(tool, input.userText) }))
+  const orders = systemToolOrders(input.systemText ?? "", tools.map((t) => t.name));
+  const permitted = tools.filter((t) => !orders.forbidden.has(t.name));
+  const scored = permitted
+    .map((tool, index) => ({ tool, index, score: toolMatchScore(tool, input.userText) + (orders.ordered.has(tool.name) ? ORDERED_SCORE : 0) }))
     .filter((s) => s.score > 0);
   if (choice === "required") {
-    if (scored.length === 0) return tools.slice(0, 1);
+    // "required" must call something: the first permitted tool, else the first tool at all.
+    if (scored.length === 0) return (permitted.length > 0 ? permitted : tools).slice(0, 1);
     // Highest score wins; ties go to the tool offered first.
     const best = scored.reduce((a, b) => (b.score > a.score ? b : a));
     return [best.tool];

@@ -1,5 +1,5 @@
 /** ChatAIGateway against the emulator: tool calling, tool round-trips, structured output, createAgent. */
-import { AIMessage, AIMessageChunk, HumanMessage, ToolMessage } from "@langchain/core/messages";
+import { AIMessage, AIMessageChunk, HumanMessage, SystemMessage, ToolMessage } from "@langchain/core/messages";
 import { createAgent, tool } from "langchain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -126,6 +126,64 @@ describe("tool calling", () => {
     const toolMessage = new ToolMessage({ tool_call_id: "call_1", content: [{ type: "text", text: "Snow, -3 degrees" }] });
     const final = await model().bindTools([getWeather]).invoke([new HumanMessage("Weather in Oslo?"), ai, toolMessage]);
     expect(final.content).toContain("Snow, -3 degrees");
+  });
+});
+
+describe("a model-like emulator: OpenAI-format tools, tool_choice, system orders, arguments from the prompt", () => {
+  const addTool = {
+    type: "function" as const,
+    function: {
+      name: "add",
+      description: "Add two numbers",
+      parameters: { type: "object", properties: { a: { type: "number" }, b: { type: "number" } }, required: ["a", "b"] },
+    },
+  };
+  const calls = { lookups: [] as string[] };
+  const lookupOrder = tool(
+    async ({ order_id }: { order_id: string }) => {
+      calls.lookups.push(order_id);
+      return `Order ${order_id} shipped on Monday.`;
+    },
+    { name: "lookup_order", description: "Status of a customer order", schema: z.object({ order_id: z.string() }) },
+  );
+
+  it("binds an OpenAI-format tool and reads its arguments from the prompt", async () => {
+    const answer = await model().bindTools([addTool]).invoke("Please add 1 and 2");
+    expect(answer.tool_calls?.map((c) => [c.name, c.args])).toEqual([["add", { a: 1, b: 2 }]]);
+  });
+
+  it.each([
+    ["an OpenAI function object calls that tool", { type: "function", function: { name: "lookup_order" } }, ["lookup_order"]],
+    ["required calls a tool although nothing matches", "required", ["add"]],
+    ["auto calls nothing when nothing matches", "auto", []],
+    ["none calls nothing although the prompt names the tool", "none", []],
+  ] as const)("tool_choice: %s", async (_label, toolChoice, expected) => {
+    const prompt = toolChoice === "none" ? "add 3 and 4" : "Tell me something nice";
+    const answer = await model().bindTools([addTool, lookupOrder], { tool_choice: toolChoice as never }).invoke(prompt);
+    expect(answer.tool_calls?.map((c) => c.name)).toEqual(expected);
+  });
+
+  it("streams a tool call the system message orders, then streams the answer token by token", async () => {
+    const bound = model().bindTools([addTool, lookupOrder]);
+    const history = [new SystemMessage("You are a support bot. Always call lookup_order first."), new HumanMessage('Where is my parcel "A-1042"?')];
+    const chunks: AIMessageChunk[] = [];
+    for await (const chunk of await bound.stream(history)) chunks.push(chunk);
+    const call = chunks.reduce((a, b) => a.concat(b));
+    expect(call.tool_calls?.map((c) => [c.name, c.args])).toEqual([["lookup_order", { order_id: "A-1042" }]]);
+    const result = (await lookupOrder.invoke(call.tool_calls![0])) as ToolMessage;
+    const answerChunks: AIMessageChunk[] = [];
+    for await (const chunk of await bound.stream([...history, call, result])) answerChunks.push(chunk);
+    const texts = answerChunks.map((c) => String(c.content)).filter((t) => t.length > 0);
+    expect(texts.length).toBeGreaterThan(5);
+    expect(texts.join("")).toBe("Simulated answer from gpt-4.1 using tool results: lookup_order: Order A-1042 shipped on Monday.");
+  });
+
+  it("createAgent calls the tool its system prompt orders, once, and answers with the result", async () => {
+    calls.lookups = [];
+    const agent = createAgent({ model: model("gpt-5.1"), tools: [addTool, lookupOrder], systemPrompt: "Always call lookup_order before you answer." });
+    const result = await agent.invoke({ messages: [{ role: "user", content: 'Any news on "B-7"?' }] });
+    expect(calls.lookups).toEqual(["B-7"]);
+    expect(String(result.messages.at(-1)!.content)).toContain("Order B-7 shipped on Monday.");
   });
 });
 

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { detectNeededTools } from "../../graphs/orchestrator/routing.js";
+import { simulateCompletion } from "../../src/emulator/simulated_model.js";
 import { extractExpression } from "../../src/emulator/text.js";
 
 const gap = (n: number) => " ".repeat(n);
@@ -24,5 +25,18 @@ describe("bounded runs in the task patterns", () => {
     expect(extractExpression("((((((((1 + 2))))))))")).toBe("((((((((1 + 2))))))))");
     expect(extractExpression(`2${gap(17)}* 3`)).toBeUndefined();
     expect(extractExpression(`12.5%${gap(9)}of 3480`)).toBeUndefined();
+  });
+
+  it("a 20,000-digit task gets the right answer: no expression in one long number, the whole sum in two", () => {
+    const digits = "7".repeat(20_000);
+    expect(extractExpression(digits)).toBeUndefined();
+    const sum = `${"9".repeat(9_998)} + ${"1".repeat(9_998)}`;
+    expect(extractExpression(sum)).toBe(sum);
+    const calculator = { type: "function" as const, function: { name: "calculator", description: "Evaluate arithmetic", parameters: { type: "object", properties: { expression: { type: "string" } } } } };
+    const plain = simulateCompletion({ model: "m", messages: [{ role: "user", content: digits }], tools: [calculator] });
+    expect(plain.toolCalls).toEqual([]);
+    expect(plain.content?.startsWith("Simulated answer from m: 777")).toBe(true);
+    const call = simulateCompletion({ model: "m", messages: [{ role: "user", content: `What is ${sum}?` }], tools: [calculator] });
+    expect(call.toolCalls.map((c) => [c.name, JSON.parse(c.arguments)])).toEqual([["calculator", { expression: sum }]]);
   });
 });
