@@ -1,8 +1,8 @@
 /**
  * The table model discovery ranks by: which model families it knows, which vendor each
  * belongs to, and which words (or parameter counts) mark a model's size class. It is data
- * only; `model_ranking.ts` reads it. Adding a family is one entry here plus a row in
- * test/unit/providers_model_families.test.ts.
+ * only; `model_ranking.ts` reads it, and `npm run docs` renders it as the README's rank table.
+ * Adding a family is one entry here plus a row in test/unit/providers_model_families.test.ts.
  */
 
 /** A model family discovery can rank. */
