@@ -6,12 +6,15 @@
 import type { RequestOptions } from "../gateway/index.js";
 import { AIGatewayError } from "../gateway/index.js";
 import { getLogger, scrubText, type Logger } from "../logging/index.js";
-import { pickTierModels, rankModels } from "./model_ranking.js";
+import { pickTierModels, rankModels, type ListedModel } from "./model_ranking.js";
 import { TIERS, type PerTier, type Tier, type TierSelection } from "./types.js";
 
-/** The part of AIGatewayClient discovery needs, so tests can pass a stub. */
+/**
+ * The part of AIGatewayClient discovery needs, so tests can pass a stub. An entry's `model`, when
+ * a string (Azure OpenAI deployments), names the model behind the id and is what gets ranked.
+ */
 export interface ModelLister {
-  listModels(options?: RequestOptions): Promise<{ id: string }[]>;
+  listModels(options?: RequestOptions): Promise<{ id: string; model?: unknown }[]>;
 }
 
 /** Outcome of one discovery run. Always usable: on failure the tiers hold the configured models. */
@@ -81,9 +84,12 @@ export async function discoverTiers(lister: ModelLister, options: DiscoverTiersO
       }, timeoutMs);
     });
     const list = await Promise.race([listing, deadline]);
-    const ids = list.map((m) => m.id).filter((id): id is string => typeof id === "string");
-    const models = rankModels(ids);
-    const picked = pickTierModels(ids);
+    const listed: ListedModel[] = list
+      .filter((m) => typeof m.id === "string")
+      .map((m) => (typeof m.model === "string" ? { id: m.id, model: m.model } : { id: m.id }));
+    const ids = listed.map((m) => m.id);
+    const models = rankModels(listed);
+    const picked = pickTierModels(listed);
     if (!picked) {
       return failed(options, {
         code: "no_chat_models",

@@ -24,7 +24,7 @@ export {
   type TierDiscoveryOptions,
   type UnlistedTierModel,
 } from "./discovery.js";
-export { rankModels, pickTierModels, parseModelId, isChatModel, compareParsed, type ParsedModelId, type ModelVariant } from "./model_ranking.js";
+export { rankModels, pickTierModels, parseModelId, isChatModel, compareParsed, type ParsedModelId, type ModelVariant, type ListedModel } from "./model_ranking.js";
 export { MODEL_FAMILIES, type FamilyRule, type ModelFamilyName, type ModelVendor } from "./model_families.js";
 export {
   loadTierConfig,

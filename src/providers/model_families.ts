@@ -1,8 +1,8 @@
 /**
  * The table model discovery ranks by: which model families it knows, which vendor each
  * belongs to, and which words (or parameter counts) mark a model's size class. It is data
- * only; `model_ranking.ts` reads it. Adding a family is one entry here plus a row in
- * test/unit/providers_model_families.test.ts.
+ * only; `model_ranking.ts` reads it, and `npm run docs` renders it as the README's rank table.
+ * Adding a family is one entry here plus a row in test/unit/providers_model_families.test.ts.
  */
 
 /** A model family discovery can rank. */
@@ -20,6 +20,8 @@ export type ModelVariant = "pro" | "base" | "chat" | "mini" | "nano";
 
 /** One row of the family table. */
 export interface FamilyRule {
+  /** How the README's rank table names the row. */
+  name: string;
   family: ModelFamilyName;
   vendor: ModelVendor;
   /** Matches the start of a bare, lower-case id; what follows holds the version and size words. */
@@ -31,6 +33,14 @@ export interface FamilyRule {
   generation?: (match: RegExpExecArray) => number;
   /** Words naming a size class in this family. */
   sizes: Readonly<Record<string, ModelVariant>>;
+  /** Size class of an id that names none; "base" when unset. */
+  plain?: ModelVariant;
+  /**
+   * Premium compares this family's generations by major version only, so a bigger model of an
+   * earlier point release beats a smaller newer one (Llama 3.1 405B over Llama 3.3 70B): these
+   * point releases re-train only some sizes, and the biggest of a major stays its top model.
+   */
+  premiumByMajor?: boolean;
 }
 
 const OPENAI_SIZES = { pro: "pro", chat: "chat", mini: "mini", nano: "nano" } as const;
@@ -41,6 +51,18 @@ const OPENAI_SIZES = { pro: "pro", chat: "chat", mini: "mini", nano: "nano" } as
  */
 export const MODEL_FAMILIES: readonly FamilyRule[] = [
   {
+    name: "GPT-3.5",
+    // Before the general GPT row, which would read Azure's dotless "gpt-35" as generation 35.
+    // GPT-3.5 Turbo is the small, cheap model of its era: fast grade beside GPT-4-class models.
+    family: "gpt",
+    vendor: "openai",
+    prefix: /^gpt-3\.?5(?=-|$)/,
+    generation: () => 3005,
+    sizes: OPENAI_SIZES,
+    plain: "mini",
+  },
+  {
+    name: "GPT",
     family: "gpt",
     vendor: "openai",
     prefix: /^gpt-(\d+)(?:\.(\d+))?(o)?(?=-|$)/,
@@ -49,26 +71,31 @@ export const MODEL_FAMILIES: readonly FamilyRule[] = [
     sizes: OPENAI_SIZES,
   },
   {
+    name: "o-series",
     family: "o",
     vendor: "openai",
     prefix: /^o(\d+)(?=-|$)/,
     // The o-series sits between GPT-4.x and GPT-5, which replaced it: o3 is 4503.
     generation: (m) => 4500 + Number(m[1]),
     sizes: OPENAI_SIZES,
+    // A reasoning model thinks at length before it answers, at a multiple of a GPT model's cost
+    // and latency: premium grade, so standard stays on a GPT-4o-class model when one is listed.
+    plain: "pro",
   },
-  { family: "claude", vendor: "anthropic", prefix: /^claude(?=-|$)/, sizes: { opus: "pro", sonnet: "base", haiku: "mini", instant: "mini" } },
-  { family: "gemini", vendor: "google", prefix: /^gemini(?=-|$)/, sizes: { ultra: "pro", pro: "base", flash: "mini", lite: "nano" } },
+  { name: "Claude", family: "claude", vendor: "anthropic", prefix: /^claude(?=-|$)/, sizes: { opus: "pro", sonnet: "base", haiku: "mini", instant: "mini" } },
+  { name: "Gemini", family: "gemini", vendor: "google", prefix: /^gemini(?=-|$)/, sizes: { ultra: "pro", pro: "base", flash: "mini", lite: "nano" } },
   // Llama 4 names its sizes (the "17b" of Scout and Maverick counts active parameters only).
-  { family: "llama", vendor: "meta", prefix: /^(?:meta-)?llama(?=[-\d]|$)/, sizes: { behemoth: "pro", maverick: "base", scout: "mini" } },
+  { name: "Llama", family: "llama", vendor: "meta", prefix: /^(?:meta-)?llama(?=[-\d]|$)/, sizes: { behemoth: "pro", maverick: "base", scout: "mini" }, premiumByMajor: true },
   {
+    name: "Mistral",
     family: "mistral",
     vendor: "mistral",
     prefix: /^(?:open-)?(?:mistral|mixtral|magistral|ministral)(?=-|$)/,
     sizes: { large: "pro", medium: "base", small: "mini", nemo: "mini", tiny: "nano" },
   },
-  { family: "qwen", vendor: "qwen", prefix: /^(?:qwen|qwq)(?=[-\d]|$)/, sizes: { max: "pro", plus: "base", turbo: "mini", flash: "mini" } },
+  { name: "Qwen", family: "qwen", vendor: "qwen", prefix: /^(?:qwen|qwq)(?=[-\d]|$)/, sizes: { max: "pro", plus: "base", turbo: "mini", flash: "mini" } },
   // R1 and the reasoner alias are DeepSeek's premium grade; its distilled models are small.
-  { family: "deepseek", vendor: "deepseek", prefix: /^deepseek(?=-|$)/, sizes: { reasoner: "pro", r1: "pro", lite: "mini", distill: "mini" } },
+  { name: "DeepSeek", family: "deepseek", vendor: "deepseek", prefix: /^deepseek(?=-|$)/, sizes: { reasoner: "pro", r1: "pro", lite: "mini", distill: "mini" } },
 ];
 
 /**
@@ -99,4 +126,4 @@ export const DOTTED_VENDOR_PREFIX = /^(?:(?:us|eu|apac|global|us-gov)\.)?(anthro
  * OpenAI's "-instruct" models are completions-only; other vendors' "-instruct" ids are chat models.
  */
 export const NON_CHAT =
-  /(embed|whisper|audio|tts|transcribe|speech|dall-e|image|moderation|realtime|search|davinci|babbage|codex|computer-use|deep-research|sora|rerank|guard|(?:^|[-/.])(?:live|ocr)(?:[-.]|$)|(?:^|\/)gpt-3\.5-turbo-instruct)/i;
+  /(embed|whisper|audio|tts|transcribe|speech|dall-e|image|moderation|realtime|search|davinci|babbage|codex|computer-use|deep-research|sora|rerank|guard|(?:^|[-/.])(?:live|ocr)(?:[-.]|$)|(?:^|\/)gpt-3\.?5-turbo-instruct)/i;

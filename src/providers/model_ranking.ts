@@ -34,15 +34,31 @@ export interface ParsedModelId {
   extra: boolean;
   /** Snapshot date (e.g. "2025-08-07"), when the id is a dated snapshot rather than an alias. */
   date?: string;
+  /**
+   * True when the id names no size and `variant` is its family's default (o3 is premium grade):
+   * it sorts after an id that names the same size class (o3-pro).
+   */
+  defaulted?: true;
+}
+
+/**
+ * One entry of a model list: the id to call and, when the list says, the model behind it. Azure
+ * OpenAI deployments carry a custom name in `id` and the real model in `model`.
+ */
+export interface ListedModel {
+  id: string;
+  model?: string;
 }
 
 // Biggest first; `smaller` below reads it.
 const VARIANT_RANK: Record<ModelVariant, number> = { pro: 4, base: 3, chat: 2, mini: 1, nano: 0 };
 const VENDOR_RANK = new Map<ModelVendor, number>();
 const FAMILY_RANK = new Map<ModelFamilyName, number>();
+const PREMIUM_BY_MAJOR = new Set<ModelFamilyName>();
 MODEL_FAMILIES.forEach((rule, i) => {
   if (!VENDOR_RANK.has(rule.vendor)) VENDOR_RANK.set(rule.vendor, VENDOR_RANK.size);
-  FAMILY_RANK.set(rule.family, i);
+  if (!FAMILY_RANK.has(rule.family)) FAMILY_RANK.set(rule.family, i);
+  if (rule.premiumByMajor) PREMIUM_BY_MAJOR.add(rule.family);
 });
 
 /** Whether `id` looks like a chat model (embeddings, audio, images, moderation, realtime, search... are not). */
@@ -111,7 +127,9 @@ function parseWords(id: string, rule: FamilyRule, match: RegExpExecArray, rest: 
     if (/^a\d+(?:\.\d+)?b$|^\d+e$/.test(w) || NEUTRAL_WORDS.has(w)) continue;
     extra = true;
   }
-  return { id, family: rule.family, vendor: rule.vendor, generation: generation ?? Infinity, variant: sized ?? "base", extra, date };
+  const parsed: ParsedModelId = { id, family: rule.family, vendor: rule.vendor, generation: generation ?? Infinity, variant: sized ?? rule.plain ?? "base", extra, date };
+  if (sized === undefined && rule.plain !== undefined) parsed.defaulted = true;
+  return parsed;
 }
 
 function smaller(a: ModelVariant | undefined, b: ModelVariant): ModelVariant {
@@ -132,6 +150,7 @@ export function compareParsed(a: ParsedModelId, b: ParsedModelId): number {
     // Infinity - Infinity is NaN, which || passes over like a tie.
     b.generation - a.generation ||
     VARIANT_RANK[b.variant] - VARIANT_RANK[a.variant] ||
+    Number(a.defaulted ?? false) - Number(b.defaulted ?? false) ||
     Number(a.extra) - Number(b.extra) ||
     (a.date === undefined ? 0 : 1) - (b.date === undefined ? 0 : 1) ||
     (b.date ?? "").localeCompare(a.date ?? "") ||
@@ -139,40 +158,63 @@ export function compareParsed(a: ParsedModelId, b: ParsedModelId): number {
   );
 }
 
-/**
- * Chat models of `ids`, best first: ids of known families by vendor, generation and variant,
- * then other chat ids in their original order. Non-chat ids are dropped.
- */
-export function rankModels(ids: readonly string[]): string[] {
+/** The id to call and the name to rank it by: the listed model when there is one, since a deployment's id is a free name. */
+function nameOf(entry: string | ListedModel): { id: string; name: string } {
+  if (typeof entry === "string") return { id: entry, name: entry };
+  return { id: entry.id, name: entry.model?.trim() ? entry.model : entry.id };
+}
+
+/** The chat entries of a model list, one per id, parsed by name but carrying the id to call; `others` are of unknown families. */
+function parseListed(listed: readonly (string | ListedModel)[]): { parsed: ParsedModelId[]; others: string[] } {
   const parsed: ParsedModelId[] = [];
   const others: string[] = [];
-  for (const id of new Set(ids)) {
-    const p = parseModelId(id);
-    if (p) parsed.push(p);
-    else if (isChatModel(id)) others.push(id);
+  const seen = new Set<string>();
+  for (const entry of listed) {
+    const { id, name } = nameOf(entry);
+    if (seen.has(id) || id.trim() === "" || !isChatModel(name)) continue;
+    seen.add(id);
+    const p = parseModelId(name);
+    if (p) parsed.push({ ...p, id });
+    else others.push(id);
   }
-  return [...parsed.sort(compareParsed).map((p) => p.id), ...others];
+  return { parsed: parsed.sort(compareParsed), others };
 }
 
 /**
- * Picks a model per tier from a model list, or undefined when no id of a known family is there.
- * All three come from one vendor: the first in table order that lists a standard- or
+ * Chat models of a model list, best first, as the ids to call: ids of known families by vendor,
+ * generation and variant (read from `model` when an entry has one), then other chat ids in their
+ * original order. Non-chat ids are dropped.
+ */
+export function rankModels(listed: readonly (string | ListedModel)[]): string[] {
+  const { parsed, others } = parseListed(listed);
+  return [...parsed.map((p) => p.id), ...others];
+}
+
+/**
+ * Picks a model per tier from a model list, or undefined when no model of a known family is
+ * there. Entries are ranked by the model behind them (`model`, when listed) and the picks are the
+ * ids to call. All three come from one vendor: the first in table order that lists a standard- or
  * premium-grade model (else the first listed at all), since generations and feature sets only
  * compare within a vendor. Within it:
- * standard = newest base model (any variant when there is no base model);
- * premium = a pro model at least as new as standard, else standard;
+ * standard = newest base model, else newest pro model (a list of reasoning models and minis), else
+ * the best of any variant;
+ * premium = a pro model at least as new as standard (Llama: of at least the same major version),
+ * else standard;
  * fast = newest mini (earlier family first: a GPT mini before an o-series one), else newest
  * chat-latest, else nano, else standard. A mini before a chat-latest: the chat models cost what
  * their base model costs, so a fast tier on one saves nothing against premium.
  */
-export function pickTierModels(ids: readonly string[]): PerTier<string> | undefined {
-  const all = [...new Set(ids)].map(parseModelId).filter((p): p is ParsedModelId => p !== undefined).sort(compareParsed);
+export function pickTierModels(listed: readonly (string | ListedModel)[]): PerTier<string> | undefined {
+  const all = parseListed(listed).parsed;
   if (all.length === 0) return undefined;
   const vendor = (all.find((p) => p.variant === "base" || p.variant === "pro") ?? all[0]).vendor;
   const parsed = all.filter((p) => p.vendor === vendor);
   const best = (pred: (p: ParsedModelId) => boolean): ParsedModelId | undefined => parsed.find(pred);
-  const standard = best((p) => p.variant === "base") ?? parsed[0];
-  const premium = best((p) => p.variant === "pro" && p.generation >= standard.generation) ?? standard;
+  const standard = best((p) => p.variant === "base") ?? best((p) => p.variant === "pro") ?? parsed[0];
+  const major = (generation: number) => Math.floor(generation / 1000);
+  const newEnough = (p: ParsedModelId) =>
+    PREMIUM_BY_MAJOR.has(p.family) ? major(p.generation) >= major(standard.generation) : p.generation >= standard.generation;
+  const premium = best((p) => p.variant === "pro" && newEnough(p)) ?? standard;
   const small = parsed
     .filter((p) => p.variant === "chat" || p.variant === "mini")
     .sort((a, b) => Number(a.variant !== "mini") - Number(b.variant !== "mini") || FAMILY_RANK.get(a.family)! - FAMILY_RANK.get(b.family)! || compareParsed(a, b));

@@ -62,7 +62,15 @@ export interface StubGateway {
 }
 
 /** Starts a stub gateway on an ephemeral loopback port. */
-export async function startStubGateway(options: { clientId?: string; clientSecret?: string; models?: string[] } = {}): Promise<StubGateway> {
+export async function startStubGateway(
+  options: {
+    clientId?: string;
+    clientSecret?: string;
+    models?: string[];
+    /** Entries GET /v1/models serves as they are, instead of ones built from `models` (vendor-shaped lists, e.g. Azure deployments). */
+    modelEntries?: Record<string, unknown>[];
+  } = {},
+): Promise<StubGateway> {
   const clientId = options.clientId ?? "stub-client";
   const clientSecret = options.clientSecret ?? "stub-secret-5f1c2e9a";
   const models = options.models ?? ["gpt-5-mini", "gpt-5.1", "gpt-5.1-pro"];
@@ -138,7 +146,8 @@ export async function startStubGateway(options: { clientId?: string; clientSecre
       if (!bearer || !issued.has(bearer)) return send(res, 401, { error: { message: "invalid or missing token", type: "invalid_request_error", code: "invalid_token" } });
       if (req.method === "GET" && path === "/v1/models") {
         counts.models++;
-        return send(res, 200, { object: "list", data: models.map((id) => ({ id, object: "model", created: 1_700_000_000, owned_by: "stub" })) });
+        const data = options.modelEntries ?? models.map((id) => ({ id, object: "model", created: 1_700_000_000, owned_by: "stub" }));
+        return send(res, 200, { object: "list", data });
       }
       if (req.method === "POST" && path === "/v1/chat/completions") {
         let body: Record<string, unknown>;

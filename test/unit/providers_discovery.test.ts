@@ -45,6 +45,17 @@ describe("discoverTiers", () => {
     expect(lines.filter((l) => l.level === 40)).toHaveLength(0);
   });
 
+  it("ranks entries by the model they name (Azure deployments) and picks the ids to call; a non-string model is ignored", async () => {
+    const listed = [{ id: "corp-chat", model: "gpt-4.1" }, { id: "corp-mini", model: "gpt-4.1-mini" }, { id: "gpt-4o", model: 42 }];
+    const result = await discoverTiers(lister(async () => listed), { defaults, logger: captureLogger().logger });
+    expect(result.tiers).toEqual({
+      fast: { model: "corp-mini", source: "discovered" },
+      standard: { model: "corp-chat", source: "discovered" },
+      premium: { model: "corp-chat", source: "discovered" },
+    });
+    expect(result.models).toEqual(["corp-chat", "corp-mini", "gpt-4o"]);
+  });
+
   it("lets pinned ids (env or file) win over discovery", async () => {
     const result = await discoverTiers(lister(async () => ids("gpt-5.1", "gpt-5-mini")), {
       defaults,

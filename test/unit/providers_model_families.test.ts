@@ -117,6 +117,31 @@ describe("pickTierModels beyond GPT", () => {
       ["meta-llama/Llama-3.1-8B-Instruct", "meta-llama/Llama-3.3-70B-Instruct", "meta-llama/Llama-3.3-405B-Instruct"],
       { fast: "meta-llama/Llama-3.1-8B-Instruct", standard: "meta-llama/Llama-3.3-70B-Instruct", premium: "meta-llama/Llama-3.3-405B-Instruct" },
     ],
+    [
+      "Llama 3.1 405B is premium beside the newer, smaller Llama 3.3 70B",
+      ["meta-llama/Llama-3.3-70B-Instruct", "meta-llama/Llama-3.1-405B-Instruct", "meta-llama/Llama-3.1-8B-Instruct"],
+      { fast: "meta-llama/Llama-3.1-8B-Instruct", standard: "meta-llama/Llama-3.3-70B-Instruct", premium: "meta-llama/Llama-3.1-405B-Instruct" },
+    ],
+    [
+      "Bedrock's Llama spellings, 405B premium",
+      ["bedrock/meta.llama3-1-405b-instruct-v1:0", "bedrock/meta.llama3-3-70b-instruct-v1:0", "bedrock/meta.llama3-2-11b-instruct-v1:0"],
+      { fast: "bedrock/meta.llama3-2-11b-instruct-v1:0", standard: "bedrock/meta.llama3-3-70b-instruct-v1:0", premium: "bedrock/meta.llama3-1-405b-instruct-v1:0" },
+    ],
+    [
+      "a Llama 3 405B does not beat Llama 4: premium compares Llama by major version",
+      ["meta-llama/Llama-4-Maverick-17B-128E-Instruct-FP8", "meta-llama/Llama-4-Scout-17B-16E-Instruct", "meta-llama/Llama-3.1-405B-Instruct"],
+      { fast: "meta-llama/Llama-4-Scout-17B-16E-Instruct", standard: "meta-llama/Llama-4-Maverick-17B-128E-Instruct-FP8", premium: "meta-llama/Llama-4-Maverick-17B-128E-Instruct-FP8" },
+    ],
+    [
+      "Mistral open weights by size word and parameter count",
+      ["mistralai/Mixtral-8x7B-Instruct-v0.1", "mistralai/Mistral-Large-Instruct-2411", "mistralai/Mistral-Small-3.1-24B-Instruct-2503"],
+      { fast: "mistralai/Mistral-Small-3.1-24B-Instruct-2503", standard: "mistralai/Mixtral-8x7B-Instruct-v0.1", premium: "mistralai/Mistral-Large-Instruct-2411" },
+    ],
+    [
+      "an older opus is standard and premium when no sonnet is listed, not a newer haiku",
+      ["claude-haiku-4-5", "claude-opus-4-1"],
+      { fast: "claude-haiku-4-5", standard: "claude-opus-4-1", premium: "claude-opus-4-1" },
+    ],
     ["Mistral", ["mistral-small-latest", "mistral-large-latest", "mistral-medium-latest"], { fast: "mistral-small-latest", standard: "mistral-medium-latest", premium: "mistral-large-latest" }],
     ["Qwen", ["qwen-turbo", "qwen-plus", "qwen-max"], { fast: "qwen-turbo", standard: "qwen-plus", premium: "qwen-max" }],
     ["DeepSeek", ["deepseek-reasoner", "deepseek-chat"], { fast: "deepseek-chat", standard: "deepseek-chat", premium: "deepseek-reasoner" }],

@@ -21,6 +21,7 @@ describe("isChatModel", () => {
     ["gpt-4o-search-preview", false],
     ["davinci-002", false],
     ["gpt-5-codex", false],
+    ["gpt-35-turbo-instruct", false],
   ])("%s -> %s", (id, expected) => {
     expect(isChatModel(id)).toBe(expected);
   });
@@ -36,6 +37,14 @@ describe("parseModelId", () => {
     ["gpt-4-0613", { family: "gpt", vendor: "openai", generation: 4000, variant: "base", extra: false, date: "0613" }],
     ["gpt-4-turbo", { family: "gpt", vendor: "openai", generation: 4000, variant: "base", extra: true, date: undefined }],
     ["o3-pro", { family: "o", vendor: "openai", generation: 4503, variant: "pro", extra: false, date: undefined }],
+    // A plain o-series model is a reasoning model: premium grade by the family's default.
+    ["o1", { family: "o", vendor: "openai", generation: 4501, variant: "pro", extra: false, date: undefined, defaulted: true }],
+    ["o3-mini", { family: "o", vendor: "openai", generation: 4503, variant: "mini", extra: false, date: undefined }],
+    // Azure writes GPT-3.5 without the dot; either way it is 3.5, the fast grade of its era.
+    ["gpt-35-turbo-0125", { family: "gpt", vendor: "openai", generation: 3005, variant: "mini", extra: true, date: "0125", defaulted: true }],
+    ["gpt-35-turbo-16k", { family: "gpt", vendor: "openai", generation: 3005, variant: "mini", extra: true, date: undefined, defaulted: true }],
+    ["gpt-3.5-turbo", { family: "gpt", vendor: "openai", generation: 3005, variant: "mini", extra: true, date: undefined, defaulted: true }],
+    ["gpt-4-32k", { family: "gpt", vendor: "openai", generation: 4000, variant: "base", extra: true, date: undefined }],
     ["azure/GPT-4.1-mini", { family: "gpt", vendor: "openai", generation: 4001, variant: "mini", extra: false, date: undefined }],
   ])("%s", (id, expected) => {
     expect(parseModelId(id)).toEqual({ id, ...expected });
@@ -94,9 +103,28 @@ describe("pickTierModels", () => {
     ],
     ["GPT-4 era", ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano"], { fast: "gpt-4.1-mini", standard: "gpt-4.1", premium: "gpt-4.1" }],
     [
-      "the o-series ranks between GPT-4.x and GPT-5, but fast prefers a GPT mini",
+      "the o-series is premium grade: standard stays on GPT-4.1, fast prefers a GPT mini",
       ["o3", "o3-pro", "o4-mini", "gpt-4.1", "gpt-4.1-mini"],
-      { fast: "gpt-4.1-mini", standard: "o3", premium: "o3-pro" },
+      { fast: "gpt-4.1-mini", standard: "gpt-4.1", premium: "o3-pro" },
+    ],
+    ["gpt-4o beside o1 (LiteLLM, OpenRouter): standard gpt-4o, premium o1", ["o1", "gpt-4o"], { fast: "gpt-4o", standard: "gpt-4o", premium: "o1" }],
+    [
+      "GPT-4o era with o-series minis",
+      ["o1", "o1-mini", "o3-mini", "gpt-4o", "gpt-4o-mini"],
+      { fast: "gpt-4o-mini", standard: "gpt-4o", premium: "o1" },
+    ],
+    ["a plain o-series model is premium when no -pro sibling is listed", ["o3", "gpt-4.1"], { fast: "gpt-4.1", standard: "gpt-4.1", premium: "o3" }],
+    ["GPT-5 replaced the o-series: an o3 does not beat gpt-5 for premium", ["o3", "gpt-5", "gpt-5-mini"], { fast: "gpt-5-mini", standard: "gpt-5", premium: "gpt-5" }],
+    ["only o-series models: a newer mini does not take standard from o3", ["o3", "o4-mini"], { fast: "o4-mini", standard: "o3", premium: "o3" }],
+    [
+      "Azure's gpt-35-turbo is 3.5, not generation 35",
+      ["gpt-35-turbo-0125", "gpt-4o", "gpt-4o-mini"],
+      { fast: "gpt-4o-mini", standard: "gpt-4o", premium: "gpt-4o" },
+    ],
+    [
+      "Azure's GPT-4 era: gpt-35-turbo is the fast tier, gpt-4 standard and premium",
+      ["gpt-4", "gpt-4-32k", "gpt-35-turbo-16k"],
+      { fast: "gpt-35-turbo-16k", standard: "gpt-4", premium: "gpt-4" },
     ],
     ["only nano for small", ["gpt-5", "gpt-5-nano"], { fast: "gpt-5-nano", standard: "gpt-5", premium: "gpt-5" }],
     ["only one model", ["gpt-4o-mini"], { fast: "gpt-4o-mini", standard: "gpt-4o-mini", premium: "gpt-4o-mini" }],
@@ -105,5 +133,30 @@ describe("pickTierModels", () => {
     ["empty list", [], undefined],
   ])("%s", (_name, ids, expected) => {
     expect(pickTierModels(ids)).toEqual(expected);
+  });
+});
+
+describe("model lists naming the model behind each id (Azure OpenAI deployments)", () => {
+  const deployments = [
+    { id: "prod-chat", model: "gpt-4o" },
+    { id: "cheap", model: "gpt-4o-mini" },
+    { id: "legacy", model: "gpt-35-turbo" },
+    { id: "embeddings", model: "text-embedding-3-large" },
+  ];
+
+  it("ranks each deployment by its model and answers with the deployment id to call", () => {
+    expect(pickTierModels(deployments)).toEqual({ fast: "cheap", standard: "prod-chat", premium: "prod-chat" });
+    expect(rankModels(deployments)).toEqual(["prod-chat", "cheap", "legacy"]);
+  });
+
+  it("judges a deployment by its model, not by words in its free-form id", () => {
+    const listed = [{ id: "search-assistant", model: "gpt-4.1" }, { id: "gpt-5-pro", model: "gpt-4.1-mini" }];
+    expect(pickTierModels(listed)).toEqual({ fast: "gpt-5-pro", standard: "search-assistant", premium: "search-assistant" });
+  });
+
+  it("falls back on the id when an entry names no model, and keeps the first of duplicate ids", () => {
+    const listed = [{ id: "gpt-4.1" }, { id: "team-a", model: "o3" }, { id: "team-a", model: "gpt-4.1-nano" }, "gpt-4.1-mini", { id: "acme-bot", model: " " }];
+    expect(pickTierModels(listed)).toEqual({ fast: "gpt-4.1-mini", standard: "gpt-4.1", premium: "team-a" });
+    expect(rankModels(listed)).toEqual(["team-a", "gpt-4.1", "gpt-4.1-mini", "acme-bot"]);
   });
 });

@@ -6,7 +6,7 @@ import { envSchema } from "../../src/config/index.js";
 const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
 
 describe("README", () => {
-  it("has a current configuration reference and graph diagram (run `npm run docs` to refresh)", async () => {
+  it("has a current configuration reference, graph diagram and discovery rank table (run `npm run docs` to refresh)", async () => {
     expect(readme).toBe(await renderReadme(readme));
   });
 
