@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { rejectsCredentials, tokenErrorMessage } from "../../src/gateway/token_errors.js";
+import { registerSecret } from "../../src/logging/redact.js";
 
 describe("rejectsCredentials", () => {
   it.each<[string, number, string, string | undefined, boolean]>([
@@ -21,5 +22,12 @@ describe("tokenErrorMessage", () => {
     const description = `${"x".repeat(400)}\r\nTrace ID: 0a1b2c3d-4e5f\r\nCorrelation ID: 6a7b8c9d-0e1f\r\nTimestamp: 2024-11-13 12:00:00Z`;
     const message = tokenErrorMessage(401, "invalid_client", description, true, "Check AI_GATEWAY_CLIENT_SECRET.");
     expect(message).toContain(`${"x".repeat(300)}… Trace ID: 0a1b2c3d-4e5f, Correlation ID: 6a7b8c9d-0e1f, Timestamp: 2024-11-13 12:00:00Z). Check AI_GATEWAY_CLIENT_SECRET.`);
+  });
+
+  it("never repeats a client secret an identity provider echoes in its description", () => {
+    registerSecret("idp-echoed-secret-91b2c7");
+    const message = tokenErrorMessage(401, "invalid_client", "Invalid client secret 'idp-echoed-secret-91b2c7' provided.", true, "Check AI_GATEWAY_CLIENT_SECRET.");
+    expect(message).toContain("Invalid client secret");
+    expect(message).not.toContain("idp-echoed-secret-91b2c7");
   });
 });
