@@ -9,7 +9,8 @@
  *   checked before anything is sent.
  * - RFC 6749 §5.2 errors become `AIGatewayAuthError`; protocol and configuration errors
  *   (metadata, issuer mismatch, plain http, a response that is not OAuth2) `AIGatewayConfigError`.
- *   Neither is retried. 5xx, 429 and network errors are retried with backoff.
+ *   Neither is retried. 5xx, 408, 429 and network errors are retried with backoff, or after the
+ *   endpoint's Retry-After when it sends one of at most TOKEN_RETRY_AFTER_MAX_MS.
  */
 import * as oauth from "oauth4webapi";
 import { fetch as undiciFetch, type Dispatcher } from "undici";
@@ -105,7 +106,7 @@ const TOKEN_SPAN_ATTRIBUTES = { "oauth2.grant_type": "client_credentials" } as c
  * Longest Retry-After from the token endpoint that is waited out. Every model call waits on the
  * token, so a longer hint is reported at once rather than slept on.
  */
-export const TOKEN_RETRY_AFTER_MAX_MS = 5_000;
+const TOKEN_RETRY_AFTER_MAX_MS = 5_000;
 
 /** Which variable set the URL a request goes to, for messages. */
 type UrlSource = "AI_GATEWAY_TOKEN_URL" | "AI_GATEWAY_ISSUER" | "AI_GATEWAY_BASE_URL";
