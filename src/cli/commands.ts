@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { isAIMessage, isBaseMessage, type BaseMessage } from "@langchain/core/messages";
 import { pendingApprovals, type ApprovalInput } from "../../graphs/orchestrator/approvals.js";
-import { OrchestratorInputError, RunSupersededError } from "../../graphs/orchestrator/errors.js";
+import { OrchestratorError, OrchestratorInputError, RunSupersededError } from "../../graphs/orchestrator/errors.js";
 import type { ApprovalRequiredEvent, StepEvent } from "../../graphs/orchestrator/events.js";
 import { createOrchestrator, type OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
 import { createCheckpointer } from "../../graphs/persistence.js";
@@ -269,7 +269,9 @@ async function runClaimed({ runs, simulated }: Session, claim: ThreadClaim, firs
     const err = supersededError(claim) ?? caught;
     const interrupted = io.signal.aborted && !(err instanceof RunSupersededError);
     const message = scrubText(interrupted ? "Interrupted." : err instanceof Error ? err.message : String(err));
-    if (options.json) renderJson(io.stdout, { type: "error", message });
+    // The typed failure next to the text, so a script tells a spent budget from a bad request without parsing words.
+    const typed = !interrupted && err instanceof OrchestratorError ? { kind: err.kind, code: err.code } : {};
+    if (options.json) renderJson(io.stdout, { type: "error", message, ...typed });
     io.stderr.write(`error: ${message}\n`);
     if (interrupted) return EXIT.interrupted;
     return err instanceof OrchestratorInputError ? EXIT.usage : EXIT.failed;

@@ -20,6 +20,8 @@ export type ClientAssertionAlg = (typeof CLIENT_ASSERTION_ALGS)[number];
 
 /** Auth methods that need AI_GATEWAY_CLIENT_SECRET. */
 const SECRET_METHODS: ReadonlySet<ClientAuthMethod> = new Set(["client_secret_basic", "client_secret_post", "client_secret_jwt"]);
+// RFC 8705 §2: the client certificate on the TLS connection is the credential, CA-issued or self-signed.
+const CERTIFICATE_METHODS: ReadonlySet<ClientAuthMethod> = new Set(["tls_client_auth", "self_signed_tls_client_auth"]);
 
 /** Everything the gateway client needs; built from the environment or by hand. */
 export interface GatewayConfig {
@@ -196,8 +198,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.AI_GATEWAY_CLIENT_ID && method === "private_key_jwt" && !e.AI_GATEWAY_CLIENT_KEY_FILE) {
     problems.push({ variable: "AI_GATEWAY_CLIENT_KEY_FILE", message: "is required when AI_GATEWAY_AUTH_METHOD is private_key_jwt" });
   }
-  if (e.AI_GATEWAY_CLIENT_ID && method === "tls_client_auth" && !e.AI_GATEWAY_TLS_CERT) {
-    problems.push({ variable: "AI_GATEWAY_TLS_CERT", message: "is required when AI_GATEWAY_AUTH_METHOD is tls_client_auth" });
+  if (e.AI_GATEWAY_CLIENT_ID && CERTIFICATE_METHODS.has(method) && !e.AI_GATEWAY_TLS_CERT) {
+    problems.push({ variable: "AI_GATEWAY_TLS_CERT", message: `is required when AI_GATEWAY_AUTH_METHOD is ${method}` });
   }
   if (!!e.AI_GATEWAY_TLS_CERT !== !!e.AI_GATEWAY_TLS_KEY) {
     const missing = e.AI_GATEWAY_TLS_CERT ? "AI_GATEWAY_TLS_KEY" : "AI_GATEWAY_TLS_CERT";
@@ -324,7 +326,7 @@ function staticHeaders(
 export function hasClientCredentials(g: Pick<GatewayConfig, "clientId" | "clientSecret" | "authMethod" | "clientKeyFile" | "tlsCert">): boolean {
   if (!g.clientId) return false;
   if (g.authMethod === "private_key_jwt") return !!g.clientKeyFile;
-  if (g.authMethod === "tls_client_auth") return !!g.tlsCert;
+  if (CERTIFICATE_METHODS.has(g.authMethod)) return !!g.tlsCert;
   return !!g.clientSecret;
 }
 

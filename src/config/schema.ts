@@ -34,7 +34,7 @@ const int = (fallback: number, min = 0) =>
 export const PROVIDER_NAMES = ["gateway", ...FALLBACK_PROVIDER_NAMES] as const;
 
 /** Client authentication methods at the token endpoint (RFC 6749, RFC 7523, RFC 8705). */
-export const CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "tls_client_auth"] as const;
+export const CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "tls_client_auth", "self_signed_tls_client_auth"] as const;
 
 /** JWS algorithms a private_key_jwt assertion may be signed with. */
 export const CLIENT_ASSERTION_ALGS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"] as const;

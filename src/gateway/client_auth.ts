@@ -148,7 +148,9 @@ export async function createClientAuth(settings: ClientAuthSettings, signingKey?
     case "client_secret_jwt":
       return withAudience(oauth.ClientSecretJwt(requireSecret(settings)), settings.clientAssertionAudience);
     case "tls_client_auth":
-      // The client certificate on the connection authenticates; the body names the client.
+    case "self_signed_tls_client_auth":
+      // The client certificate on the connection authenticates; the body names the client. The two
+      // methods differ only in how the server checks the certificate (its CA, or a registered one).
       return oauth.TlsClientAuth();
     case "private_key_jwt": {
       if (!signingKey?.pkcs8) throw configError(KEY_VAR, "missing_client_key", `${KEY_VAR} is required when AI_GATEWAY_AUTH_METHOD is private_key_jwt.`);

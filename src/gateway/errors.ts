@@ -83,6 +83,34 @@ export class AIGatewayRateLimitError extends AIGatewayError {
   }
 }
 
+/** Which limit a gateway said is used up: a spending budget, or a usage quota. */
+export type GatewayLimit = "budget" | "quota";
+
+/**
+ * The gateway refused the call because a spending budget or a usage quota is used up (LiteLLM's
+ * budget_exceeded, OpenAI's insufficient_quota, API Management's quota policy), whatever status it
+ * used. Not the request's fault and not a passing rate limit: never retried, since every attempt
+ * is refused the same until the limit resets or is raised. Its code is `gateway_budget_exceeded`
+ * or `gateway_quota_exceeded`; the server's own code is kept in `upstreamCode`.
+ */
+export class AIGatewayQuotaError extends AIGatewayError {
+  override readonly name = "AIGatewayQuotaError";
+  /** Whether a budget (money) or a quota (usage) ran out. */
+  readonly limit: GatewayLimit;
+  /** The code the gateway sent (`budget_exceeded`, `insufficient_quota`, ...), when it sent one. */
+  readonly upstreamCode?: string;
+  constructor(message: string, init: AIGatewayErrorInit & { status: number; limit: GatewayLimit; upstreamCode?: string }) {
+    super(message, { ...init, code: init.limit === "budget" ? "gateway_budget_exceeded" : "gateway_quota_exceeded", retryable: false });
+    this.limit = init.limit;
+    this.upstreamCode = init.upstreamCode;
+  }
+
+  /** Adds the limit to the safe serialisation. */
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), limit: this.limit };
+  }
+}
+
 /** Any other non-2xx status. Retryable for 408/500/502/503/504. */
 export class AIGatewayHTTPError extends AIGatewayError {
   override readonly name = "AIGatewayHTTPError";

@@ -25,6 +25,7 @@ export {
   AIGatewayAuthError,
   AIGatewayConfigError,
   AIGatewayRateLimitError,
+  AIGatewayQuotaError,
   AIGatewayHTTPError,
   AIGatewayResponseError,
   AIGatewayTimeoutError,
@@ -33,6 +34,7 @@ export {
   AIGatewayAbortError,
   isRetryableGatewayError,
   type TimeoutPhase,
+  type GatewayLimit,
 } from "./errors.js";
 export { backoffDelay, parseRetryAfter, RETRYABLE_STATUSES, type RetryPolicy } from "./retry.js";
 export { readChatCompletionChunks, ChatCompletionChunkDecoder, type StreamContext } from "./sse.js";

@@ -1,9 +1,18 @@
 /** Turns a non-2xx gateway response into a typed error with a message a person can act on. */
 import type { Dispatcher } from "undici";
-import { scrubText } from "../logging/redact.js";
-import { AIGatewayAuthError, AIGatewayError, AIGatewayHTTPError, AIGatewayRateLimitError, AIGatewayResponseError } from "./errors.js";
+import {
+  AIGatewayAuthError,
+  AIGatewayConfigError,
+  AIGatewayError,
+  AIGatewayHTTPError,
+  AIGatewayQuotaError,
+  AIGatewayRateLimitError,
+  AIGatewayResponseError,
+  type GatewayLimit,
+} from "./errors.js";
 import { firstHeader, responseRequestId } from "./response_meta.js";
 import { parseRetryAfter, RETRYABLE_STATUSES } from "./retry.js";
+import { quoteUpstream } from "./upstream_text.js";
 
 /** Most of an error body we read; the rest is dropped. */
 const MAX_ERROR_BODY = 64 * 1024;
@@ -19,9 +28,28 @@ export async function statusError(res: Dispatcher.ResponseData, host: string): P
   const { message: serverMessage, code: serverCode } = readErrorBody(text);
   // An HTML page comes from a proxy or load balancer in front of the gateway; it is named, never echoed.
   const html = serverMessage === undefined && (/^\s*</.test(text) || /html/i.test(headerText(res.headers["content-type"])));
-  const detail = serverMessage ? `: ${scrubText(serverMessage).slice(0, 500)}` : html ? " (an HTML page, likely from a proxy in front of it)" : "";
+  const detail = serverMessage ? `: ${quoteUpstream(serverMessage, 500)}` : html ? " (an HTML page, likely from a proxy in front of it)" : "";
   const rid = requestId ? ` (request id ${requestId})` : "";
   const retryAfterMs = parseRetryAfter(res.headers);
+  const limit = limitReached(status, serverCode, serverMessage);
+  if (limit) {
+    const what = limit === "budget" ? "the spending budget" : "the usage quota";
+    return new AIGatewayQuotaError(
+      `The AI gateway refused the call because ${what} of this client is used up (${status}${serverCode ? ` ${serverCode}` : ""})${detail}${rid}. ` +
+        `The request itself is fine and retrying will not help: wait until the ${limit} resets, or ask the gateway's administrators to raise it.`,
+      { status, limit, upstreamCode: serverCode, requestId },
+    );
+  }
+  if (status === 401 && serverMessage !== undefined && SUBSCRIPTION_KEY_TEXT.test(serverMessage)) {
+    // Azure API Management's own check, before the OAuth2 token is even looked at: a new token cannot help.
+    const missing = /\bmissing\b/i.test(serverMessage);
+    return new AIGatewayConfigError(
+      `The AI gateway's Azure API Management refused the call: the subscription key is ${missing ? "missing" : "not valid"} (401)${detail}${rid}. ` +
+        `${missing ? "Send it" : "Check its value"} with AI_GATEWAY_HEADERS, e.g. AI_GATEWAY_HEADERS={"Ocp-Apim-Subscription-Key":"\${APIM_KEY}"} ` +
+        "(or the header name the API was set up with), for a subscription that is active and includes this API.",
+      { status, code: missing ? "apim_subscription_key_missing" : "apim_subscription_key_invalid", variable: "AI_GATEWAY_HEADERS", requestId },
+    );
+  }
   if (status === 401) {
     return new AIGatewayAuthError(
       `The AI gateway rejected the access token (401${serverCode ? ` ${serverCode}` : ""})${detail}${rid}. ` +
@@ -57,6 +85,30 @@ export async function statusError(res: Dispatcher.ResponseData, host: string): P
   });
 }
 
+// Azure API Management's answers for a missing or wrong Ocp-Apim-Subscription-Key.
+const SUBSCRIPTION_KEY_TEXT = /\bsubscription key\b/i;
+
+const BUDGET_CODES = new Set(["budget_exceeded"]);
+const QUOTA_CODES = new Set(["insufficient_quota", "quota_exceeded"]);
+// LiteLLM: "Budget has been exceeded!", "ExceededBudget: ... over budget"; others: "budget exceeded".
+const BUDGET_TEXT = /\bbudget (?:has been |was |is )?exceeded\b|\bexceeded ?budget\b|\bover budget\b/i;
+// OpenAI: "You exceeded your current quota"; Google: "Quota exceeded for ..."; APIM: "Out of call volume quota".
+// Azure OpenAI's "exceeded token rate limit" is throttling, which passes, and stays a rate limit.
+const QUOTA_TEXT = /\bexceeded (?:your |the )?(?:current )?quota\b|\bquota (?:has been |was |is )?exceeded\b|\bout of (?:call volume |bandwidth )?quota\b/i;
+
+/**
+ * Whether a refusal says that a budget or quota is used up: by the server's code, or by its
+ * words, since gateways send it under 400, 402, 403 or 429 alike. 402 Payment Required is a budget.
+ */
+function limitReached(status: number, code: string | undefined, message: string | undefined): GatewayLimit | undefined {
+  if (status !== 400 && status !== 402 && status !== 403 && status !== 429) return undefined;
+  if (code !== undefined && BUDGET_CODES.has(code)) return "budget";
+  if (code !== undefined && QUOTA_CODES.has(code)) return "quota";
+  if (message !== undefined && BUDGET_TEXT.test(message)) return "budget";
+  if (message !== undefined && QUOTA_TEXT.test(message)) return "quota";
+  return status === 402 ? "budget" : undefined;
+}
+
 // A string `error` that looks like this is a code ("invalid_token"); anything else is a sentence.
 const CODE_LIKE = /^[A-Za-z0-9_.:-]{1,64}$/;
 
@@ -81,7 +133,10 @@ export function readErrorBody(text: string): { message?: string; code?: string }
   const err = body.error;
   if (err && typeof err === "object") {
     const e = err as { message?: unknown; code?: unknown; type?: unknown; status?: unknown };
-    return { message: str(e.message), code: str(e.code) ?? str(e.status) ?? str(e.type) };
+    // A code that is only the HTTP status as a string (LiteLLM's "400") says less than the type beside it.
+    const code = str(e.code);
+    const named = code !== undefined && /^\d+$/.test(code) ? undefined : code;
+    return { message: str(e.message), code: named ?? str(e.status) ?? str(e.type) ?? code };
   }
   if (typeof err === "string") {
     if (CODE_LIKE.test(err)) return { code: err, message: str(body.error_description) };

@@ -1,9 +1,10 @@
 /**
  * Messages for the token endpoint's RFC 6749 §5.2 error codes (and RFC 8707's invalid_target):
- * what went wrong in words, and which setting to check. Only invalid_client means the
- * credentials themselves were rejected; the other codes are about what was asked for.
+ * what went wrong in words, and which setting to check. Rejected credentials (a wrong client id
+ * or secret) are told apart from the other codes, which are about what was asked for, whatever
+ * code the identity provider picked for them: see `rejectsCredentials`.
  */
-import { scrubText } from "../logging/redact.js";
+import { quoteUpstream } from "./upstream_text.js";
 
 /** Advice per error code, naming the variable to check. invalid_client's depends on the auth method, so the token source supplies it. */
 const TOKEN_ERROR_ADVICE: Readonly<Record<string, string>> = {
@@ -22,12 +23,42 @@ const TOKEN_ERROR_ADVICE: Readonly<Record<string, string>> = {
 };
 
 /**
- * The message of an RFC 6749 error from the token endpoint: the code, the server's description
- * (scrubbed of secrets, shortened) and the advice. `invalidClientAdvice` is used for invalid_client.
+ * Descriptions that mean "wrong client id or secret" in the words of common identity providers:
+ * Keycloak ("Invalid client or Invalid client credentials"), Entra ID (AADSTS7000215 invalid
+ * secret, AADSTS7000222 expired secret, AADSTS700016 unknown application), Okta ("The client
+ * secret supplied for a confidential client is invalid", "Client authentication failed"), and
+ * the generic "invalid client secret" / "bad client credentials".
  */
-export function tokenErrorMessage(code: string, description: string | undefined, invalidClientAdvice: string): string {
-  const said = description ? ` (${scrubText(description).slice(0, 300)})` : "";
-  if (code === "invalid_client") return `The token endpoint rejected the client credentials: ${code}${said}. ${invalidClientAdvice}`;
+const WRONG_CREDENTIALS_TEXT =
+  /\b(AADSTS7000215|AADSTS7000222|AADSTS700016|invalid client(?: secret| credentials)?\b|(?:invalid|bad|wrong) client (?:secret|credentials)|client secret (?:supplied|provided)[^.]*\binvalid|client authentication failed|client credentials are invalid)/i;
+
+/**
+ * Whether a token endpoint's error means the client's credentials were rejected. RFC 6749 §5.2
+ * keeps 401 for invalid_client, yet identity providers answer a wrong secret with other codes:
+ * Keycloak with `unauthorized_client`, Auth0 with `access_denied` ("Unauthorized"). So a 401, or
+ * a description in the words above, counts as rejected credentials whatever the code says.
+ */
+export function rejectsCredentials(status: number, code: string, description: string | undefined): boolean {
+  if (code === "invalid_client" || status === 401) return true;
+  return description !== undefined && WRONG_CREDENTIALS_TEXT.test(description);
+}
+
+/**
+ * The message of an RFC 6749 error from the token endpoint: the server's code and description
+ * (scrubbed of secrets, shortened, support ids kept whole) and the advice. `credentialsRejected`
+ * comes from `rejectsCredentials`; `invalidClientAdvice` is the advice for that case.
+ */
+export function tokenErrorMessage(
+  status: number,
+  code: string,
+  description: string | undefined,
+  credentialsRejected: boolean,
+  invalidClientAdvice: string,
+): string {
+  const said = `${status} ${code}${description ? `: ${quoteUpstream(description, 300)}` : ""}`;
+  if (credentialsRejected) {
+    return `The token endpoint rejected the client credentials (${said}). ${invalidClientAdvice}`;
+  }
   const advice = TOKEN_ERROR_ADVICE[code] ?? "Check the gateway's OAuth2 client settings.";
-  return `The token endpoint refused to issue a token: ${code}${said}. ${advice}`;
+  return `The token endpoint refused to issue a token (${said}). ${advice}`;
 }

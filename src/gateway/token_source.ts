@@ -9,7 +9,8 @@
  *   checked before anything is sent.
  * - RFC 6749 §5.2 errors become `AIGatewayAuthError`; protocol and configuration errors
  *   (metadata, issuer mismatch, plain http, a response that is not OAuth2) `AIGatewayConfigError`.
- *   Neither is retried. 5xx, 429 and network errors are retried with backoff.
+ *   Neither is retried. 5xx, 408, 429 and network errors are retried with backoff, or after the
+ *   endpoint's Retry-After when it sends one of at most TOKEN_RETRY_AFTER_MAX_MS.
  */
 import * as oauth from "oauth4webapi";
 import { fetch as undiciFetch, type Dispatcher } from "undici";
@@ -20,8 +21,8 @@ import { plainHttpProblem } from "../net/plain_http.js";
 import { createClientAuth, loadClientSigningKey, type ClientSigningKey } from "./client_auth.js";
 import { AIGatewayAuthError, AIGatewayConfigError, AIGatewayError, AIGatewayHTTPError, AIGatewayTimeoutError } from "./errors.js";
 import { toGatewayError } from "./network_errors.js";
-import { tokenErrorMessage } from "./token_errors.js";
-import { backoffDelay, sleep, type RetryPolicy } from "./retry.js";
+import { rejectsCredentials, tokenErrorMessage } from "./token_errors.js";
+import { backoffDelay, parseRetryAfter, sleep, type RetryPolicy } from "./retry.js";
 import { CachedTokenProvider, TokenCache, type FetchedToken } from "./token_cache.js";
 import { withSpan } from "./tracing.js";
 import { SpanKind } from "@opentelemetry/api";
@@ -63,6 +64,8 @@ export interface TokenSourceOptions {
   useMtlsEndpoints?: boolean;
   /** Clock, for tests. */
   now?: () => number;
+  /** Waits between token request attempts, for tests; default a timer. */
+  sleep?: (ms: number) => Promise<void>;
   /** Register the client secret and each access token with the log redactor (default true). */
   redactSecrets?: boolean;
 }
@@ -98,6 +101,12 @@ export interface TokenProvider {
 export const DEFAULT_TOKEN_PATH = "/oauth2/token";
 
 const TOKEN_SPAN_ATTRIBUTES = { "oauth2.grant_type": "client_credentials" } as const;
+
+/**
+ * Longest Retry-After from the token endpoint that is waited out. Every model call waits on the
+ * token, so a longer hint is reported at once rather than slept on.
+ */
+const TOKEN_RETRY_AFTER_MAX_MS = 5_000;
 
 /** Which variable set the URL a request goes to, for messages. */
 type UrlSource = "AI_GATEWAY_TOKEN_URL" | "AI_GATEWAY_ISSUER" | "AI_GATEWAY_BASE_URL";
@@ -186,7 +195,8 @@ export class ClientCredentialsTokenSource extends CachedTokenProvider implements
       } catch (err) {
         const e = err instanceof AIGatewayError ? err : toGatewayError(err, this.host(), "the token endpoint");
         if (!e.retryable || attempt >= retry.maxRetries) throw e;
-        await sleep(backoffDelay(attempt, retry));
+        if (e.retryAfterMs !== undefined && e.retryAfterMs > Math.min(TOKEN_RETRY_AFTER_MAX_MS, retry.maxDelayMs)) throw e;
+        await (this.options.sleep ?? sleep)(e.retryAfterMs ?? backoffDelay(attempt, retry));
       }
     }
   }
@@ -223,10 +233,7 @@ export class ClientCredentialsTokenSource extends CachedTokenProvider implements
     }
     if (response.status >= 500 || response.status === 429 || response.status === 408) {
       await response.body?.cancel();
-      throw new AIGatewayHTTPError(
-        `The token endpoint at '${this.host()}' answered ${response.status}; it may be down or overloaded. Try again later.`,
-        { status: response.status, code: "token_endpoint_unavailable", retryable: true },
-      );
+      throw this.unavailableError(response);
     }
     let body: oauth.TokenEndpointResponse;
     try {
@@ -239,6 +246,22 @@ export class ClientCredentialsTokenSource extends CachedTokenProvider implements
     getLogger().debug({ tokenEndpoint: server.token_endpoint, expiresInS: body.expires_in ?? null }, "Fetched an OAuth2 access token");
     const ttlS = typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in : this.options.defaultTtlS;
     return { value: body.access_token, expiresAt: this.now() + ttlS * 1000 };
+  }
+
+  /** A 408, 429 or 5xx from the token endpoint, with the wait it asked for (RFC 9110 Retry-After). */
+  private unavailableError(response: Response): AIGatewayHTTPError {
+    const status = response.status;
+    const retryAfterMs = parseRetryAfter({
+      "retry-after": response.headers.get("retry-after") ?? undefined,
+      "retry-after-ms": response.headers.get("retry-after-ms") ?? undefined,
+    });
+    const what = status === 429 ? "is rate limiting token requests" : "may be down or overloaded";
+    const wait = retryAfterMs === undefined ? "" : ` It asked to wait ${Math.ceil(retryAfterMs / 1000)} s.`;
+    const requestId = response.headers.get("x-ms-request-id") ?? response.headers.get("x-request-id") ?? undefined;
+    return new AIGatewayHTTPError(
+      `The token endpoint at '${this.host()}' answered ${status}: it ${what}.${wait} Try again later; the AI gateway itself was not called.`,
+      { status, code: "token_endpoint_unavailable", retryable: true, retryAfterMs, requestId },
+    );
   }
 
   private async toAuthError(err: unknown, response: Response): Promise<AIGatewayError> {
@@ -260,9 +283,11 @@ export class ClientCredentialsTokenSource extends CachedTokenProvider implements
         { status: response.status, code: "invalid_token_response", variable, cause: err },
       );
     }
-    return new AIGatewayAuthError(tokenErrorMessage(code, description, this.invalidClientAdvice()), {
+    const rejected = rejectsCredentials(response.status, code, description);
+    return new AIGatewayAuthError(tokenErrorMessage(response.status, code, description, rejected, this.invalidClientAdvice()), {
       status: response.status,
-      code,
+      // One code for rejected credentials, whatever the identity provider called them, so every surface gives the same advice.
+      code: rejected ? "invalid_client" : code,
       description,
       cause: undefined,
     });
@@ -273,11 +298,12 @@ export class ClientCredentialsTokenSource extends CachedTokenProvider implements
       case "private_key_jwt":
         return "Check AI_GATEWAY_CLIENT_ID and AI_GATEWAY_CLIENT_KEY_FILE (the public key the server has registered), AI_GATEWAY_CLIENT_KEY_ID and AI_GATEWAY_CLIENT_ASSERTION_AUDIENCE.";
       case "client_secret_jwt":
-        return "Check AI_GATEWAY_CLIENT_ID and AI_GATEWAY_CLIENT_SECRET, and AI_GATEWAY_CLIENT_ASSERTION_AUDIENCE.";
+        return "The client id or secret is wrong, or the secret has expired: check AI_GATEWAY_CLIENT_ID and AI_GATEWAY_CLIENT_SECRET, and AI_GATEWAY_CLIENT_ASSERTION_AUDIENCE.";
       case "tls_client_auth":
+      case "self_signed_tls_client_auth":
         return "Check AI_GATEWAY_CLIENT_ID and the client certificate (AI_GATEWAY_TLS_CERT) the server has registered.";
       default:
-        return "Check AI_GATEWAY_CLIENT_ID and AI_GATEWAY_CLIENT_SECRET, and AI_GATEWAY_AUTH_METHOD (basic or post).";
+        return "The client id or secret is wrong, or the secret has expired: check AI_GATEWAY_CLIENT_ID and AI_GATEWAY_CLIENT_SECRET, and AI_GATEWAY_AUTH_METHOD (basic or post).";
     }
   }
 

@@ -69,7 +69,7 @@ const NAME_SHAPE = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 const KEY_PREFIX = /^(sk|pk|rk|ak)[-_]|^(AIza|ghp_|gho_|xox[abp]-|eyJ)/i;
 const LONG_RUN = /[A-Za-z0-9]{24,}/;
 
-const QUOTA_CODES = new Set(["insufficient_quota", "quota_exceeded", "budget_exceeded"]);
+const QUOTA_CODES = new Set(["insufficient_quota", "quota_exceeded", "budget_exceeded", "gateway_budget_exceeded", "gateway_quota_exceeded"]);
 const CONTENT_FILTER_CODES = new Set(["content_filter", "content_policy_violation", "content_filtered"]);
 const CONTEXT_CODES = new Set(["context_length_exceeded"]);
 const NOT_FOUND_CODES = new Set(["model_not_found"]);
@@ -106,6 +106,8 @@ const CONFIG_CODE_ADVICE: Record<string, string> = {
   invalid_token_response: "Check AI_GATEWAY_TOKEN_URL: it does not look like an OAuth2 token endpoint.",
   tls_client_certificate_required: "The gateway requires a client certificate: set AI_GATEWAY_TLS_CERT and AI_GATEWAY_TLS_KEY.",
   tls_client_certificate_rejected: "The gateway refused the client certificate: check AI_GATEWAY_TLS_CERT and AI_GATEWAY_TLS_KEY.",
+  apim_subscription_key_missing: 'Azure API Management wants a subscription key: send it with AI_GATEWAY_HEADERS={"Ocp-Apim-Subscription-Key":"${APIM_KEY}"}.',
+  apim_subscription_key_invalid: "Azure API Management refused the subscription key: check its value in AI_GATEWAY_HEADERS and that its subscription is active.",
 };
 
 /** Facts read off an error, all shape-checked. */
@@ -267,7 +269,9 @@ function build(kind: ModelFailureKind, f: Partial<Facts>, variant?: "breaker"): 
 /** The fixed message of each kind; only shape-checked fields are filled in. */
 function messageFor(kind: ModelFailureKind, f: Omit<ModelFailure, "kind" | "message">, variant?: "breaker", name?: string): string {
   const gateway = f.provider === "gateway";
-  const who = f.provider === undefined ? "The model provider" : gateway ? "The AI gateway" : `Provider '${f.provider}'`;
+  // The token source's own code: the identity provider failed, not the gateway's API.
+  const tokenEndpoint = gateway && f.code === "token_endpoint_unavailable";
+  const who = f.provider === undefined ? "The model provider" : tokenEndpoint ? "The gateway's token endpoint" : gateway ? "The AI gateway" : `Provider '${f.provider}'`;
   // The gateway client's fallback code `http_<status>` would only repeat the status.
   const code = f.code === `http_${f.status}` ? undefined : f.code;
   const detail = [f.status, code].filter((v) => v !== undefined).join(" ");

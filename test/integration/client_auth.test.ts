@@ -172,6 +172,20 @@ describe("mTLS", () => {
     }
   });
 
+  it("authenticates with self_signed_tls_client_auth the same way: client id in the body, certificate on the connection", async () => {
+    const client = clientFor(emu, { authMethod: "self_signed_tls_client_auth", clientSecret: undefined, tlsCert: certFile, tlsKey: keyFile, tlsCa: caFile });
+    const before = emu.stats().authMethods.tls_client_auth ?? 0;
+    try {
+      const result = await client.verifyCredentials();
+      expect(result).toMatchObject({ ok: true });
+      expect(result.token?.authMethod).toBe("self_signed_tls_client_auth");
+      // The emulator identifies the client by the verified certificate plus the client_id form field.
+      expect((emu.stats().authMethods.tls_client_auth ?? 0) - before).toBe(1);
+    } finally {
+      await client.close();
+    }
+  });
+
   it("without the client certificate fails the handshake with a clear error, not a retried network error", async () => {
     const before = emu.stats();
     const client = clientFor(emu, { tlsCa: caFile });

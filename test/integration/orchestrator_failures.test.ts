@@ -73,6 +73,32 @@ describe("failures no tier can fix", () => {
   });
 });
 
+describe("a gateway budget that is spent", () => {
+  // LiteLLM's answer for a virtual key over its max_budget.
+  const budgetSpent = { status: 400, body: { error: { message: "Budget has been exceeded! Current cost: 10.0421, Max budget: 10.0", type: "budget_exceeded", param: null, code: "400" } } };
+
+  it("ends the run as quota with code gateway_budget_exceeded, in the graph and in the HTTP error body", async () => {
+    const graph = createOrchestrator({ registry: registry(), checkpointer: new MemorySaver(), logger: silentLogger });
+    stub.enqueueChat(budgetSpent);
+    const { events, error } = await run(graph, "What is 2 + 2?", { threadId: "budget-graph", tier: "fast" });
+    expect(error).toBeInstanceOf(OrchestratorError);
+    expect(error).toMatchObject({ kind: "quota", code: "gateway_budget_exceeded", status: 400 });
+    expect((error as Error).message).toMatch(/quota or budget is used up/);
+    expect((error as Error).message).not.toMatch(/invalid|messages, tools and parameters/);
+    expect(events.filter((e) => e.type === "escalation")).toEqual([]);
+
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const app = await build(dir, {}, { registry: registry() });
+    cleanups.push(() => app.close());
+    stub.enqueueChat(budgetSpent);
+    const res = await app.inject({ method: "POST", url: "/api/runs", payload: { task: "What is 2 + 2?", threadId: "budget-http", tier: "fast" } });
+    expect(res.statusCode).toBe(502);
+    expect(res.json().error).toMatchObject({ code: "run_failed", failure: { kind: "quota", code: "gateway_budget_exceeded", status: 400, provider: "gateway" } });
+    expect(res.json().error.message).toMatch(/quota or budget is used up/);
+  });
+});
+
 describe("an identity provider that hangs", () => {
   it("ends the run after one token timeout, not one per tier", async () => {
     const graph = createOrchestrator({ registry: registry({ AI_GATEWAY_TOKEN_TIMEOUT_MS: "300" }), checkpointer: new MemorySaver(), logger: silentLogger });

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   AIGatewayAuthError,
   AIGatewayClient,
+  AIGatewayConfigError,
   AIGatewayHTTPError,
   AIGatewayRateLimitError,
   AIGatewayResponseError,
@@ -112,12 +113,14 @@ describe("tool-call deltas without index", () => {
 });
 
 describe("error bodies that are not OpenAI's envelope", () => {
-  it("APIM {statusCode, message} on a 401: an auth error quoting APIM's message", async () => {
+  it("APIM {statusCode, message} on a 401: a settings error naming AI_GATEWAY_HEADERS, quoting APIM's message, not retried", async () => {
     replay.answer(CHAT, "apim/error_401_subscription_key");
     const error = await failure(apiKeyClient().createChatCompletion(ask));
-    expect(error).toBeInstanceOf(AIGatewayAuthError);
-    expect(error).toMatchObject({ status: 401 });
+    expect(error).toBeInstanceOf(AIGatewayConfigError);
+    expect(error).toMatchObject({ status: 401, code: "apim_subscription_key_invalid", variable: "AI_GATEWAY_HEADERS" });
+    expect(replay.count(CHAT)).toBe(1);
     expect((error as Error).message).toContain("Access denied due to invalid subscription key");
+    expect((error as Error).message).toContain("the subscription key is not valid (401)");
   });
 
   it("APIM's 429 with Retry-After: waits the hinted second, then succeeds", async () => {

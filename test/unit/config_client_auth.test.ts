@@ -23,6 +23,8 @@ describe("AI_GATEWAY_AUTH_METHOD and its files", () => {
     expect(problems({ ...base, AI_GATEWAY_AUTH_METHOD: "tls_client_auth" })).toEqual(["AI_GATEWAY_TLS_CERT"]);
     expect(problems({ ...base, AI_GATEWAY_AUTH_METHOD: "tls_client_auth", AI_GATEWAY_TLS_CERT: "/c.pem" })).toEqual(["AI_GATEWAY_TLS_KEY"]);
     expect(problems({ ...base, AI_GATEWAY_AUTH_METHOD: "tls_client_auth", AI_GATEWAY_TLS_CERT: "/c.pem", AI_GATEWAY_TLS_KEY: "/k.pem" })).toEqual([]);
+    expect(problems({ ...base, AI_GATEWAY_AUTH_METHOD: "self_signed_tls_client_auth" })).toEqual(["AI_GATEWAY_TLS_CERT"]);
+    expect(problems({ ...base, AI_GATEWAY_AUTH_METHOD: "self_signed_tls_client_auth", AI_GATEWAY_TLS_CERT: "/c.pem", AI_GATEWAY_TLS_KEY: "/k.pem" })).toEqual([]);
     expect(problems({ ...base, AI_GATEWAY_AUTH_METHOD: "kerberos" })).toEqual(["AI_GATEWAY_AUTH_METHOD"]);
     expect(problems({ ...base, AI_GATEWAY_CLIENT_SECRET: "s", AI_GATEWAY_CLIENT_KEY_ALG: "HS256" })).toEqual(["AI_GATEWAY_CLIENT_KEY_ALG"]);
   });
@@ -34,6 +36,9 @@ describe("AI_GATEWAY_AUTH_METHOD and its files", () => {
     const mtls = loadConfig({ ...base, AI_GATEWAY_AUTH_METHOD: "tls_client_auth", AI_GATEWAY_TLS_CERT: "/c.pem", AI_GATEWAY_TLS_KEY: "/k.pem", AI_GATEWAY_TLS_CA: "/ca.pem" }).gateway;
     expect(mtls).toMatchObject({ tlsCert: "/c.pem", tlsKey: "/k.pem", tlsCa: "/ca.pem" });
     expect(isGatewayConfigured(mtls)).toBe(true);
+    const selfSigned = loadConfig({ ...base, AI_GATEWAY_AUTH_METHOD: "self_signed_tls_client_auth", AI_GATEWAY_TLS_CERT: "/c.pem", AI_GATEWAY_TLS_KEY: "/k.pem" }).gateway;
+    expect(selfSigned).toMatchObject({ authMethod: "self_signed_tls_client_auth", tlsCert: "/c.pem" });
+    expect(isGatewayConfigured(selfSigned)).toBe(true);
   });
 
   it("judges the files and the plain-http rule at startup, one problem per variable", () => {
