@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
+import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import type { StepEvent } from "../../graphs/orchestrator/events.js";
+import { createCheckpointer } from "../../graphs/persistence.js";
+import { historyCommand } from "../../src/cli/commands.js";
+import { HumanRenderer } from "../../src/cli/render.js";
+import { terminalText } from "../../src/cli/terminal_text.js";
+
+/** Sequences a hostile message carries: set the window title (OSC, BEL- and ST-ended), clear the screen, a C1 CSI, a bell, a lone CR. */
+const HOSTILE = "\u001b]0;pwned\u0007\u001b]8;;http://x\u001b\\link\u001b[2J\u001b[Hhello\u009b31m\u0007 world\rover";
+
+/** True when `s` holds anything a terminal acts on other than a newline or a tab. */
+const hasControl = (s: string) => /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(s);
+
+describe("terminalText", () => {
+  it("removes escape sequences and shows other control characters, keeping newlines and tabs", () => {
+    const out = terminalText(HOSTILE);
+    expect(hasControl(out)).toBe(false);
+    expect(out).toBe("linkhello world\\x0dover");
+    expect(terminalText("a\tb\r\nc\n")).toBe("a\tb\nc\n");
+    expect(terminalText("ring\u0007")).toBe("ring\\x07");
+  });
+});
+
+describe("HumanRenderer with hostile text", () => {
+  const events: StepEvent[] = [
+    { type: "tool_call", source: `mcp:${HOSTILE}`, id: "c1", name: `calc${HOSTILE}`, args: { expression: HOSTILE }, tier: "fast", agent: "fast_agent" },
+    { type: "tool_result", source: "builtin", id: "c1", name: "calc", content: HOSTILE, isError: false, tier: "fast", agent: "fast_agent" },
+    { type: "token", text: HOSTILE, tier: "fast", agent: "fast_agent" },
+    { type: "final_answer", tier: "fast", agent: "fast_agent", answer: HOSTILE, provider: "gateway", model: "m", simulated: false },
+  ];
+
+  it("prints no control sequence from models or tools (plain output)", () => {
+    let out = "";
+    const r = new HumanRenderer({ write: (s) => void (out += s) }, false);
+    for (const e of events) r.render(e);
+    r.finish();
+    expect(out).toContain("linkhello");
+    expect(hasControl(out)).toBe(false);
+  });
+
+  it("prints only its own colour codes on a terminal", () => {
+    let out = "";
+    const r = new HumanRenderer({ write: (s) => void (out += s), columns: 80 }, true);
+    for (const e of events) r.render(e);
+    r.finish();
+    // What is left once the renderer's own SGR colour codes are taken out.
+    expect(hasControl(out.replace(/\u001b\[[\d;]*m/g, ""))).toBe(false);
+  });
+});
+
+describe("history with hostile stored messages", () => {
+  const dir = mkdtempSync(join(tmpdir(), "cli-history-"));
+  afterAll(() => {
+    vi.unstubAllEnvs();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("prints stored text without its escape sequences, and --json stays exact JSON", async () => {
+    vi.stubEnv("CHECKPOINT_SQLITE_PATH", join(dir, "checkpoints.sqlite"));
+    vi.stubEnv("DATABASE_URL", "");
+    const persistence = await createCheckpointer();
+    try {
+      const graph = new StateGraph(MessagesAnnotation)
+        .addNode("store", () => ({ messages: [new AIMessage(HOSTILE), new ToolMessage({ content: HOSTILE, tool_call_id: "c1" })] }))
+        .addEdge(START, "store")
+        .addEdge("store", END)
+        .compile({ checkpointer: persistence.checkpointer });
+      await graph.invoke({ messages: [new HumanMessage(HOSTILE)] }, { configurable: { thread_id: "hostile" } });
+    } finally {
+      await persistence.close();
+    }
+    const run = async (json: boolean) => {
+      let stdout = "";
+      let stderr = "";
+      const io = { stdout: { write: (s: string) => void (stdout += s) }, stderr: { write: (s: string) => void (stderr += s) }, colors: false, signal: new AbortController().signal };
+      const code = await historyCommand("hostile", { json }, io);
+      return { code, stdout, stderr };
+    };
+    const human = await run(false);
+    expect(human.code).toBe(0);
+    expect(human.stdout.split("\n").filter((l) => /^(human|ai|tool) /.test(l))).toEqual([
+      "human  linkhello world\\x0dover",
+      "ai     linkhello world\\x0dover",
+      "tool   linkhello world\\x0dover",
+    ]);
+    expect(hasControl(human.stdout)).toBe(false);
+    const json = await run(true);
+    const messages = json.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; content?: string }).filter((m) => m.type === "message");
+    // JSON escapes control characters itself, and a script reading it gets the text as stored.
+    expect(messages.map((m) => m.content)).toEqual([HOSTILE, HOSTILE, HOSTILE]);
+  });
+});
