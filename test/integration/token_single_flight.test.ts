@@ -7,7 +7,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ClientCredentialsTokenSource } from "../../src/gateway/index.js";
+import { AIGatewayClient, ClientCredentialsTokenSource } from "../../src/gateway/index.js";
+import { silentLogger } from "../helpers/gateway.js";
+import { startStubGateway } from "../helpers/stub_gateway.js";
 
 let server: Server;
 let tokenUrl = "";
@@ -52,5 +54,20 @@ describe("token refresh with abort signals", () => {
     // The fetch the aborted caller started was kept: the next caller gets its token from the cache.
     expect(await ts.getToken(new AbortController().signal)).toBe("token-1");
     expect(requests).toBe(1);
+  });
+
+  it("50 concurrent chat calls through the client, each with its own signal, fetch one token", async () => {
+    const stub = await startStubGateway();
+    const client = new AIGatewayClient({ baseUrl: stub.baseUrl, tokenUrl: stub.tokenUrl, clientId: stub.clientId, clientSecret: stub.clientSecret, logger: silentLogger, retry: { maxRetries: 0 } });
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, () => client.createChatCompletion({ model: "gpt-5-mini", messages: [{ role: "user", content: "hi" }] }, { signal: new AbortController().signal })),
+      );
+      expect(answers.map((a) => a.choices[0].message.content)).toEqual(Array.from({ length: 50 }, () => "stub answer"));
+      expect(stub.tokenRequests).toBe(1);
+    } finally {
+      await client.close();
+      await stub.close();
+    }
   });
 });
