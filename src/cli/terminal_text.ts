@@ -8,8 +8,10 @@ import { stripVTControlCharacters } from "node:util";
 /**
  * OSC strings (`ESC ]` or the one-byte C1 form) up to BEL or ST. They are removed first because
  * their payload is free text (a window title, a hyperlink) that the generic pattern cuts short.
+ * Only a terminated one is removed, so an unterminated one cannot hide the text after it; the
+ * payload stops at the next OSC start, so a run of unterminated ones is scanned once.
  */
-const OSC = /(?:\u001b\]|\u009d)[^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?/g;
+const OSC = /(?:\u001b\]|\u009d)[^\u0007\u001b\u009c\u009d]*(?:\u0007|\u001b\\|\u009c)/g;
 
 /** C0 controls except tab and newline, DEL, and C1 controls: whatever is left after the sequences are gone. */
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;

@@ -23,6 +23,9 @@ describe("terminalText", () => {
     expect(out).toBe("linkhello world\\x0dover");
     expect(terminalText("a\tb\r\nc\n")).toBe("a\tb\nc\n");
     expect(terminalText("ring\u0007")).toBe("ring\\x07");
+    // An OSC that never ends does not swallow the text after it.
+    expect(hasControl(terminalText("\u001b]0;title never ends, but this text is read"))).toBe(false);
+    expect(terminalText("\u001b]0;title never ends, but this text is read")).toContain("this text is read");
   });
 });
 
