@@ -1,6 +1,6 @@
 /** Renders step events for people (live, line by line) or for scripts (one JSON object per line). */
 import type { PlanCreatedEvent, StepEvent, SubtaskFinishedEvent, SubtaskStartedEvent, UsageEvent, UsageSummary } from "../../graphs/orchestrator/events.js";
-import { terminalSafe } from "./terminal_text.js";
+import { terminalSafe, terminalText } from "./terminal_text.js";
 
 /** Where rendered text goes. */
 export interface Output {
@@ -14,7 +14,8 @@ const color = (code: number, enabled: boolean) => (s: string) => (enabled ? `\u0
 const usd = (n: number) => `$${n < 0.01 ? n.toFixed(6) : n.toFixed(4)}`;
 
 const oneLine = (s: string, max = 200) => {
-  const flat = s.replace(/\s+/g, " ").trim();
+  // Also cleans JSON of values terminalSafe leaves as they are (class instances): JSON escapes C0 controls, not C1.
+  const flat = terminalText(s).replace(/\s+/g, " ").trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 };
 

@@ -33,6 +33,8 @@ describe("HumanRenderer with hostile text", () => {
   const events: StepEvent[] = [
     { type: "tool_call", source: `mcp:${HOSTILE}`, id: "c1", name: `calc${HOSTILE}`, args: { expression: HOSTILE }, tier: "fast", agent: "fast_agent" },
     { type: "tool_result", source: "builtin", id: "c1", name: "calc", content: HOSTILE, isError: false, tier: "fast", agent: "fast_agent" },
+    // A class instance in an interrupt's value is printed as JSON, which leaves C1 controls raw.
+    { type: "interrupted", tier: "fast", agent: "fast_agent", interrupts: [{ id: "i1", value: new (class Question { text = HOSTILE })() }] },
     { type: "token", text: HOSTILE, tier: "fast", agent: "fast_agent" },
     { type: "final_answer", tier: "fast", agent: "fast_agent", answer: HOSTILE, provider: "gateway", model: "m", simulated: false },
   ];
