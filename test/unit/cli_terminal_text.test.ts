@@ -1,12 +1,15 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PassThrough } from "node:stream";
 import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import type { StepEvent } from "../../graphs/orchestrator/events.js";
 import { createCheckpointer } from "../../graphs/persistence.js";
+import { askDecisions } from "../../src/cli/approval_prompt.js";
 import { historyCommand } from "../../src/cli/commands.js";
+import { LinePrompt } from "../../src/cli/prompt.js";
 import { HumanRenderer } from "../../src/cli/render.js";
 import { terminalText } from "../../src/cli/terminal_text.js";
 
@@ -55,6 +58,24 @@ describe("HumanRenderer with hostile text", () => {
     r.finish();
     // What is left once the renderer's own SGR colour codes are taken out.
     expect(hasControl(out.replace(/\u001b\[[\d;]*m/g, ""))).toBe(false);
+  });
+});
+
+describe("the approval prompt with a hostile tool call", () => {
+  it("asks about the call with its name and arguments cleaned", async () => {
+    const input = new PassThrough();
+    const questions = new PassThrough();
+    let asked = "";
+    questions.on("data", (d: Buffer) => (asked += d.toString()));
+    const prompt = new LinePrompt(input, questions);
+    input.end("e\n\n");
+    const call = { type: "approval_required" as const, threadId: "t", tier: "fast" as const, agent: "fast_agent", callId: "c1", tool: `calc${HOSTILE}`, args: { expression: HOSTILE }, allowedDecisions: ["approve" as const, "edit" as const] };
+    const decisions = await askDecisions(prompt, [call], { write: () => undefined });
+    prompt.close();
+    // The answer keeps the arguments as they were; only what is shown is cleaned.
+    expect(decisions).toEqual([{ decision: "edit", args: { expression: HOSTILE } }]);
+    expect(asked).toContain("linkhello world");
+    expect(hasControl(asked)).toBe(false);
   });
 });
 
