@@ -55,4 +55,11 @@ describe("hostile text from an MCP server in the CLI", () => {
     const tool = json.stdout.trim().split("\n").map((l) => JSON.parse(l) as { role?: string; content?: string }).find((m) => m.role === "tool");
     expect(tool?.content).toBe("order example:\u001b]0;pwned\u0007\u001b[2J\u001b[H\u0007 shipped");
   });
+
+  it("an error that quotes the user's input prints it without its escape sequences", async () => {
+    const { code, stderr } = await runCli(["--agent", "po\u001b]0;pwned\u0007et", "hello"], env);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^error: Unknown agent "poet"/m);
+    expect(hasControl(stderr)).toBe(false);
+  });
 });
