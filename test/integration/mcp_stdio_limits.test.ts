@@ -33,7 +33,7 @@ describe("limitLines", () => {
 });
 
 describe("MCP over stdio: a message over the size limit", () => {
-  it("answers a 30 MB line with a JSON-RPC error and a log line, then answers the next request", async () => {
+  it("answers a 30 MB line with a JSON-RPC error and a log line, then answers the next requests, an 8 MB one too", async () => {
     const env = { ...offlineEnv({ CHECKPOINT_SQLITE_PATH: join(dir, "stdio.sqlite") }) };
     const child = spawn(process.execPath, ["scripts/run.mjs", "--bundle", "src/mcp/stdio.ts"], { cwd: root, env, stdio: ["pipe", "pipe", "pipe"] });
     let stderr = "";
@@ -59,6 +59,10 @@ describe("MCP over stdio: a message over the size limit", () => {
       send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "run_task", arguments: { task: huge } } });
       send({ jsonrpc: "2.0", id: 3, method: "tools/list" });
       await vi.waitFor(() => expect(messages().some((m) => m.id === 3)).toBe(true), { timeout: 30_000 });
+
+      // Under the limit, a large message is still read and answered (here: the task is too long for run_task).
+      send({ jsonrpc: "2.0", id: 4, method: "tools/call", params: { name: "run_task", arguments: { task: "y".repeat(8 * 1024 * 1024) } } });
+      await vi.waitFor(() => expect(messages().some((m) => m.id === 4)).toBe(true), { timeout: 30_000 });
 
       const all = messages();
       const refused = all.find((m) => m.error && m.id === undefined);
