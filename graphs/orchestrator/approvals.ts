@@ -152,6 +152,11 @@ export function checkApprovalResume(pending: readonly DecidedCall[], resume: unk
     if (d.type === "edit" && call.allowedDecisions.includes("edit") && isObject(edited) && typeof edited.name !== "string") {
       throw new OrchestratorInputError(`An edit names the tool it runs: editedAction.name "${call.tool}" with the new args.`);
     }
+    // An edit changes what the approved tool is called with; swapping in another tool would run
+    // something no one was asked to approve (the HTTP API keeps the name for the same reason).
+    if (d.type === "edit" && isObject(edited) && typeof edited.name === "string" && edited.name !== call.tool) {
+      throw new OrchestratorInputError(`An edit may change the arguments of ${call.tool}, not the tool: editedAction.name must be "${call.tool}", not ${JSON.stringify(edited.name.slice(0, 60))}.`);
+    }
     if (d.type === "reject" && d.message !== undefined && typeof d.message !== "string") {
       throw new OrchestratorInputError(`A reject's message must be text (the model reads it as the tool's result).`);
     }

@@ -4,6 +4,7 @@ import type { ApprovalInput } from "../../graphs/orchestrator/approvals.js";
 import type { ApprovalRequiredEvent } from "../../graphs/orchestrator/events.js";
 import { cliInvocation } from "../runtime/entry.js";
 import type { LinePrompt } from "./prompt.js";
+import { terminalText } from "./terminal_text.js";
 
 /** The command that resumes `threadId`, as printed when a run waits for approval (`ai-gateway-agents resume ...` when installed). */
 export function resumeHint(threadId: string): string {
@@ -28,7 +29,8 @@ export async function askDecisions(rl: LinePrompt, waiting: readonly ApprovalReq
   for (const call of waiting) {
     const choices = call.allowedDecisions.map((d) => `${d[0]}=${d}`).join(" / ");
     for (;;) {
-      const answer = await ask(`${call.tool}(${JSON.stringify(call.args)}): ${choices}? `);
+      // The tool name and arguments come from the model: shown with control sequences removed.
+      const answer = await ask(`${terminalText(`${call.tool}(${JSON.stringify(call.args)})`)}: ${choices}? `);
       if (answer === undefined) return undefined;
       const decision = DECISION_KEYS[answer.toLowerCase()];
       if (!decision || !call.allowedDecisions.includes(decision)) {
@@ -41,7 +43,7 @@ export async function askDecisions(rl: LinePrompt, waiting: readonly ApprovalReq
         if (reason === undefined) return undefined;
         out.push({ decision, reason });
       } else {
-        const text = await ask(`new arguments as JSON (empty keeps ${JSON.stringify(call.args)}): `);
+        const text = await ask(`new arguments as JSON (empty keeps ${terminalText(JSON.stringify(call.args))}): `);
         if (text === undefined) return undefined;
         const args = text ? parseObject(text) : call.args;
         if (!args) {

@@ -23,6 +23,7 @@ import { PROVIDERS, TIERS, type Tier } from "../providers/types.js";
 import { approver, askDecisions, parseObject, resumeHint } from "./approval_prompt.js";
 import { LinePrompt } from "./prompt.js";
 import { HumanRenderer, renderJson, type Output } from "./render.js";
+import { terminalText } from "./terminal_text.js";
 
 /** Exit codes: 0 success, 1 the run or a check failed, 2 bad usage or configuration, 3 waiting for approval, 130 interrupted. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, waiting: 3, interrupted: 130 } as const;
@@ -199,8 +200,9 @@ export async function toolsCommand(options: { json?: boolean }, io: CommandIO): 
         renderJson(io.stdout, { type: "tools", tools: rows, servers });
         return EXIT.ok;
       }
-      for (const r of rows) io.stdout.write(`${r.name.padEnd(28)} ${r.source.padEnd(14)} ${r.usedBy.join(", ") || "(no tier or agent)"}  ${r.description.replace(/\s+/g, " ").slice(0, 80)}\n`);
-      for (const s of servers.filter((x) => x.state === "down")) io.stdout.write(`${`mcp:${s.server}`.padEnd(28)} DOWN           ${s.error ?? ""}\n`);
+      // Names, descriptions and errors come from MCP servers: printed with control sequences removed.
+      for (const r of rows) io.stdout.write(`${terminalText(`${r.name.padEnd(28)} ${r.source.padEnd(14)} ${r.usedBy.join(", ") || "(no tier or agent)"}  ${r.description.replace(/\s+/g, " ").slice(0, 80)}`)}\n`);
+      for (const s of servers.filter((x) => x.state === "down")) io.stdout.write(`${terminalText(`${`mcp:${s.server}`.padEnd(28)} DOWN           ${s.error ?? ""}`)}\n`);
       return EXIT.ok;
     } finally {
       await toolbox.close();
@@ -252,7 +254,7 @@ async function runClaimed({ runs, simulated }: Session, claim: ThreadClaim, firs
       const decisions = rl ? await askDecisions(rl, waiting, io.stderr) : undefined;
       if (!decisions) {
         if (options.json) renderJson(io.stdout, { type: "run_paused", threadId, waitingFor: waiting.map((w) => w.tool), resume: resumeHint(threadId) });
-        io.stderr.write(`waiting for approval of ${waiting.map((w) => w.tool).join(", ")} · resume with:\n  ${resumeHint(threadId)}\n`);
+        io.stderr.write(`waiting for approval of ${terminalText(waiting.map((w) => w.tool).join(", "))} · resume with:\n  ${resumeHint(threadId)}\n`);
         return EXIT.waiting;
       }
       input = { approval: decisions };
@@ -272,7 +274,7 @@ async function runClaimed({ runs, simulated }: Session, claim: ThreadClaim, firs
     // The typed failure next to the text, so a script tells a spent budget from a bad request without parsing words.
     const typed = !interrupted && err instanceof OrchestratorError ? { kind: err.kind, code: err.code } : {};
     if (options.json) renderJson(io.stdout, { type: "error", message, ...typed });
-    io.stderr.write(`error: ${message}\n`);
+    io.stderr.write(`error: ${terminalText(message)}\n`);
     if (interrupted) return EXIT.interrupted;
     return err instanceof OrchestratorInputError ? EXIT.usage : EXIT.failed;
   }
@@ -370,7 +372,8 @@ export async function historyCommand(threadId: string, options: { json?: boolean
         ...(isSummaryMessage(m) ? { summary: true } : {}),
       };
       if (options.json) renderJson(io.stdout, { type: "message", threadId, ...entry });
-      else io.stdout.write(`${entry.role.padEnd(6)} ${entry.content || (entry.toolCalls ? `[calls ${entry.toolCalls.join(", ")}]` : "")}${entry.unanswered ? " (unanswered)" : ""}${entry.summary ? " (summary of earlier turns)" : ""}\n`);
+      // Stored text came from users, models and tools: on a terminal it must not act as escape sequences.
+      else io.stdout.write(`${entry.role.padEnd(6)} ${terminalText(entry.content || (entry.toolCalls ? `[calls ${entry.toolCalls.join(", ")}]` : ""))}${entry.unanswered ? " (unanswered)" : ""}${entry.summary ? " (summary of earlier turns)" : ""}\n`);
     }
     const kept = await persistence.retention.stats(threadId);
     if (options.json) renderJson(io.stdout, { type: "checkpoints", threadId, ...kept });

@@ -1,5 +1,6 @@
 /** Renders step events for people (live, line by line) or for scripts (one JSON object per line). */
 import type { PlanCreatedEvent, StepEvent, SubtaskFinishedEvent, SubtaskStartedEvent, UsageEvent, UsageSummary } from "../../graphs/orchestrator/events.js";
+import { terminalSafe, terminalText } from "./terminal_text.js";
 
 /** Where rendered text goes. */
 export interface Output {
@@ -13,7 +14,8 @@ const color = (code: number, enabled: boolean) => (s: string) => (enabled ? `\u0
 const usd = (n: number) => `$${n < 0.01 ? n.toFixed(6) : n.toFixed(4)}`;
 
 const oneLine = (s: string, max = 200) => {
-  const flat = s.replace(/\s+/g, " ").trim();
+  // Also cleans JSON of values terminalSafe leaves as they are (class instances): JSON escapes C0 controls, not C1.
+  const flat = terminalText(s).replace(/\s+/g, " ").trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 };
 
@@ -88,8 +90,9 @@ export class HumanRenderer {
     this.struck = (s: string) => (colors ? `\u001b[2;9m${s}\u001b[0m` : s);
   }
 
-  /** Renders one event. */
-  render(event: StepEvent): void {
+  /** Renders one event. Its text (from the task, the models and the tools) is printed with control sequences removed. */
+  render(untrusted: StepEvent): void {
+    const event = terminalSafe(untrusted);
     const subtaskId = subtaskOf(event);
     // Anything outside the subtasks (the synthesizer's answer, usage...) goes below the tree, which stays as printed.
     if (subtaskId === undefined) this.treeLive = false;

@@ -2,6 +2,7 @@
  * Typed errors of the gateway client. Every message tells a person what to do next and
  * never contains a secret, a token or an Authorization header.
  */
+import { scrubText } from "../logging/redact.js";
 
 /** Fields every gateway error carries. */
 export interface AIGatewayErrorInit {
@@ -29,7 +30,9 @@ export class AIGatewayError extends Error {
   readonly retryAfterMs?: number;
 
   constructor(message: string, init: AIGatewayErrorInit & { code: string }) {
-    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    // Messages quote upstream bodies, which may echo a credential back: scrubbed here, once for
+    // every error, so a new place that builds a message cannot forget it (the stack is made from it too).
+    super(scrubText(message), init.cause === undefined ? undefined : { cause: init.cause });
     this.status = init.status;
     this.code = init.code;
     this.requestId = init.requestId;
@@ -50,7 +53,8 @@ export class AIGatewayAuthError extends AIGatewayError {
   readonly description?: string;
   constructor(message: string, init: AIGatewayErrorInit & { code: string; description?: string }) {
     super(message, { ...init, retryable: false });
-    this.description = init.description;
+    // The token endpoint's own words, which may quote the client secret it was sent.
+    this.description = init.description === undefined ? undefined : scrubText(init.description);
   }
 }
 

@@ -13,11 +13,12 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { createCheckpointer } from "../../graphs/persistence.js";
 import { ConfigError, loadConfig, loadDotEnv } from "../config/index.js";
-import { createLogger, scrubText, setLogger } from "../logging/index.js";
+import { createLogger, getLogger, scrubText, setLogger } from "../logging/index.js";
 import { TierConfigError } from "../providers/tier_config.js";
 import { createRuntime } from "../runtime/index.js";
 import { runMain } from "../runtime/entry.js";
 import { createMcpServer } from "./server.js";
+import { limitLines, MAX_STDIO_MESSAGE_BYTES, oversizeReply } from "./stdio_lines.js";
 import { createRunService } from "../runs/service.js";
 import { runLimitsOf } from "../runs/limits.js";
 
@@ -90,7 +91,12 @@ async function main(): Promise<number> {
     // A client that closed its end of stdout would make every write fail with EPIPE.
     process.stdout.once("error", shutdown);
     server.server.onclose = shutdown;
-    server.connect(new StdioServerTransport()).catch((err: unknown) => {
+    // A message over the limit is answered with an error and skipped; the server stays up.
+    const stdin = limitLines(process.stdin, MAX_STDIO_MESSAGE_BYTES, (bytes) => {
+      getLogger().warn({ bytes, limit: MAX_STDIO_MESSAGE_BYTES }, `Refused an MCP message of ${bytes} bytes on stdin: the limit is ${MAX_STDIO_MESSAGE_BYTES} bytes.`);
+      process.stdout.write(oversizeReply(bytes, MAX_STDIO_MESSAGE_BYTES));
+    });
+    server.connect(new StdioServerTransport(stdin, process.stdout)).catch((err: unknown) => {
       process.stderr.write(`could not start the MCP server: ${scrubText(err instanceof Error ? err.message : String(err))}\n`);
       shutdown();
     });

@@ -50,6 +50,10 @@ const BAD: Record<string, Bad> = {
   'an unknown "maybe"': { resume: () => ({ decisions: [{ type: "maybe" }] }), message: 'Unknown decision "maybe" for calculator; its policy allows approve, edit.' },
   'a bare "yes"': { resume: () => "yes", message: `not "yes"; calculator's policy allows approve, edit.` },
   "an edit without args": { resume: () => ({ decisions: [{ type: "edit", editedAction: { name: "calculator" } }] }), message: "An edit needs the new arguments of calculator as a JSON object" },
+  "an edit that names another tool": {
+    resume: () => ({ decisions: [{ type: "edit", editedAction: { name: "other_tool", args: { expression: "2 + 2" } } }] }),
+    message: 'An edit may change the arguments of calculator, not the tool: editedAction.name must be "calculator", not "other_tool".',
+  },
   "a decision the policy does not allow": { resume: () => ({ decisions: [{ type: "reject", message: "no" }] }), message: '"reject" is not allowed for calculator; its policy allows approve, edit.' },
   "two decisions for one call": { resume: () => ({ decisions: [{ type: "approve" }, { type: "approve" }] }), message: "1 tool call waits for a decision; 2 were given; calculator's policy allows approve, edit." },
   "a bad answer keyed by the interrupt id": { resume: (id) => ({ [id]: { decisions: [{ type: "aprove" }] } }), message: 'Unknown decision "aprove" for calculator; its policy allows approve, edit.' },

@@ -9,6 +9,7 @@ import {
   routingConfigSchema,
   shouldClassify,
 } from "../../graphs/orchestrator/routing.js";
+import { resolveTierConfig } from "../../src/providers/tier_config.js";
 
 const routing = resolveRouting();
 
@@ -62,6 +63,16 @@ describe("decideWithoutModel", () => {
   it("skips rules in classifier and default modes", () => {
     expect(decideWithoutModel("What is 2 + 2?", { mode: "classifier", routing })).toBeUndefined();
     expect(decideWithoutModel("What is 2 + 2?", { mode: "default", routing })).toBeUndefined();
+  });
+
+  it("tries rules first to last: a task two rules match takes the first, whichever tier it names", () => {
+    // Both rules match this task; only their order in the tiers file differs.
+    const task = "Translate this, then design a queue";
+    const translate = { name: "translations", tier: "fast" as const, keywords: ["translate"] };
+    const design = { name: "design work", tier: "premium" as const, keywords: ["design"] };
+    const decide = (rules: (typeof translate | typeof design)[]) => decideWithoutModel(task, { mode: "rules", routing: resolveTierConfig({ routing: { rules } }).routing });
+    expect(decide([translate, design])).toMatchObject({ tier: "fast", reason: expect.stringMatching(/^rule "translations"/) });
+    expect(decide([design, translate])).toMatchObject({ tier: "premium", reason: expect.stringMatching(/^rule "design work"/) });
   });
 
   it("names the rule in the reason", () => {

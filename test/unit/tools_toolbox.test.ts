@@ -1,6 +1,8 @@
+import { tool } from "@langchain/core/tools";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { SYSTEM_PROMPTS, defaultSystemPrompt } from "../../agents/prompts.js";
-import { createToolbox, selectTools, toolboxOptionsFromConfig, TOOL_NAMES } from "../../agents/tools/index.js";
+import { createToolbox, selectTools, toolboxOptionsFromConfig, toolMatches, TOOL_NAMES } from "../../agents/tools/index.js";
 import { loadConfig } from "../../src/config/index.js";
 
 describe("createToolbox", () => {
@@ -56,6 +58,29 @@ describe("selectTools", () => {
 
   it("skips a tier's http_get when the tool is disabled", () => {
     expect(selectTools(createToolbox({}), ["calculator", "http_get"]).map((t) => t.name)).toEqual(["calculator"]);
+  });
+});
+
+describe("an MCP allowlist entry", () => {
+  // MCP tools as the toolbox names them for models: `<server>__<tool>`. The near misses share a
+  // prefix with the allowed tool, or its server's name with another server.
+  const names = ["github__get_issue", "github__get_issue_comments", "github__delete_repo", "githubx__get_issue", "git__hub__get_issue", "calculator"];
+  const toolbox = Object.fromEntries(names.map((name) => [name, tool(async () => "ok", { name, description: name, schema: z.object({}) })]));
+  const allowed = (entries: string[]) => selectTools(toolbox, entries).map((t) => t.name);
+
+  it("<server>.<tool> allows that one tool of that server and nothing that merely starts like it", () => {
+    expect(allowed(["github.get_issue"])).toEqual(["github__get_issue"]);
+    for (const other of names.filter((n) => n !== "github__get_issue")) expect(toolMatches("github.get_issue", other), other).toBe(false);
+  });
+
+  it("<server>.* allows every tool of that server only", () => {
+    expect(allowed(["github.*"])).toEqual(["github__get_issue", "github__get_issue_comments", "github__delete_repo"]);
+    expect(allowed(["git.*"])).toEqual(["git__hub__get_issue"]);
+  });
+
+  it("a built-in name allows only the built-in tool", () => {
+    expect(allowed(["calculator"])).toEqual(["calculator"]);
+    expect(allowed(["get_issue", "github"])).toEqual([]);
   });
 });
 
