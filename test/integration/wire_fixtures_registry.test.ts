@@ -59,7 +59,7 @@ describe("failing over from gateway answers", () => {
   it.each([
     ["a 200 HTML login page (not JSON)", "proxy/ok_200_html_login", "invalid_response"],
     ["an HTML 502 page", "proxy/error_502_html", "http_502"],
-    ["APIM's 401 {statusCode, message}", "apim/error_401_subscription_key", "unauthorized"],
+    ["APIM's 401 {statusCode, message}", "apim/error_401_subscription_key", "apim_subscription_key_invalid"],
   ])("%s: the fallback answers and the gateway's breaker opens", async (_name, fixture, code) => {
     replay.answer(CHAT, fixture);
     const { registry, events } = await create();
