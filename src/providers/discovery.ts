@@ -57,6 +57,11 @@ export interface DiscoverTiersOptions {
    * suppresses the warning about tier models the gateway does not list.
    */
   warnUnlisted?: boolean | ((key: string) => boolean);
+  /**
+   * Aborted when the caller is shutting down (the registry closes its gateway client): the list
+   * request is given up and, the failure being the caller's own doing, nothing is logged.
+   */
+  signal?: AbortSignal;
 }
 
 /** How many listed models a warning names as alternatives. */
@@ -74,7 +79,10 @@ export async function discoverTiers(lister: ModelLister, options: DiscoverTiersO
   const controller = new AbortController();
   let timedOut = false;
   let timer: NodeJS.Timeout | undefined;
+  const shutdown = () => controller.abort();
+  options.signal?.addEventListener("abort", shutdown, { once: true });
   try {
+    if (options.signal?.aborted) controller.abort();
     const listing = lister.listModels({ signal: controller.signal, maxRetries: 0, timeoutMs });
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -107,12 +115,14 @@ export async function discoverTiers(lister: ModelLister, options: DiscoverTiersO
     }
     return { tiers, models, ok: true, at: Date.now(), unlisted };
   } catch (err) {
+    if (options.signal?.aborted) return failed({ ...options, warn: false }, { code: "closed", message: "Discovery stopped: the registry was closed." }, []);
     const error = timedOut
       ? { code: "timeout", message: `The gateway did not list its models within ${timeoutMs} ms (DISCOVERY_TIMEOUT_MS).` }
       : describe(err);
     return failed(options, error, []);
   } finally {
     if (timer) clearTimeout(timer);
+    options.signal?.removeEventListener("abort", shutdown);
   }
 }
 
@@ -191,6 +201,8 @@ export interface TierDiscoveryOptions {
   ttlS: number;
   timeoutMs?: number;
   logger?: Logger;
+  /** Aborted when the owner closes: a run in flight stops without a warning. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -247,6 +259,7 @@ export class TierDiscovery {
         // The warning names a cause; repeating the same cause every TTL adds nothing.
         warn: (failure) => failure !== code,
         warnUnlisted: (key) => key !== unlistedKeyBefore,
+        signal: this.options.signal,
       });
       this.lastFailureCode = result.ok ? undefined : result.error?.code;
       // Kept while the list is unknown (a failed fetch), so an outage in between does not re-arm the warning.

@@ -81,6 +81,8 @@ export class ProviderRegistry {
   private readonly breakers: ProviderBreakers;
   private readonly discovery: TierDiscovery;
   private readonly discoveryEnabled: boolean;
+  /** Aborted by close(): stops a discovery in flight without a warning. */
+  private readonly closing = new AbortController();
   private readonly clientOptions: ProviderRegistryOptions["gatewayClientOptions"];
   private injectedClient?: AIGatewayClient;
   private ownedClient?: AIGatewayClient;
@@ -127,6 +129,7 @@ export class ProviderRegistry {
     this.clientOptions = options.gatewayClientOptions;
     this.discoveryEnabled = options.discovery?.enabled !== false;
     this.discovery = new TierDiscovery({
+      signal: this.closing.signal,
       lister: () => (this.takesPart("gateway") ? this.gatewayClient() : undefined),
       settings: () => ({
         pinned: this.tierConfig.pinnedGatewayModels,
@@ -330,8 +333,9 @@ export class ProviderRegistry {
     });
   }
 
-  /** Closes the gateway client the registry built. */
+  /** Closes the gateway client the registry built; a discovery still running stops quietly. */
   async close(): Promise<void> {
+    this.closing.abort();
     const client = this.ownedClient;
     this.ownedClient = undefined;
     await client?.close();

@@ -32,6 +32,22 @@ function lister(answer: () => Promise<{ id: string }[]>): ModelLister & { calls:
 }
 
 describe("discoverTiers", () => {
+  it("stops quietly when its caller shuts down: the request is aborted and no warning is logged", async () => {
+    const { logger, lines } = captureLogger();
+    const shutdown = new AbortController();
+    // A list request that ends only when its signal aborts, as a closed connection ends it.
+    const hanging = lister(() => new Promise((_, reject) => hanging.calls[0]!.signal!.addEventListener("abort", () => reject(new AIGatewayNetworkError("The connection to the AI gateway was closed.", { code: "network_error" })))));
+    const running = discoverTiers(hanging, { defaults, logger, signal: shutdown.signal, timeoutMs: 60_000 });
+    shutdown.abort();
+    const result = await running;
+    expect(result).toMatchObject({ ok: false, error: { code: "closed" }, tiers: { fast: { model: defaults.fast, source: "default" } } });
+    expect(lines.filter((l) => l.event === "discovery_failed")).toEqual([]);
+    // The same failure without a shutdown is worth its warning.
+    const failing = lister(() => Promise.reject(new AIGatewayNetworkError("The connection to the AI gateway was closed.", { code: "network_error" })));
+    await discoverTiers(failing, { defaults, logger });
+    expect(lines.filter((l) => l.event === "discovery_failed")).toHaveLength(1);
+  });
+
   it("picks tiers from the gateway's list and records the source", async () => {
     const { logger, lines } = captureLogger();
     const result = await discoverTiers(lister(async () => ids("gpt-5.1", "gpt-5.1-pro", "gpt-5-mini", "whisper-1")), { defaults, logger });
