@@ -4,10 +4,9 @@
  * turned into the resume value LangChain's human-in-the-loop middleware takes.
  */
 import { isAIMessage, type BaseMessage } from "@langchain/core/messages";
-import { Command } from "@langchain/langgraph";
+import { Command, type StateSnapshot } from "@langchain/langgraph";
 import { APPROVAL_DECISIONS, type ApprovalDecision } from "../../src/providers/agent_config.js";
 import { OrchestratorInputError } from "./errors.js";
-import type { OrchestratorGraph } from "./graph.js";
 
 /** A tool call of a paused thread waiting for a person. */
 export interface PendingApprovalView {
@@ -40,8 +39,13 @@ interface HitlRequest {
 const isHitlRequest = (v: unknown): v is HitlRequest =>
   !!v && typeof v === "object" && Array.isArray((v as HitlRequest).actionRequests) && Array.isArray((v as HitlRequest).reviewConfigs);
 
+/** What reading a thread's pending approvals needs of a compiled graph (the orchestrator, on its checkpointer). */
+interface ThreadStateReader {
+  getState(config: { configurable: Record<string, unknown> }, options?: { subgraphs?: boolean }): Promise<StateSnapshot>;
+}
+
 /** The tool calls `threadId` waits on, in order; empty when it is not paused for approval. */
-export async function pendingApprovals(graph: OrchestratorGraph, threadId: string): Promise<PendingApprovalView[]> {
+export async function pendingApprovals(graph: ThreadStateReader, threadId: string): Promise<PendingApprovalView[]> {
   const snapshot = await graph.getState({ configurable: { thread_id: threadId } }, { subgraphs: true });
   const out: PendingApprovalView[] = [];
   for (const task of snapshot.tasks) {
