@@ -4,6 +4,7 @@
  * graph (LangGraph Studio does) does no I/O.
  */
 import { ConfigError, isGatewayConfigured, loadConfig, loadDotEnv } from "../config/index.js";
+import { describeUnknownVariable, unknownVariables } from "../config/unknown_variables.js";
 import type { EmulatorHandle } from "../emulator/index.js";
 import { assertGatewaySettings, type TokenFunction, type TokenProvider } from "../gateway/index.js";
 import { getLogger, type Logger } from "../logging/index.js";
@@ -43,6 +44,8 @@ export interface RuntimeOptions {
   tokenProvider?: TokenFunction | TokenProvider;
   /** mTLS and CA files for the gateway (paths, PEM); each wins over AI_GATEWAY_TLS_CERT / _KEY / _CA. */
   tls?: { cert?: string; key?: string; ca?: string };
+  /** Warn about variables under the project's prefixes that no setting reads (default true; a host that warns itself passes false). */
+  warnUnknownVariables?: boolean;
   /** Start OpenTelemetry tracing when OTEL_* asks for it (default true); `close()` then exports the last spans and stops it. */
   telemetry?: boolean;
 }
@@ -65,6 +68,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   // A bad tiers file stops startup before anything is started or announced.
   const config = loadConfig(env);
   tierConfigFromAppConfig(config);
+  if (options.warnUnknownVariables !== false) warnUnknownVariables(env, logger);
   const gateway = config.gateway;
   if (options.tokenProvider && !gateway.baseUrl) {
     throw new ConfigError([{ variable: "AI_GATEWAY_BASE_URL", message: "is required when a tokenProvider is given" }]);
@@ -146,4 +150,11 @@ export function getDefaultRuntime(): Promise<Runtime> {
     });
   }
   return shared;
+}
+
+/** Logs one warning per variable under the project's prefixes that no setting reads (see unknown_variables.ts). */
+export function warnUnknownVariables(env: Record<string, string | undefined>, logger: Logger): void {
+  for (const unknown of unknownVariables(env)) {
+    logger.warn({ event: "unknown_variable", variable: unknown.name, suggestion: unknown.suggestion }, describeUnknownVariable(unknown));
+  }
 }

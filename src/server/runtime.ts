@@ -8,6 +8,7 @@
 import type { Agent } from "undici";
 import { loadConfig } from "../config/index.js";
 import { anyProviderConfigured, createRuntime } from "../runtime/index.js";
+import { warnUnknownVariables } from "../runtime/runtime.js";
 import type { Logger } from "../logging/index.js";
 import { ProviderRegistry } from "../providers/index.js";
 import { isProviderConfigured, settingsFromConfig, type ProviderSettingsMap } from "../providers/settings.js";
@@ -69,6 +70,7 @@ export class ServerRuntime {
   /** Builds the registry from the environment and the store; starts the emulator when nothing is configured, and tracing when OTEL_* asks for it. */
   static async create(options: ServerRuntimeOptions): Promise<ServerRuntime> {
     // Started here rather than by createRuntime: not every path below goes through it, and close() stops it.
+    warnUnknownVariables(options.env, options.logger);
     const telemetry = await startTelemetry({ env: options.env, logger: options.logger });
     try {
       const rt = await ServerRuntime.build(options);
@@ -93,7 +95,7 @@ export class ServerRuntime {
     });
     if (!storeConfigures && !anyProviderConfigured(options.env)) {
       // The server says so itself once it is built (one line, with the emulator's URL).
-      const runtime = await createRuntime({ env: options.env, logger: options.logger, onSimulated: () => undefined, telemetry: false });
+      const runtime = await createRuntime({ env: options.env, logger: options.logger, onSimulated: () => undefined, telemetry: false, warnUnknownVariables: false });
       const rt = new ServerRuntime(runtime.registry, envSettings, true, options, runtime.emulator);
       // Nothing stored configures a provider; what is stored (switches) still applies, except
       // to the gateway, whose place the emulator takes.

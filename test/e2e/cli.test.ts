@@ -202,6 +202,15 @@ describe("approvals and specialists in the CLI (offline)", () => {
   });
 });
 
+describe("a mistyped variable (offline)", () => {
+  it("is named on stderr with the variable it most likely meant, and the run goes on", async () => {
+    const run = await runCli(["What is 2 + 2?"], { ...env, HTTP_GET_ENABLE: "true" });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain("HTTP_GET_ENABLE is set but no setting reads it; did you mean HTTP_GET_ENABLED? It is ignored.");
+    expect(run.stdout).not.toContain("HTTP_GET_ENABLE");
+  });
+});
+
 describe("the README's specialist example (offline)", () => {
   // The YAML block under the README's approvals section, as a user copies it.
   const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
