@@ -202,6 +202,21 @@ describe("approvals and specialists in the CLI (offline)", () => {
   });
 });
 
+describe(".env.example as a user's .env (offline)", () => {
+  it("keeps the CLI's output what it is without one: no log lines, no warnings", async () => {
+    const example = Object.fromEntries(
+      readFileSync(new URL("../../.env.example", import.meta.url), "utf8")
+        .split("\n")
+        .filter((l) => /^[A-Z0-9_]+=/.test(l))
+        .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
+    const run = await runCli(["What is 12.5% of 3,480?"], { ...env, ...example, CHECKPOINT_SQLITE_PATH: join(dir, "example.sqlite") });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^answer .*435/m);
+    expect(`${run.stdout}${run.stderr}`).not.toContain('"level":');
+  });
+});
+
 describe("a mistyped variable (offline)", () => {
   it("is named on stderr with the variable it most likely meant, and the run goes on", async () => {
     const run = await runCli(["What is 2 + 2?"], { ...env, HTTP_GET_ENABLE: "true" });
