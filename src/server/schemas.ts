@@ -144,6 +144,9 @@ export const runMetadata = z
   .refine((m) => Object.keys(m).length <= 16, { error: "must have at most 16 keys" });
 
 /** Run request: a task and/or messages, plus an optional thread, tier, agent, plan switch and routing mode. */
+/** A user id, as runs and resumes name who they are for. */
+const userId = z.string({ error: "must be a user id" }).regex(PRINCIPAL_NAME, { error: "must be 1 to 128 letters, digits or _ . @ : - (starting with a letter or digit)" });
+
 export const runBody = z
   .strictObject({
     task: text(20_000).optional(),
@@ -160,7 +163,7 @@ export const runBody = z
     /** Split the task into subtasks that run in parallel. */
     plan: z.boolean().optional(),
     /** The user the run is for: its usage is recorded against them and their budgets apply. */
-    user: z.string({ error: "must be a user id" }).regex(PRINCIPAL_NAME, { error: "must be 1 to 128 letters, digits or _ . @ : - (starting with a letter or digit)" }).optional(),
+    user: userId.optional(),
     /** What to do when another run holds the thread (default RUN_MULTITASK_STRATEGY). */
     multitaskStrategy: z.enum(MULTITASK_STRATEGIES, { error: `must be one of ${MULTITASK_STRATEGIES.join(", ")}` }).optional(),
     /** Values sent to the gateway as the headers AI_GATEWAY_METADATA_HEADERS names (end user, cost centre). */
@@ -198,6 +201,8 @@ const decisionBody = z.strictObject({ decision, args: approvalArgs.optional(), r
 export const resumeBody = z
   .strictObject({
     decision: decision.optional(),
+    /** As in a run request: the user the resumed run is for (their budgets are checked, their usage recorded). */
+    user: userId.optional(),
     args: approvalArgs.optional(),
     reason: reason.optional(),
     decisions: z.array(decisionBody).min(1).max(50).optional(),

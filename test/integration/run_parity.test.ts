@@ -415,6 +415,9 @@ describe("the parity matrix", () => {
     const localId = fresh("graph-budget-resume");
     await graph.invoke(task as never, { configurable: { thread_id: localId }, context: context as never });
     expect(await pendingApprovals(graph, localId)).toHaveLength(1);
+    // And over HTTP, where the resume names its user as a run does.
+    const httpId = fresh("http-budget-resume");
+    expect((await httpRun("beta", "What is 2 + 2? Use the calculator.", httpId, { tier: "fast", user: "carol" })).body.status).toBe("waiting_for_approval");
     // carol (in beta) spends her daily $1 elsewhere.
     await store.ledger.append([{ at: Date.now(), runId: `spent-${localId}`, tenant: "beta", user: "carol", tier: "premium", inputTokens: 0, outputTokens: 0, calls: 0, costUsd: 2, unpriced: false }]);
     const interruptsBefore = (await dev.client.threads.getState(devId)).tasks.flatMap((t) => t.interrupts);
@@ -426,6 +429,15 @@ describe("the parity matrix", () => {
     await expect(graph.invoke(new Command({ resume: { decisions: [{ type: "approve" }] } }), { configurable: { thread_id: localId }, context: context as never })).rejects.toMatchObject({ name: "BudgetExceededError" });
     expect(emu.stats().chatRequests).toBe(before);
     expect(await pendingApprovals(graph, localId)).toHaveLength(1);
+    const refusedHttp = await api(`/api/threads/${httpId}/resume`, "beta", { decision: "approve", user: "carol" });
+    expect(refusedHttp.status).toBe(429);
+    expect(((await refusedHttp.json()) as { error: { code: string } }).error.code).toBe("budget_exceeded");
+    expect(emu.stats().chatRequests).toBe(before);
+    expect(await pendingApprovals(graph, httpId)).toHaveLength(1);
+    // A bad user id is named, and changes nothing.
+    const badUser = await api(`/api/threads/${httpId}/resume`, "beta", { decision: "approve", user: "carol\u001b[2J" });
+    expect(badUser.status).toBe(400);
+    expect(await pendingApprovals(graph, httpId)).toHaveLength(1);
     // Another user of beta resumes as before.
     const daveId = fresh("graph-budget-resume-dave");
     const dave = { ...context, user: "dave" };

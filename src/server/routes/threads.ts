@@ -83,9 +83,9 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext, exe
   const askResume = async (request: FastifyRequest): Promise<RunAsk> => {
     const { id } = parseRequest(threadParams, request.params);
     const body = parseRequest(resumeBody, request.body);
-    const headers = runHeadersFromMetadata(body.metadata, ctx.config.server.metadataHeaders, { tenant: tenantOf(request) });
+    const headers = runHeadersFromMetadata(body.metadata, ctx.config.server.metadataHeaders, { tenant: tenantOf(request), user: body.user });
     const approval = body.decisions ?? { decision: body.decision!, args: body.args, reason: body.reason };
-    return { caller: exec.callerOf(request), request: { input: { approval }, threadId: id, headers } };
+    return { caller: exec.callerOf(request, body.user), request: { input: { approval }, threadId: id, headers } };
   };
 
   exec.runEndpoints(app, "/api/threads/:id/resume", auth, askResume);
