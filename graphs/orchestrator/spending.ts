@@ -84,15 +84,12 @@ export async function checkResumeBudget(
   config: LangGraphRunnableConfig,
   emit: (e: CustomStepEvent) => void,
 ): Promise<void> {
-  const budgets = deps.budgets();
-  if (!deps.ledger || !budgets || config.configurable?.[BUDGET_CHECKED_KEY] === true) return;
+  if (config.configurable?.[BUDGET_CHECKED_KEY] === true) return;
   const { tenant, user } = readRunSettings(config);
-  const who = { tenant, user };
-  if (!hasBudget(budgets, who)) return;
-  const verdict = await checkBudget(deps.ledger, budgets, who);
-  if (verdict.action !== "refuse") return;
-  emit(budgetEvent(verdict));
-  throw new BudgetExceededError(verdict);
+  // The start-of-run check, of which only a refusal matters here: it throws after its event.
+  await budgetCap(deps, { tenant, user }, (e) => {
+    if (e.type === "budget" && e.action === "refused") emit(e);
+  });
 }
 
 /**
