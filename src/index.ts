@@ -1,22 +1,31 @@
 /**
  * ai-gateway-agents: multi-agent LangGraph workflows over an OAuth2-protected,
- * OpenAI-compatible AI gateway. Subpaths: `/gateway`, `/models`, `/providers`,
- * `/orchestrator`, `/runs`, `/emulator`, `/server`, `/config`, `/logging`.
+ * OpenAI-compatible AI gateway. The root holds what an app starts with: the factories, the
+ * chat model, the gateway client, the runtime, the surfaces, the errors worth catching and the
+ * step events. Everything else is behind a subpath: `/gateway`, `/models`, `/providers`,
+ * `/orchestrator`, `/runs`, `/runtime`, `/agents`, `/tools`, `/mcp`, `/usage`, `/telemetry`,
+ * `/emulator`, `/server`, `/config`, `/logging`. test/fixtures/public_api.json lists every
+ * entry point's names; `npm run api` rewrites it.
  */
-export * from "./config/index.js";
-export * from "./logging/index.js";
-export * from "./gateway/index.js";
-export * from "./models/index.js";
-export * from "./providers/index.js";
-// Both layers name their reasoning-effort type; the model's is the one callers pass.
-export type { ReasoningEffort } from "./models/index.js";
-export * from "../graphs/index.js";
-export * from "./runs/index.js";
-export * from "./runtime/index.js";
-export { startTelemetry, tracingActive, LangChainOtelTracer, type TelemetryHandle, type TelemetryOptions, type GraphSpanHooks, type LangChainOtelTracerOptions } from "./telemetry/index.js";
-export { defineAgent, AgentDefinitionError, type AgentDefinition } from "../agents/define_agent.js";
-export { createConfiguredToolbox, McpToolbox, toolMatches, type ConfiguredToolbox, type McpServerStatus } from "../agents/tools/index.js";
-export { createToolbox, selectTools, TOOL_NAMES, type Toolbox, type ToolboxOptions, type ToolName } from "../agents/tools/index.js";
-export { startEmulator, type EmulatorHandle, type EmulatorOptions, type FaultKind, type ScriptedResponse } from "./emulator/index.js";
-export { buildServer, startServer } from "./server/index.js";
+// The factories.
+export { createOrchestrator, type OrchestratorOptions, type OrchestratorGraph } from "../graphs/orchestrator/graph.js";
+export { createRuntime, type Runtime, type RuntimeOptions } from "./runtime/runtime.js";
+export { defineAgent, type AgentDefinition } from "../agents/define_agent.js";
+export { startEmulator } from "./emulator/server.js";
+export type { EmulatorHandle, EmulatorOptions } from "./emulator/types.js";
+// The chat model and the client under it.
+export { ChatAIGateway } from "./models/chat_models/chat_ai_gateway.js";
+export type { ChatAIGatewayInput, ChatAIGatewayCallOptions } from "./models/chat_models/types.js";
+export { AIGatewayClient, type AIGatewayClientOptions } from "./gateway/client.js";
+// The surfaces: in-process steps, the HTTP server, the MCP server.
+export { streamSteps, type StreamStepsOptions } from "./runs/stream_steps.js";
+export type { StepsInput } from "../graphs/orchestrator/stream.js";
+export { buildServer, startServer, type ServerOptions, type RunningServer } from "./server/app.js";
 export { createMcpServer, type McpServerOptions } from "./mcp/server.js";
+// The errors an app catches.
+export { AIGatewayError, AIGatewayAuthError, AIGatewayConfigError } from "./gateway/errors.js";
+export { ConfigError } from "./config/config.js";
+export { OrchestratorError, BudgetExceededError, ThreadBusyError } from "../graphs/orchestrator/errors.js";
+export { RunRefusedError } from "./runs/errors.js";
+// The step events `streamSteps` yields (every event type: `ai-gateway-agents/orchestrator`).
+export type { StepEvent, FinalAnswerEvent, ApprovalRequiredEvent, ToolCallEvent, ToolResultEvent, TokenEvent, UsageEvent } from "../graphs/orchestrator/events.js";

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
+/** The name this package is published under (how its own package.json is recognised). */
 export const PACKAGE_NAME = "ai-gateway-agents";
 
 let version: string | undefined;
