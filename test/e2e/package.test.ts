@@ -12,6 +12,7 @@ import { offlineEnv, runProcess } from "../helpers/cli.js";
 import { startEmulator } from "../../src/emulator/index.js";
 import { startOtlpReceiver } from "../helpers/otlp_receiver.js";
 import { packLocally, repoRoot, type LocalPackage } from "../helpers/package.js";
+import { isValueKind, readCommittedApi } from "../../scripts/public_api.js";
 import { startPostgres } from "../helpers/postgres.js";
 import { answerFrom, startVendorStreamStub } from "../helpers/vendor_stream_stub.js";
 
@@ -264,7 +265,7 @@ describe("an app embedding it", () => {
 });
 
 describe("require() and import()", () => {
-  it("give the same exports for every subpath (Node >= 20.19 loads the ES modules for require)", async () => {
+  it("give every subpath's values in the committed export list, the same through both (Node >= 20.19 loads the ES modules for require)", async () => {
     const subpaths = Object.keys(pkg.manifest.exports).filter((k) => k !== "./package.json").map((k) => (k === "." ? "ai-gateway-agents" : `ai-gateway-agents/${k.slice(2)}`));
     const list = JSON.stringify(subpaths);
     const viaRequire = await runProcess(process.execPath, ["-e", `const out = {}; for (const s of ${list}) out[s] = Object.keys(require(s)).sort(); console.log(JSON.stringify(out));`], { cwd: pkg.app, env: offlineEnv() });
@@ -273,12 +274,26 @@ describe("require() and import()", () => {
     expect(viaImport.code, viaImport.stderr).toBe(0);
     const required = JSON.parse(viaRequire.stdout) as Record<string, string[]>;
     expect(required).toEqual(JSON.parse(viaImport.stdout));
-    expect(required["ai-gateway-agents"]).toEqual(expect.arrayContaining(["ChatAIGateway", "AIGatewayClient", "ProviderRegistry"]));
-    expect(required["ai-gateway-agents/orchestrator"]).toEqual(expect.arrayContaining(["createOrchestrator", "createCheckpointer"]));
-    // Runs go through the run service: its subpath and the root carry streamSteps.
+    // The list (read from the sources, type-only names included) and the packed package agree
+    // on every entry point and on each one's run-time names.
+    const listed = Object.fromEntries(
+      Object.entries(readCommittedApi()).map(([specifier, kinds]) => [specifier, Object.keys(kinds).filter((name) => isValueKind(kinds[name]!)).sort()]),
+    );
+    expect(required).toEqual(listed);
+    expect(required["ai-gateway-agents"]).toEqual(expect.arrayContaining(["ChatAIGateway", "AIGatewayClient", "createOrchestrator", "streamSteps"]));
     expect(required["ai-gateway-agents/runs"]).toEqual(expect.arrayContaining(["createRunService", "streamSteps", "RunRefusedError"]));
-    expect(required["ai-gateway-agents"]).toEqual(expect.arrayContaining(["createRunService", "streamSteps"]));
   });
+
+  it("declare every name of the committed export list, types included, at its entry point", async () => {
+    // One import of every listed name per entry point, compiled as an app compiles it: a name
+    // missing from the shipped declarations is TS2305 naming the entry point and the name.
+    const lines = Object.entries(readCommittedApi()).map(([specifier, kinds], i) => `import type { ${Object.keys(kinds).map((n) => `${n} as N${i}_${n}`).join(", ")} } from "${specifier}";`);
+    writeFileSync(join(pkg.app, "api_names.ts"), `${lines.join("\n")}\nexport {};\n`);
+    const tsc = join(repoRoot, "node_modules", "typescript", "bin", "tsc");
+    const r = await runProcess(process.execPath, [tsc, "--noEmit", "--strict", "--skipLibCheck", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "api_names.ts"], { cwd: pkg.app, env: offlineEnv(), timeoutMs: 120_000 });
+    expect(r.stdout + r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  }, 150_000);
 
   it("shares the app's @langchain/core: the model is a BaseChatModel of the app's copy", async () => {
     const script = [
