@@ -17,7 +17,7 @@ import { OrchestratorConfigError } from "../../graphs/orchestrator/errors.js";
 import { createOrchestrator, type OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
 import { createCheckpointer, type CheckpointerHandle } from "../../graphs/persistence.js";
 import { memoryLedger, type UsageEntry, type UsageLedger } from "../../src/usage/index.js";
-import type { StreamStepsOptions } from "../../src/runs/index.js";
+import { streamSteps, type StreamStepsOptions } from "../../src/runs/index.js";
 import { silentLogger } from "../helpers/gateway.js";
 import { collect, emulatorForFile, ofType } from "../helpers/orchestrator.js";
 
@@ -136,6 +136,7 @@ describe("a specialist that is the app's compiled graph", () => {
     const digestGraph = new StateGraph(MessagesAnnotation)
       .addNode("answer", async (state, config) => {
         if (state.messages.at(-1)?.text.includes("explode")) throw new Error("the digest graph broke");
+        if (state.messages.at(-1)?.text.includes("silent")) return { messages: [] };
         return { messages: [await model.invoke(state.messages, config)] };
       })
       .addEdge("__start__", "answer")
@@ -168,14 +169,21 @@ describe("a specialist that is the app's compiled graph", () => {
     // The thread holds each run's question and the graph's answer.
     expect((await graph.getState({ configurable: { thread_id: threadId } })).values.messages).toHaveLength(6);
 
-    // A failure inside the graph ends the run: another tier would run the same graph.
-    const failed: StepEvent[] = [];
-    await expect(
-      (async () => {
-        for await (const e of (await import("../../src/runs/index.js")).streamSteps("digest: explode", { graph, threadId, tenant: "acme", owners: store.owners, routingMode: "rules" })) failed.push(e);
-      })(),
-    ).rejects.toThrow("failed unexpectedly (Error)");
-    expect(ofType(failed, "escalation")).toEqual([]);
+    // A failure inside the graph ends the run, even one a project agent would escalate on (no
+    // answer): another tier would run the same graph.
+    for (const [task, message] of [
+      ["digest: explode", "failed unexpectedly (Error)"],
+      ["digest: stay silent", "ended without an answer"],
+    ]) {
+      const failed: StepEvent[] = [];
+      await expect(
+        (async () => {
+          for await (const e of streamSteps(task, { graph, threadId, tenant: "acme", owners: store.owners, agent: "digest", tier: "fast" })) failed.push(e);
+        })(),
+      ).rejects.toThrow(message);
+      expect(ofType(failed, "escalation")).toEqual([]);
+      expect(ofType(failed, "agent_started").map((e) => e.tier)).toEqual(["fast"]);
+    }
     const after = await runAs(graph, "A digest after the failure", threadId);
     expect(ofType(after, "final_answer")[0]).toMatchObject({ agent: "digest" });
 
