@@ -6,7 +6,7 @@
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { tool } from "@langchain/core/tools";
-import { MemorySaver, MessagesAnnotation, StateGraph } from "@langchain/langgraph";
+import { Annotation, MemorySaver, MessagesAnnotation, StateGraph } from "@langchain/langgraph";
 import { createAgent } from "langchain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -118,6 +118,13 @@ describe("a specialist built by the app's factory", () => {
     const before = (await graph.getState({ configurable: { thread_id: threadId } })).values.messages.length;
     await expect(collect(graph, "What is the population of Lyon?", { threadId, tenant: "beta", owners: store.owners })).rejects.toThrow(`No thread "${threadId}" was found.`);
     expect((await graph.getState({ configurable: { thread_id: threadId } })).values.messages).toHaveLength(before);
+  });
+
+  it("a compiled graph without a messages state fails the run saying what it needs", async () => {
+    const odd = new StateGraph(Annotation.Root({ count: Annotation<number> })).addNode("tally", () => ({ count: 1 })).addEdge("__start__", "tally").compile();
+    const counter = defineAgent({ name: "counter", description: "Counts", tier: "fast", agent: odd as never });
+    const graph = createOrchestrator({ registry: await file.registryWith(), agents: [counter], logger: silentLogger });
+    await expect(collect(graph, "Count", { agent: "counter" })).rejects.toThrow("The counter agent on the fast tier returned no messages; a compiled graph agent needs a messages state");
   });
 
   it("refuses a factory that does not return a createAgent agent, naming the agent", async () => {

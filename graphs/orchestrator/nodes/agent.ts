@@ -155,6 +155,11 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
       await pricesLoaded;
       return { ok: false, failure, spent: withSummaries(deps, usageOfCalls(tier, ledger.calls, deps.pricing), ledger), streamedText, provider: lastProvider(ledger, failure) };
     }
+    // An app's compiled graph may have a state without messages; say so rather than fail on it.
+    if (!Array.isArray(output?.messages)) {
+      const message = `The ${label} returned no messages; a compiled graph agent needs a messages state (e.g. MessagesAnnotation).`;
+      return { ok: false, failure: { kind: "no_answer", message }, spent: {}, streamedText: false, provider: lastProvider(ledger) };
+    }
     const produced = output.messages.slice(input.length);
     await pricesLoaded;
     const spent = withSummaries(deps, usageOfCalls(tier, produced.filter(isAIMessage).map(callRecord), deps.pricing), ledger);
