@@ -44,9 +44,8 @@ export function requireApproval<T extends StructuredToolInterface>(tool: T, opti
 
 /** The decisions declared on `tool` (`metadata.approval`), or undefined when it runs without approval. */
 export function approvalOf(tool: StructuredToolInterface): ApprovalDecision[] | undefined {
-  const declared = (tool as WithMetadata).metadata?.approval as ToolApproval | true | undefined;
-  if (declared === undefined || (declared as unknown) === false) return undefined;
-  if (declared === true) return [...DEFAULT_DECISIONS];
+  const declared = (tool as WithMetadata).metadata?.approval as ToolApproval | undefined;
+  if (declared === undefined) return undefined;
   return checkedDecisions(tool.name, declared.allowedDecisions ?? DEFAULT_DECISIONS);
 }
 

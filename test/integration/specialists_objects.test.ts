@@ -11,7 +11,7 @@ import { createAgent } from "langchain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { AgentDefinitionError, defineAgent, type SpecialistFactoryArgs } from "../../agents/define_agent.js";
-import { createToolbox, requireApproval } from "../../agents/tools/index.js";
+import { approvalOf, createToolbox, requireApproval, ToolApprovalError } from "../../agents/tools/index.js";
 import type { StepEvent } from "../../graphs/orchestrator/events.js";
 import { OrchestratorConfigError } from "../../graphs/orchestrator/errors.js";
 import { createOrchestrator, type OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
@@ -220,6 +220,16 @@ describe("approval declared on the tool", () => {
       expect(ofType(resumed, "tool_result")).toEqual([expect.objectContaining({ name: "file_refund", source: "code", isError: false })]);
       expect(ofType(resumed, "final_answer")[0].answer).toContain("refund filed for order");
     }
+  });
+
+  it("defaults to approve and reject, and refuses decisions there are not", () => {
+    expect(approvalOf(requireApproval(populationTool()))).toEqual(["approve", "reject"]);
+    expect(approvalOf(populationTool())).toBeUndefined();
+    expect(() => requireApproval(populationTool(), { allowedDecisions: ["allow" as never] })).toThrow(ToolApprovalError);
+    expect(() => requireApproval(populationTool(), { allowedDecisions: [] })).toThrow('Tool "lookup_population": allowedDecisions must list approve, edit, reject');
+    // Declared by hand in the tool's metadata, wrongly: defineAgent names the agent and the tool.
+    const bad = tool(async () => "x", { name: "odd_tool", description: "Does odd things", schema: z.object({}), metadata: { approval: { allowedDecisions: ["maybe"] } } });
+    expect(() => defineAgent({ name: "clerk", description: "Handles refunds", tools: [bad] })).toThrow('Invalid agent "clerk": tools.odd_tool: Tool "odd_tool": allowedDecisions must list');
   });
 
   it("a policy in the configuration still changes the decisions a tool declares", async () => {
