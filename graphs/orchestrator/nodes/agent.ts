@@ -1,7 +1,9 @@
 /**
  * An agent as a node of the orchestrator: a tier agent (`<tier>_agent`) or a specialist (its
  * own name), holding one compiled `createAgent` subgraph per tier it may run on, so Studio
- * draws it and xray shows its model and tools nodes. The node runs the subgraph of the run's
+ * draws it and xray shows its model and tools nodes. A specialist from an app's factory is that
+ * factory's `createAgent` agent rebuilt with the project's middleware; one that is an app's
+ * compiled graph is run as it is, on every tier it may run on, and never escalates. The node runs the subgraph of the run's
  * active tier on the thread's messages and decides what the outcome means for the run: the
  * answer ends it, a failure another tier can fix escalates one tier up (within the agent's
  * tiers), any other failure ends the run at once. Interrupts raised inside the agent (a tool
@@ -158,7 +160,8 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
     // An app's compiled graph may have a state without messages; say so rather than fail on it.
     if (!Array.isArray(output?.messages)) {
       const message = `The ${label} returned no messages; a compiled graph agent needs a messages state (e.g. MessagesAnnotation).`;
-      return { ok: false, failure: { kind: "no_answer", message }, spent: {}, streamedText: false, provider: lastProvider(ledger) };
+      await pricesLoaded;
+      return { ok: false, failure: { kind: "no_answer", message }, spent: withSummaries(deps, {}, ledger), streamedText: false, provider: lastProvider(ledger) };
     }
     const produced = output.messages.slice(input.length);
     await pricesLoaded;
