@@ -21,14 +21,19 @@ export interface TierAgentOptions {
   middleware?: AgentMiddleware[];
 }
 
-/** Builds an agent on one tier's model, named `<tier>_agent` unless a name is given. */
-export function createTierAgent(options: TierAgentOptions) {
+/**
+ * Builds an agent on one tier's model, named `<tier>_agent` unless a name is given. With `made`
+ * (what an app's factory returned from `createAgent`), the agent is rebuilt from its options
+ * with the project's middleware first, so an app's agent gets the step limit, call ledger and
+ * step events of a tier agent; the app's own middleware runs inside them.
+ */
+export function createTierAgent(options: TierAgentOptions, made?: { options: object }) {
+  const own = { name: options.name ?? `${options.tier}_agent`, model: options.model, tools: options.tools, systemPrompt: options.systemPrompt };
+  const theirs = made?.options as { middleware?: readonly AgentMiddleware[] } | undefined;
+  const params = theirs ? { ...theirs, name: own.name } : own;
   return createAgent({
-    name: options.name ?? `${options.tier}_agent`,
-    model: options.model,
-    tools: options.tools,
-    systemPrompt: options.systemPrompt,
-    middleware: [stepLimitMiddleware(options.maxSteps), modelCallsMiddleware(), ...(options.middleware ?? [])],
+    ...(params as typeof own),
+    middleware: [stepLimitMiddleware(options.maxSteps), modelCallsMiddleware(), ...(options.middleware ?? []), ...(theirs?.middleware ?? [])],
   });
 }
 

@@ -11,6 +11,7 @@
 export { createOrchestrator, type OrchestratorOptions, type OrchestratorGraph } from "../graphs/orchestrator/graph.js";
 export { createRuntime, type Runtime, type RuntimeOptions } from "./runtime/runtime.js";
 export { defineAgent, type AgentDefinition } from "../agents/define_agent.js";
+export { requireApproval } from "../agents/tools/approval.js";
 export { startEmulator } from "./emulator/server.js";
 export type { EmulatorHandle, EmulatorOptions } from "./emulator/types.js";
 // The chat model and the client under it.

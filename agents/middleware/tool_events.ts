@@ -13,7 +13,7 @@ import { currentLedger } from "./model_calls.js";
 /** The agent asked for a tool. */
 export interface ToolCallEvent {
   type: "tool_call";
-  /** Where the tool comes from: `builtin`, or `mcp:<server>`. */
+  /** Where the tool comes from: `builtin` (shipped with the project), `code` (the app's own), or `mcp:<server>`. */
   source: string;
   tier: Tier;
   /** The agent (graph node) that called the tool. */
@@ -28,7 +28,7 @@ export interface ToolCallEvent {
 /** A tool answered. */
 export interface ToolResultEvent {
   type: "tool_result";
-  /** Where the tool comes from: `builtin`, or `mcp:<server>`. */
+  /** Where the tool comes from: `builtin` (shipped with the project), `code` (the app's own), or `mcp:<server>`. */
   source: string;
   tier: Tier;
   /** The agent (graph node) that called the tool. */

@@ -7,6 +7,7 @@
 import type { MathJsInstance, MathNode } from "mathjs";
 import { tool } from "langchain";
 import { z } from "zod";
+import { markBuiltin } from "./source.js";
 
 /** Longest expression accepted, in characters (after trimming). */
 export const MAX_EXPRESSION_LENGTH = 500;
@@ -194,17 +195,19 @@ export async function calculate(expression: string): Promise<string> {
 
 /** Builds the `calculator` tool. */
 export function createCalculatorTool() {
-  return tool(({ expression }) => calculate(expression), {
-    name: "calculator",
-    description:
-      "Evaluates an arithmetic expression exactly and returns the number. Use it for every calculation " +
-      "instead of doing math in your head. Examples: `12.5 / 100 * 3480`, `(3 + 4) * 2`, `2^10`, `sqrt(16)`, " +
-      "`round(7 / 3, 2)`. `X% of Y` and `X%` (percent) are understood, and `3,480` is read as 3480 " +
-      "(separate function arguments with a comma and a space).",
-    schema: z.object({
-      expression: z
-        .string()
-        .describe(`One arithmetic expression, at most ${MAX_EXPRESSION_LENGTH} characters, e.g. 12.5 / 100 * 3480`),
+  return markBuiltin(
+    tool(({ expression }) => calculate(expression), {
+      name: "calculator",
+      description:
+        "Evaluates an arithmetic expression exactly and returns the number. Use it for every calculation " +
+        "instead of doing math in your head. Examples: `12.5 / 100 * 3480`, `(3 + 4) * 2`, `2^10`, `sqrt(16)`, " +
+        "`round(7 / 3, 2)`. `X% of Y` and `X%` (percent) are understood, and `3,480` is read as 3480 " +
+        "(separate function arguments with a comma and a space).",
+      schema: z.object({
+        expression: z
+          .string()
+          .describe(`One arithmetic expression, at most ${MAX_EXPRESSION_LENGTH} characters, e.g. 12.5 / 100 * 3480`),
+      }),
     }),
-  });
+  );
 }

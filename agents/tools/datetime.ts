@@ -4,6 +4,7 @@
  */
 import { tool } from "langchain";
 import { z } from "zod";
+import { markBuiltin } from "./source.js";
 
 /** Returns "now"; replaced in tests by a fixed clock. */
 export type Clock = () => Date;
@@ -64,16 +65,18 @@ export function describeDateTime(now: Date, timeZone = "UTC"): string {
 
 /** Builds the `current_datetime` tool; `clock` defaults to the system clock. */
 export function createDateTimeTool(clock: Clock = () => new Date()) {
-  return tool(({ timezone }) => describeDateTime(clock(), timezone ?? "UTC"), {
-    name: "current_datetime",
-    description:
-      "Returns the current date and time: the UTC timestamp plus the local date, time, weekday and UTC offset " +
-      "in the given time zone. Use it whenever the answer depends on today's date or the current time.",
-    schema: z.object({
-      timezone: z
-        .string()
-        .optional()
-        .describe("IANA time zone name such as Europe/Berlin or Asia/Kolkata; defaults to UTC"),
+  return markBuiltin(
+    tool(({ timezone }) => describeDateTime(clock(), timezone ?? "UTC"), {
+      name: "current_datetime",
+      description:
+        "Returns the current date and time: the UTC timestamp plus the local date, time, weekday and UTC offset " +
+        "in the given time zone. Use it whenever the answer depends on today's date or the current time.",
+      schema: z.object({
+        timezone: z
+          .string()
+          .optional()
+          .describe("IANA time zone name such as Europe/Berlin or Asia/Kolkata; defaults to UTC"),
+      }),
     }),
-  });
+  );
 }

@@ -8,6 +8,7 @@ import { createGuardedAgent, isLoopbackHost, type GuardedAgentOptions, type Look
 import { request } from "undici";
 import { tool } from "langchain";
 import { z } from "zod";
+import { markBuiltin } from "./source.js";
 
 /** Settings of the http_get tool (HTTP_GET_* variables). */
 export interface HttpGetSettings {
@@ -167,11 +168,13 @@ export async function httpGet(raw: string, settings: HttpGetSettings, guard: Htt
 export function createHttpGetTool(settings: Partial<HttpGetSettings> = {}) {
   const effective: HttpGetSettings = { ...DEFAULT_HTTP_GET_SETTINGS, ...settings };
   const hosts = effective.allowedHosts.length > 0 ? effective.allowedHosts.join(", ") : "none configured";
-  return tool(({ url }) => httpGet(url, effective), {
-    name: "http_get",
-    description:
-      `Fetches a web page or API response with an HTTP GET and returns its status, content type and text body ` +
-      `(at most ${effective.maxBytes} bytes). Only these hosts are allowed: ${hosts}. Redirects are reported, not followed.`,
-    schema: z.object({ url: z.string().describe("Absolute https URL to fetch, e.g. https://api.example.com/status") }),
-  });
+  return markBuiltin(
+    tool(({ url }) => httpGet(url, effective), {
+      name: "http_get",
+      description:
+        `Fetches a web page or API response with an HTTP GET and returns its status, content type and text body ` +
+        `(at most ${effective.maxBytes} bytes). Only these hosts are allowed: ${hosts}. Redirects are reported, not followed.`,
+      schema: z.object({ url: z.string().describe("Absolute https URL to fetch, e.g. https://api.example.com/status") }),
+    }),
+  );
 }

@@ -14,7 +14,9 @@ import { createHttpGetTool, type HttpGetSettings } from "./http_get.js";
 
 export { calculate, createCalculatorTool, normaliseExpression, MAX_EXPRESSION_LENGTH } from "./calculator.js";
 export { createDateTimeTool, describeDateTime, type Clock } from "./datetime.js";
-export { McpToolbox, toolSource, MCP_DEFAULTS, type McpServerStatus, type ToolSource } from "./mcp.js";
+export { McpToolbox, MCP_DEFAULTS, type McpServerStatus } from "./mcp.js";
+export { markBuiltin, sourceOfTool, toolSource, type ToolSource } from "./source.js";
+export { approvalOf, declaredApprovals, requireApproval, ToolApprovalError, type ToolApproval } from "./approval.js";
 export {
   createHttpGetTool,
   httpGet,

@@ -30,16 +30,6 @@ export interface McpServerStatus {
   error?: string;
 }
 
-/** Where a tool comes from: `builtin`, or `mcp:<server>`. */
-export type ToolSource = "builtin" | `mcp:${string}`;
-
-/** The tool's source, read from its name (`<server>__<tool>` is an MCP tool). */
-export function toolSource(name: string, servers: McpServers): ToolSource {
-  const at = name.indexOf(MCP_NAME_SEPARATOR);
-  const server = at > 0 ? name.slice(0, at) : undefined;
-  return server && servers[server] ? `mcp:${server}` : "builtin";
-}
-
 /** What the toolbox needs to reach the servers. */
 export interface McpToolboxOptions {
   logger?: Logger;

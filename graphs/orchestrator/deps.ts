@@ -2,7 +2,7 @@
 import type { BaseMessage } from "@langchain/core/messages";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { ApprovalRecord } from "../../agents/middleware/approvals.js";
-import { selectTools } from "../../agents/tools/index.js";
+import { declaredApprovals, selectTools } from "../../agents/tools/index.js";
 import type { Logger } from "../../src/logging/index.js";
 import type { ApprovalPolicy } from "../../src/providers/agent_config.js";
 import type { ProviderRegistry } from "../../src/providers/index.js";
@@ -65,9 +65,9 @@ export function pricingOf(registry: ProviderRegistry, pricer: ModelPricer): Orch
   };
 }
 
-/** The tools `member` gets on `tier`: a specialist's own list, else the tier's allowlist. */
+/** The tools `member` gets on `tier`: a specialist's own tool objects and toolbox names, else the tier's allowlist. */
 export function toolsOf(deps: OrchestratorDeps, member: RosterMember, tier: Tier): StructuredToolInterface[] {
-  if (member.spec) return selectTools(deps.tools, member.spec.tools);
+  if (member.spec) return [...selectTools(deps.tools, member.spec.tools), ...(member.spec.ownTools ?? [])];
   const allowed = deps.tierConfig.tiers[tier].tools;
   return selectTools(deps.tools, allowed.includes("*") ? undefined : allowed);
 }
@@ -89,10 +89,12 @@ export function usageEvent(deps: OrchestratorDeps, run: UsageByTier, thread: Usa
 }
 
 /**
- * The approval policy of `member` on `tier`, for the tools it has: the top-level policy, then the
- * tier's, then the specialist's, each overriding the one before per tool.
+ * The approval policy of `member` on `tier`, for the tools it has: what each tool declares on
+ * itself (`requireApproval`), then the top-level policy, the tier's and the specialist's, each
+ * overriding the one before per tool.
  */
-export function approvalPolicyOf(deps: OrchestratorDeps, member: RosterMember, tier: Tier, tools: readonly string[]): ApprovalPolicy {
-  const merged = { ...deps.approvals, ...deps.tierConfig.tiers[tier].approvals, ...member.spec?.approvals };
-  return Object.fromEntries(Object.entries(merged).filter(([tool]) => tools.includes(tool)));
+export function approvalPolicyOf(deps: OrchestratorDeps, member: RosterMember, tier: Tier, tools: readonly StructuredToolInterface[]): ApprovalPolicy {
+  const merged = { ...declaredApprovals(tools), ...deps.approvals, ...deps.tierConfig.tiers[tier].approvals, ...member.spec?.approvals };
+  const names = tools.map((t) => t.name);
+  return Object.fromEntries(Object.entries(merged).filter(([tool]) => names.includes(tool)));
 }

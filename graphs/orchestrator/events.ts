@@ -55,6 +55,7 @@ export interface AgentStartedEvent {
   /** Set when the event happened inside a plan's subtask. */
   subtaskId?: string;
   model: string;
+  /** Most model calls of the attempt; 0 for a compiled graph agent, which has no step limit. */
   maxSteps: number;
   tools: string[];
 }

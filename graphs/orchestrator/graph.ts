@@ -13,6 +13,7 @@
  */
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { END, START, StateGraph, type BaseCheckpointSaver, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import type { Specialist } from "../../agents/define_agent.js";
 import { createToolbox, toolMatches, unknownToolReason } from "../../agents/tools/index.js";
 import { getLogger, type Logger } from "../../src/logging/index.js";
 import type { ProviderRegistry } from "../../src/providers/index.js";
@@ -45,7 +46,10 @@ export interface OrchestratorOptions {
   registry: ProviderRegistry;
   /** Whether the registry answers with the emulator's simulated model (default false); a function is read per run. */
   simulated?: boolean | (() => boolean);
-  /** Tools by name; default the built-in toolbox. Each tier uses the subset its config allows. */
+  /**
+   * Tools by name; default the built-in toolbox. Each tier uses the subset its config allows. Tools
+   * the project did not make show as `source: "code"` in tool events.
+   */
   tools?: Readonly<Record<string, StructuredToolInterface | undefined>>;
   /** Checkpointer for thread persistence (`createCheckpointer()`), or none. */
   checkpointer?: BaseCheckpointSaver;
@@ -54,7 +58,7 @@ export interface OrchestratorOptions {
   /** Routing rules and classifier switch; default the tier config's `routing`. */
   routing?: Partial<RoutingConfig>;
   /** Specialist agents (`defineAgent`); default the tier config's `agents:`. The tier agents are always there too. */
-  agents?: readonly AgentSpec[];
+  agents?: readonly Specialist[];
   /** Tool -> decisions a person may take before it runs, for every agent; default the tier config's `approvals:`. */
   approvals?: ApprovalPolicy;
   /**

@@ -3,6 +3,7 @@
  * `premium_agent`), always present, plus the specialists a user declares. Maps a routing
  * decision to an agent and tier, and a failed tier to the next one the same agent may use.
  */
+import type { Specialist } from "../../agents/define_agent.js";
 import { clampTier, type AgentSpec } from "../../src/providers/agent_config.js";
 import { TIERS, type Tier } from "../../src/providers/types.js";
 import { OrchestratorInputError } from "./errors.js";
@@ -17,17 +18,17 @@ export interface RosterMember {
   name: string;
   tiers: readonly Tier[];
   /** Set for specialists. */
-  spec?: AgentSpec;
+  spec?: Specialist;
 }
 
 /** Every agent node of an orchestrator. */
 export interface Roster {
   members: readonly RosterMember[];
-  specialists: readonly AgentSpec[];
+  specialists: readonly Specialist[];
 }
 
 /** The roster for `specialists` (names must be unique). */
-export function createRoster(specialists: readonly AgentSpec[]): Roster {
+export function createRoster(specialists: readonly Specialist[]): Roster {
   const seen = new Set<string>();
   for (const s of specialists) {
     if (seen.has(s.name)) throw new OrchestratorInputError(`Two agents are named "${s.name}"; agent names must be unique.`);
@@ -66,6 +67,8 @@ export const above = (a: Tier, b: Tier): boolean => TIERS.indexOf(a) > TIERS.ind
 
 /** The node and tier that take over when `member` fails on `tier`: the next tier it may use, or none. */
 export function escalationOf(member: RosterMember, tier: Tier, maxTier?: Tier): { agent: string; tier: Tier } | undefined {
+  // A compiled graph runs on its own models: another tier would run the same graph again.
+  if (member.spec?.build?.kind === "graph") return undefined;
   const next = member.spec ? member.spec.tiers.find((t) => above(t, tier)) : TIERS[TIERS.indexOf(tier) + 1];
   // A budget cap (the run context's maxTier) stops escalation at it.
   if (!next || (maxTier && above(next, maxTier))) return undefined;

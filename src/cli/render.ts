@@ -13,6 +13,9 @@ const color = (code: number, enabled: boolean) => (s: string) => (enabled ? `\u0
 
 const usd = (n: number) => `$${n < 0.01 ? n.toFixed(6) : n.toFixed(4)}`;
 
+/** An agent's step limit; a compiled graph agent has none (maxSteps 0). */
+const stepsLabel = (maxSteps: number) => (maxSteps > 0 ? `up to ${maxSteps} steps` : "no step limit");
+
 const oneLine = (s: string, max = 200) => {
   // Also cleans JSON of values terminalSafe leaves as they are (class instances): JSON escapes C0 controls, not C1.
   const flat = terminalText(s).replace(/\s+/g, " ").trim();
@@ -148,7 +151,7 @@ export class HumanRenderer {
       case "route_decided":
         return `${this.cyan("route")}  ${this.bold(event.tier)}${event.agent === `${event.tier}_agent` ? "" : ` · ${this.bold(event.agent)}`} via ${event.source} (${event.reason}) · model ${event.model}`;
       case "agent_started":
-        return `${this.cyan("agent")}  ${agentLabel(event)} started · ${event.model} · up to ${event.maxSteps} steps · tools: ${event.tools.join(", ") || "none"}`;
+        return `${this.cyan("agent")}  ${agentLabel(event)} started · ${event.model} · ${stepsLabel(event.maxSteps)} · tools: ${event.tools.join(", ") || "none"}`;
       case "tool_call":
         return `${this.cyan("tool")}   ${event.name}(${oneLine(JSON.stringify(event.args))})${event.source && event.source !== "builtin" ? this.dim(` · ${event.source}`) : ""}`;
       case "tool_result":

@@ -171,7 +171,7 @@ function render(e: StepEvent | { type: "run_started"; threadId: string; simulate
       step("route", `${e.tier}${e.agent === `${e.tier}_agent` ? "" : ` · ${e.agent}`} via ${e.source} (${e.reason}) · model ${e.model}`);
       break;
     case "agent_started":
-      step("agent", `${inSubtask}${agentLabel(e)} started · ${e.model} · up to ${e.maxSteps} steps · tools: ${e.tools.join(", ") || "none"}`);
+      step("agent", `${inSubtask}${agentLabel(e)} started · ${e.model} · ${e.maxSteps > 0 ? `up to ${e.maxSteps} steps` : "no step limit"} · tools: ${e.tools.join(", ") || "none"}`);
       break;
     case "tool_call":
       step("tool", `${inSubtask}${e.name}(${short(e.args)})${e.source !== "builtin" ? ` · ${e.source}` : ""}`);

@@ -26,6 +26,20 @@ function render(events: StepEvent[], colors: boolean, columns?: number): string 
 }
 
 describe("HumanRenderer", () => {
+  it("names the source of an app's own tool, and a compiled graph agent's missing step limit", () => {
+    const out = render(
+      [
+        { type: "agent_started", tier: "fast", agent: "digest", model: "m", maxSteps: 0, tools: [] },
+        { type: "tool_call", source: "code", tier: "fast", agent: "clerk", id: "c1", name: "file_refund", args: { order: "42" } },
+        { type: "tool_call", source: "builtin", tier: "fast", agent: "clerk", id: "c2", name: "calculator", args: { expression: "1 + 1" } },
+      ],
+      false,
+    );
+    expect(out).toContain("digest agent (fast) started · m · no step limit · tools: none");
+    expect(out).toContain('file_refund({"order":"42"}) · code');
+    expect(out).toContain('calculator({"expression":"1 + 1"})\n');
+  });
+
   it("never shows a discarded attempt's text as the answer (plain output)", () => {
     const out = render(cutThenAnswer, false);
     const answers = out.split("\n").filter((l) => l.startsWith("answer "));

@@ -1,7 +1,9 @@
 /**
  * An agent as a node of the orchestrator: a tier agent (`<tier>_agent`) or a specialist (its
  * own name), holding one compiled `createAgent` subgraph per tier it may run on, so Studio
- * draws it and xray shows its model and tools nodes. The node runs the subgraph of the run's
+ * draws it and xray shows its model and tools nodes. A specialist from an app's factory is that
+ * factory's `createAgent` agent rebuilt with the project's middleware; one that is an app's
+ * compiled graph is run as it is, on every tier it may run on, and never escalates. The node runs the subgraph of the run's
  * active tier on the thread's messages and decides what the outcome means for the run: the
  * answer ends it, a failure another tier can fix escalates one tier up (within the agent's
  * tiers), any other failure ends the run at once. Interrupts raised inside the agent (a tool
@@ -10,20 +12,21 @@
  * the agent's failure.
  */
 import { isAIMessage, RemoveMessage, type AIMessage, type BaseMessage } from "@langchain/core/messages";
-import { Command, END, isGraphBubbleUp, isGraphInterrupt, REMOVE_ALL_MESSAGES, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import { Command, END, isGraphBubbleUp, isGraphInterrupt, REMOVE_ALL_MESSAGES, type LangGraphRunnableConfig, type Pregel } from "@langchain/langgraph";
 import { approvalsMiddleware, type ApprovalRecord } from "../../../agents/middleware/approvals.js";
 import { callRecord, ModelCallError, ModelCallLedger, withModelCallLedger } from "../../../agents/middleware/model_calls.js";
 import { threadSummarizer, type ThreadSummarizer } from "../../../agents/middleware/thread_summary.js";
 import { toolEventsMiddleware } from "../../../agents/middleware/tool_events.js";
-import { toolSource } from "../../../agents/tools/index.js";
+import { sourceOfTool } from "../../../agents/tools/index.js";
+import type { MessagesGraph, SpecialistFactory } from "../../../agents/define_agent.js";
 import { agentSystemPrompt } from "../../../agents/prompts.js";
-import { createTierAgent, type TierAgent } from "../../../agents/tier_agent.js";
+import { createTierAgent, type TierAgent, type TierAgentOptions } from "../../../agents/tier_agent.js";
 import type { Tier } from "../../../src/providers/types.js";
 import { addUsage, usageOfCalls, type UsageByTier } from "../cost.js";
 import { capOf, readRunSettings } from "../configuration.js";
 import { approvalPolicyOf, modelOf, toolsOf, type AttemptOutcome, type OrchestratorDeps } from "../deps.js";
 import { checkApprovalResume } from "../approvals.js";
-import { BudgetExceededError, OrchestratorError, OrchestratorInputError } from "../errors.js";
+import { BudgetExceededError, OrchestratorConfigError, OrchestratorError, OrchestratorInputError } from "../errors.js";
 import { escalates } from "../escalation.js";
 import type { CustomStepEvent, FailureInfo } from "../events.js";
 import { escalationOf, type RosterMember } from "../roster.js";
@@ -41,35 +44,45 @@ const SAFE_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 /** One compiled agent of a member, for one tier. */
 interface TierRun {
-  agent: TierAgent;
+  /** What runs: the agent's compiled graph, or an app's compiled graph agent. */
+  graph: Pick<MessagesGraph, "invoke">;
+  /** The graph to show as the node's subgraph (Studio), when it is one. */
+  subgraph?: Pregel<never, never> | TierAgent["graph"];
   tools: string[];
+  /** 0 for a compiled graph agent: it has no step limit. */
   maxSteps: number;
-  recursionLimit: number;
+  recursionLimit?: number;
   summarize?: ThreadSummarizer;
 }
-
 
 /** The compiled agents of `member`, one per tier, and a function that runs one attempt. */
 export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
   const runs = new Map<Tier, TierRun>();
+  const build = member.spec?.build;
   for (const tier of member.tiers) {
     const settings = deps.tierConfig.tiers[tier];
+    // The fast tier summarises a thread grown past this tier's budget.
+    const summarize = settings.contextTokens > 0 ? threadSummarizer({ model: deps.registry.chatModel("fast"), contextTokens: settings.contextTokens }) : undefined;
+    if (build?.kind === "graph") {
+      runs.set(tier, { graph: build.graph, subgraph: isDrawable(build.graph) ? (build.graph as unknown as Pregel<never, never>) : undefined, tools: [], maxSteps: 0, summarize });
+      continue;
+    }
     const tools = toolsOf(deps, member, tier);
     const maxSteps = member.spec?.maxSteps ?? settings.maxSteps;
-    const policy = approvalPolicyOf(deps, member, tier, tools.map((t) => t.name));
-    const agent = createTierAgent({
+    const policy = approvalPolicyOf(deps, member, tier, tools);
+    const sources = new Map(tools.map((t) => [t.name, sourceOfTool(t, deps.tierConfig.mcp)]));
+    const options: TierAgentOptions = {
       name: member.name,
       tier,
       model: deps.registry.chatModel(tier),
       tools,
       systemPrompt: agentSystemPrompt(tier, settings.systemPrompt, member.spec),
       maxSteps,
-      middleware: [toolEventsMiddleware(tier, member.name, (tool) => toolSource(tool, deps.tierConfig.mcp)), ...(Object.keys(policy).length > 0 ? [approvalsMiddleware(policy, member.name, tier, checkApprovalResume)] : [])],
-    });
+      middleware: [toolEventsMiddleware(tier, member.name, (tool) => sources.get(tool) ?? "code"), ...(Object.keys(policy).length > 0 ? [approvalsMiddleware(policy, member.name, tier, checkApprovalResume)] : [])],
+    };
+    const agent = createTierAgent(options, build?.kind === "factory" ? madeByFactory(member.name, build.factory, options) : undefined);
     // Each model call takes a model step and a tools step, plus the middleware's own steps.
-    // The fast tier summarises a thread grown past this tier's budget.
-    const summarize = settings.contextTokens > 0 ? threadSummarizer({ model: deps.registry.chatModel("fast"), contextTokens: settings.contextTokens }) : undefined;
-    runs.set(tier, { agent, tools: tools.map((t) => t.name), maxSteps, recursionLimit: maxSteps * 4 + 10, summarize });
+    runs.set(tier, { graph: agent.graph, subgraph: agent.graph, tools: tools.map((t) => t.name), maxSteps, recursionLimit: maxSteps * 4 + 10, summarize });
   }
 
   /**
@@ -108,11 +121,11 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
       output = (await withModelCallLedger(ledger, async () => {
         const shorter = run.summarize && !options.subtaskId ? await run.summarize(messages, config) : undefined;
         if (shorter) [input, summarized] = [shorter, true];
-        return run.agent.graph.invoke(
+        return run.graph.invoke(
           { messages: input },
           {
             ...withAgentLabels(withTokenRelay(config, member.name, tier, options.subtaskId), { tier, agent: member.name, route: options.route ?? (options.subtaskId ? "plan" : undefined), subtaskId: options.subtaskId }),
-            recursionLimit: run.recursionLimit,
+            ...(run.recursionLimit ? { recursionLimit: run.recursionLimit } : {}),
             ...(options.signal ? { signal: options.signal } : {}),
           },
         );
@@ -144,6 +157,12 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
       await pricesLoaded;
       return { ok: false, failure, spent: withSummaries(deps, usageOfCalls(tier, ledger.calls, deps.pricing), ledger), streamedText, provider: lastProvider(ledger, failure) };
     }
+    // An app's compiled graph may have a state without messages; say so rather than fail on it.
+    if (!Array.isArray(output?.messages)) {
+      const message = `The ${label} returned no messages; a compiled graph agent needs a messages state (e.g. MessagesAnnotation).`;
+      await pricesLoaded;
+      return { ok: false, failure: { kind: "no_answer", message }, spent: withSummaries(deps, {}, ledger), streamedText: false, provider: lastProvider(ledger) };
+    }
     const produced = output.messages.slice(input.length);
     await pricesLoaded;
     const spent = withSummaries(deps, usageOfCalls(tier, produced.filter(isAIMessage).map(callRecord), deps.pricing), ledger);
@@ -171,7 +190,8 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
     return { ok: true, produced, written, result, spent, approvals: output.approvals ?? [] };
   }
 
-  return { attempt, subgraphs: [...runs.values()].map((r) => r.agent.graph) };
+  // One graph serves every tier of a compiled graph agent: Studio shows it once.
+  return { attempt, subgraphs: [...new Set([...runs.values()].flatMap((r) => (r.subgraph ? [r.subgraph] : [])))] as TierAgent["graph"][] };
 }
 
 /** The node of `member`: runs the active tier's agent, then answers, escalates or fails the run. */
@@ -223,6 +243,21 @@ export function agentNode(deps: OrchestratorDeps, member: RosterMember) {
     if (up) ends.add(up.agent);
   }
   return { name: member.name, node, subgraphs: runner.subgraphs, ends: [...ends] };
+}
+
+/** A compiled LangGraph graph (Studio can draw it as the node's subgraph), told by shape: the package exports Pregel as a type only. */
+function isDrawable(graph: MessagesGraph): boolean {
+  return typeof (graph as { getGraphAsync?: unknown }).getGraphAsync === "function" && typeof (graph as { nodes?: unknown }).nodes === "object";
+}
+
+/** What an app's factory made for one tier; it must be a `createAgent` agent, whose options the project rebuilds it from. */
+function madeByFactory(agent: string, factory: SpecialistFactory, options: TierAgentOptions): { options: object } {
+  const made: unknown = factory({ model: options.model, tools: [...options.tools], tier: options.tier, systemPrompt: options.systemPrompt });
+  const params = (made as { options?: unknown } | undefined)?.options;
+  if (typeof params !== "object" || params === null || !("model" in params)) {
+    throw new OrchestratorConfigError(`The factory of agent "${agent}" must return a createAgent agent (e.g. createAgent({ model, tools })); for any other graph, pass the compiled graph as agent instead.`);
+  }
+  return { options: params };
 }
 
 /** `usage` plus the fast tier's summary calls of the attempt. */
