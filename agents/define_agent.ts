@@ -2,8 +2,8 @@
  * `defineAgent`: a specialist agent in code, checked by the same rules as one declared under
  * `agents:` in the tiers file. Pass the result to `createOrchestrator({ agents })`.
  */
-import { agentFieldsSchema, agentNameSchema, toAgentSpec, type AgentFields, type AgentSpec } from "../src/providers/agent_config.js";
-import { describeIssues } from "../src/providers/tier_config.js";
+import { agentFieldsSchema, agentNameSchema, toAgentSpec, type AgentFields, type AgentSpec } from "../src/policy/agent_config.js";
+import { describeIssues } from "../src/policy/tier_config.js";
 
 /** What `defineAgent` takes: a name plus the fields of an `agents:` entry. */
 export interface AgentDefinition extends AgentFields {

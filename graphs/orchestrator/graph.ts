@@ -16,10 +16,10 @@ import { END, START, StateGraph, type BaseCheckpointSaver, type LangGraphRunnabl
 import { createToolbox, toolMatches, unknownToolReason } from "../../agents/tools/index.js";
 import { getLogger, type Logger } from "../../src/logging/index.js";
 import type { ProviderRegistry } from "../../src/providers/index.js";
-import { resolveRouting, type RoutingConfig } from "../../src/providers/routing_rules.js";
-import type { TierConfig, TierPrices } from "../../src/providers/tier_config.js";
-import type { AgentSpec, ApprovalPolicy } from "../../src/providers/agent_config.js";
-import type { BudgetConfig } from "../../src/providers/budget_config.js";
+import { resolveRouting, type RoutingConfig } from "../../src/policy/routing_rules.js";
+import type { TierConfig, TierPrices } from "../../src/policy/tier_config.js";
+import type { AgentSpec, ApprovalPolicy } from "../../src/policy/agent_config.js";
+import type { BudgetConfig } from "../../src/policy/budget_config.js";
 import type { UsageLedger } from "../../src/usage/index.js";
 import { TIERS, type Tier } from "../../src/providers/types.js";
 import { OrchestratorContext } from "./configuration.js";

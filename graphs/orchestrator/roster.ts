@@ -3,7 +3,7 @@
  * `premium_agent`), always present, plus the specialists a user declares. Maps a routing
  * decision to an agent and tier, and a failed tier to the next one the same agent may use.
  */
-import { clampTier, type AgentSpec } from "../../src/providers/agent_config.js";
+import { clampTier, type AgentSpec } from "../../src/policy/agent_config.js";
 import { TIERS, type Tier } from "../../src/providers/types.js";
 import { OrchestratorInputError } from "./errors.js";
 import type { RouteDecision } from "./routing.js";

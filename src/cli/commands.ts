@@ -14,7 +14,7 @@ import { supersededError, type StepsInput } from "../../graphs/orchestrator/stre
 import { createRunService, type RunService } from "../runs/service.js";
 import { runLimitsOf } from "../runs/limits.js";
 import { isUnanswered } from "../../graphs/orchestrator/unanswered.js";
-import type { RoutingMode } from "../providers/routing_rules.js";
+import type { RoutingMode } from "../policy/routing_rules.js";
 import { createConfiguredToolbox, toolMatches, toolSource } from "../../agents/tools/index.js";
 import { loadConfig } from "../config/index.js";
 import { scrubText } from "../logging/index.js";

@@ -14,7 +14,7 @@ import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { createCheckpointer } from "../../graphs/persistence.js";
 import { ConfigError, loadConfig, loadDotEnv } from "../config/index.js";
 import { createLogger, getLogger, scrubText, setLogger } from "../logging/index.js";
-import { TierConfigError } from "../providers/tier_config.js";
+import { TierConfigError } from "../policy/tier_config.js";
 import { createRuntime } from "../runtime/index.js";
 import { runMain } from "../runtime/entry.js";
 import { createMcpServer } from "./server.js";

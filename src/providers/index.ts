@@ -42,7 +42,7 @@ export {
   type TierPrices,
   type TierFileInput,
   type TierReasoningEffort,
-} from "./tier_config.js";
+} from "../policy/tier_config.js";
 export {
   ROUTING_MODES,
   DEFAULT_ROUTING_RULES,
@@ -55,7 +55,7 @@ export {
   type RoutingMode,
   type RoutingRule,
   type RoutingConfig,
-} from "./routing_rules.js";
+} from "../policy/routing_rules.js";
 export { DEFAULT_PROVIDER_MODELS, DEFAULT_OLLAMA_MODEL, DEFAULT_TIER } from "./tiers.js";
 export { createProviderChatModel, loadProviderSdks, type ModelBuildContext } from "./providers.js";
 export {
@@ -113,4 +113,4 @@ export {
   type AgentSpec,
   type ApprovalDecision,
   type ApprovalPolicy,
-} from "./agent_config.js";
+} from "../policy/agent_config.js";

@@ -22,7 +22,7 @@ import {
   settingsFromConfig,
   type ProviderSettingsMap,
 } from "./settings.js";
-import { applyEnvToTierConfig, tierConfigFromAppConfig, type TierConfig, type TierSettings } from "./tier_config.js";
+import { applyEnvToTierConfig, tierConfigFromAppConfig, type TierConfig, type TierSettings } from "../policy/tier_config.js";
 import { PROVIDERS, TIERS, type BreakerState, type PerTier, type ProviderName, type Tier, type TierSelection } from "./types.js";
 import { verifyProvider, type VerifyOutcome } from "./verify.js";
 

@@ -10,7 +10,7 @@ import { assertGatewaySettings, type TokenFunction, type TokenProvider } from ".
 import { getLogger, type Logger } from "../logging/index.js";
 import { ProviderRegistry } from "../providers/index.js";
 import { isProviderConfigured, settingsFromConfig } from "../providers/settings.js";
-import { tierConfigFromAppConfig } from "../providers/tier_config.js";
+import { tierConfigFromAppConfig } from "../policy/tier_config.js";
 import { PROVIDERS } from "../providers/types.js";
 import { startTelemetry, type TelemetryHandle } from "../telemetry/index.js";
 

@@ -5,7 +5,7 @@
  * the limit it is refused. The tightest limit decides. Runs that are in flight are not counted
  * until they end, so concurrent runs can overshoot a limit by what they spend.
  */
-import type { BudgetConfig, BudgetLimits } from "../providers/budget_config.js";
+import type { BudgetConfig, BudgetLimits } from "../policy/budget_config.js";
 import type { Tier } from "../providers/types.js";
 import { monthStart, type UsageLedger } from "./ledger.js";
 

@@ -13,7 +13,7 @@ import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmulatorHandle } from "../../src/emulator/index.js";
 import type { ProviderRegistry } from "../../src/providers/index.js";
-import type { resolveTierConfig } from "../../src/providers/tier_config.js";
+import type { resolveTierConfig } from "../../src/policy/tier_config.js";
 import { startServer, type RunningServer } from "../../src/server/app.js";
 import { emulator, registryOnEmulator, silentLogger } from "../helpers/gateway.js";
 

@@ -3,7 +3,7 @@ import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "../../
 import { AIGatewayClient, type AIGatewayClientOptions } from "../../src/gateway/index.js";
 import { createLogger } from "../../src/logging/index.js";
 import { ProviderRegistry } from "../../src/providers/index.js";
-import { resolveTierConfig } from "../../src/providers/tier_config.js";
+import { resolveTierConfig } from "../../src/policy/tier_config.js";
 
 /** A logger that drops everything (tests that inspect logs make their own). */
 export const silentLogger = createLogger({ level: "silent", format: "json" });

@@ -9,7 +9,7 @@ import type { Progress } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll } from "vitest";
 import type { EmulatorHandle } from "../../src/emulator/index.js";
 import type { ProviderRegistry } from "../../src/providers/index.js";
-import type { resolveTierConfig } from "../../src/providers/tier_config.js";
+import type { resolveTierConfig } from "../../src/policy/tier_config.js";
 import { startServer, type RunningServer } from "../../src/server/app.js";
 import { emulator, registryOnEmulator, silentLogger } from "./gateway.js";
 

@@ -6,7 +6,7 @@ import type { StepsInput } from "../../graphs/orchestrator/stream.js";
 import { streamSteps, type StreamStepsOptions } from "../../src/runs/index.js";
 import type { EmulatorHandle, EmulatorOptions } from "../../src/emulator/index.js";
 import type { ProviderRegistry } from "../../src/providers/index.js";
-import type { resolveTierConfig } from "../../src/providers/tier_config.js";
+import type { resolveTierConfig } from "../../src/policy/tier_config.js";
 import { emulator, registryOnEmulator } from "./gateway.js";
 
 /**

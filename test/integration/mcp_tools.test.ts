@@ -12,8 +12,8 @@ import { createConfiguredToolbox, McpToolbox } from "../../agents/tools/index.js
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { loadConfig } from "../../src/config/index.js";
 import { scrubText } from "../../src/logging/index.js";
-import type { McpServers } from "../../src/providers/mcp_config.js";
-import { resolveTierConfig, TierConfigError } from "../../src/providers/tier_config.js";
+import type { McpServers } from "../../src/policy/mcp_config.js";
+import { resolveTierConfig, TierConfigError } from "../../src/policy/tier_config.js";
 import { silentLogger } from "../helpers/gateway.js";
 import { collect, emulatorForFile, ofType } from "../helpers/orchestrator.js";
 import { mcpHttpServer } from "../fixtures/mcp_tools_server.js";

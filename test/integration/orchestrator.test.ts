@@ -5,7 +5,7 @@ import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { streamSteps, type StreamStepsOptions } from "../../src/runs/index.js";
 import type { EmulatorHandle } from "../../src/emulator/index.js";
 import { ProviderRegistry } from "../../src/providers/index.js";
-import { resolveTierConfig } from "../../src/providers/tier_config.js";
+import { resolveTierConfig } from "../../src/policy/tier_config.js";
 import type { Tier } from "../../src/providers/types.js";
 import { emulator, silentLogger } from "../helpers/gateway.js";
 

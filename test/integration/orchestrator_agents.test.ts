@@ -11,7 +11,7 @@ import type { StepEvent } from "../../graphs/orchestrator/events.js";
 import { OrchestratorError, OrchestratorInputError } from "../../graphs/orchestrator/errors.js";
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { streamSteps } from "../../src/runs/index.js";
-import { resolveTierConfig, TierConfigError } from "../../src/providers/tier_config.js";
+import { resolveTierConfig, TierConfigError } from "../../src/policy/tier_config.js";
 import { emulator, silentLogger } from "../helpers/gateway.js";
 import { collect, emulatorForFile, ofType } from "../helpers/orchestrator.js";
 

@@ -12,7 +12,7 @@ import type { StepEvent } from "../../graphs/orchestrator/events.js";
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { streamSteps, type StreamStepsOptions } from "../../src/runs/index.js";
 import { createCheckpointer, type CheckpointerHandle } from "../../graphs/persistence.js";
-import { resolveBudgets } from "../../src/providers/budget_config.js";
+import { resolveBudgets } from "../../src/policy/budget_config.js";
 import { silentLogger } from "../helpers/gateway.js";
 import { emulatorForFile, ofType } from "../helpers/orchestrator.js";
 import { tempDir } from "./server_helpers.js";

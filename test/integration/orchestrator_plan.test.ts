@@ -8,7 +8,7 @@ import { MemorySaver } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { ProviderRegistry } from "../../src/providers/index.js";
-import { resolveTierConfig } from "../../src/providers/tier_config.js";
+import { resolveTierConfig } from "../../src/policy/tier_config.js";
 import { emulator, silentLogger } from "../helpers/gateway.js";
 import { collectTimed, emulatorForFile, ofType } from "../helpers/orchestrator.js";
 

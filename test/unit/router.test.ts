@@ -9,7 +9,7 @@ import {
   routingConfigSchema,
   shouldClassify,
 } from "../../graphs/orchestrator/routing.js";
-import { resolveTierConfig } from "../../src/providers/tier_config.js";
+import { resolveTierConfig } from "../../src/policy/tier_config.js";
 
 const routing = resolveRouting();
 

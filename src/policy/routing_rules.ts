@@ -4,7 +4,7 @@
  * at startup; matching and the classifier stay with the orchestrator (graphs/router.ts).
  */
 import { z } from "zod";
-import { TIERS, type Tier } from "./types.js";
+import { TIERS, type Tier } from "../providers/types.js";
 
 /** How much of the routing chain to use: all of it, rules only (no LLM call), the classifier only, or just the default tier. */
 export const ROUTING_MODES = ["auto", "rules", "classifier", "default"] as const;

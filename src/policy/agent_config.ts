@@ -5,7 +5,7 @@
  * live in the provider layer so the tier config can validate them at startup.
  */
 import { z } from "zod";
-import { TIERS, type Tier } from "./types.js";
+import { TIERS, type Tier } from "../providers/types.js";
 
 /** What a person may do with a tool call that needs approval. */
 export const APPROVAL_DECISIONS = ["approve", "edit", "reject"] as const;

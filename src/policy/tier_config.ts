@@ -13,10 +13,10 @@ import { budgetsSchema, resolveBudgets, type BudgetConfig } from "./budget_confi
 import { mcpSectionSchema, type McpServers } from "./mcp_config.js";
 import { agentsSectionSchema, approvalPolicySchema, toAgentSpec, type AgentSpec, type ApprovalPolicy } from "./agent_config.js";
 import { resolveRouting, routingConfigSchema, type RoutingConfig } from "./routing_rules.js";
-import { DEFAULT_PROVIDER_MODELS, DEFAULT_TIER } from "./tiers.js";
-import { PROVIDERS, REASONING_EFFORTS, TIERS, type PerTier, type ProviderName, type Tier, type TierReasoningEffort, type TierSelection } from "./types.js";
+import { DEFAULT_PROVIDER_MODELS, DEFAULT_TIER } from "../providers/tiers.js";
+import { PROVIDERS, REASONING_EFFORTS, TIERS, type PerTier, type ProviderName, type Tier, type TierReasoningEffort, type TierSelection } from "../providers/types.js";
 
-export { REASONING_EFFORTS, type TierReasoningEffort } from "./types.js";
+export { REASONING_EFFORTS, type TierReasoningEffort } from "../providers/types.js";
 
 /** Prices in USD per million tokens, for cost reports. */
 export interface TierPrices {
