@@ -1,6 +1,6 @@
 /**
  * ai-gateway-agents: multi-agent LangGraph workflows over an OAuth2-protected,
- * OpenAI-compatible AI gateway. Subpaths: `/gateway`, `/models`, `/providers`,
+ * OpenAI-compatible AI gateway. Subpaths: `/gateway`, `/models`, `/providers`, `/policy`,
  * `/orchestrator`, `/runs`, `/emulator`, `/server`, `/config`, `/logging`.
  */
 export * from "./config/index.js";
@@ -8,6 +8,7 @@ export * from "./logging/index.js";
 export * from "./gateway/index.js";
 export * from "./models/index.js";
 export * from "./providers/index.js";
+export * from "./policy/index.js";
 // Both layers name their reasoning-effort type; the model's is the one callers pass.
 export type { ReasoningEffort } from "./models/index.js";
 export * from "../graphs/index.js";

@@ -110,7 +110,7 @@ export interface ConfiguredToolbox {
 
 /**
  * Builds the whole toolbox from one configuration object: built-ins from `config` (HTTP_GET_*),
- * MCP servers from the tier config's `mcp.servers`. Servers that cannot be reached are logged
+ * MCP servers from the policy's `mcp` (the tiers file's `mcp.servers`). Servers that cannot be reached are logged
  * and left out; the rest of the toolbox works.
  */
 export async function createConfiguredToolbox(options: {

@@ -59,7 +59,7 @@ async function main(): Promise<number> {
   }
   const store = persistence;
   const config = loadConfig();
-  const graph = createOrchestrator({ registry: rt.registry, simulated: rt.simulated, checkpointer: store.checkpointer, ledger: store.ledger, budgets: rt.registry.tierConfig.budgets });
+  const graph = createOrchestrator({ registry: rt.registry, policy: rt.policy, simulated: rt.simulated, checkpointer: store.checkpointer, ledger: store.ledger });
   // The same policy as the HTTP server's: limits from RUN_* and THREAD_MAX_*, budgets and the ledger in the store.
   const runs = createRunService({
     graph,

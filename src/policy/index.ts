@@ -1,36 +1,42 @@
-/** What a run may do: agents, routing rules, approvals, budgets and MCP servers, from the tiers file (TIERS_CONFIG). */
+/** Policy, what a run may do (agents, routing rules, approvals, budgets, MCP servers, tool allowlists), from the tiers file (TIERS_CONFIG). */
 export {
-  /** Loads the tiers file named by TIERS_CONFIG in `env`, with env overrides on top. */
-  loadTierConfig,
-  /** Same as `loadTierConfig`, from an already validated configuration. */
-  tierConfigFromAppConfig,
-  /** Validates a parsed tiers file and merges it over the defaults. */
-  resolveTierConfig,
+  /** Reads TIERS_CONFIG from `env` and returns the registry's tier models and the policy. */
+  loadTiersFile,
+  /** Same as `loadTiersFile`, from an already validated configuration. */
+  tiersFileFromAppConfig,
+  /** Validates a parsed tiers file and splits it into tier models and policy. */
+  resolveTiersFile,
+  /** The policy of the TIERS_CONFIG file in `env` (the built-in policy without one). */
+  loadPolicy,
+  /** The policy of a parsed tiers file. */
+  resolvePolicy,
   /** Reads and parses a tiers file (.json, .yaml, .yml). */
   readTierFile,
-  /** Applies environment overrides (model pins, DEFAULT_TIER) to a resolved tier config. */
-  applyEnvToTierConfig,
-  /** Whether a tier's tool allowlist admits a tool. */
-  isToolAllowed,
   /** Schema of the whole tiers file. */
   tierFileSchema,
   /** A missing, unreadable or invalid tiers file, naming every bad key path. */
   TierConfigError,
-  /** Built-in settings of each tier. */
-  DEFAULT_TIER_SETTINGS,
-  /** Built-in settings of the plan route. */
-  DEFAULT_PLAN_SETTINGS,
-  /** The validated tiers file. */
-  type TierConfig,
-  /** Resolved settings of one tier. */
-  type TierSettings,
-  /** Fixed prices of a tier, USD per million tokens. */
-  type TierPrices,
+  /** Both halves of a validated tiers file: `{ models, policy }`. */
+  type TiersFile,
   /** Parsed, unvalidated content of a tiers file. */
   type TierFileInput,
+} from "./tier_config.js";
+export {
+  /** The built-in policy: tier agents only, built-in rules, no approvals, MCP servers or budgets. */
+  defaultPolicy,
+  /** Whether a tier's tool allowlist admits a tool. */
+  isToolAllowed,
+  /** Built-in policy of each tier (steps, context, tools). */
+  DEFAULT_TIER_POLICY,
+  /** Built-in settings of the plan route. */
+  DEFAULT_PLAN_SETTINGS,
+  /** What a run may do: tiers' limits and tools, agents, routing, approvals, plan, MCP, budgets. */
+  type Policy,
+  /** What agents of one tier may do. */
+  type TierPolicy,
   /** Settings of the plan route. */
   type PlanSettings,
-} from "./tier_config.js";
+} from "./policy.js";
 export {
   /** The routing modes: auto, rules, classifier, default. */
   ROUTING_MODES,

@@ -38,7 +38,7 @@ function countingLedger(): UsageLedger & { appends: UsageEntry[][] } {
 
 async function setup(options: { budgets?: BudgetConfig } = {}) {
   const ledger = countingLedger();
-  const graph = createOrchestrator({ registry: await file.registryWith(tiers), checkpointer: new MemorySaver(), logger: silentLogger, ledger, budgets: options.budgets });
+  const graph = createOrchestrator({ ...(await file.runtimeWith(tiers)), checkpointer: new MemorySaver(), logger: silentLogger, ledger, budgets: options.budgets });
   return { ledger, graph };
 }
 

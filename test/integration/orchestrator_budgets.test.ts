@@ -31,7 +31,7 @@ const tiers = { tiers: { fast: { models: { gateway: "gpt-5-nano" } }, standard: 
 async function setup(tierFile: Record<string, unknown> = tiers, withLedger = true) {
   const handle = await createCheckpointer({ sqlitePath: join(tmp.dir, `budgets-${handles.length}.sqlite`) });
   handles.push(handle);
-  const graph = createOrchestrator({ registry: await file.registryWith(tierFile), checkpointer: handle.checkpointer, logger: silentLogger, budgets, ...(withLedger ? { ledger: handle.ledger } : {}) });
+  const graph = createOrchestrator({ ...(await file.runtimeWith(tierFile)), checkpointer: handle.checkpointer, logger: silentLogger, budgets, ...(withLedger ? { ledger: handle.ledger } : {}) });
   return { handle, graph };
 }
 

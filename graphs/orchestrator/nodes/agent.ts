@@ -53,7 +53,7 @@ interface TierRun {
 export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
   const runs = new Map<Tier, TierRun>();
   for (const tier of member.tiers) {
-    const settings = deps.tierConfig.tiers[tier];
+    const settings = deps.policy.tiers[tier];
     const tools = toolsOf(deps, member, tier);
     const maxSteps = member.spec?.maxSteps ?? settings.maxSteps;
     const policy = approvalPolicyOf(deps, member, tier, tools.map((t) => t.name));
@@ -64,7 +64,7 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
       tools,
       systemPrompt: agentSystemPrompt(tier, settings.systemPrompt, member.spec),
       maxSteps,
-      middleware: [toolEventsMiddleware(tier, member.name, (tool) => toolSource(tool, deps.tierConfig.mcp)), ...(Object.keys(policy).length > 0 ? [approvalsMiddleware(policy, member.name, tier, checkApprovalResume)] : [])],
+      middleware: [toolEventsMiddleware(tier, member.name, (tool) => toolSource(tool, deps.policy.mcp)), ...(Object.keys(policy).length > 0 ? [approvalsMiddleware(policy, member.name, tier, checkApprovalResume)] : [])],
     });
     // Each model call takes a model step and a tools step, plus the middleware's own steps.
     // The fast tier summarises a thread grown past this tier's budget.
