@@ -128,6 +128,14 @@ export class ProviderRegistry {
     this.settings = settingsFromConfig(app);
     this.order = [...(options.order ?? app.providers.order)];
     this.tierConfig = applyEnvToTierConfig(options.tierConfig ?? defaultTierConfig(), app);
+    const tiersFile = app.providers.tiersConfigPath;
+    // src/policy reads the tiers file; without its models this registry runs on the built-in ones, so say so once.
+    if (!options.tierConfig && tiersFile) {
+      this.logger.warn(
+        { event: "tiers_file_not_applied", file: tiersFile },
+        `TIERS_CONFIG (${tiersFile}) does not reach this registry: build it with createRuntime(), or pass tierConfig: loadTiersFile(env).models (ai-gateway-agents/policy).`,
+      );
+    }
     this.breakers = new ProviderBreakers({ ...app.providers.breaker, ...options.breaker }, this.logger);
     this.injectedClient = options.gatewayClient;
     this.clientOptions = options.gatewayClientOptions;
