@@ -10,8 +10,8 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import type { BaseMessage } from "@langchain/core/messages";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import { agentFieldsSchema, agentNameSchema, toAgentSpec, type AgentFields, type AgentSpec } from "../src/providers/agent_config.js";
-import { describeIssues } from "../src/providers/tier_config.js";
+import { agentFieldsSchema, agentNameSchema, toAgentSpec, type AgentFields, type AgentSpec } from "../src/policy/agent_config.js";
+import { describeIssues } from "../src/policy/tier_config.js";
 import type { Tier } from "../src/providers/types.js";
 import { approvalOf } from "./tools/approval.js";
 

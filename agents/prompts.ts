@@ -2,7 +2,7 @@
  * Built-in system prompts of the tier agents. A tier's `systemPrompt` setting (TIERS_CONFIG)
  * replaces these.
  */
-import type { AgentSpec } from "../src/providers/agent_config.js";
+import type { AgentSpec } from "../src/policy/agent_config.js";
 import type { Tier } from "../src/providers/types.js";
 
 /** Rules every tier shares: tools for arithmetic and time, short answers, no invented facts. */

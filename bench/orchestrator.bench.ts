@@ -43,6 +43,7 @@ import { createToolbox, selectTools } from "../agents/tools/index.js";
 import { defaultSystemPrompt } from "../agents/prompts.js";
 import { createTierAgent } from "../agents/tier_agent.js";
 import { createOrchestrator } from "../graphs/orchestrator/graph.js";
+import { defaultPolicy } from "../src/policy/index.js";
 import { createCheckpointer, type CheckpointerHandle } from "../graphs/persistence.js";
 import { createLogger } from "../src/logging/index.js";
 import { ProviderRegistry } from "../src/providers/index.js";
@@ -78,7 +79,8 @@ const registryFor = (info: { baseUrl: string; clientId: string; clientSecret: st
 
 /** The five contenders on one registry; the SQLite one checkpoints to `checkpointer`. */
 function contendersFor(registry: ProviderRegistry, checkpointer: BaseCheckpointSaver): Contender[] {
-  const settings = registry.tierSettings("fast");
+  // The built-in policy, as the orchestrator contenders below run with it.
+  const settings = defaultPolicy().tiers.fast;
   const tools = selectTools(createToolbox(), settings.tools.includes("*") ? undefined : settings.tools);
   const agent = createTierAgent({
     tier: "fast",

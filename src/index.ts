@@ -3,7 +3,7 @@
  * OpenAI-compatible AI gateway. The root holds what an app starts with: the factories, the
  * chat model, the gateway client, the runtime, the surfaces, the errors worth catching and the
  * step events. Everything else is behind a subpath: `/gateway`, `/models`, `/providers`,
- * `/orchestrator`, `/runs`, `/runtime`, `/agents`, `/tools`, `/mcp`, `/usage`, `/telemetry`,
+ * `/policy`, `/orchestrator`, `/runs`, `/runtime`, `/agents`, `/tools`, `/mcp`, `/usage`, `/telemetry`,
  * `/emulator`, `/server`, `/config`, `/logging`. test/fixtures/public_api.json lists every
  * entry point's names; `npm run api` rewrites it.
  */

@@ -17,7 +17,7 @@
 import { isAIMessage, isToolMessage, type AIMessage, type BaseMessage, type ToolCall } from "@langchain/core/messages";
 import { createMiddleware, humanInTheLoopMiddleware } from "langchain";
 import { z as z3 } from "zod/v3";
-import type { ApprovalDecision, ApprovalPolicy } from "../../src/providers/agent_config.js";
+import type { ApprovalDecision, ApprovalPolicy } from "../../src/policy/agent_config.js";
 import type { Tier } from "../../src/providers/types.js";
 import { currentLedger } from "./model_calls.js";
 import { nextResumeValue } from "./resume_peek.js";

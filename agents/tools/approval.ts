@@ -5,7 +5,7 @@
  * which decisions are open for it, and it goes through the same approval middleware.
  */
 import type { StructuredToolInterface } from "@langchain/core/tools";
-import { APPROVAL_DECISIONS, type ApprovalDecision, type ApprovalPolicy } from "../../src/providers/agent_config.js";
+import { APPROVAL_DECISIONS, type ApprovalDecision, type ApprovalPolicy } from "../../src/policy/agent_config.js";
 
 /** What a tool's `metadata.approval` holds: the decisions a person may take on its calls. */
 export interface ToolApproval {

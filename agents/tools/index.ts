@@ -6,7 +6,7 @@ import type { StructuredToolInterface } from "@langchain/core/tools";
 import { loadConfig, type AppConfig } from "../../src/config/index.js";
 import type { TokenProvider } from "../../src/gateway/token_source.js";
 import type { Logger } from "../../src/logging/index.js";
-import { MCP_NAME_SEPARATOR, type McpServers } from "../../src/providers/mcp_config.js";
+import { MCP_NAME_SEPARATOR, type McpServers } from "../../src/policy/mcp_config.js";
 import { McpToolbox, type McpServerStatus } from "./mcp.js";
 import { createCalculatorTool } from "./calculator.js";
 import { createDateTimeTool, type Clock } from "./datetime.js";
@@ -112,7 +112,7 @@ export interface ConfiguredToolbox {
 
 /**
  * Builds the whole toolbox from one configuration object: built-ins from `config` (HTTP_GET_*),
- * MCP servers from the tier config's `mcp.servers`. Servers that cannot be reached are logged
+ * MCP servers from the policy's `mcp` (the tiers file's `mcp.servers`). Servers that cannot be reached are logged
  * and left out; the rest of the toolbox works.
  */
 export async function createConfiguredToolbox(options: {

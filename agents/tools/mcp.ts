@@ -11,7 +11,7 @@ import { DynamicStructuredTool } from "@langchain/core/tools";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ClientCredentialsTokenSource, type TokenProvider } from "../../src/gateway/token_source.js";
 import { getLogger, isSecretKey, registerSecret, type Logger } from "../../src/logging/index.js";
-import { MCP_NAME_SEPARATOR, type McpServerConfig, type McpServers } from "../../src/providers/mcp_config.js";
+import { MCP_NAME_SEPARATOR, type McpServerConfig, type McpServers } from "../../src/policy/mcp_config.js";
 import { PACKAGE_NAME, packageVersion } from "../../src/config/package_info.js";
 
 /** Env and header names that carry a credential. */

@@ -4,7 +4,7 @@
  * the object, not the name, so an app's own tool called `calculator` still shows as code.
  */
 import type { StructuredToolInterface } from "@langchain/core/tools";
-import { MCP_NAME_SEPARATOR, type McpServers } from "../../src/providers/mcp_config.js";
+import { MCP_NAME_SEPARATOR, type McpServers } from "../../src/policy/mcp_config.js";
 
 /** Where a tool comes from: `builtin`, `code` (the app's own), or `mcp:<server>`. */
 export type ToolSource = "builtin" | "code" | `mcp:${string}`;

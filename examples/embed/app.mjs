@@ -5,7 +5,7 @@ import { createOrchestrator, createRuntime, streamSteps } from "ai-gateway-agent
 
 const task = process.argv[2] ?? "What is 12.5% of 3,480?";
 const runtime = await createRuntime(); // providers from the environment, else the emulator
-const graph = createOrchestrator({ registry: runtime.registry, simulated: runtime.simulated, checkpointer: new MemorySaver() });
+const graph = createOrchestrator({ registry: runtime.registry, policy: runtime.policy, simulated: runtime.simulated, checkpointer: new MemorySaver() });
 try {
   for await (const event of streamSteps(task, { graph, threadId: "embed-demo" })) {
     if (event.type === "token") process.stdout.write(event.text);

@@ -5,7 +5,7 @@
  */
 import { isAIMessage, type BaseMessage } from "@langchain/core/messages";
 import { Command, type StateSnapshot } from "@langchain/langgraph";
-import { APPROVAL_DECISIONS, type ApprovalDecision } from "../../src/providers/agent_config.js";
+import { APPROVAL_DECISIONS, type ApprovalDecision } from "../../src/policy/agent_config.js";
 import { OrchestratorInputError } from "./errors.js";
 
 /** A tool call of a paused thread waiting for a person. */

@@ -5,8 +5,8 @@
  */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
-import { PRINCIPAL_NAME } from "../../src/providers/budget_config.js";
-import { ROUTING_MODES, type RoutingMode } from "../../src/providers/routing_rules.js";
+import { PRINCIPAL_NAME } from "../../src/policy/budget_config.js";
+import { ROUTING_MODES, type RoutingMode } from "../../src/policy/routing_rules.js";
 import { TIERS, type Tier } from "../../src/providers/types.js";
 import { describeZodIssues, OrchestratorInputError } from "./errors.js";
 

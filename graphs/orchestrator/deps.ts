@@ -4,13 +4,13 @@ import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { ApprovalRecord } from "../../agents/middleware/approvals.js";
 import { declaredApprovals, selectTools } from "../../agents/tools/index.js";
 import type { Logger } from "../../src/logging/index.js";
-import type { ApprovalPolicy } from "../../src/providers/agent_config.js";
+import type { ApprovalPolicy } from "../../src/policy/agent_config.js";
 import type { ProviderRegistry } from "../../src/providers/index.js";
-import type { RoutingConfig } from "../../src/providers/routing_rules.js";
-import type { TierConfig } from "../../src/providers/tier_config.js";
+import type { RoutingConfig } from "../../src/policy/routing_rules.js";
+import type { Policy } from "../../src/policy/policy.js";
 import type { Tier } from "../../src/providers/types.js";
 import type { ModelPricer } from "../../src/providers/model_prices.js";
-import type { BudgetConfig } from "../../src/providers/budget_config.js";
+import type { BudgetConfig } from "../../src/policy/budget_config.js";
 import type { UsageLedger } from "../../src/usage/index.js";
 import { usageSummary, type Pricing, type UsageByTier } from "./cost.js";
 import type { FailureInfo, UsageEvent, UsageSummary } from "./events.js";
@@ -36,7 +36,8 @@ export interface OrchestratorDeps {
   registry: ProviderRegistry;
   /** True while the registry talks to the local emulator's simulated model (read per run: a server may retire the emulator). */
   simulated: () => boolean;
-  tierConfig: TierConfig;
+  /** What runs may do: per-tier limits and tools, plan settings, MCP servers (routing, agents and approvals are resolved below). */
+  policy: Policy;
   routing: RoutingConfig;
   /** Every tool by name; each tier uses the subset its config allows. */
   tools: Readonly<Record<string, StructuredToolInterface | undefined>>;
@@ -68,7 +69,7 @@ export function pricingOf(registry: ProviderRegistry, pricer: ModelPricer): Orch
 /** The tools `member` gets on `tier`: a specialist's own tool objects and toolbox names, else the tier's allowlist. */
 export function toolsOf(deps: OrchestratorDeps, member: RosterMember, tier: Tier): StructuredToolInterface[] {
   if (member.spec) return [...selectTools(deps.tools, member.spec.tools), ...(member.spec.ownTools ?? [])];
-  const allowed = deps.tierConfig.tiers[tier].tools;
+  const allowed = deps.policy.tiers[tier].tools;
   return selectTools(deps.tools, allowed.includes("*") ? undefined : allowed);
 }
 
@@ -94,7 +95,7 @@ export function usageEvent(deps: OrchestratorDeps, run: UsageByTier, thread: Usa
  * overriding the one before per tool.
  */
 export function approvalPolicyOf(deps: OrchestratorDeps, member: RosterMember, tier: Tier, tools: readonly StructuredToolInterface[]): ApprovalPolicy {
-  const merged = { ...declaredApprovals(tools), ...deps.approvals, ...deps.tierConfig.tiers[tier].approvals, ...member.spec?.approvals };
+  const merged = { ...declaredApprovals(tools), ...deps.approvals, ...deps.policy.tiers[tier].approvals, ...member.spec?.approvals };
   const names = tools.map((t) => t.name);
   return Object.fromEntries(Object.entries(merged).filter(([tool]) => names.includes(tool)));
 }

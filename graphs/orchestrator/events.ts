@@ -3,7 +3,7 @@
  * stream mode; `streamSteps` adds `token` events from the `messages` mode. Every event has
  * a `type` field so consumers can switch on it. No event carries upstream error text.
  */
-import type { ApprovalDecision } from "../../src/providers/agent_config.js";
+import type { ApprovalDecision } from "../../src/policy/agent_config.js";
 import type { ModelFailureKind } from "../../src/providers/failure.js";
 import type { Tier } from "../../src/providers/types.js";
 import type { ToolCallEvent, ToolResultEvent } from "../../agents/middleware/tool_events.js";

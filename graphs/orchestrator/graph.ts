@@ -17,10 +17,11 @@ import type { Specialist } from "../../agents/define_agent.js";
 import { createToolbox, toolMatches, unknownToolReason } from "../../agents/tools/index.js";
 import { getLogger, type Logger } from "../../src/logging/index.js";
 import type { ProviderRegistry } from "../../src/providers/index.js";
-import { resolveRouting, type RoutingConfig } from "../../src/providers/routing_rules.js";
-import type { TierConfig, TierPrices } from "../../src/providers/tier_config.js";
-import type { AgentSpec, ApprovalPolicy } from "../../src/providers/agent_config.js";
-import type { BudgetConfig } from "../../src/providers/budget_config.js";
+import { resolveRouting, type RoutingConfig } from "../../src/policy/routing_rules.js";
+import { defaultPolicy, type Policy } from "../../src/policy/policy.js";
+import type { TierConfig, TierPrices } from "../../src/providers/tier_models.js";
+import type { AgentSpec, ApprovalPolicy } from "../../src/policy/agent_config.js";
+import type { BudgetConfig } from "../../src/policy/budget_config.js";
 import type { UsageLedger } from "../../src/usage/index.js";
 import { TIERS, type Tier } from "../../src/providers/types.js";
 import { OrchestratorContext } from "./configuration.js";
@@ -40,10 +41,15 @@ import { synthesizerNode } from "./nodes/synthesizer.js";
 import { createRoster } from "./roster.js";
 import { OrchestratorInputSchema, OrchestratorOutputSchema, OrchestratorState } from "./state.js";
 
-/** Options of `createOrchestrator`; everything but `registry` has a default. */
+/**
+ * Options of `createOrchestrator`; everything but `registry` has a default. From the environment:
+ * `const { registry, policy } = await createRuntime()`, then `createOrchestrator({ registry, policy })`.
+ */
 export interface OrchestratorOptions {
-  /** The providers (see `createRuntime()` for one built from the environment). */
+  /** The providers: which model answers each tier (see `createRuntime()` for one built from the environment). */
   registry: ProviderRegistry;
+  /** What runs may do: agents, routing, approvals, tier limits and tools, plan, MCP, budgets (`createRuntime().policy`, `loadPolicy()`); default the built-in policy. */
+  policy?: Policy;
   /** Whether the registry answers with the emulator's simulated model (default false); a function is read per run. */
   simulated?: boolean | (() => boolean);
   /**
@@ -53,20 +59,18 @@ export interface OrchestratorOptions {
   tools?: Readonly<Record<string, StructuredToolInterface | undefined>>;
   /** Checkpointer for thread persistence (`createCheckpointer()`), or none. */
   checkpointer?: BaseCheckpointSaver;
-  /** Tier settings; default the registry's (TIERS_CONFIG). */
-  tierConfig?: TierConfig;
-  /** Routing rules and classifier switch; default the tier config's `routing`. */
+  /** Routing rules and classifier switch; default the policy's `routing`. */
   routing?: Partial<RoutingConfig>;
-  /** Specialist agents (`defineAgent`); default the tier config's `agents:`. The tier agents are always there too. */
+  /** Specialist agents (`defineAgent`); default the policy's `agents`. The tier agents are always there too. */
   agents?: readonly Specialist[];
-  /** Tool -> decisions a person may take before it runs, for every agent; default the tier config's `approvals:`. */
+  /** Tool -> decisions a person may take before it runs, for every agent; default the policy's `approvals`. */
   approvals?: ApprovalPolicy;
   /**
    * Where each run's usage is recorded (`createCheckpointer().ledger`), keyed by the run context's
    * tenant and user, the thread and the run; default none (nothing is recorded, budgets do not apply).
    */
   ledger?: UsageLedger;
-  /** Spending limits checked in `ledger` at the start of each run (the tier config's `budgets`); a function is read per run. */
+  /** Spending limits checked in `ledger` at the start of each run; default the policy's `budgets`; a function is read per run. */
   budgets?: BudgetConfig | (() => BudgetConfig);
   logger?: Logger;
 }
@@ -83,22 +87,22 @@ function tierPriceOverrides(tierConfig: TierConfig): Partial<Record<Tier, TierPr
 
 /** Builds the orchestrator graph (compiled, named "orchestrator"). */
 export function createOrchestrator(options: OrchestratorOptions) {
-  const tierConfig = options.tierConfig ?? options.registry.tierConfig;
+  const policy = options.policy ?? defaultPolicy();
   const tools = options.tools ?? createToolbox();
-  const roster = createRoster(options.agents ?? tierConfig.agents);
-  checkToolNames(tierConfig, roster.specialists, tools);
+  const roster = createRoster(options.agents ?? policy.agents);
+  checkToolNames(policy, roster.specialists, tools);
   const deps: OrchestratorDeps = {
     registry: options.registry,
     simulated: typeof options.simulated === "function" ? options.simulated : ((value: boolean) => () => value)(options.simulated ?? false),
-    tierConfig,
-    routing: options.routing ? resolveRouting({ ...tierConfig.routing, ...options.routing }) : tierConfig.routing,
+    policy,
+    routing: options.routing ? resolveRouting({ ...policy.routing, ...options.routing }) : policy.routing,
     tools,
     roster,
-    approvals: options.approvals ?? tierConfig.approvals,
+    approvals: options.approvals ?? policy.approvals,
     logger: options.logger ?? getLogger(),
-    pricing: pricingOf(options.registry, createModelPricer(tierPriceOverrides(tierConfig))),
+    pricing: pricingOf(options.registry, createModelPricer(tierPriceOverrides(options.registry.tierConfig))),
     ledger: options.ledger,
-    budgets: typeof options.budgets === "function" ? options.budgets : ((value?: BudgetConfig) => () => value)(options.budgets),
+    budgets: typeof options.budgets === "function" ? options.budgets : ((value: BudgetConfig) => () => value)(options.budgets ?? policy.budgets),
   };
   checkRuleAgents(deps);
   const agents = roster.members.map((member) => agentNode(deps, member));
@@ -128,17 +132,17 @@ export function createOrchestrator(options: OrchestratorOptions) {
  * specialist's own tools must be in the toolbox now (or come from a configured MCP server that
  * is down), saying why when one is not.
  */
-function checkToolNames(tierConfig: TierConfig, specialists: readonly AgentSpec[], tools: Readonly<Record<string, unknown>>): void {
+function checkToolNames(policy: Policy, specialists: readonly AgentSpec[], tools: Readonly<Record<string, unknown>>): void {
   const available = Object.keys(tools).filter((k) => tools[k] !== undefined);
-  const known = (p: string) => available.some((t) => toolMatches(p, t)) || unknownToolReason(p, tierConfig.mcp) === undefined;
+  const known = (p: string) => available.some((t) => toolMatches(p, t)) || unknownToolReason(p, policy.mcp) === undefined;
   for (const tier of TIERS) {
-    tierConfig.tiers[tier].tools.forEach((p, i) => {
-      if (!known(p)) throw new OrchestratorConfigError(`tiers.${tier}.tools.${i}: ${unknownToolReason(p, tierConfig.mcp)}.`);
+    policy.tiers[tier].tools.forEach((p, i) => {
+      if (!known(p)) throw new OrchestratorConfigError(`tiers.${tier}.tools.${i}: ${unknownToolReason(p, policy.mcp)}.`);
     });
   }
   for (const spec of specialists) {
     // A configured MCP server that is down leaves its tools out (it was logged); anything else must be there.
-    const missing = spec.tools.filter((p) => !available.some((t) => toolMatches(p, t)) && !(p.includes(".") && unknownToolReason(p, tierConfig.mcp) === undefined));
+    const missing = spec.tools.filter((p) => !available.some((t) => toolMatches(p, t)) && !(p.includes(".") && unknownToolReason(p, policy.mcp) === undefined));
     if (missing.length === 0) continue;
     const hint = missing.includes("http_get") ? " (http_get is off unless HTTP_GET_ENABLED=true)" : "";
     throw new OrchestratorConfigError(`Agent "${spec.name}" names tools the toolbox does not have: ${missing.join(", ")}${hint}; the toolbox has ${available.join(", ") || "no tools"}.`);

@@ -4,7 +4,7 @@
  * decision to an agent and tier, and a failed tier to the next one the same agent may use.
  */
 import type { Specialist } from "../../agents/define_agent.js";
-import { clampTier, type AgentSpec } from "../../src/providers/agent_config.js";
+import { clampTier, type AgentSpec } from "../../src/policy/agent_config.js";
 import { TIERS, type Tier } from "../../src/providers/types.js";
 import { OrchestratorInputError } from "./errors.js";
 import type { RouteDecision } from "./routing.js";

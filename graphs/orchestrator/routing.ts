@@ -1,6 +1,6 @@
 /**
  * Routing: which tier handles a task. Precedence: an explicit tier (input or run context),
- * then the routing rules (TIERS_CONFIG `routing.rules`, schema in src/providers/routing_rules.ts),
+ * then the routing rules (TIERS_CONFIG `routing.rules`, schema in src/policy/routing_rules.ts),
  * then an LLM classifier on the fast model, then the default tier. Everything here except the
  * classifier is pure, so it is unit-tested without a model.
  */
@@ -8,7 +8,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import type { BaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { z } from "zod";
-import type { RoutingConfig, RoutingMode, RoutingRule } from "../../src/providers/routing_rules.js";
+import type { RoutingConfig, RoutingMode, RoutingRule } from "../../src/policy/routing_rules.js";
 import { TIERS, type Tier } from "../../src/providers/types.js";
 import { callRecord, type ModelCallRecord } from "../../agents/middleware/model_calls.js";
 import type { RouteSource, TokenUsage } from "./events.js";
@@ -22,7 +22,7 @@ export {
   type RoutingMode,
   type RoutingRule,
   type RoutingConfig,
-} from "../../src/providers/routing_rules.js";
+} from "../../src/policy/routing_rules.js";
 
 const tierEnum = z.enum(TIERS as [Tier, ...Tier[]], { error: `must be one of ${TIERS.join(", ")}` });
 

@@ -5,7 +5,7 @@
  * and the ledger rows written once, where the run's `usage` event is emitted. Both need the graph's `ledger` (and `budgets` for the check).
  */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import { PRINCIPAL_NAME } from "../../src/providers/budget_config.js";
+import { PRINCIPAL_NAME } from "../../src/policy/budget_config.js";
 import { checkBudget, entriesOf, hasBudget, type BudgetVerdict, type Principal } from "../../src/usage/index.js";
 import type { Tier } from "../../src/providers/types.js";
 import type { UsageByTier } from "./cost.js";

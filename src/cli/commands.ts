@@ -14,7 +14,7 @@ import { supersededError, type StepsInput } from "../../graphs/orchestrator/stre
 import { createRunService, type RunService } from "../runs/service.js";
 import { runLimitsOf } from "../runs/limits.js";
 import { isUnanswered } from "../../graphs/orchestrator/unanswered.js";
-import type { RoutingMode } from "../providers/routing_rules.js";
+import type { RoutingMode } from "../policy/routing_rules.js";
 import { createConfiguredToolbox, toolMatches, toolSource } from "../../agents/tools/index.js";
 import { loadConfig } from "../config/index.js";
 import { scrubText } from "../logging/index.js";
@@ -151,11 +151,11 @@ async function withOrchestrator(io: CommandIO, json: boolean, body: (session: Se
         try {
           const graph = createOrchestrator({
             registry: runtime.registry,
+            policy: runtime.policy,
             simulated: runtime.simulated,
             checkpointer: persistence.checkpointer,
             tools: toolbox.tools,
             ledger: persistence.ledger,
-            budgets: runtime.registry.tierConfig.budgets,
           });
           const config = loadConfig();
           const runs = createRunService({
@@ -179,7 +179,7 @@ async function withOrchestrator(io: CommandIO, json: boolean, body: (session: Se
 
 /** The toolbox of the configuration the runtime was built from (built-ins and MCP servers). */
 function toolboxFor(runtime: Runtime) {
-  return createConfiguredToolbox({ config: loadConfig(), mcp: runtime.registry.tierConfig.mcp, gatewayTokens: runtime.registry.gatewayTokens() });
+  return createConfiguredToolbox({ config: loadConfig(), mcp: runtime.policy.mcp, gatewayTokens: runtime.registry.gatewayTokens() });
 }
 
 /** Lists every tool: where it comes from, what it does, and which tiers and agents may use it. */
@@ -187,7 +187,7 @@ export async function toolsCommand(options: { json?: boolean }, io: CommandIO): 
   return withRuntime(io, !!options.json, async (runtime) => {
     const toolbox = await toolboxFor(runtime);
     try {
-      const tc = runtime.registry.tierConfig;
+      const tc = runtime.policy;
       const users = (tool: string) => [
         ...TIERS.filter((t) => tc.tiers[t].tools.some((p) => toolMatches(p, tool))),
         ...tc.agents.filter((a) => a.tools.some((p) => toolMatches(p, tool))).map((a) => a.name),

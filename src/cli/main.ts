@@ -25,11 +25,11 @@ import { setMaxListeners } from "node:events";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { ConfigError, HeaderRuleError, PACKAGE_NAME, packageVersion, parseHeaderArgument } from "../config/index.js";
 import { cliInvocation, runMain, startCommandLine } from "../runtime/entry.js";
-import { TierConfigError } from "../providers/tier_config.js";
+import { TierConfigError } from "../policy/tier_config.js";
 import { OrchestratorConfigError } from "../../graphs/orchestrator/errors.js";
 import { TIERS, type Tier } from "../providers/types.js";
-import { ROUTING_MODES, type RoutingMode } from "../providers/routing_rules.js";
-import { APPROVAL_DECISIONS } from "../providers/agent_config.js";
+import { ROUTING_MODES, type RoutingMode } from "../policy/routing_rules.js";
+import { APPROVAL_DECISIONS } from "../policy/agent_config.js";
 import { EXIT, historyCommand, modelsCommand, resumeCommand, runCommand, toolsCommand, verifyCommand, type ApprovalMode, type CommandIO, type ResumeOptions } from "./commands.js";
 import { usageCommand } from "./usage_command.js";
 

@@ -6,8 +6,8 @@ import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { EXIT } from "../cli/commands.js";
 import { ConfigError, loadConfig } from "../config/index.js";
 import { scrubText } from "../logging/index.js";
-import { TierConfigError } from "../providers/tier_config.js";
-import type { RoutingMode } from "../providers/routing_rules.js";
+import { TierConfigError } from "../policy/tier_config.js";
+import type { RoutingMode } from "../policy/routing_rules.js";
 import { createRuntime } from "../runtime/index.js";
 import { premiumJudge } from "./judge.js";
 import { buildReport, evalJson, renderTable } from "./report.js";
@@ -35,11 +35,11 @@ export async function evalCommand(file: string, tasks: readonly EvalTask[], opts
   process.once("SIGINT", () => controller.abort());
   const runtime = await createRuntime({ onSimulated: (notice) => process.stderr.write(`note: ${notice}\n`) });
   try {
-    const toolbox = await createConfiguredToolbox({ config: loadConfig(), mcp: runtime.registry.tierConfig.mcp, gatewayTokens: runtime.registry.gatewayTokens() });
+    const toolbox = await createConfiguredToolbox({ config: loadConfig(), mcp: runtime.policy.mcp, gatewayTokens: runtime.registry.gatewayTokens() });
     try {
       // In memory only: a run's thread lives as long as the run (it lets an approval pause be reported).
       const checkpointer = new MemorySaver();
-      const graph = createOrchestrator({ registry: runtime.registry, simulated: runtime.simulated, tools: toolbox.tools, checkpointer });
+      const graph = createOrchestrator({ registry: runtime.registry, policy: runtime.policy, simulated: runtime.simulated, tools: toolbox.tools, checkpointer });
       const judge = tasks.some((t) => t.check.kind === "judge") ? premiumJudge(runtime.registry, controller.signal) : undefined;
       process.stderr.write(`eval: ${tasks.length} tasks × 5 strategies${runtime.simulated ? " on the SIMULATED emulator" : ""}\n`);
       const run = await runEval(tasks, {

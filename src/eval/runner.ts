@@ -9,7 +9,7 @@ import type { OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
 import { streamSteps } from "../runs/index.js";
 import type { UsageEvent } from "../../graphs/orchestrator/events.js";
 import { scrubText } from "../logging/index.js";
-import type { RoutingMode } from "../providers/routing_rules.js";
+import type { RoutingMode } from "../policy/routing_rules.js";
 import type { Tier } from "../providers/types.js";
 import { checkAnswer, type Judge, type Verdict } from "./checks.js";
 import { randomTiers } from "./random.js";

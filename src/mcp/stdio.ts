@@ -14,7 +14,7 @@ import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { createCheckpointer } from "../../graphs/persistence.js";
 import { ConfigError, loadConfig, loadDotEnv } from "../config/index.js";
 import { createLogger, getLogger, scrubText, setLogger } from "../logging/index.js";
-import { TierConfigError } from "../providers/tier_config.js";
+import { TierConfigError } from "../policy/tier_config.js";
 import { createRuntime } from "../runtime/index.js";
 import { runMain } from "../runtime/entry.js";
 import { createMcpServer } from "./server.js";
@@ -59,7 +59,7 @@ async function main(): Promise<number> {
   }
   const store = persistence;
   const config = loadConfig();
-  const graph = createOrchestrator({ registry: rt.registry, simulated: rt.simulated, checkpointer: store.checkpointer, ledger: store.ledger, budgets: rt.registry.tierConfig.budgets });
+  const graph = createOrchestrator({ registry: rt.registry, policy: rt.policy, simulated: rt.simulated, checkpointer: store.checkpointer, ledger: store.ledger });
   // The same policy as the HTTP server's: limits from RUN_* and THREAD_MAX_*, budgets and the ledger in the store.
   const runs = createRunService({
     graph,

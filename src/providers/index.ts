@@ -27,35 +27,13 @@ export {
 export { rankModels, pickTierModels, parseModelId, isChatModel, compareParsed, type ParsedModelId, type ModelVariant, type ListedModel } from "./model_ranking.js";
 export { MODEL_FAMILIES, type FamilyRule, type ModelFamilyName, type ModelVendor } from "./model_families.js";
 export {
-  loadTierConfig,
-  tierConfigFromAppConfig,
-  resolveTierConfig,
-  readTierFile,
   applyEnvToTierConfig,
-  isToolAllowed,
-  tierFileSchema,
-  TierConfigError,
-  DEFAULT_TIER_SETTINGS,
-  REASONING_EFFORTS,
+  defaultTierConfig,
+  DEFAULT_TIER_MODEL_SETTINGS,
   type TierConfig,
   type TierSettings,
   type TierPrices,
-  type TierFileInput,
-  type TierReasoningEffort,
-} from "./tier_config.js";
-export {
-  ROUTING_MODES,
-  DEFAULT_ROUTING_RULES,
-  MAX_PATTERN_LENGTH,
-  MAX_ROUTING_RULES,
-  MAX_RULE_KEYWORDS,
-  routingRuleSchema,
-  routingConfigSchema,
-  resolveRouting,
-  type RoutingMode,
-  type RoutingRule,
-  type RoutingConfig,
-} from "./routing_rules.js";
+} from "./tier_models.js";
 export { DEFAULT_PROVIDER_MODELS, DEFAULT_OLLAMA_MODEL, DEFAULT_TIER } from "./tiers.js";
 export { createProviderChatModel, loadProviderSdks, type ModelBuildContext } from "./providers.js";
 export {
@@ -95,6 +73,9 @@ export {
   PROVIDERS,
   isTier,
   isProviderName,
+  REASONING_EFFORTS,
+  type TierReasoningEffort,
+  type TierModelSettings,
   type Tier,
   type ProviderName,
   type TierSelection,
@@ -104,13 +85,3 @@ export {
 } from "./types.js";
 export { describeModelFailure, MODEL_FAILURE_KINDS, type ModelFailure, type ModelFailureKind } from "./failure.js";
 export { annotateFailure, failureAnnotation, type FailureAnnotation } from "./fallback_engine.js";
-export {
-  APPROVAL_DECISIONS,
-  agentFieldsSchema,
-  approvalPolicySchema,
-  clampTier,
-  type AgentFields,
-  type AgentSpec,
-  type ApprovalDecision,
-  type ApprovalPolicy,
-} from "./agent_config.js";

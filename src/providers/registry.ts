@@ -22,7 +22,7 @@ import {
   settingsFromConfig,
   type ProviderSettingsMap,
 } from "./settings.js";
-import { applyEnvToTierConfig, tierConfigFromAppConfig, type TierConfig, type TierSettings } from "./tier_config.js";
+import { applyEnvToTierConfig, defaultTierConfig, type TierConfig, type TierSettings } from "./tier_models.js";
 import { PROVIDERS, TIERS, type BreakerState, type PerTier, type ProviderName, type Tier, type TierSelection } from "./types.js";
 import { verifyProvider, type VerifyOutcome } from "./verify.js";
 
@@ -32,7 +32,11 @@ export interface ProviderRegistryOptions {
   env?: Record<string, string | undefined>;
   /** An already validated configuration, instead of reading `env`. */
   config?: AppConfig;
-  /** Tier settings, instead of TIERS_CONFIG (env model pins still apply on top). */
+  /**
+   * Model settings per tier (env model pins still apply on top); default the built-in ones. The
+   * registry does not read TIERS_CONFIG: `loadTiersFile(env).models` (ai-gateway-agents/policy)
+   * does, and `createRuntime()` passes it here.
+   */
   tierConfig?: TierConfig;
   /** Logger for fallbacks, breaker transitions and discovery; default the process logger. */
   logger?: Logger;
@@ -73,7 +77,7 @@ export interface ProviderStatus {
 
 /** The providers of this process and the fallback chat model of each tier. */
 export class ProviderRegistry {
-  /** Tier settings (models per provider, limits, tools, prices). */
+  /** Model settings per tier (models per provider, token limits, reasoning effort, prices); no policy. */
   readonly tierConfig: TierConfig;
   private readonly settings: ProviderSettingsMap;
   private order: ProviderName[];
@@ -123,7 +127,15 @@ export class ProviderRegistry {
     this.logger = options.logger ?? getLogger();
     this.settings = settingsFromConfig(app);
     this.order = [...(options.order ?? app.providers.order)];
-    this.tierConfig = options.tierConfig ? applyEnvToTierConfig(options.tierConfig, app) : tierConfigFromAppConfig(app);
+    this.tierConfig = applyEnvToTierConfig(options.tierConfig ?? defaultTierConfig(), app);
+    const tiersFile = app.providers.tiersConfigPath;
+    // src/policy reads the tiers file; without its models this registry runs on the built-in ones, so say so once.
+    if (!options.tierConfig && tiersFile) {
+      this.logger.warn(
+        { event: "tiers_file_not_applied", file: tiersFile },
+        `TIERS_CONFIG (${tiersFile}) does not reach this registry: build it with createRuntime(), or pass tierConfig: loadTiersFile(env).models (ai-gateway-agents/policy).`,
+      );
+    }
     this.breakers = new ProviderBreakers({ ...app.providers.breaker, ...options.breaker }, this.logger);
     this.injectedClient = options.gatewayClient;
     this.clientOptions = options.gatewayClientOptions;

@@ -20,7 +20,7 @@ import { randomUUID } from "node:crypto";
 import { isBaseMessage, type BaseMessage } from "@langchain/core/messages";
 import { Command } from "@langchain/langgraph";
 import type { MultitaskStrategy } from "../config/index.js";
-import type { RoutingMode } from "../providers/routing_rules.js";
+import type { RoutingMode } from "../policy/routing_rules.js";
 import type { Tier } from "../providers/types.js";
 import { approvalResume, pendingApprovals, type ApprovalInput } from "../../graphs/orchestrator/approvals.js";
 import type { StepEvent } from "../../graphs/orchestrator/events.js";

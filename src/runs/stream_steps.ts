@@ -1,6 +1,6 @@
 /** `streamSteps`: the typed step events of one orchestrator run, for apps; a run of the run service. */
 import type { MultitaskStrategy } from "../config/index.js";
-import type { RoutingMode } from "../providers/routing_rules.js";
+import type { RoutingMode } from "../policy/routing_rules.js";
 import type { Tier } from "../providers/types.js";
 import type { StepEvent } from "../../graphs/orchestrator/events.js";
 import type { OrchestratorGraph } from "../../graphs/orchestrator/graph.js";

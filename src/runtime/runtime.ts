@@ -1,6 +1,6 @@
 /**
- * The process-wide runtime of the orchestrator: the provider registry, and the local
- * emulator when nothing is configured. Creating it is lazy and happens once, so importing the
+ * The process-wide runtime of the orchestrator: the provider registry and the policy, both from
+ * the environment and the tiers file, and the local emulator when nothing is configured. Creating it is lazy and happens once, so importing the
  * graph (LangGraph Studio does) does no I/O.
  */
 import { ConfigError, isGatewayConfigured, loadConfig, loadDotEnv } from "../config/index.js";
@@ -10,13 +10,17 @@ import { assertGatewaySettings, type TokenFunction, type TokenProvider } from ".
 import { getLogger, type Logger } from "../logging/index.js";
 import { ProviderRegistry } from "../providers/index.js";
 import { isProviderConfigured, settingsFromConfig } from "../providers/settings.js";
-import { tierConfigFromAppConfig } from "../providers/tier_config.js";
+import { tiersFileFromAppConfig, type TiersFile } from "../policy/tier_config.js";
+import type { Policy } from "../policy/policy.js";
 import { PROVIDERS } from "../providers/types.js";
 import { startTelemetry, type TelemetryHandle } from "../telemetry/index.js";
 
-/** A registry plus what the process started for it. */
+/** A registry and a policy, plus what the process started for them. */
 export interface Runtime {
+  /** Which models answer per tier, with fallback across providers. */
   registry: ProviderRegistry;
+  /** What a run may do (agents, routing, approvals, budgets, MCP servers): pass it to `createOrchestrator` with the registry. */
+  policy: Policy;
   /** The in-process emulator, when no provider was configured. */
   emulator?: EmulatorHandle;
   /** True when answers come from the emulator's simulated model. */
@@ -57,8 +61,8 @@ export function anyProviderConfigured(env: Record<string, string | undefined>): 
 }
 
 /**
- * Builds the registry from the environment. With no provider configured it starts the local
- * gateway emulator in-process, points the gateway at it and says so once.
+ * Builds the registry and the policy from the environment and the tiers file. With no provider
+ * configured it starts the local gateway emulator in-process, points the gateway at it and says so once.
  */
 export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   let env = options.env ?? process.env;
@@ -67,7 +71,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   if (options.tls) env = { ...env, ...tlsEnv(options.tls) };
   // A bad tiers file stops startup before anything is started or announced.
   const config = loadConfig(env);
-  tierConfigFromAppConfig(config);
+  const tiers = tiersFileFromAppConfig(config);
   if (options.warnUnknownVariables !== false) warnUnknownVariables(env, logger);
   const gateway = config.gateway;
   if (options.tokenProvider && !gateway.baseUrl) {
@@ -77,15 +81,15 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   if (gateway.enabled && (options.tokenProvider || isGatewayConfigured(gateway))) assertGatewaySettings(gateway);
   const telemetry = options.telemetry === false ? undefined : await startTelemetry({ env, logger });
   try {
-    return await startRegistry(env, logger, options, telemetry);
+    return await startRegistry(env, logger, options, telemetry, tiers);
   } catch (err) {
     await telemetry?.shutdown();
     throw err;
   }
 }
 
-/** The registry (and the emulator when nothing is configured) of `createRuntime`, once the settings were checked. */
-async function startRegistry(env: Record<string, string | undefined>, logger: Logger, options: RuntimeOptions, telemetry: TelemetryHandle | undefined): Promise<Runtime> {
+/** The registry (and the emulator when nothing is configured) of `createRuntime`, once the settings and the tiers file were checked. */
+async function startRegistry(env: Record<string, string | undefined>, logger: Logger, options: RuntimeOptions, telemetry: TelemetryHandle | undefined, tiers: TiersFile): Promise<Runtime> {
   let emulator: EmulatorHandle | undefined;
   if (!options.tokenProvider && !anyProviderConfigured(env)) {
     const { startEmulator } = await import("../emulator/index.js");
@@ -107,7 +111,7 @@ async function startRegistry(env: Record<string, string | undefined>, logger: Lo
   let registry: ProviderRegistry;
   try {
     const gatewayClientOptions = options.tokenProvider ? { tokenProvider: options.tokenProvider } : undefined;
-    registry = await ProviderRegistry.create({ env, logger, awaitDiscovery: options.awaitDiscovery, gatewayClientOptions });
+    registry = await ProviderRegistry.create({ env, logger, awaitDiscovery: options.awaitDiscovery, gatewayClientOptions, tierConfig: tiers.models });
   } catch (err) {
     // A bad tiers file (say) must not leave the emulator's server keeping the process alive.
     await emulator?.close();
@@ -116,6 +120,7 @@ async function startRegistry(env: Record<string, string | undefined>, logger: Lo
   const emu = emulator;
   return {
     registry,
+    policy: tiers.policy,
     emulator: emu,
     simulated: !!emu,
     close: async () => {

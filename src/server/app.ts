@@ -9,6 +9,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import { loadConfig, type AppConfig } from "../config/config.js";
 import { getLogger, type Logger } from "../logging/index.js";
 import type { ProviderRegistry } from "../providers/index.js";
+import type { Policy } from "../policy/policy.js";
 import { createConfiguredToolbox, type ConfiguredToolbox } from "../../agents/tools/index.js";
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { processClaims } from "../../graphs/thread_claims.js";
@@ -57,6 +58,8 @@ export interface ServerOptions {
   registry?: ProviderRegistry;
   /** Whether the injected registry answers with a simulated model. */
   simulated?: boolean;
+  /** The policy to run with (agents, routing, approvals, budgets, MCP); default the tiers file (TIERS_CONFIG) of `env`. */
+  policy?: Policy;
   /** Checkpointer for threads (default SQLite/Postgres from the environment, closed with the server). */
   checkpointer?: BaseCheckpointSaver;
   /** Name resolution for the SSRF guard (tests simulate DNS with it). */
@@ -94,10 +97,10 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     await store.close();
     throw err;
   }
-  const policy = { allowInsecureLoopback: config.server.allowInsecureLoopbackProviders, lookup: options.lookup };
+  const ssrf = { allowInsecureLoopback: config.server.allowInsecureLoopbackProviders, lookup: options.lookup };
   let runtime: ServerRuntime;
   try {
-    runtime = await ServerRuntime.create({ env, logger, policy, stored, revision, registry: options.registry, simulated: options.simulated });
+    runtime = await ServerRuntime.create({ env, logger, ssrf, stored, revision, registry: options.registry, simulated: options.simulated, policy: options.policy });
   } catch (err) {
     await store.close();
     throw err;
@@ -114,7 +117,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   // The toolbox comes from the same configuration as everything else (the `env` option included).
   let toolbox: ConfiguredToolbox;
   try {
-    toolbox = await createConfiguredToolbox({ config, mcp: runtime.registry.tierConfig.mcp, logger, gatewayTokens: runtime.registry.gatewayTokens() });
+    toolbox = await createConfiguredToolbox({ config, mcp: runtime.policy.mcp, logger, gatewayTokens: runtime.registry.gatewayTokens() });
   } catch (err) {
     await persistence?.close();
     await runtime.close();
@@ -127,14 +130,13 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     // The registry is reconfigured in place; whether it is simulated is read per run, since the
     // emulator is retired as soon as a real provider is configured.
     registry: runtime.registry,
+    policy: runtime.policy,
     simulated: () => runtime.simulated,
     checkpointer,
     tools: toolbox.tools,
     logger,
-    // The graph checks budgets and records usage itself; budgets are read per run, since they
-    // change when the tier configuration is reloaded.
+    // The graph checks the policy's budgets and records usage itself.
     ledger,
-    budgets: () => runtime.registry.tierConfig.budgets,
   });
 
   const app = Fastify({
@@ -174,7 +176,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     limits: runLimitsOf(config),
     multitaskStrategy: config.server.multitask.strategy,
   });
-  const ctx: ServerContext = { config, logger, runtime, store, storeSync: sync, policy, graph, retention: persistence?.retention, ledger, runs, checkStore: persistence?.check, verifyTimeoutMs: options.verifyTimeoutMs ?? 10_000 };
+  const ctx: ServerContext = { config, logger, runtime, store, storeSync: sync, ssrf, graph, retention: persistence?.retention, ledger, runs, checkStore: persistence?.check, verifyTimeoutMs: options.verifyTimeoutMs ?? 10_000 };
   await statusRoutes(app, ctx);
   await providerRoutes(app, ctx);
   const exec = runExecutor(ctx);

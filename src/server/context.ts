@@ -19,7 +19,8 @@ export interface ServerContext {
   store: ProviderStore;
   /** Keeps `runtime` in step with what other processes save to `store`. */
   storeSync: StoreSync;
-  policy: SsrfPolicy;
+  /** How calls to admin-given URLs are guarded (the run policy is `runtime.policy`). */
+  ssrf: SsrfPolicy;
   graph: OrchestratorGraph;
   /** Checkpoint retention of the server's own store (none for a checkpointer handed in). */
   retention?: CheckpointRetention;

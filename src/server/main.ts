@@ -10,7 +10,7 @@ import { setMaxListeners } from "node:events";
 import { ConfigError, loadConfig, loadDotEnv } from "../config/index.js";
 import { createLogger, setLogger } from "../logging/index.js";
 import { runMain } from "../runtime/entry.js";
-import { TierConfigError } from "../providers/tier_config.js";
+import { TierConfigError } from "../policy/tier_config.js";
 import { OrchestratorConfigError } from "../../graphs/orchestrator/errors.js";
 import { startServer } from "./app.js";
 import { ConfigStoreError } from "./config_store.js";

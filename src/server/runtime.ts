@@ -1,6 +1,6 @@
 /**
  * What the server runs on: the provider registry (environment, then the store's overrides on
- * top), the SSRF-guarded dispatcher that carries every call to an admin-given URL, and the
+ * top), the policy from the tiers file, the SSRF-guarded dispatcher that carries every call to an admin-given URL, and the
  * local emulator when nothing at all is configured. The emulator stands in only until an admin
  * configures a real provider; then it is switched off, so a simulated model never answers
  * next to a real one.
@@ -11,6 +11,8 @@ import { anyProviderConfigured, createRuntime } from "../runtime/index.js";
 import { warnUnknownVariables } from "../runtime/runtime.js";
 import type { Logger } from "../logging/index.js";
 import { ProviderRegistry } from "../providers/index.js";
+import type { Policy } from "../policy/policy.js";
+import { tiersFileFromAppConfig } from "../policy/tier_config.js";
 import { isProviderConfigured, settingsFromConfig, type ProviderSettingsMap } from "../providers/settings.js";
 import { PROVIDERS, type ProviderName } from "../providers/types.js";
 import type { EmulatorHandle } from "../emulator/index.js";
@@ -23,7 +25,8 @@ import { startTelemetry, type TelemetryHandle } from "../telemetry/index.js";
 export interface ServerRuntimeOptions {
   env: Record<string, string | undefined>;
   logger: Logger;
-  policy: SsrfPolicy;
+  /** How calls to admin-given URLs are guarded. */
+  ssrf: SsrfPolicy;
   /** Overrides loaded from the store. */
   stored: StoredProviders;
   /** The store revision `stored` came from. */
@@ -32,9 +35,11 @@ export interface ServerRuntimeOptions {
   registry?: ProviderRegistry;
   /** Whether an injected registry answers with a simulated model. */
   simulated?: boolean;
+  /** The policy to run with (tests, embedding); default the tiers file (TIERS_CONFIG) of `env`. */
+  policy?: Policy;
 }
 
-/** The server's providers and how calls to admin-given URLs are guarded. */
+/** The server's providers, its policy, and how calls to admin-given URLs are guarded. */
 export class ServerRuntime {
   /** Overrides currently in force (mirrors the store). */
   stored: StoredProviders;
@@ -49,6 +54,8 @@ export class ServerRuntime {
   private constructor(
     /** The provider registry. */
     readonly registry: ProviderRegistry,
+    /** What runs may do: agents, routing, approvals, budgets, MCP servers (the tiers file). */
+    readonly policy: Policy,
     /** Provider settings from the environment alone (what overrides apply to). */
     readonly envSettings: ProviderSettingsMap,
     private readonly owned: boolean,
@@ -60,7 +67,7 @@ export class ServerRuntime {
     this.emulator = emulator;
     this.simulatedRegistry = !!emulator || !!options.simulated;
     const logger = options.logger;
-    this.guardedAgent = createGuardedAgent(options.policy, {
+    this.guardedAgent = createGuardedAgent(options.ssrf, {
       connectTimeoutMs: envSettings.gateway.gateway.timeouts.connectMs,
       onBlocked: (host, reason) =>
         logger.warn({ event: "ssrf_blocked", host, reason }, `Refused a connection to '${host}': it resolves to ${reason}.`),
@@ -83,9 +90,10 @@ export class ServerRuntime {
   }
 
   private static async build(options: ServerRuntimeOptions): Promise<ServerRuntime> {
-    const envSettings = settingsFromConfig(loadConfig(options.env));
+    const config = loadConfig(options.env);
+    const envSettings = settingsFromConfig(config);
     if (options.registry) {
-      const rt = new ServerRuntime(options.registry, envSettings, false, options, undefined);
+      const rt = new ServerRuntime(options.registry, options.policy ?? tiersFileFromAppConfig(config).policy, envSettings, false, options, undefined);
       await rt.applyStored();
       return rt;
     }
@@ -96,14 +104,15 @@ export class ServerRuntime {
     if (!storeConfigures && !anyProviderConfigured(options.env)) {
       // The server says so itself once it is built (one line, with the emulator's URL).
       const runtime = await createRuntime({ env: options.env, logger: options.logger, onSimulated: () => undefined, telemetry: false, warnUnknownVariables: false });
-      const rt = new ServerRuntime(runtime.registry, envSettings, true, options, runtime.emulator);
+      const rt = new ServerRuntime(runtime.registry, runtime.policy, envSettings, true, options, runtime.emulator);
       // Nothing stored configures a provider; what is stored (switches) still applies, except
       // to the gateway, whose place the emulator takes.
       await rt.applyStored(["gateway"]);
       return rt;
     }
-    const registry = await ProviderRegistry.create({ env: options.env, logger: options.logger });
-    const rt = new ServerRuntime(registry, envSettings, true, options, undefined);
+    const tiers = tiersFileFromAppConfig(config);
+    const registry = await ProviderRegistry.create({ env: options.env, logger: options.logger, tierConfig: tiers.models });
+    const rt = new ServerRuntime(registry, tiers.policy, envSettings, true, options, undefined);
     await rt.applyStored();
     return rt;
   }

@@ -4,10 +4,10 @@
  * one may be used.
  */
 import { z } from "zod";
-import { PRINCIPAL_NAME } from "../providers/budget_config.js";
+import { PRINCIPAL_NAME } from "../policy/budget_config.js";
 import { MULTITASK_STRATEGIES, PROVIDER_NAMES, TIER_NAMES } from "../config/index.js";
-import { APPROVAL_DECISIONS } from "../providers/agent_config.js";
-import { ROUTING_MODES } from "../providers/routing_rules.js";
+import { APPROVAL_DECISIONS } from "../policy/agent_config.js";
+import { ROUTING_MODES } from "../policy/routing_rules.js";
 import type { ProviderName } from "../providers/types.js";
 import {
   httpSchemasByProvider,

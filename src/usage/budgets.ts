@@ -5,9 +5,29 @@
  * the limit it is refused. The tightest limit decides. Runs that are in flight are not counted
  * until they end, so concurrent runs can overshoot a limit by what they spend.
  */
-import type { BudgetConfig, BudgetLimits } from "../providers/budget_config.js";
 import type { Tier } from "../providers/types.js";
 import { monthStart, type UsageLedger } from "./ledger.js";
+
+/** Limits of one tenant or user. */
+export interface BudgetLimits {
+  /** USD per UTC day. */
+  daily?: number;
+  /** USD per calendar month (UTC). */
+  monthly?: number;
+}
+
+/** Spending limits per tenant and user: the tiers file's `budgets:` section as src/policy resolves it. */
+export interface BudgetConfig {
+  /** Share of a limit from which runs are downgraded (premium → standard; halfway to the limit, → fast). */
+  downgradeAt: number;
+  /** Limits per tenant name; "*" for any other tenant. */
+  tenants: Record<string, BudgetLimits>;
+  /** Limits per user id; "*" for any other user. */
+  users: Record<string, BudgetLimits>;
+}
+
+/** Names of tenants and users: what the API, the CLI and the ledger accept. */
+export const PRINCIPAL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@:-]{0,127}$/;
 
 /** Who a run is for. */
 export interface Principal {

@@ -2,7 +2,7 @@
  * The usage report's parameters as text (`by=tenant,user`, `from=2026-12-01`), shared by
  * `GET /api/usage` and `npm start -- usage`, so both accept and refuse the same input.
  */
-import { PRINCIPAL_NAME } from "../providers/budget_config.js";
+import { PRINCIPAL_NAME } from "./budgets.js";
 import { USAGE_GROUPS, type UsageFilter, type UsageGroup } from "./ledger.js";
 
 /** A report request: grouping and filter. */

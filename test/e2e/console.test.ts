@@ -13,9 +13,9 @@ import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmulatorHandle } from "../../src/emulator/index.js";
 import type { ProviderRegistry } from "../../src/providers/index.js";
-import type { resolveTierConfig } from "../../src/providers/tier_config.js";
+import type { resolveTiersFile } from "../../src/policy/tier_config.js";
 import { startServer, type RunningServer } from "../../src/server/app.js";
-import { emulator, registryOnEmulator, silentLogger } from "../helpers/gateway.js";
+import { emulator, runtimeOnEmulator, silentLogger } from "../helpers/gateway.js";
 
 const CHROMIUM = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p): p is string => !!p && existsSync(p));
 const SHOTS = process.env.CONSOLE_SCREENSHOTS;
@@ -40,10 +40,10 @@ afterAll(async () => {
 });
 
 /** A server on a loopback port over the emulator, with the given tiers file content and env. */
-async function serve(tiers: Parameters<typeof resolveTierConfig>[0] = {}, env: Record<string, string> = {}): Promise<RunningServer> {
-  const registry = await registryOnEmulator(emu, tiers);
+async function serve(tiers: Parameters<typeof resolveTiersFile>[0] = {}, env: Record<string, string> = {}): Promise<RunningServer> {
+  const { registry, policy } = await runtimeOnEmulator(emu, tiers);
   registries.push(registry);
-  const server = await startServer({ env: { CONFIG_STORE_PATH: join(tmpdir(), `console-${process.pid}-${servers.length}.json`), ...env }, registry, simulated: true, checkpointer: new MemorySaver(), logger: silentLogger, port: 0, host: "127.0.0.1" });
+  const server = await startServer({ env: { CONFIG_STORE_PATH: join(tmpdir(), `console-${process.pid}-${servers.length}.json`), ...env }, registry, policy, simulated: true, checkpointer: new MemorySaver(), logger: silentLogger, port: 0, host: "127.0.0.1" });
   servers.push(server);
   return server;
 }

@@ -3,7 +3,8 @@ import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "../../
 import { AIGatewayClient, type AIGatewayClientOptions } from "../../src/gateway/index.js";
 import { createLogger } from "../../src/logging/index.js";
 import { ProviderRegistry } from "../../src/providers/index.js";
-import { resolveTierConfig } from "../../src/providers/tier_config.js";
+import { resolveTiersFile } from "../../src/policy/tier_config.js";
+import type { Policy } from "../../src/policy/policy.js";
 
 /** A logger that drops everything (tests that inspect logs make their own). */
 export const silentLogger = createLogger({ level: "silent", format: "json" });
@@ -50,12 +51,14 @@ export async function emulatorRegistry(options: EmulatorOptions = {}): Promise<{
   };
 }
 
-/** A registry whose gateway is `emu` (discovery off), with the given tiers-file content. */
-export function registryOnEmulator(emu: EmulatorHandle, tiers: Parameters<typeof resolveTierConfig>[0] = {}): Promise<ProviderRegistry> {
-  return ProviderRegistry.create({
+/** A registry whose gateway is `emu` (discovery off) and the policy, both from the given tiers-file content. */
+export async function runtimeOnEmulator(emu: EmulatorHandle, tiers: Parameters<typeof resolveTiersFile>[0] = {}): Promise<{ registry: ProviderRegistry; policy: Policy }> {
+  const { models, policy } = resolveTiersFile(tiers);
+  const registry = await ProviderRegistry.create({
     env: { AI_GATEWAY_BASE_URL: emu.baseUrl, AI_GATEWAY_CLIENT_ID: emu.clientId, AI_GATEWAY_CLIENT_SECRET: emu.clientSecret },
-    tierConfig: resolveTierConfig(tiers),
+    tierConfig: models,
     logger: silentLogger,
     discovery: { enabled: false },
   });
+  return { registry, policy };
 }

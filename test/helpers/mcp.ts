@@ -9,12 +9,13 @@ import type { Progress } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll } from "vitest";
 import type { EmulatorHandle } from "../../src/emulator/index.js";
 import type { ProviderRegistry } from "../../src/providers/index.js";
-import type { resolveTierConfig } from "../../src/providers/tier_config.js";
+import type { resolveTiersFile } from "../../src/policy/tier_config.js";
+import type { Policy } from "../../src/policy/policy.js";
 import { startServer, type RunningServer } from "../../src/server/app.js";
-import { emulator, registryOnEmulator, silentLogger } from "./gateway.js";
+import { emulator, runtimeOnEmulator, silentLogger } from "./gateway.js";
 
 /** Content of a tiers file. */
-type Tiers = Parameters<typeof resolveTierConfig>[0];
+type Tiers = Parameters<typeof resolveTiersFile>[0];
 
 /** `run_task`'s structured content, as the tests read it. */
 export interface RunTaskOutput {
@@ -49,11 +50,11 @@ export function mcpFixture() {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A registry on `on` (default the file's emulator) with the given tiers-file content. */
-  const registryOn = async (tiers: Tiers = {}, on?: EmulatorHandle): Promise<ProviderRegistry> => {
-    const registry = await registryOnEmulator(on ?? emu!, tiers);
-    registries.push(registry);
-    return registry;
+  /** A registry on `on` (default the file's emulator) and the policy, from the given tiers-file content. */
+  const runtimeOn = async (tiers: Tiers = {}, on?: EmulatorHandle): Promise<{ registry: ProviderRegistry; policy: Policy }> => {
+    const runtime = await runtimeOnEmulator(on ?? emu!, tiers);
+    registries.push(runtime.registry);
+    return runtime;
   };
 
   return {
@@ -61,12 +62,12 @@ export function mcpFixture() {
     get dir(): string {
       return dir;
     },
-    registryOn,
+    runtimeOn,
     /** The HTTP server on a loopback port (closed after the file unless the test closes it). */
     async serve(options: { env?: Record<string, string>; tiers?: Tiers; on?: EmulatorHandle } = {}): Promise<RunningServer> {
       const server = await startServer({
         env: { CONFIG_STORE_PATH: join(dir, `providers-${servers.length}.json`), ...options.env },
-        registry: await registryOn(options.tiers, options.on),
+        ...(await runtimeOn(options.tiers, options.on)),
         simulated: true,
         checkpointer: new MemorySaver(),
         logger: silentLogger,

@@ -6,12 +6,13 @@ import type { StepsInput } from "../../graphs/orchestrator/stream.js";
 import { streamSteps, type StreamStepsOptions } from "../../src/runs/index.js";
 import type { EmulatorHandle, EmulatorOptions } from "../../src/emulator/index.js";
 import type { ProviderRegistry } from "../../src/providers/index.js";
-import type { resolveTierConfig } from "../../src/providers/tier_config.js";
-import { emulator, registryOnEmulator } from "./gateway.js";
+import type { resolveTiersFile } from "../../src/policy/tier_config.js";
+import type { Policy } from "../../src/policy/policy.js";
+import { emulator, runtimeOnEmulator } from "./gateway.js";
 
 /**
  * Starts an emulator before the file's tests and closes it (and every registry made on it)
- * after them. `registryWith(tiers)` builds a registry whose gateway is that emulator.
+ * after them. `runtimeWith(tiers)` builds a registry whose gateway is that emulator, and the policy.
  */
 export function emulatorForFile(options: EmulatorOptions = {}) {
   let emu: EmulatorHandle | undefined;
@@ -31,11 +32,11 @@ export function emulatorForFile(options: EmulatorOptions = {}) {
     get emu(): EmulatorHandle {
       return handle();
     },
-    /** A registry on the emulator with the given tiers-file content (discovery off). */
-    async registryWith(tiers: Parameters<typeof resolveTierConfig>[0] = {}): Promise<ProviderRegistry> {
-      const registry = await registryOnEmulator(handle(), tiers);
-      registries.push(registry);
-      return registry;
+    /** A registry on the emulator and the policy, from the given tiers-file content (discovery off). */
+    async runtimeWith(tiers: Parameters<typeof resolveTiersFile>[0] = {}): Promise<{ registry: ProviderRegistry; policy: Policy }> {
+      const runtime = await runtimeOnEmulator(handle(), tiers);
+      registries.push(runtime.registry);
+      return runtime;
     },
     /** Keeps `registry` to be closed with the file's emulator. */
     adopt(registry: ProviderRegistry): ProviderRegistry {

@@ -29,7 +29,7 @@ afterAll(async () => {
 async function setup(name: string) {
   const handle = await createCheckpointer({ sqlitePath: join(tmp.dir, `${name}.sqlite`) });
   handles.push(handle);
-  const graph = createOrchestrator({ registry: await file.registryWith({}), checkpointer: handle.checkpointer, logger: silentLogger });
+  const graph = createOrchestrator({ ...(await file.runtimeWith({})), checkpointer: handle.checkpointer, logger: silentLogger });
   return { handle, graph };
 }
 
@@ -75,7 +75,7 @@ describe("streamSteps with claims", () => {
     const { handle, graph } = await setup("shared");
     const other = await createCheckpointer({ sqlitePath: join(tmp.dir, "shared.sqlite") });
     handles.push(other);
-    const otherGraph = createOrchestrator({ registry: await file.registryWith({}), checkpointer: other.checkpointer, logger: silentLogger });
+    const otherGraph = createOrchestrator({ ...(await file.runtimeWith({})), checkpointer: other.checkpointer, logger: silentLogger });
     const held = run("Say hello one", { graph, threadId: "t-shared", claims: handle.claims });
     await new Promise((r) => setTimeout(r, 50));
     await expect(run("Say hello two", { graph: otherGraph, threadId: "t-shared", claims: other.claims })).rejects.toBeInstanceOf(ThreadBusyError);
@@ -158,7 +158,7 @@ describe("streamSteps with claims", () => {
     const { handle, graph } = await setup("stop-shared");
     const other = await createCheckpointer({ sqlitePath: join(tmp.dir, "stop-shared.sqlite") });
     handles.push(other);
-    const otherGraph = createOrchestrator({ registry: await file.registryWith({}), checkpointer: other.checkpointer, logger: silentLogger });
+    const otherGraph = createOrchestrator({ ...(await file.runtimeWith({})), checkpointer: other.checkpointer, logger: silentLogger });
     const mine = { graph, threadId: "t-stop-shared", claims: handle.claims };
     const theirs = { graph: otherGraph, threadId: "t-stop-shared", claims: other.claims };
     expect(ofType(await run("Say hello one", mine), "final_answer")).toHaveLength(1);

@@ -21,7 +21,7 @@ const tasks = parseTasks(
 
 describe("runEval", () => {
   it("runs each task under every strategy, forcing tiers and drawing the random ones from the seed", async () => {
-    const graph = createOrchestrator({ registry: await file.registryWith({}), logger: silentLogger });
+    const graph = createOrchestrator({ ...(await file.runtimeWith({})), logger: silentLogger });
     const judge = vi.fn<Judge>(async ({ answer }) => ({ pass: /rain/i.test(answer), detail: "judge: stand-in" }));
     const done: string[] = [];
     const run = await runEval(tasks, { graph, judge, seed: 7, timeoutMs: 30_000, concurrency: 2, onTask: (t) => done.push(t.id) });
@@ -49,7 +49,7 @@ describe("runEval", () => {
 
   it("records a run that cannot answer (a judge that throws, a tool that needs approval, a timeout) as failed", async () => {
     const checkpointer = new MemorySaver();
-    const graph = createOrchestrator({ registry: await file.registryWith({ approvals: { calculator: ["approve", "reject"] } }), checkpointer, logger: silentLogger });
+    const graph = createOrchestrator({ ...(await file.runtimeWith({ approvals: { calculator: ["approve", "reject"] } })), checkpointer, logger: silentLogger });
     const judge: Judge = async () => {
       throw new Error("judge down");
     };
@@ -63,7 +63,7 @@ describe("runEval", () => {
     for (const o of run.outcomes.filter((x) => x.taskId === "graded")) expect(o).toMatchObject({ pass: false, detail: "the judge failed: judge down" });
     expect(run.outcomes.filter((x) => x.taskId === "graded").every((o) => o.error === undefined)).toBe(true);
 
-    const slow = await runEval(tasks.slice(0, 1), { graph: createOrchestrator({ registry: await file.registryWith({}), logger: silentLogger }), seed: 1, timeoutMs: 1, concurrency: 1 });
+    const slow = await runEval(tasks.slice(0, 1), { graph: createOrchestrator({ ...(await file.runtimeWith({})), logger: silentLogger }), seed: 1, timeoutMs: 1, concurrency: 1 });
     for (const o of slow.outcomes) expect(o).toMatchObject({ pass: false, error: "timed out after 1 ms", detail: "timed out after 1 ms" });
   });
 });

@@ -11,7 +11,7 @@ import { BudgetExceededError } from "../../graphs/orchestrator/errors.js";
 import type { CustomStepEvent, StepEvent } from "../../graphs/orchestrator/events.js";
 import { createOrchestrator, type OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
 import type { OrchestratorStateType } from "../../graphs/orchestrator/state.js";
-import { resolveBudgets, type BudgetConfig } from "../../src/providers/budget_config.js";
+import { resolveBudgets, type BudgetConfig } from "../../src/policy/budget_config.js";
 import { createRunService, streamSteps } from "../../src/runs/index.js";
 import { memoryLedger, type UsageEntry, type UsageLedger } from "../../src/usage/index.js";
 import { silentLogger } from "../helpers/gateway.js";
@@ -38,7 +38,7 @@ function countingLedger(): UsageLedger & { appends: UsageEntry[][] } {
 
 async function setup(options: { budgets?: BudgetConfig } = {}) {
   const ledger = countingLedger();
-  const graph = createOrchestrator({ registry: await file.registryWith(tiers), checkpointer: new MemorySaver(), logger: silentLogger, ledger, budgets: options.budgets });
+  const graph = createOrchestrator({ ...(await file.runtimeWith(tiers)), checkpointer: new MemorySaver(), logger: silentLogger, ledger, budgets: options.budgets });
   return { ledger, graph };
 }
 

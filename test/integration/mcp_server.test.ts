@@ -180,7 +180,7 @@ describe("cancellation and shutdown", () => {
   });
 
   it("a cancelled call aborts its run", async () => {
-    const graph = createOrchestrator({ registry: await fx.registryOn({}, slow), simulated: true, checkpointer: new MemorySaver(), logger: silentLogger });
+    const graph = createOrchestrator({ ...(await fx.runtimeOn({}, slow)), simulated: true, checkpointer: new MemorySaver(), logger: silentLogger });
     const claims = processClaims();
     const server = createMcpServer({ graph, simulated: () => true, logger: silentLogger, claims });
     // Whether a run holds `thread`: a claim of our own succeeds only when none does.
@@ -205,7 +205,7 @@ describe("cancellation and shutdown", () => {
   });
 
   it("a newer run's stop request ends run_task with the reason, and frees the thread", async () => {
-    const graph = createOrchestrator({ registry: await fx.registryOn({}, slow), simulated: true, checkpointer: new MemorySaver(), logger: silentLogger });
+    const graph = createOrchestrator({ ...(await fx.runtimeOn({}, slow)), simulated: true, checkpointer: new MemorySaver(), logger: silentLogger });
     const claims = processClaims();
     const server = createMcpServer({ graph, simulated: () => true, logger: silentLogger, claims });
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();

@@ -12,8 +12,8 @@ import { createConfiguredToolbox, McpToolbox } from "../../agents/tools/index.js
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { loadConfig } from "../../src/config/index.js";
 import { scrubText } from "../../src/logging/index.js";
-import type { McpServers } from "../../src/providers/mcp_config.js";
-import { resolveTierConfig, TierConfigError } from "../../src/providers/tier_config.js";
+import type { McpServers } from "../../src/policy/mcp_config.js";
+import { resolveTiersFile, TierConfigError } from "../../src/policy/tier_config.js";
 import { silentLogger } from "../helpers/gateway.js";
 import { collect, emulatorForFile, ofType } from "../helpers/orchestrator.js";
 import { mcpHttpServer } from "../fixtures/mcp_tools_server.js";
@@ -74,11 +74,11 @@ describe("MCP tools over stdio", () => {
 
   it("an agent calls an MCP tool end to end; the events name its source; closing leaves no child process", async () => {
     const tiers = { mcp: { servers: stdioServer() }, tiers: { fast: { tools: ["calculator", "tools.*"] } } };
-    const registry = await file.registryWith(tiers as never);
+    const { registry, policy } = await file.runtimeWith(tiers as never);
     const baseline = fixtureChildren().length;
-    const toolbox = await createConfiguredToolbox({ config: loadConfig({}), mcp: registry.tierConfig.mcp, logger: silentLogger });
+    const toolbox = await createConfiguredToolbox({ config: loadConfig({}), mcp: policy.mcp, logger: silentLogger });
     try {
-      const graph = createOrchestrator({ registry, tools: toolbox.tools, logger: silentLogger });
+      const graph = createOrchestrator({ registry, policy, tools: toolbox.tools, logger: silentLogger });
       for (const run of [1, 2]) {
         const events = await collect(graph, "Look up the order and tell its status", { tier: "fast" });
         expect([...ofType(events, "agent_started")[0].tools].sort(), `run ${run}`).toEqual(["calculator", "tools__big_report", "tools__crash_server", "tools__hang_forever", "tools__lookup_order"]);
@@ -126,7 +126,7 @@ describe("MCP tools over streamable HTTP with OAuth2", () => {
 describe("MCP over HTTP with the gateway's own client", () => {
   it("auth: gateway sends the gateway client's token", async () => {
     const http = await mcpHttpServer();
-    const registry = await file.registryWith();
+    const { registry } = await file.runtimeWith();
     const box = await McpToolbox.connect({ orders: { transport: "http", url: http.url, auth: "gateway" } }, { logger: silentLogger, gatewayTokens: registry.gatewayTokens() });
     try {
       expect(await box.tools.orders__lookup_order.invoke({ order: "G-1" })).toContain("order G-1");
@@ -143,7 +143,7 @@ describe("MCP over HTTP with the gateway's own client", () => {
 describe("MCP configuration", () => {
   const problems = (input: unknown) => {
     try {
-      resolveTierConfig(input);
+      resolveTiersFile(input);
       return [];
     } catch (err) {
       if (err instanceof TierConfigError) return err.problems.map((p) => `${p.path}: ${p.message}`);
@@ -167,10 +167,10 @@ describe("MCP configuration", () => {
   });
 
   it("a tier that lists an unknown tool or server stops startup naming the path", async () => {
-    const registry = await file.registryWith({ tiers: { fast: { tools: ["calculator", "github.*"] } } });
-    expect(() => createOrchestrator({ registry, logger: silentLogger })).toThrow('tiers.fast.tools.1: unknown MCP server "github" (declare it under mcp.servers).');
-    const typo = await file.registryWith({ tiers: { standard: { tools: ["calculater"] } } });
-    expect(() => createOrchestrator({ registry: typo, logger: silentLogger })).toThrow('tiers.standard.tools.0: unknown tool "calculater"');
+    const runtime = await file.runtimeWith({ tiers: { fast: { tools: ["calculator", "github.*"] } } });
+    expect(() => createOrchestrator({ ...runtime, logger: silentLogger })).toThrow('tiers.fast.tools.1: unknown MCP server "github" (declare it under mcp.servers).');
+    const typo = await file.runtimeWith({ tiers: { standard: { tools: ["calculater"] } } });
+    expect(() => createOrchestrator({ ...typo, logger: silentLogger })).toThrow('tiers.standard.tools.0: unknown tool "calculater"');
   });
 });
 

@@ -5,7 +5,9 @@ import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { streamSteps, type StreamStepsOptions } from "../../src/runs/index.js";
 import type { EmulatorHandle } from "../../src/emulator/index.js";
 import { ProviderRegistry } from "../../src/providers/index.js";
-import { resolveTierConfig } from "../../src/providers/tier_config.js";
+import { resolvePolicy, resolveTiersFile } from "../../src/policy/tier_config.js";
+import type { Policy } from "../../src/policy/policy.js";
+import type { TierConfig } from "../../src/providers/tier_models.js";
 import type { Tier } from "../../src/providers/types.js";
 import { emulator, silentLogger } from "../helpers/gateway.js";
 
@@ -24,14 +26,14 @@ afterAll(async () => {
   await emu.close();
 });
 
-async function run(task: string, options: StreamStepsOptions & { tierConfig?: ReturnType<typeof resolveTierConfig> } = {}) {
-  const graph = options.graph ?? createOrchestrator({ registry, checkpointer: new MemorySaver(), logger: silentLogger, tierConfig: options.tierConfig });
+async function run(task: string, options: StreamStepsOptions & { policy?: Policy } = {}) {
+  const graph = options.graph ?? createOrchestrator({ registry, checkpointer: new MemorySaver(), logger: silentLogger, policy: options.policy });
   const events: StepEvent[] = [];
   for await (const e of streamSteps(task, { ...options, graph, threadId: options.threadId ?? `t-${Math.random()}` })) events.push(e);
   return events;
 }
 /** A registry on the shared emulator with `tierConfig`, closed after `body`. */
-async function withRegistry(tierConfig: ReturnType<typeof resolveTierConfig>, body: (r: ProviderRegistry) => Promise<void>) {
+async function withRegistry(tierConfig: TierConfig, body: (r: ProviderRegistry) => Promise<void>) {
   const custom = await ProviderRegistry.create({
     env: { AI_GATEWAY_BASE_URL: emu.baseUrl, AI_GATEWAY_CLIENT_ID: emu.clientId, AI_GATEWAY_CLIENT_SECRET: emu.clientSecret },
     tierConfig,
@@ -117,8 +119,8 @@ describe("agents", () => {
   });
 
   it("escalates from fast to standard when the fast agent reaches its step limit", async () => {
-    const tierConfig = resolveTierConfig({ tiers: { fast: { maxSteps: 1 } } });
-    const events = await run("What is 12.5% of 3,480?", { tierConfig });
+    const policy = resolvePolicy({ tiers: { fast: { maxSteps: 1 } } });
+    const events = await run("What is 12.5% of 3,480?", { policy });
     const [escalation] = ofType(events, "escalation");
     expect(escalation).toMatchObject({ from: "fast", to: "standard" });
     expect(escalation.reason).toMatch(/step limit/);
@@ -132,7 +134,7 @@ describe("agents", () => {
 
   it("escalates when the fast agent's model call fails, and records why", async () => {
     // The gateway answers 404 model_not_found for an unknown id: an error no fallback fixes.
-    const tierConfig = resolveTierConfig({ tiers: { fast: { models: { gateway: "no-such-model" } } } });
+    const tierConfig = resolveTiersFile({ tiers: { fast: { models: { gateway: "no-such-model" } } } }).models;
     await withRegistry(tierConfig, async (failing) => {
       const graph = createOrchestrator({ registry: failing, checkpointer: new MemorySaver(), logger: silentLogger });
       const events = await run("What is 12.5% of 3,480?", { graph, threadId: "escalate-error" });
@@ -148,7 +150,7 @@ describe("agents", () => {
   });
 
   it("raises a clear error when every tier from the routed one up fails", async () => {
-    const tierConfig = resolveTierConfig({ tiers: { premium: { models: { gateway: "no-such-model" } } } });
+    const tierConfig = resolveTiersFile({ tiers: { premium: { models: { gateway: "no-such-model" } } } }).models;
     await withRegistry(tierConfig, async (failing) => {
       const graph = createOrchestrator({ registry: failing, checkpointer: new MemorySaver(), logger: silentLogger });
       await expect(run("hello", { graph, tier: "premium" })).rejects.toThrow(/^The premium agent failed: The AI gateway does not serve the requested model/);

@@ -33,7 +33,7 @@ async function humans(graph: OrchestratorGraph, threadId: string): Promise<{ tex
 
 describe("a run that never answered", () => {
   it("aborted, then retried with the same task: the task is asked once, and answered", async () => {
-    const graph = createOrchestrator({ registry: await file.registryWith(), checkpointer: new MemorySaver(), logger: silentLogger });
+    const graph = createOrchestrator({ ...(await file.runtimeWith()), checkpointer: new MemorySaver(), logger: silentLogger });
     await collect(graph, "What is 1 + 1?", { threadId: "retry" });
     await abortedRun(graph, "What is 12.5% of 3,480?", "retry");
     expect(await humans(graph, "retry")).toEqual([
@@ -52,7 +52,7 @@ describe("a run that never answered", () => {
   });
 
   it("aborted twice, then a new task: each lost task is kept once, marked unanswered, on every later run", async () => {
-    const graph = createOrchestrator({ registry: await file.registryWith(), checkpointer: new MemorySaver(), logger: silentLogger });
+    const graph = createOrchestrator({ ...(await file.runtimeWith()), checkpointer: new MemorySaver(), logger: silentLogger });
     await abortedRun(graph, "What is 3 + 3?", "lost");
     await abortedRun(graph, "What is 4 + 4?", "lost");
     const second = await collect(graph, "What is 5 + 5?", { threadId: "lost" });
@@ -70,11 +70,11 @@ describe("a run that never answered", () => {
   it("failed on every tier: the next run marks its task unanswered, and a retry of it replaces it", async () => {
     const broken = { tiers: { fast: { models: { gateway: "missing-f" } }, standard: { models: { gateway: "missing-s" } }, premium: { models: { gateway: "missing-p" } } } };
     const saver = new MemorySaver();
-    const failing = createOrchestrator({ registry: await file.registryWith(broken), checkpointer: saver, logger: silentLogger });
+    const failing = createOrchestrator({ ...(await file.runtimeWith(broken)), checkpointer: saver, logger: silentLogger });
     await expect(collect(failing, "What is 7 + 7?", { threadId: "failed" })).rejects.toThrow();
     await expect(collect(failing, "What is 8 + 8?", { threadId: "failed" })).rejects.toThrow();
     // The gateway is fixed; the same thread goes on.
-    const working = createOrchestrator({ registry: await file.registryWith(), checkpointer: saver, logger: silentLogger });
+    const working = createOrchestrator({ ...(await file.runtimeWith()), checkpointer: saver, logger: silentLogger });
     await collect(working, "What is 8 + 8?", { threadId: "failed" });
     expect(await humans(working, "failed")).toEqual([
       { text: "What is 7 + 7?", unanswered: true },

@@ -11,12 +11,12 @@ import type { StepEvent } from "../../graphs/orchestrator/events.js";
 import { OrchestratorError, OrchestratorInputError } from "../../graphs/orchestrator/errors.js";
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { streamSteps } from "../../src/runs/index.js";
-import { resolveTierConfig, TierConfigError } from "../../src/providers/tier_config.js";
+import { resolveTiersFile, TierConfigError } from "../../src/policy/tier_config.js";
 import { emulator, silentLogger } from "../helpers/gateway.js";
 import { collect, emulatorForFile, ofType } from "../helpers/orchestrator.js";
 
 const file = emulatorForFile();
-const registryWith = file.registryWith;
+const runtimeWith = file.runtimeWith;
 
 const researcher = { description: "Finds facts on the web and cites the sources it read", tools: ["current_datetime"], tiers: ["standard", "premium"] };
 const writer = { description: "Writes prose: letters, emails and summaries in a friendly tone", tier: "fast" };
@@ -27,7 +27,7 @@ const FILE = {
 
 describe("specialist agents", () => {
   it("a rule that names an agent hands the task to it, on every run of a thread", async () => {
-    const graph = createOrchestrator({ registry: await registryWith(FILE), checkpointer: new MemorySaver(), logger: silentLogger });
+    const graph = createOrchestrator({ ...(await runtimeWith(FILE)), checkpointer: new MemorySaver(), logger: silentLogger });
     for (const run of [1, 2, 3]) {
       const events = await collect(graph, "Write a short letter to the landlord about the heating", { threadId: "rule-agent" });
       const [route] = ofType(events, "route_decided");
@@ -43,7 +43,7 @@ describe("specialist agents", () => {
   });
 
   it("the classifier picks an agent by its description", async () => {
-    const graph = createOrchestrator({ registry: await registryWith({ agents: { writer, researcher }, routing: { rules: [] } }), checkpointer: new MemorySaver(), logger: silentLogger });
+    const graph = createOrchestrator({ ...(await runtimeWith({ agents: { writer, researcher }, routing: { rules: [] } })), checkpointer: new MemorySaver(), logger: silentLogger });
     for (const run of [1, 2]) {
       const events = await collect(graph, "Find facts about the sources of the Rhine and cite them", { threadId: "classified-agent" });
       const [route] = ofType(events, "route_decided");
@@ -57,7 +57,7 @@ describe("specialist agents", () => {
   });
 
   it("an explicit agent in the input or the run context wins over the rules", async () => {
-    const graph = createOrchestrator({ registry: await registryWith(FILE), checkpointer: new MemorySaver(), logger: silentLogger });
+    const graph = createOrchestrator({ ...(await runtimeWith(FILE)), checkpointer: new MemorySaver(), logger: silentLogger });
     const viaContext = await collect(graph, "Write a letter about the rent", { threadId: "explicit", agent: "researcher" });
     expect(ofType(viaContext, "route_decided")[0]).toMatchObject({ agent: "researcher", tier: "standard", source: "explicit" });
     const viaInput = await collect(graph, { task: "Write a letter about the rent", agent: "researcher", tier: "premium" }, { threadId: "explicit" });
@@ -68,7 +68,7 @@ describe("specialist agents", () => {
   });
 
   it("an unknown agent is refused with the names of the agents there are, and the thread still works", async () => {
-    const graph = createOrchestrator({ registry: await registryWith(FILE), checkpointer: new MemorySaver(), logger: silentLogger });
+    const graph = createOrchestrator({ ...(await runtimeWith(FILE)), checkpointer: new MemorySaver(), logger: silentLogger });
     const refused = collect(graph, "Hi", { threadId: "unknown-agent", agent: "reseacher" });
     await expect(refused).rejects.toBeInstanceOf(OrchestratorInputError);
     await expect(refused).rejects.toThrow('Unknown agent "reseacher"; the agents are researcher, writer.');
@@ -78,8 +78,8 @@ describe("specialist agents", () => {
   });
 
   it("a specialist escalates within its own tiers, in its own node", async () => {
-    const registry = await registryWith({ ...FILE, tiers: { standard: { models: { gateway: "missing-standard" } } } });
-    const graph = createOrchestrator({ registry, checkpointer: new MemorySaver(), logger: silentLogger });
+    const runtime = await runtimeWith({ ...FILE, tiers: { standard: { models: { gateway: "missing-standard" } } } });
+    const graph = createOrchestrator({ ...runtime, checkpointer: new MemorySaver(), logger: silentLogger });
     for (const run of [1, 2]) {
       const events = await collect(graph, "Look this up", { threadId: "specialist-escalates", agent: "researcher" });
       expect(ofType(events, "escalation").map((e) => `${e.agent}:${e.from}->${e.to}`), `run ${run}`).toEqual(["researcher:standard->premium"]);
@@ -88,7 +88,7 @@ describe("specialist agents", () => {
   });
 
   it("a specialist pinned to one tier fails without escalating to another agent", async () => {
-    const graph = createOrchestrator({ registry: await registryWith({ ...FILE, tiers: { fast: { models: { gateway: "missing-fast" } } } }), logger: silentLogger });
+    const graph = createOrchestrator({ ...(await runtimeWith({ ...FILE, tiers: { fast: { models: { gateway: "missing-fast" } } } })), logger: silentLogger });
     const events: StepEvent[] = [];
     await expect(
       (async () => {
@@ -100,14 +100,14 @@ describe("specialist agents", () => {
   });
 
   it("each agent is a node of the graph", async () => {
-    const graph = createOrchestrator({ registry: await registryWith(FILE), logger: silentLogger });
+    const graph = createOrchestrator({ ...(await runtimeWith(FILE)), logger: silentLogger });
     const nodes = Object.keys((await graph.getGraphAsync()).nodes);
     expect(nodes).toEqual(expect.arrayContaining(["router", "fast_agent", "standard_agent", "premium_agent", "researcher", "writer", "fail"]));
   });
 
   it("agents declared in code work like agents from the file", async () => {
     const analyst = defineAgent({ name: "analyst", description: "Crunches numbers with the calculator", tools: ["calculator"], tier: "standard", maxSteps: 3 });
-    const graph = createOrchestrator({ registry: await registryWith(), agents: [analyst], routing: { rules: [{ agent: "analyst", keywords: ["crunch"] }] }, logger: silentLogger });
+    const graph = createOrchestrator({ ...(await runtimeWith()), agents: [analyst], routing: { rules: [{ agent: "analyst", keywords: ["crunch"] }] }, logger: silentLogger });
     const events = await collect(graph, "Crunch 17 * 23 for me");
     expect(ofType(events, "agent_started")).toEqual([expect.objectContaining({ agent: "analyst", tier: "standard", maxSteps: 3, tools: ["calculator"] })]);
     expect(ofType(events, "tool_call")).toEqual([expect.objectContaining({ agent: "analyst", name: "calculator" })]);
@@ -118,7 +118,7 @@ describe("specialist agents", () => {
 describe("declaring agents", () => {
   const problemsOf = (input: unknown) => {
     try {
-      resolveTierConfig(input);
+      resolveTiersFile(input);
     } catch (err) {
       if (err instanceof TierConfigError) return err.problems.map((p) => `${p.path}: ${p.message}`);
       throw err;
@@ -142,8 +142,8 @@ describe("declaring agents", () => {
   });
 
   it("an agent that names a tool the toolbox lacks fails at startup, saying why", async () => {
-    const registry = await registryWith({ agents: { browser: { description: "Reads pages", tools: ["http_get"] } } });
-    expect(() => createOrchestrator({ registry, logger: silentLogger })).toThrow(
+    const runtime = await runtimeWith({ agents: { browser: { description: "Reads pages", tools: ["http_get"] } } });
+    expect(() => createOrchestrator({ ...runtime, logger: silentLogger })).toThrow(
       'Agent "browser" names tools the toolbox does not have: http_get (http_get is off unless HTTP_GET_ENABLED=true); the toolbox has calculator, current_datetime.',
     );
   });

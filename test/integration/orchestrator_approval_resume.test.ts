@@ -70,7 +70,7 @@ describe("a malformed answer to a pending approval, sent to the graph", () => {
   it.each(Object.entries(BAD).map(([what, bad], i) => [what, bad, i] as const))("refuses %s in one line and keeps the approval, on a first and a second pause", async (_what, bad, i) => {
     // The graph writes the ledger rows of its runs.
     const ledger = memoryLedger();
-    const graph = createOrchestrator({ registry: await file.registryWith(POLICY), checkpointer: new MemorySaver(), logger: silentLogger, ledger });
+    const graph = createOrchestrator({ ...(await file.runtimeWith(POLICY)), checkpointer: new MemorySaver(), logger: silentLogger, ledger });
     const threadId = `bad-resume-${i}`;
     for (const [round, [task, answer]] of [["What is 2 + 2?", "calculator: 4"], ["What is 3 + 3?", "calculator: 6"]].entries()) {
       const paused = await run(graph, task, threadId);
@@ -106,7 +106,7 @@ describe("a malformed answer to a pending approval, sent to the graph", () => {
   it("a second malformed answer in a row is refused too, and the approval still waits", async () => {
     // The graph writes the ledger rows of its runs.
     const ledger = memoryLedger();
-    const graph = createOrchestrator({ registry: await file.registryWith(POLICY), checkpointer: new MemorySaver(), logger: silentLogger, ledger });
+    const graph = createOrchestrator({ ...(await file.runtimeWith(POLICY)), checkpointer: new MemorySaver(), logger: silentLogger, ledger });
     const threadId = "bad-twice";
     await run(graph, "What is 5 + 5?", threadId);
     const pending = await pendingApprovals(graph, threadId);

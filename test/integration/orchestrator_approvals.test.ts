@@ -17,13 +17,13 @@ import { collect, emulatorForFile, ofType } from "../helpers/orchestrator.js";
 import { build, tempDir } from "./server_helpers.js";
 
 const file = emulatorForFile();
-const registryWith = file.registryWith;
+const runtimeWith = file.runtimeWith;
 
 const CALCULATOR_NEEDS_APPROVAL = { approvals: { calculator: ["approve", "edit", "reject"] } };
 
 describe("approval of tool calls", () => {
   it("pauses before the tool runs, then approve, edit and reject each finish the run, on the same thread", async () => {
-    const graph = createOrchestrator({ registry: await registryWith(CALCULATOR_NEEDS_APPROVAL), checkpointer: new MemorySaver(), logger: silentLogger });
+    const graph = createOrchestrator({ ...(await runtimeWith(CALCULATOR_NEEDS_APPROVAL)), checkpointer: new MemorySaver(), logger: silentLogger });
     const threadId = "approvals-thread";
     const decisions = [
       { approval: { decision: "approve" as const }, answer: "calculator: 391", task: "What is 17 * 23?" },
@@ -56,7 +56,7 @@ describe("approval of tool calls", () => {
   });
 
   it("a run after a paused one that was never answered still routes and pauses again", async () => {
-    const graph = createOrchestrator({ registry: await registryWith(CALCULATOR_NEEDS_APPROVAL), checkpointer: new MemorySaver(), logger: silentLogger });
+    const graph = createOrchestrator({ ...(await runtimeWith(CALCULATOR_NEEDS_APPROVAL)), checkpointer: new MemorySaver(), logger: silentLogger });
     await collect(graph, "What is 2 + 2?", { threadId: "abandoned" });
     const second = await collect(graph, "What is 3 + 3?", { threadId: "abandoned" });
     expect(ofType(second, "route_decided")).toHaveLength(1);
@@ -64,7 +64,7 @@ describe("approval of tool calls", () => {
   });
 
   it("refuses a decision the policy does not allow, and edits without arguments, naming the problem", async () => {
-    const graph = createOrchestrator({ registry: await registryWith({ approvals: { calculator: ["approve", "reject"] } }), checkpointer: new MemorySaver(), logger: silentLogger });
+    const graph = createOrchestrator({ ...(await runtimeWith({ approvals: { calculator: ["approve", "reject"] } })), checkpointer: new MemorySaver(), logger: silentLogger });
     await collect(graph, "What is 2 + 2?", { threadId: "bad-decisions" });
     await expect(collect(graph, { approval: { decision: "edit", args: { expression: "1" } } }, { threadId: "bad-decisions" })).rejects.toThrow(
       '"edit" is not allowed for calculator; its policy allows approve, reject.',
@@ -79,7 +79,7 @@ describe("approval of tool calls", () => {
   });
 
   it("refuses an approver name with control characters or over 120 characters", async () => {
-    const graph = createOrchestrator({ registry: await registryWith(CALCULATOR_NEEDS_APPROVAL), checkpointer: new MemorySaver(), logger: silentLogger });
+    const graph = createOrchestrator({ ...(await runtimeWith(CALCULATOR_NEEDS_APPROVAL)), checkpointer: new MemorySaver(), logger: silentLogger });
     await collect(graph, "What is 2 + 2?", { threadId: "bad-approver" });
     await expect(collect(graph, { approval: { decision: "approve" } }, { threadId: "bad-approver", approver: "alice\nadmin" })).rejects.toThrow("approver: must not contain control characters");
     await expect(collect(graph, { approval: { decision: "approve" } }, { threadId: "bad-approver", approver: "x".repeat(121) })).rejects.toThrow("approver: must be at most 120 characters");
@@ -90,7 +90,7 @@ describe("approval of tool calls", () => {
   it("a tier's policy overrides the top level, and an agent's overrides both", async () => {
     const auditor = defineAgent({ name: "auditor", description: "Checks sums", tools: ["calculator"], approvals: { calculator: ["reject"] } });
     const graph = createOrchestrator({
-      registry: await registryWith({ approvals: { calculator: ["approve"] }, tiers: { premium: { approvals: { calculator: ["approve", "edit"] } } } }),
+      ...(await runtimeWith({ approvals: { calculator: ["approve"] }, tiers: { premium: { approvals: { calculator: ["approve", "edit"] } } } })),
       agents: [auditor],
       checkpointer: new MemorySaver(),
       logger: silentLogger,
@@ -106,7 +106,7 @@ describe("approval of tool calls", () => {
 
 describe("approval inside a plan", () => {
   it("one subtask waits for approval while the others finish; the decision lets the plan end with one answer", async () => {
-    const graph = createOrchestrator({ registry: await registryWith(CALCULATOR_NEEDS_APPROVAL), checkpointer: new MemorySaver(), logger: silentLogger });
+    const graph = createOrchestrator({ ...(await runtimeWith(CALCULATOR_NEEDS_APPROVAL)), checkpointer: new MemorySaver(), logger: silentLogger });
     const threadId = "plan-approval";
     const paused = await collect(graph, "1. What is 2 + 2?\n2. Write a short note about queues", { threadId, plan: true });
     expect(ofType(paused, "approval_required")).toEqual([expect.objectContaining({ subtaskId: "t1", tool: "calculator", threadId })]);

@@ -12,7 +12,7 @@ import type { StepEvent } from "../../graphs/orchestrator/events.js";
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { streamSteps, type StreamStepsOptions } from "../../src/runs/index.js";
 import { createCheckpointer, type CheckpointerHandle } from "../../graphs/persistence.js";
-import { resolveBudgets } from "../../src/providers/budget_config.js";
+import { resolveBudgets } from "../../src/policy/budget_config.js";
 import { silentLogger } from "../helpers/gateway.js";
 import { emulatorForFile, ofType } from "../helpers/orchestrator.js";
 import { tempDir } from "./server_helpers.js";
@@ -31,7 +31,7 @@ const tiers = { tiers: { fast: { models: { gateway: "gpt-5-nano" } }, standard: 
 async function setup(tierFile: Record<string, unknown> = tiers, withLedger = true) {
   const handle = await createCheckpointer({ sqlitePath: join(tmp.dir, `budgets-${handles.length}.sqlite`) });
   handles.push(handle);
-  const graph = createOrchestrator({ registry: await file.registryWith(tierFile), checkpointer: handle.checkpointer, logger: silentLogger, budgets, ...(withLedger ? { ledger: handle.ledger } : {}) });
+  const graph = createOrchestrator({ ...(await file.runtimeWith(tierFile)), checkpointer: handle.checkpointer, logger: silentLogger, budgets, ...(withLedger ? { ledger: handle.ledger } : {}) });
   return { handle, graph };
 }
 

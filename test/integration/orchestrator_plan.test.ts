@@ -8,19 +8,19 @@ import { MemorySaver } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { ProviderRegistry } from "../../src/providers/index.js";
-import { resolveTierConfig } from "../../src/providers/tier_config.js";
+import { resolvePolicy } from "../../src/policy/tier_config.js";
 import { emulator, silentLogger } from "../helpers/gateway.js";
 import { collectTimed, emulatorForFile, ofType } from "../helpers/orchestrator.js";
 
 const file = emulatorForFile({ latency: { ttftMs: 300 } });
-const registryWith = file.registryWith;
+const runtimeWith = file.runtimeWith;
 const collect = collectTimed;
 
 const COMPOSITE = "1. What is 17 * 23?\n2. Design a caching architecture for a web shop\n3. Write a short note about the benefits of queues";
 
 describe("plan and fan out", () => {
   it("plans a composite task, runs the subtasks at the same time on their own tiers, then synthesizes one answer", async () => {
-    const graph = createOrchestrator({ registry: await registryWith(), checkpointer: new MemorySaver(), logger: silentLogger });
+    const graph = createOrchestrator({ ...(await runtimeWith()), checkpointer: new MemorySaver(), logger: silentLogger });
     const events = await collect(graph, COMPOSITE, { threadId: "plan-basic", plan: true });
     expect(ofType(events, "route_decided")[0]).toMatchObject({ agent: "planner", tier: "standard", source: "explicit" });
     const [plan] = ofType(events, "plan_created");
@@ -59,7 +59,7 @@ describe("plan and fan out", () => {
 
   it("a rule with plan: true chooses the plan route; later runs on the thread, planned or not, start afresh", async () => {
     const graph = createOrchestrator({
-      registry: await registryWith({ routing: { rules: [{ name: "numbered", plan: true, pattern: "^1\\. " }] } }),
+      ...(await runtimeWith({ routing: { rules: [{ name: "numbered", plan: true, pattern: "^1\\. " }] } })),
       checkpointer: new MemorySaver(),
       logger: silentLogger,
     });
@@ -80,7 +80,7 @@ describe("plan and fan out", () => {
   });
 
   it("one failing subtask escalates alone while the others finish", async () => {
-    const graph = createOrchestrator({ registry: await registryWith({ tiers: { fast: { models: { gateway: "missing-fast" } } } }), checkpointer: new MemorySaver(), logger: silentLogger });
+    const graph = createOrchestrator({ ...(await runtimeWith({ tiers: { fast: { models: { gateway: "missing-fast" } } } })), checkpointer: new MemorySaver(), logger: silentLogger });
     const events = await collect(graph, COMPOSITE, { threadId: "plan-escalates", plan: true });
     const escalations = ofType(events, "escalation");
     expect(escalations.map((e) => `${e.subtaskId}:${e.from}->${e.to}`)).toEqual(["t1:fast->standard"]);
@@ -92,11 +92,11 @@ describe("plan and fan out", () => {
 
   it("a part that no tier can do does not sink the others: the synthesizer is told, and says so", async () => {
     const graph = createOrchestrator({
-      registry: await registryWith({
+      ...(await runtimeWith({
         agents: { sums: { description: "Does arithmetic", tools: ["calculator"], tier: "fast" } },
         routing: { rules: [{ agent: "sums", needsTools: ["calculator"] }] },
         tiers: { fast: { models: { gateway: "missing-fast" } } },
-      }),
+      })),
       checkpointer: new MemorySaver(),
       logger: silentLogger,
     });
@@ -111,8 +111,8 @@ describe("plan and fan out", () => {
   });
 
   it("keeps to the bounds: most subtasks, parallelism, and the time budget", async () => {
-    const registry = await registryWith({ plan: { maxSubtasks: 2, maxParallel: 1 } });
-    const graph = createOrchestrator({ registry, logger: silentLogger });
+    const runtime = await runtimeWith({ plan: { maxSubtasks: 2, maxParallel: 1 } });
+    const graph = createOrchestrator({ ...runtime, logger: silentLogger });
     const events = await collect(graph, "1. What is 1 + 1?\n2. What is 2 + 2?\n3. What is 3 + 3?\n4. What is 4 + 4?", { plan: true });
     expect(ofType(events, "plan_created")[0].subtasks).toHaveLength(2);
     const order = events.filter((e) => e.type === "subtask_started" || e.type === "subtask_finished").map((e) => `${e.type === "subtask_started" ? "start" : "end"}:${(e as { subtaskId: string }).subtaskId}`);
@@ -122,12 +122,11 @@ describe("plan and fan out", () => {
     try {
       const slowRegistry = await ProviderRegistry.create({
         env: { AI_GATEWAY_BASE_URL: slow.baseUrl, AI_GATEWAY_CLIENT_ID: slow.clientId, AI_GATEWAY_CLIENT_SECRET: slow.clientSecret },
-        tierConfig: resolveTierConfig({ plan: { timeoutMs: 1_000, maxParallel: 1 } }),
         logger: silentLogger,
         discovery: { enabled: false },
       });
       file.adopt(slowRegistry);
-      const budget = await collect(createOrchestrator({ registry: slowRegistry, logger: silentLogger }), "1. What is 1 + 1?\n2. Write a note about queues", { plan: true });
+      const budget = await collect(createOrchestrator({ registry: slowRegistry, policy: resolvePolicy({ plan: { timeoutMs: 1_000, maxParallel: 1 } }), logger: silentLogger }), "1. What is 1 + 1?\n2. Write a note about queues", { plan: true });
       const ended = ofType(budget, "subtask_finished");
       expect(ended.some((f) => !f.ok && f.kind === "timeout")).toBe(true);
       expect(ofType(budget, "final_answer")).toHaveLength(1);
@@ -137,7 +136,7 @@ describe("plan and fan out", () => {
   }, 30_000);
 
   it("a planner that fails leaves a plan of one subtask, saying why", async () => {
-    const graph = createOrchestrator({ registry: await registryWith({ plan: { plannerTier: "premium" }, tiers: { premium: { models: { gateway: "missing-premium" } } } }), logger: silentLogger });
+    const graph = createOrchestrator({ ...(await runtimeWith({ plan: { plannerTier: "premium" }, tiers: { premium: { models: { gateway: "missing-premium" } } } })), logger: silentLogger });
     const events = await collect(graph, COMPOSITE, { plan: true });
     const [plan] = ofType(events, "plan_created");
     expect(plan.subtasks).toEqual([{ id: "t1", task: COMPOSITE, dependsOn: [] }]);
@@ -146,10 +145,10 @@ describe("plan and fan out", () => {
   });
 
   it("refuses bad plan settings, naming the key", () => {
-    expect(() => resolveTierConfig({ plan: { maxParallel: 0 } })).toThrow("plan.maxParallel: must be a positive integer");
-    expect(() => resolveTierConfig({ plan: { maxSubtasks: 50 } })).toThrow("plan.maxSubtasks: must be at most 20");
-    expect(() => resolveTierConfig({ plan: { plannerTier: "turbo" } })).toThrow("plan.plannerTier: must be one of fast, standard, premium");
-    expect(() => resolveTierConfig({ plan: { depth: 2 } })).toThrow('plan: unknown key "depth"');
+    expect(() => resolvePolicy({ plan: { maxParallel: 0 } })).toThrow("plan.maxParallel: must be a positive integer");
+    expect(() => resolvePolicy({ plan: { maxSubtasks: 50 } })).toThrow("plan.maxSubtasks: must be at most 20");
+    expect(() => resolvePolicy({ plan: { plannerTier: "turbo" } })).toThrow("plan.plannerTier: must be one of fast, standard, premium");
+    expect(() => resolvePolicy({ plan: { depth: 2 } })).toThrow('plan: unknown key "depth"');
   });
 });
 

@@ -19,7 +19,7 @@ const near = (reported: number | null, exact: number) => expect(Math.abs((report
 const tableUsd = (model: string, input: number, output: number) => calcPrice({ input_tokens: input, output_tokens: output }, model)!.total_price;
 
 async function usageOf(tiers: Record<string, unknown>, task: string, options: { tier?: "fast" | "standard" | "premium"; threadId?: string; checkpointer?: MemorySaver } = {}): Promise<UsageEvent> {
-  const graph = createOrchestrator({ registry: await file.registryWith(tiers), logger: silentLogger, checkpointer: options.checkpointer });
+  const graph = createOrchestrator({ ...(await file.runtimeWith(tiers)), logger: silentLogger, checkpointer: options.checkpointer });
   const events = await collect(graph, { messages: [{ role: "user", content: task }], ...(options.tier ? { tier: options.tier } : {}) }, options.threadId ? { threadId: options.threadId } : {});
   const [usage] = ofType(events, "usage");
   return usage;

@@ -23,7 +23,7 @@ const messagesOf = async (graph: ReturnType<typeof createOrchestrator>, threadId
 describe("thread summaries", () => {
   it("summarises older turns on the second and third runs; the thread keeps the summary, and its tokens count on the fast tier", async () => {
     const graph = createOrchestrator({
-      registry: await file.registryWith({ tiers: { standard: { contextTokens: 2_000 } } }),
+      ...(await file.runtimeWith({ tiers: { standard: { contextTokens: 2_000 } } })),
       checkpointer: new MemorySaver(),
       logger: silentLogger,
     });
@@ -60,7 +60,7 @@ describe("thread summaries", () => {
   it("a summary call that fails leaves the thread whole and the run answers", async () => {
     const graph = createOrchestrator({
       // The fast tier, which writes summaries, is on a model the gateway does not have.
-      registry: await file.registryWith({ tiers: { fast: { models: { gateway: "no-such-model" } }, standard: { contextTokens: 2_000 } } }),
+      ...(await file.runtimeWith({ tiers: { fast: { models: { gateway: "no-such-model" } }, standard: { contextTokens: 2_000 } } })),
       checkpointer: new MemorySaver(),
       logger: silentLogger,
     });
@@ -77,10 +77,10 @@ describe("thread summaries", () => {
   }, 60_000);
 
   it("contextTokens: 0 turns summarising off, and a bad value is refused naming the key", async () => {
-    const graph = createOrchestrator({ registry: await file.registryWith({ tiers: { standard: { contextTokens: 0 } } }), checkpointer: new MemorySaver(), logger: silentLogger });
+    const graph = createOrchestrator({ ...(await file.runtimeWith({ tiers: { standard: { contextTokens: 0 } } })), checkpointer: new MemorySaver(), logger: silentLogger });
     for (let n = 1; n <= 2; n++) await collect(graph, { messages: [{ role: "user", content: longTask(n) }], tier: "standard" }, { threadId: "summary-off" });
     expect((await messagesOf(graph, "summary-off")).some(isSummaryMessage)).toBe(false);
-    await expect(file.registryWith({ tiers: { standard: { contextTokens: 10 } } })).rejects.toThrow(/tiers\.standard\.contextTokens: must be 0 \(off\) or between 1000/);
-    await expect(file.registryWith({ tiers: { standard: { contextTokens: "lots" as never } } })).rejects.toThrow(/tiers\.standard\.contextTokens/);
+    await expect(file.runtimeWith({ tiers: { standard: { contextTokens: 10 } } })).rejects.toThrow(/tiers\.standard\.contextTokens: must be 0 \(off\) or between 1000/);
+    await expect(file.runtimeWith({ tiers: { standard: { contextTokens: "lots" as never } } })).rejects.toThrow(/tiers\.standard\.contextTokens/);
   }, 60_000);
 });

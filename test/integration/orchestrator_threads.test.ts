@@ -14,12 +14,12 @@ import { silentLogger } from "../helpers/gateway.js";
 import { collect, emulatorForFile, ofType } from "../helpers/orchestrator.js";
 
 const file = emulatorForFile();
-const registryWith = file.registryWith;
+const runtimeWith = file.runtimeWith;
 
 describe("a thread's runs", () => {
   it("escalates fast -> standard -> premium on every run of a thread, recording only that run's escalations", async () => {
-    const registry = await registryWith({ tiers: { fast: { models: { gateway: "missing-fast" } }, standard: { models: { gateway: "missing-standard" } } } });
-    const graph = createOrchestrator({ registry, checkpointer: new MemorySaver(), logger: silentLogger });
+    const runtime = await runtimeWith({ tiers: { fast: { models: { gateway: "missing-fast" } }, standard: { models: { gateway: "missing-standard" } } } });
+    const graph = createOrchestrator({ ...runtime, checkpointer: new MemorySaver(), logger: silentLogger });
     for (const run of [1, 2, 3]) {
       const events = await collect(graph, "What is 12.5% of 3,480?", { threadId: "escalating" });
       expect(ofType(events, "escalation").map((e) => `${e.from}->${e.to}:${e.kind}`), `run ${run}`).toEqual([
@@ -38,7 +38,7 @@ describe("a thread's runs", () => {
   });
 
   it("reports each run's own usage, with the thread's sum in `thread`", async () => {
-    const graph = createOrchestrator({ registry: await registryWith(), checkpointer: new MemorySaver(), logger: silentLogger });
+    const graph = createOrchestrator({ ...(await runtimeWith()), checkpointer: new MemorySaver(), logger: silentLogger });
     const reports: UsageEvent[] = [];
     for (let i = 0; i < 3; i++) {
       const events = await collect(graph, "What is 12.5% of 3,480?", { threadId: "usage", tier: "fast" });
@@ -58,7 +58,7 @@ describe("a thread's runs", () => {
   });
 
   it("counts the tokens of a tier that failed, and the thread keeps them", async () => {
-    const graph = createOrchestrator({ registry: await registryWith({ tiers: { fast: { maxSteps: 1 } } }), checkpointer: new MemorySaver(), logger: silentLogger });
+    const graph = createOrchestrator({ ...(await runtimeWith({ tiers: { fast: { maxSteps: 1 } } })), checkpointer: new MemorySaver(), logger: silentLogger });
     const events = await collect(graph, "What is 12.5% of 3,480?", { threadId: "failed-tokens" });
     const [escalation] = ofType(events, "escalation");
     expect(escalation).toMatchObject({ from: "fast", to: "standard", kind: "step_limit" });
@@ -72,7 +72,7 @@ describe("a thread's runs", () => {
   });
 
   it("a cut stream yields attempt_discarded before the next tier's tokens, and the answer is only the new attempt's", async () => {
-    const graph = createOrchestrator({ registry: await registryWith(), checkpointer: new MemorySaver(), logger: silentLogger });
+    const graph = createOrchestrator({ ...(await runtimeWith()), checkpointer: new MemorySaver(), logger: silentLogger });
     file.emu.enqueueFault("cut-after-first-token");
     const events = await collect(graph, "Write a haiku about the sea", { threadId: "cut", tier: "fast" });
     const types = events.map((e) => e.type);
@@ -93,8 +93,8 @@ describe("a thread's runs", () => {
   });
 
   it("after a failed run, the next run on the thread starts clean", async () => {
-    const registry = await registryWith({ tiers: { premium: { models: { gateway: "missing-premium" } } } });
-    const graph = createOrchestrator({ registry, checkpointer: new MemorySaver(), logger: silentLogger });
+    const runtime = await runtimeWith({ tiers: { premium: { models: { gateway: "missing-premium" } } } });
+    const graph = createOrchestrator({ ...runtime, checkpointer: new MemorySaver(), logger: silentLogger });
     await expect(collect(graph, "hello", { threadId: "after-failure", tier: "premium" })).rejects.toThrow(/The premium agent failed/);
     const failed = await graph.getState({ configurable: { thread_id: "after-failure" } });
     expect(failed.values.run.error).toMatchObject({ tier: "premium", kind: "model_not_found" });
@@ -116,7 +116,7 @@ describe("interrupts", () => {
   });
 
   it("a tool that calls interrupt() pauses the thread; resuming finishes on the same tier", async () => {
-    const graph = createOrchestrator({ registry: await registryWith(), checkpointer: new MemorySaver(), logger: silentLogger, tools: { ...createToolbox(), ask_human: askHuman } });
+    const graph = createOrchestrator({ ...(await runtimeWith()), checkpointer: new MemorySaver(), logger: silentLogger, tools: { ...createToolbox(), ask_human: askHuman } });
     for (const run of [1, 2]) {
       const threadId = `interrupted-${run}`;
       file.emu.enqueueResponse({ toolCalls: [{ name: "ask_human", arguments: JSON.stringify({ question: "Which account?" }) }] });

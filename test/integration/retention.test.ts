@@ -62,7 +62,7 @@ describe.each<Store>(["sqlite", "postgres"])("checkpoint retention on %s", (stor
   it("keeps the newest checkpoints on the first, second and third runs, and the whole conversation", async () => {
     const handle = await open(store, 4, "three-runs");
     try {
-      const graph = createOrchestrator({ registry: await file.registryWith({}), checkpointer: handle.checkpointer, logger: silentLogger });
+      const graph = createOrchestrator({ ...(await file.runtimeWith({})), checkpointer: handle.checkpointer, logger: silentLogger });
       const threadId = `${store}-three-runs`;
       for (const [i, task] of ["What is 17 * 23?", "What is 2 + 2?", "What is 12.5% of 3,480?"].entries()) {
         const events = await claimedRun(handle, graph, task, threadId);
@@ -90,7 +90,7 @@ describe.each<Store>(["sqlite", "postgres"])("checkpoint retention on %s", (stor
       const other = await open(store, 4, "three-runs");
       try {
         expect(await other.retention.stats(threadId)).toEqual(stats);
-        const again = createOrchestrator({ registry: await file.registryWith({}), checkpointer: other.checkpointer, logger: silentLogger });
+        const again = createOrchestrator({ ...(await file.runtimeWith({})), checkpointer: other.checkpointer, logger: silentLogger });
         expect(ofType(await claimedRun(other, again, "What is 3 + 3?", threadId), "final_answer")).toHaveLength(1);
       } finally {
         await other.close();
@@ -104,7 +104,7 @@ describe.each<Store>(["sqlite", "postgres"])("checkpoint retention on %s", (stor
     const handle = await open(store, 2, "paused");
     try {
       const graph = createOrchestrator({
-        registry: await file.registryWith({ approvals: { calculator: ["approve", "reject"] } }),
+        ...(await file.runtimeWith({ approvals: { calculator: ["approve", "reject"] } })),
         checkpointer: handle.checkpointer,
         logger: silentLogger,
       });
@@ -125,7 +125,7 @@ describe.each<Store>(["sqlite", "postgres"])("checkpoint retention on %s", (stor
   it("CHECKPOINT_KEEP=0 keeps everything", async () => {
     const handle = await open(store, 0, "keep-all");
     try {
-      const graph = createOrchestrator({ registry: await file.registryWith({}), checkpointer: handle.checkpointer, logger: silentLogger });
+      const graph = createOrchestrator({ ...(await file.runtimeWith({})), checkpointer: handle.checkpointer, logger: silentLogger });
       const threadId = `${store}-keep-all`;
       await claimedRun(handle, graph, "What is 17 * 23?", threadId);
       await claimedRun(handle, graph, "What is 2 + 2?", threadId);
@@ -143,7 +143,7 @@ describe("retention on a SQLite file another process is reading", () => {
   it("prunes without waiting for the reader: the file is compacted later, and the connection keeps its busy timeout", async () => {
     const handle = await open("sqlite", 2, "busy-reader");
     try {
-      const graph = createOrchestrator({ registry: await file.registryWith({}), checkpointer: handle.checkpointer, logger: silentLogger });
+      const graph = createOrchestrator({ ...(await file.runtimeWith({})), checkpointer: handle.checkpointer, logger: silentLogger });
       // Runs without a claim do not prune: the thread piles up checkpoints.
       for (const task of ["Say hello one", "Say hello two"]) await collect(graph, task, { threadId: "busy-thread" });
       const db = (handle.checkpointer as unknown as { db: { pragma(sql: string): unknown } }).db;

@@ -29,7 +29,7 @@ import type { ProviderRegistry } from "../../src/providers/index.js";
 import { RUN_SURFACES, runLimitsOf, streamSteps, type RunSurface } from "../../src/runs/index.js";
 import { startServer, type RunningServer } from "../../src/server/app.js";
 import { offlineEnv, runCli } from "../helpers/cli.js";
-import { emulator, registryOnEmulator, silentLogger } from "../helpers/gateway.js";
+import { emulator, runtimeOnEmulator, silentLogger } from "../helpers/gateway.js";
 import { startLangGraphDev, type LangGraphDev } from "../helpers/langgraph_dev.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -94,10 +94,12 @@ beforeAll(async () => {
   const starting = startLangGraphDev({ TIERS_CONFIG: env.TIERS_CONFIG!, CHECKPOINT_SQLITE_PATH: db });
   starting.catch(() => undefined);
   emu = await emulator({ latency: { ttftMs: 150 } });
-  registry = await registryOnEmulator(emu, TIERS);
+  const runtime = await runtimeOnEmulator(emu, TIERS);
+  registry = runtime.registry;
+  // The server reads its policy from TIERS_CONFIG in env: the same file as TIERS.
   server = await startServer({ env, registry, simulated: true, logger: silentLogger, port: 0, host: "127.0.0.1" });
   store = await createCheckpointer({ sqlitePath: db });
-  graph = createOrchestrator({ registry, checkpointer: store.checkpointer, logger: silentLogger, ledger: store.ledger, budgets: registry.tierConfig.budgets });
+  graph = createOrchestrator({ registry, policy: runtime.policy, checkpointer: store.checkpointer, logger: silentLogger, ledger: store.ledger });
   const childEnv = Object.fromEntries(Object.entries(offlineEnv(env)).filter((e): e is [string, string] => e[1] !== undefined));
   stdio = new Client({ name: "parity", version: "1.0.0" });
   await stdio.connect(new StdioClientTransport({ command: process.execPath, args: ["scripts/run.mjs", "--bundle", "src/mcp/stdio.ts"], cwd: root, env: childEnv, stderr: "ignore" }));

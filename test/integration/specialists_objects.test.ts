@@ -66,7 +66,7 @@ describe("a specialist built by the app's factory", () => {
         return createAgent({ model: args.model, tools: args.tools, systemPrompt: args.systemPrompt });
       },
     });
-    const registry = await file.registryWith();
+    const { registry } = await file.runtimeWith();
     const ledger = recordingLedger();
     const graph = createOrchestrator({ registry, agents: [census], routing: { rules: [{ name: "people", agent: "census", keywords: ["population"] }] }, checkpointer: store.checkpointer, ledger, logger: silentLogger });
     // The project built it once per tier, on that tier's own model, with the agent's tools.
@@ -123,13 +123,13 @@ describe("a specialist built by the app's factory", () => {
   it("a compiled graph without a messages state fails the run saying what it needs", async () => {
     const odd = new StateGraph(Annotation.Root({ count: Annotation<number> })).addNode("tally", () => ({ count: 1 })).addEdge("__start__", "tally").compile();
     const counter = defineAgent({ name: "counter", description: "Counts", tier: "fast", agent: odd as never });
-    const graph = createOrchestrator({ registry: await file.registryWith(), agents: [counter], logger: silentLogger });
+    const graph = createOrchestrator({ ...(await file.runtimeWith()), agents: [counter], logger: silentLogger });
     await expect(collect(graph, "Count", { agent: "counter" })).rejects.toThrow("The counter agent on the fast tier returned no messages; a compiled graph agent needs a messages state");
   });
 
   it("refuses a factory that does not return a createAgent agent, naming the agent", async () => {
     const odd = defineAgent({ name: "odd", description: "Returns something else", agent: () => ({ options: {} }) });
-    const build = async () => createOrchestrator({ registry: await file.registryWith(), agents: [odd], logger: silentLogger });
+    const build = async () => createOrchestrator({ ...(await file.runtimeWith()), agents: [odd], logger: silentLogger });
     await expect(build()).rejects.toBeInstanceOf(OrchestratorConfigError);
     await expect(build()).rejects.toThrow('The factory of agent "odd" must return a createAgent agent');
   });
@@ -137,7 +137,7 @@ describe("a specialist built by the app's factory", () => {
 
 describe("a specialist that is the app's compiled graph", () => {
   it("is routed, streamed and costed from its messages, run after run, and fails without escalating", async () => {
-    const registry = await file.registryWith();
+    const { registry } = await file.runtimeWith();
     // The app's graph calls a model of its own choosing; here the fast tier's, for a gateway answer.
     const model: BaseChatModel = registry.chatModel("fast");
     const digestGraph = new StateGraph(MessagesAnnotation)
@@ -210,7 +210,7 @@ describe("approval declared on the tool", () => {
     ["a factory builds", (a: SpecialistFactoryArgs) => createAgent({ model: a.model, tools: a.tools, systemPrompt: a.systemPrompt })],
   ])("pauses before the tool runs and resumes on approval, when %s the agent", async (_how, factory) => {
     const clerk = defineAgent({ name: "clerk", description: "Handles refunds", tools: [refundTool()], tier: "fast", ...(factory ? { agent: factory } : {}) });
-    const graph = createOrchestrator({ registry: await file.registryWith(), agents: [clerk], checkpointer: new MemorySaver(), logger: silentLogger });
+    const graph = createOrchestrator({ ...(await file.runtimeWith()), agents: [clerk], checkpointer: new MemorySaver(), logger: silentLogger });
     const threadId = `refund-${factory ? "factory" : "project"}`;
     for (const run of [1, 2]) {
       const paused = await collect(graph, "Please file a refund for order 42", { threadId, agent: "clerk" });
@@ -234,7 +234,7 @@ describe("approval declared on the tool", () => {
 
   it("a policy in the configuration still changes the decisions a tool declares", async () => {
     const clerk = defineAgent({ name: "clerk", description: "Handles refunds", tools: [refundTool()], tier: "fast", approvals: { file_refund: ["approve", "edit", "reject"] } });
-    const graph = createOrchestrator({ registry: await file.registryWith(), agents: [clerk], checkpointer: new MemorySaver(), logger: silentLogger });
+    const graph = createOrchestrator({ ...(await file.runtimeWith()), agents: [clerk], checkpointer: new MemorySaver(), logger: silentLogger });
     const paused = await collect(graph, "Please file a refund for order 7", { threadId: "refund-policy", agent: "clerk" });
     expect(ofType(paused, "approval_required")[0].allowedDecisions).toEqual(["approve", "edit", "reject"]);
   });
@@ -242,7 +242,7 @@ describe("approval declared on the tool", () => {
 
 describe("tools given to the orchestrator", () => {
   it("the app's tools show as code and the shipped ones as builtin", async () => {
-    const graph = createOrchestrator({ registry: await file.registryWith(), tools: { ...createToolbox({}), lookup_population: populationTool() }, logger: silentLogger });
+    const graph = createOrchestrator({ ...(await file.runtimeWith()), tools: { ...createToolbox({}), lookup_population: populationTool() }, logger: silentLogger });
     const events = await collect(graph, "What is the population of Lyon, and the current datetime?", { tier: "fast" });
     expect(Object.fromEntries(ofType(events, "tool_call").map((e) => [e.name, e.source]))).toEqual({ lookup_population: "code", current_datetime: "builtin" });
   });
@@ -251,7 +251,7 @@ describe("tools given to the orchestrator", () => {
 describe("tools of a specialist", () => {
   it("a toolbox name the toolbox does not have is refused, naming the agent and the tool", async () => {
     const clerk = defineAgent({ name: "clerk", description: "Handles refunds", tools: [populationTool(), "refund_desk"] });
-    const build = async () => createOrchestrator({ registry: await file.registryWith(), agents: [clerk], logger: silentLogger });
+    const build = async () => createOrchestrator({ ...(await file.runtimeWith()), agents: [clerk], logger: silentLogger });
     await expect(build()).rejects.toThrow('Agent "clerk" names tools the toolbox does not have: refund_desk');
   });
 

@@ -1,6 +1,6 @@
 /** A user's budget is kept within their tenant: the same user name under another tenant spends its own. */
 import { describe, expect, it } from "vitest";
-import { resolveBudgets } from "../../src/providers/budget_config.js";
+import { resolveBudgets } from "../../src/policy/budget_config.js";
 import { checkBudget, memoryLedger } from "../../src/usage/index.js";
 
 describe("user budgets per tenant", () => {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { checkUrlSyntax, isLoopbackHost, mayCarryCredentials, plainHttpProblem } from "../../src/net/index.js";
-import { mcpServerSchema } from "../../src/providers/mcp_config.js";
+import { mcpServerSchema } from "../../src/policy/mcp_config.js";
 
 describe("plainHttpProblem", () => {
   it.each([

@@ -2,9 +2,11 @@ import { ChatAnthropic } from "@langchain/anthropic";
 import { ChatGoogleGenerativeAI } from "@langchain/google-genai";
 import { ChatOllama } from "@langchain/ollama";
 import { ChatOpenAI } from "@langchain/openai";
+import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { ChatAIGateway } from "../../src/models/index.js";
 import { createLogger } from "../../src/logging/index.js";
+import { loadTiersFile } from "../../src/policy/index.js";
 import { DEFAULT_PROVIDER_MODELS, ProviderRegistry, loadProviderSdks, maskSecret, type ProviderStatus } from "../../src/providers/index.js";
 
 // These registries are built with `new` (no discovery), so the vendor SDKs are loaded here.
@@ -74,6 +76,19 @@ describe("ProviderRegistry construction", () => {
     expect(r.chatModel()).toBe(r.chatModel("premium"));
     expect(r.chatModel("fast")).not.toBe(r.chatModel("premium"));
     expect(r.chatModel("fast").tier).toBe("fast");
+  });
+});
+
+describe("the tiers file", () => {
+  it("a registry built without its tier models says TIERS_CONFIG does not reach it, naming the fix", () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: "warn", format: "json", destination: new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }) });
+    const env = { AI_GATEWAY_BASE_URL: "https://gateway.example.com", AI_GATEWAY_API_KEY: "gw-key-abcdefgh-1234", TIERS_CONFIG: "/etc/agents/tiers.yaml" };
+    new ProviderRegistry({ env, logger, discovery: { enabled: false } });
+    new ProviderRegistry({ env, logger, discovery: { enabled: false }, tierConfig: loadTiersFile({}).models });
+    expect(lines.map((l) => JSON.parse(l) as { event: string; msg: string })).toEqual([
+      expect.objectContaining({ event: "tiers_file_not_applied", msg: expect.stringContaining("loadTiersFile(env).models") }),
+    ]);
   });
 });
 

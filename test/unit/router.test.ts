@@ -9,7 +9,7 @@ import {
   routingConfigSchema,
   shouldClassify,
 } from "../../graphs/orchestrator/routing.js";
-import { resolveTierConfig } from "../../src/providers/tier_config.js";
+import { resolvePolicy } from "../../src/policy/tier_config.js";
 
 const routing = resolveRouting();
 
@@ -70,7 +70,7 @@ describe("decideWithoutModel", () => {
     const task = "Translate this, then design a queue";
     const translate = { name: "translations", tier: "fast" as const, keywords: ["translate"] };
     const design = { name: "design work", tier: "premium" as const, keywords: ["design"] };
-    const decide = (rules: (typeof translate | typeof design)[]) => decideWithoutModel(task, { mode: "rules", routing: resolveTierConfig({ routing: { rules } }).routing });
+    const decide = (rules: (typeof translate | typeof design)[]) => decideWithoutModel(task, { mode: "rules", routing: resolvePolicy({ routing: { rules } }).routing });
     expect(decide([translate, design])).toMatchObject({ tier: "fast", reason: expect.stringMatching(/^rule "translations"/) });
     expect(decide([design, translate])).toMatchObject({ tier: "premium", reason: expect.stringMatching(/^rule "design work"/) });
   });

@@ -6,7 +6,7 @@ import {
   resolveRouting,
   routingConfigSchema,
   routingRuleSchema,
-} from "../../src/providers/routing_rules.js";
+} from "../../src/policy/routing_rules.js";
 
 /** Issues of a failed parse as `path: message`, the way a TierConfigError lists them. */
 function issuesOf(input: unknown): string[] {

@@ -4,7 +4,7 @@
  */
 import Database from "libsql";
 import { describe, expect, it } from "vitest";
-import { resolveBudgets } from "../../src/providers/budget_config.js";
+import { resolveBudgets } from "../../src/policy/budget_config.js";
 import { checkBudget, memoryLedger, parseUsageQuery, sqliteLedger, type UsageEntry, type UsageLedger } from "../../src/usage/index.js";
 
 const DAY = Date.UTC(2026, 11, 2, 12);

@@ -60,7 +60,7 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
   const runs = new Map<Tier, TierRun>();
   const build = member.spec?.build;
   for (const tier of member.tiers) {
-    const settings = deps.tierConfig.tiers[tier];
+    const settings = deps.policy.tiers[tier];
     // The fast tier summarises a thread grown past this tier's budget.
     const summarize = settings.contextTokens > 0 ? threadSummarizer({ model: deps.registry.chatModel("fast"), contextTokens: settings.contextTokens }) : undefined;
     if (build?.kind === "graph") {
@@ -70,7 +70,7 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
     const tools = toolsOf(deps, member, tier);
     const maxSteps = member.spec?.maxSteps ?? settings.maxSteps;
     const policy = approvalPolicyOf(deps, member, tier, tools);
-    const sources = new Map(tools.map((t) => [t.name, sourceOfTool(t, deps.tierConfig.mcp)]));
+    const sources = new Map(tools.map((t) => [t.name, sourceOfTool(t, deps.policy.mcp)]));
     const options: TierAgentOptions = {
       name: member.name,
       tier,

@@ -21,7 +21,7 @@ export const SYNTHESIZER_NODE = "synthesizer";
 
 /** Dispatch node factory. */
 export function dispatchNode(deps: OrchestratorDeps) {
-  const settings = deps.tierConfig.plan;
+  const settings = deps.policy.plan;
 
   return async (state: OrchestratorStateType, config: LangGraphRunnableConfig) => {
     const { run, plan, results } = currentPlan(state, DISPATCH_NODE);
@@ -33,7 +33,7 @@ export function dispatchNode(deps: OrchestratorDeps) {
       const skipped: Record<string, SubtaskResult> = {};
       for (const s of plan.subtasks.filter((x) => !plan.started.includes(x.id))) {
         const message = `Not started: the plan's time budget (${Math.round(settings.timeoutMs / 1000)} s) ran out.`;
-        skipped[s.id] = { id: s.id, task: s.task, agent: s.agent ?? "none", tier: s.tier ?? deps.tierConfig.defaultTier, ok: false, error: { kind: "timeout", message }, usage: {}, escalations: 0 };
+        skipped[s.id] = { id: s.id, task: s.task, agent: s.agent ?? "none", tier: s.tier ?? deps.registry.tierConfig.defaultTier, ok: false, error: { kind: "timeout", message }, usage: {}, escalations: 0 };
         emit({ type: "subtask_finished", subtaskId: s.id, agent: skipped[s.id].agent, tier: skipped[s.id].tier, ok: false, usage: usageReport(deps, {}), error: message, kind: "timeout", escalations: 0 });
       }
       const update = { run: { ...run, plan: { ...plan, started: plan.subtasks.map((s) => s.id) } }, subtasks: { runId: run.id, results: skipped } };
@@ -50,7 +50,7 @@ export function dispatchNode(deps: OrchestratorDeps) {
         const { decision, usage } = await decideRoute(deps, s.task, config, { explicitTier: s.tier, explicitAgent: s.agent, mode, allowPlan: false });
         const source = s.agent || s.tier ? ("explicit" as const) : decision.source;
         const reason = s.agent || s.tier ? "the planner chose it" : decision.reason;
-        return { s, placed: placeDecision(deps.roster, decision, deps.tierConfig.defaultTier, maxTier), usage, source, reason };
+        return { s, placed: placeDecision(deps.roster, decision, deps.registry.tierConfig.defaultTier, maxTier), usage, source, reason };
       }),
     );
     let spent: UsageByTier = {};

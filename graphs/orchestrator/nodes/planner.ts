@@ -20,7 +20,7 @@ import { DISPATCH_NODE } from "./subtask_run.js";
 
 /** Planner node factory. */
 export function plannerNode(deps: OrchestratorDeps) {
-  const settings = deps.tierConfig.plan;
+  const settings = deps.policy.plan;
   const schema = planSchema(settings.maxSubtasks);
   const agents = deps.roster.specialists;
 

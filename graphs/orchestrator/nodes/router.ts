@@ -87,14 +87,14 @@ export function routerNode(deps: OrchestratorDeps) {
     // what an earlier run that never answered left behind.
     const reset = { tier: undefined, agent: undefined, plan: undefined, subtasks: { runId: id, results: {} }, messages: unansweredUpdates(state.messages, task) };
     if (decision.plan) {
-      const planner = deps.tierConfig.plan.plannerTier;
+      const planner = deps.policy.plan.plannerTier;
       const tier = maxTier && above(planner, maxTier) ? maxTier : planner;
       const model = modelOf(deps, tier);
       emit({ type: "route_decided", tier, agent: PLANNER_NODE, reason, source, model });
       const run: RunState = { id, task, route: { tier, agent: PLANNER_NODE, reason, source, model }, activeTier: tier, maxTier, failedTiers: [], escalations: [], usage };
       return new Command({ goto: PLANNER_NODE, update: { ...reset, run, threadUsage: usage } });
     }
-    const { agent, tier } = placeDecision(deps.roster, decision, deps.tierConfig.defaultTier, maxTier);
+    const { agent, tier } = placeDecision(deps.roster, decision, deps.registry.tierConfig.defaultTier, maxTier);
     const model = modelOf(deps, tier);
     emit({ type: "route_decided", tier, agent, reason, source, model });
     const run: RunState = { id, task, route: { tier, agent, reason, source, model }, activeTier: tier, activeAgent: agent, maxTier, failedTiers: [], escalations: [], usage };

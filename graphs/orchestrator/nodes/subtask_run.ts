@@ -84,7 +84,7 @@ export async function runSubtask(deps: OrchestratorDeps, member: RosterMember, a
 
   let failure: FailureInfo = outcome.failure;
   const outOfTime = budget.timedOut() && !config.signal?.aborted;
-  if (outOfTime) failure = { kind: "timeout", message: `The subtask ran out of the plan's time budget (${Math.round(deps.tierConfig.plan.timeoutMs / 1000)} s).` };
+  if (outOfTime) failure = { kind: "timeout", message: `The subtask ran out of the plan's time budget (${Math.round(deps.policy.plan.timeoutMs / 1000)} s).` };
   if (outcome.streamedText) emit({ type: "attempt_discarded", tier: sub.tier, agent: member.name, provider: outcome.provider, reason: failure.message, kind: failure.kind });
   const failedTiers = [...sub.failedTiers, sub.tier];
   const up = escalationOf(member, sub.tier, capOf(config, sub.maxTier));

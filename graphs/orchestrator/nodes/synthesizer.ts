@@ -21,7 +21,7 @@ import { SYNTHESIZER_NODE } from "./dispatch.js";
 
 /** Synthesizer node factory. */
 export function synthesizerNode(deps: OrchestratorDeps) {
-  const configured = deps.tierConfig.plan.synthesizerTier;
+  const configured = deps.policy.plan.synthesizerTier;
 
   return async (state: OrchestratorStateType, config: LangGraphRunnableConfig) => {
     const { run, plan, results } = currentPlan(state, SYNTHESIZER_NODE);

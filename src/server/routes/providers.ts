@@ -85,7 +85,7 @@ async function checkUrls(ctx: ServerContext, urls: RequestUrl[], legacy = false)
   for (const { field, url } of urls) {
     const name = legacy ? (LEGACY_FIELD[field] ?? field) : field;
     try {
-      await checkTargetUrl(url, ctx.policy, name);
+      await checkTargetUrl(url, ctx.ssrf, name);
     } catch (err) {
       if (err instanceof SsrfError) throw new HttpError(400, err.code, err.message, [{ path: name, message: err.message }]);
       throw err;
@@ -97,7 +97,7 @@ async function checkUrls(ctx: ServerContext, urls: RequestUrl[], legacy = false)
 async function runVerify<P extends ProviderName>(ctx: ServerContext, provider: P, settings: ProviderSettingsMap[P] | undefined, guarded: boolean) {
   let blocked = false;
   const agent = guarded
-    ? createGuardedAgent(ctx.policy, { connectTimeoutMs: ctx.config.gateway.timeouts.connectMs, onBlocked: () => (blocked = true) })
+    ? createGuardedAgent(ctx.ssrf, { connectTimeoutMs: ctx.config.gateway.timeouts.connectMs, onBlocked: () => (blocked = true) })
     : undefined;
   try {
     const outcome = await ctx.runtime.registry.verify(provider, settings, { timeoutMs: ctx.verifyTimeoutMs, dispatcher: agent });

@@ -2,10 +2,10 @@
  * Definitions of specialist agents and tool-approval policies: the schema of the `agents:` and
  * `approvals:` sections of the tiers file, shared with `defineAgent` (agents/define_agent.ts)
  * so an agent declared in YAML and one declared in code are checked by the same rules. They
- * live in the provider layer so the tier config can validate them at startup.
+ * are policy, so the tiers file is validated against them at startup.
  */
 import { z } from "zod";
-import { TIERS, type Tier } from "./types.js";
+import { TIERS, type Tier } from "../providers/types.js";
 
 /** What a person may do with a tool call that needs approval. */
 export const APPROVAL_DECISIONS = ["approve", "edit", "reject"] as const;

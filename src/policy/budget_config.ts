@@ -14,30 +14,13 @@
  * ```
  */
 import { z } from "zod";
+import { PRINCIPAL_NAME, type BudgetConfig } from "../usage/budgets.js";
 
-/** Limits of one tenant or user. */
-export interface BudgetLimits {
-  /** USD per UTC day. */
-  daily?: number;
-  /** USD per calendar month (UTC). */
-  monthly?: number;
-}
-
-/** The resolved `budgets:` section. */
-export interface BudgetConfig {
-  /** Share of a limit from which runs are downgraded (premium → standard; halfway to the limit, → fast). */
-  downgradeAt: number;
-  /** Limits per tenant name; "*" for any other tenant. */
-  tenants: Record<string, BudgetLimits>;
-  /** Limits per user id; "*" for any other user. */
-  users: Record<string, BudgetLimits>;
-}
+// The shapes are the usage layer's (it enforces them); the file's schema and defaults are policy.
+export { PRINCIPAL_NAME, type BudgetConfig, type BudgetLimits } from "../usage/budgets.js";
 
 /** Default share of a limit from which runs are downgraded. */
 export const DEFAULT_DOWNGRADE_AT = 0.8;
-
-/** Names of tenants and users: what the API, the CLI and the ledger accept. */
-export const PRINCIPAL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@:-]{0,127}$/;
 
 const usd = z.number({ error: "must be an amount in USD" }).positive({ error: "must be more than 0 (USD)" }).max(1_000_000_000, { error: "must be at most 1000000000 (USD)" });
 const limits = z.strictObject({ daily: usd.optional(), monthly: usd.optional() }, { error: "must be an object with daily and/or monthly (USD)" });

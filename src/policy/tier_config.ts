@@ -1,104 +1,31 @@
 /**
- * Per-tier settings: which model each provider uses, token and step limits, allowed tools,
- * system prompt and prices, plus the routing rules. Built from built-in defaults, an optional
- * JSON/YAML file (TIERS_CONFIG) and the environment, in that order of precedence (env wins).
+ * The tiers file (TIERS_CONFIG, JSON or YAML): its schema, reading and validation. One file
+ * holds both halves of the configuration, and this module splits them: the model side (models
+ * per provider, token limits, reasoning effort, prices, default tier) goes to the provider
+ * registry, the policy side (steps, tools, prompts, agents, routing, approvals, plan, MCP,
+ * budgets) to the orchestrator. Precedence: built-in defaults, then the file, then env.
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { extname, resolve } from "node:path";
 import type * as Yaml from "yaml";
 import { z } from "zod";
-import { FALLBACK_PROVIDER_NAMES, loadConfig, type AppConfig, type ProviderEnvSpec, type ProviderEnvValues } from "../config/index.js";
-import { budgetsSchema, resolveBudgets, type BudgetConfig } from "./budget_config.js";
-import { mcpSectionSchema, type McpServers } from "./mcp_config.js";
-import { agentsSectionSchema, approvalPolicySchema, toAgentSpec, type AgentSpec, type ApprovalPolicy } from "./agent_config.js";
-import { resolveRouting, routingConfigSchema, type RoutingConfig } from "./routing_rules.js";
-import { DEFAULT_PROVIDER_MODELS, DEFAULT_TIER } from "./tiers.js";
-import { PROVIDERS, REASONING_EFFORTS, TIERS, type PerTier, type ProviderName, type Tier, type TierReasoningEffort, type TierSelection } from "./types.js";
+import { loadConfig, type AppConfig } from "../config/index.js";
+import { applyEnvToTierConfig, defaultTierConfig, type TierConfig } from "../providers/tier_models.js";
+import { PROVIDERS, REASONING_EFFORTS, TIERS, type PerTier, type ProviderName, type Tier, type TierSelection } from "../providers/types.js";
+import { agentsSectionSchema, approvalPolicySchema, toAgentSpec } from "./agent_config.js";
+import { budgetsSchema, resolveBudgets } from "./budget_config.js";
+import { mcpSectionSchema } from "./mcp_config.js";
+import { DEFAULT_PLAN_SETTINGS, DEFAULT_TIER_POLICY, type Policy, type TierPolicy } from "./policy.js";
+import { resolveRouting, routingConfigSchema } from "./routing_rules.js";
 
-export { REASONING_EFFORTS, type TierReasoningEffort } from "./types.js";
-
-/** Prices in USD per million tokens, for cost reports. */
-export interface TierPrices {
-  inputPerMillion: number;
-  outputPerMillion: number;
+/** Both halves of a validated tiers file. */
+export interface TiersFile {
+  /** The model side, for `ProviderRegistry.create({ tierConfig })`. */
+  models: TierConfig;
+  /** The policy side, for `createOrchestrator({ policy })`. */
+  policy: Policy;
 }
-
-/** Fully resolved settings of one tier. */
-export interface TierSettings {
-  /** Model id per provider. The gateway's entry is the default that discovery may replace. */
-  models: Record<ProviderName, string>;
-  /** Cap on generated tokens per call (reasoning tokens included for reasoning models). */
-  maxTokens?: number;
-  /** Reasoning effort for models that support it. */
-  reasoningEffort?: TierReasoningEffort;
-  /** Sampling temperature, for models that accept one. */
-  temperature?: number;
-  /** Most agent steps (model calls) one task may take in this tier. */
-  maxSteps: number;
-  /**
-   * Token budget of the conversation sent to this tier's model (counted approximately, about 4
-   * characters a token). A longer thread has its older part summarised by the fast tier first,
-   * keeping the newest half of the budget word for word; 0 turns summarising off.
-   */
-  contextTokens: number;
-  /** Tool names agents of this tier may use; "*" allows every tool. */
-  tools: string[];
-  /** Replaces the agent's built-in system prompt when set. */
-  systemPrompt?: string;
-  /** Fixed prices for this tier's calls, whatever model answers; unset, each call is priced by its model (model_prices.ts). */
-  prices?: TierPrices;
-  /** Approval policy of this tier's tools; overrides the top-level policy per tool. */
-  approvals?: ApprovalPolicy;
-}
-
-/** The whole tier configuration. */
-export interface TierConfig {
-  /** Tier used when a caller names none. */
-  defaultTier: Tier;
-  /** Settings per tier. */
-  tiers: PerTier<TierSettings>;
-  /** Gateway model ids set explicitly (env or file); they win over discovery. */
-  pinnedGatewayModels: Partial<PerTier<TierSelection>>;
-  /** Routing rules and classifier switch, with the built-in rules when the file sets none. */
-  routing: RoutingConfig;
-  /** Specialist agents declared in the file's `agents:` section (none: the three tier agents only). */
-  agents: AgentSpec[];
-  /** Top-level approval policy: applies to every agent unless a tier or agent overrides a tool. */
-  approvals: ApprovalPolicy;
-  /** How composite tasks are planned and fanned out. */
-  plan: PlanSettings;
-  /** MCP servers whose tools join the toolbox (`mcp.servers`). */
-  mcp: McpServers;
-  /** Spending limits per tenant and user (`budgets:`); none when the file sets none. */
-  budgets: BudgetConfig;
-  /** The file the settings were read from, when there was one. */
-  file?: string;
-}
-
-/** Settings of the plan route: the planner, the fan-out's bounds and the synthesizer. */
-export interface PlanSettings {
-  /** Most subtasks one plan may have. */
-  maxSubtasks: number;
-  /** Most subtasks that run at once. */
-  maxParallel: number;
-  /** Wall-clock budget of the subtasks, from the plan's creation (ms). */
-  timeoutMs: number;
-  /** Tier of the planner's model call. */
-  plannerTier: Tier;
-  /** Tier of the model call that combines the results. */
-  synthesizerTier: Tier;
-}
-
-/** Defaults of the plan route. */
-export const DEFAULT_PLAN_SETTINGS: Readonly<PlanSettings> = { maxSubtasks: 6, maxParallel: 4, timeoutMs: 120_000, plannerTier: "standard", synthesizerTier: "standard" };
-
-/** Built-in settings of each tier, without models (those come from DEFAULT_PROVIDER_MODELS). */
-export const DEFAULT_TIER_SETTINGS: Readonly<PerTier<Omit<TierSettings, "models">>> = {
-  fast: { maxTokens: 4_096, reasoningEffort: "low", maxSteps: 4, contextTokens: 32_000, tools: ["*"] },
-  standard: { maxTokens: 8_192, reasoningEffort: "medium", maxSteps: 8, contextTokens: 64_000, tools: ["*"] },
-  premium: { maxTokens: 16_384, reasoningEffort: "high", maxSteps: 16, contextTokens: 128_000, tools: ["*"] },
-};
 
 // A hostile file (say, 1000 bad rules) must not produce a thousand-line startup message.
 const MAX_LISTED_PROBLEMS = 20;
@@ -181,9 +108,9 @@ export function describeIssues(result: z.ZodSafeParseResult<unknown>, prefix?: s
 
 /**
  * Validates `input` (the parsed file) and merges it over the defaults. `file` is only used in
- * error messages. Environment pins are applied by `loadTierConfig`.
+ * error messages. Environment settings are applied by `tiersFileFromAppConfig`.
  */
-export function resolveTierConfig(input: unknown = {}, file?: string): TierConfig {
+export function resolveTiersFile(input: unknown = {}, file?: string): TiersFile {
   const parsed = tierFileSchema.safeParse(input ?? {});
   if (!parsed.success) throw new TierConfigError(describeIssues(parsed), file);
   const data = parsed.data;
@@ -194,39 +121,47 @@ export function resolveTierConfig(input: unknown = {}, file?: string): TierConfi
       : [],
   );
   if (unknownAgents.length > 0) throw new TierConfigError(unknownAgents, file);
-  const tiers = {} as PerTier<TierSettings>;
+  const models = defaultTierConfig();
+  const tierPolicy = {} as PerTier<TierPolicy>;
   const pinned: Partial<PerTier<TierSelection>> = {};
   for (const tier of TIERS) {
     const given = data.tiers?.[tier] ?? {};
-    const defaults = DEFAULT_TIER_SETTINGS[tier];
-    const models = {} as Record<ProviderName, string>;
-    for (const p of PROVIDERS) models[p] = given.models?.[p] ?? DEFAULT_PROVIDER_MODELS[p][tier];
+    const builtIn = models.tiers[tier];
+    const defaults = DEFAULT_TIER_POLICY[tier];
     if (given.models?.gateway) pinned[tier] = { model: given.models.gateway, source: "file" };
-    tiers[tier] = {
-      models,
-      maxTokens: given.maxTokens ?? defaults.maxTokens,
-      reasoningEffort: given.reasoningEffort ?? defaults.reasoningEffort,
-      temperature: given.temperature ?? defaults.temperature,
+    models.tiers[tier] = {
+      models: Object.fromEntries(PROVIDERS.map((p) => [p, given.models?.[p] ?? builtIn.models[p]])) as Record<ProviderName, string>,
+      maxTokens: given.maxTokens ?? builtIn.maxTokens,
+      reasoningEffort: given.reasoningEffort ?? builtIn.reasoningEffort,
+      temperature: given.temperature ?? builtIn.temperature,
+      ...(given.prices ? { prices: { ...given.prices } } : {}),
+    };
+    tierPolicy[tier] = {
       maxSteps: given.maxSteps ?? defaults.maxSteps,
       contextTokens: given.contextTokens ?? defaults.contextTokens,
       tools: given.tools ?? [...defaults.tools],
       systemPrompt: given.systemPrompt ?? defaults.systemPrompt,
-      ...(given.prices ? { prices: { ...given.prices } } : {}),
       approvals: given.approvals,
     };
   }
   return {
-    defaultTier: data.defaultTier ?? DEFAULT_TIER,
-    tiers,
-    pinnedGatewayModels: pinned,
-    routing: resolveRouting(data.routing),
-    agents,
-    approvals: data.approvals ?? {},
-    plan: { ...DEFAULT_PLAN_SETTINGS, ...data.plan },
-    mcp: data.mcp?.servers ?? {},
-    budgets: resolveBudgets(data.budgets),
-    file,
+    models: { defaultTier: data.defaultTier ?? models.defaultTier, tiers: models.tiers, pinnedGatewayModels: pinned },
+    policy: {
+      tiers: tierPolicy,
+      routing: resolveRouting(data.routing),
+      agents,
+      approvals: data.approvals ?? {},
+      plan: { ...DEFAULT_PLAN_SETTINGS, ...data.plan },
+      mcp: data.mcp?.servers ?? {},
+      budgets: resolveBudgets(data.budgets),
+      file,
+    },
   };
+}
+
+/** The policy of a parsed tiers file (`resolveTiersFile(input).policy`), e.g. for tests and embedding. */
+export function resolvePolicy(input: unknown = {}, file?: string): Policy {
+  return resolveTiersFile(input, file).policy;
 }
 
 /** The YAML parser, loaded with the first YAML file (yaml's Node build is CommonJS). */
@@ -255,44 +190,22 @@ export function readTierFile(path: string): unknown {
 }
 
 /**
- * Applies environment settings over a resolved tier config: AI_GATEWAY_<TIER>_MODEL pins the
- * gateway's model (source "env"), a fallback provider's model variable (OLLAMA_MODEL) sets its
- * model for every tier, DEFAULT_TIER picks the default tier.
- */
-export function applyEnvToTierConfig(config: TierConfig, app: AppConfig): TierConfig {
-  const tiers = structuredClone(config.tiers);
-  const pinned = { ...config.pinnedGatewayModels };
-  for (const tier of TIERS) {
-    const envModel = app.gateway.models[tier];
-    if (envModel) {
-      pinned[tier] = { model: envModel, source: "env" };
-      tiers[tier].models.gateway = envModel;
-    }
-    for (const p of FALLBACK_PROVIDER_NAMES) {
-      const model = (app.providers[p] as ProviderEnvValues<ProviderEnvSpec>).model;
-      if (model) tiers[tier].models[p] = model;
-    }
-  }
-  return { ...config, tiers, pinnedGatewayModels: pinned, defaultTier: app.providers.defaultTier ?? config.defaultTier };
-}
-
-/**
- * Loads the tier configuration from `env` (default process.env): defaults, then the
- * TIERS_CONFIG file if set, then env overrides. Throws ConfigError for bad variables and
+ * Loads the tiers file from `env` (default process.env): defaults, then the TIERS_CONFIG file
+ * if set, then env overrides of the models. Throws ConfigError for bad variables and
  * TierConfigError (naming the file and key path) for a bad file.
  */
-export function loadTierConfig(env: Record<string, string | undefined> = process.env): TierConfig {
-  return tierConfigFromAppConfig(loadConfig(env));
+export function loadTiersFile(env: Record<string, string | undefined> = process.env): TiersFile {
+  return tiersFileFromAppConfig(loadConfig(env));
 }
 
-/** Same as `loadTierConfig`, from an already validated configuration. */
-export function tierConfigFromAppConfig(app: AppConfig): TierConfig {
+/** Same as `loadTiersFile`, from an already validated configuration. */
+export function tiersFileFromAppConfig(app: AppConfig): TiersFile {
   const path = app.providers.tiersConfigPath;
-  const base = path ? resolveTierConfig(readTierFile(path), resolve(path)) : resolveTierConfig({});
-  return applyEnvToTierConfig(base, app);
+  const base = path ? resolveTiersFile(readTierFile(path), resolve(path)) : resolveTiersFile({});
+  return { models: applyEnvToTierConfig(base.models, app), policy: base.policy };
 }
 
-/** Whether a tier allows the tool `name`. */
-export function isToolAllowed(settings: Pick<TierSettings, "tools">, name: string): boolean {
-  return settings.tools.includes("*") || settings.tools.includes(name);
+/** The policy of the TIERS_CONFIG file in `env` (default process.env); the built-in policy without one. */
+export function loadPolicy(env: Record<string, string | undefined> = process.env): Policy {
+  return loadTiersFile(env).policy;
 }

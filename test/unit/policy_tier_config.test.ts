@@ -3,15 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError, DEFAULT_TIER_MODELS } from "../../src/config/index.js";
-import {
-  DEFAULT_PROVIDER_MODELS,
-  DEFAULT_ROUTING_RULES,
-  DEFAULT_TIER_SETTINGS,
-  TierConfigError,
-  isToolAllowed,
-  loadTierConfig,
-  resolveTierConfig,
-} from "../../src/providers/index.js";
+import { DEFAULT_PROVIDER_MODELS, DEFAULT_TIER_MODEL_SETTINGS } from "../../src/providers/index.js";
+import { DEFAULT_ROUTING_RULES, DEFAULT_TIER_POLICY, TierConfigError, isToolAllowed, loadTiersFile, resolveTiersFile } from "../../src/policy/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tiers-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,9 +25,9 @@ function errorOf(fn: () => unknown): TierConfigError {
   throw new Error("expected a TierConfigError");
 }
 
-describe("loadTierConfig defaults", () => {
+describe("loadTiersFile defaults", () => {
   it("gives every tier models for every provider, limits and prices, and standard as default tier", () => {
-    const cfg = loadTierConfig({});
+    const { models: cfg, policy } = loadTiersFile({});
     expect(cfg.defaultTier).toBe("standard");
     expect(cfg.tiers.fast.models).toEqual({
       gateway: DEFAULT_TIER_MODELS.fast,
@@ -44,13 +37,13 @@ describe("loadTierConfig defaults", () => {
       ollama: "llama3.1",
     });
     expect(cfg.tiers.premium.models.gateway).toBe(DEFAULT_TIER_MODELS.premium);
-    expect(cfg.tiers.standard.maxSteps).toBe(DEFAULT_TIER_SETTINGS.standard.maxSteps);
-    expect(cfg.tiers.fast.maxSteps).toBeLessThan(cfg.tiers.premium.maxSteps);
+    expect(policy.tiers.standard.maxSteps).toBe(DEFAULT_TIER_POLICY.standard.maxSteps);
+    expect(policy.tiers.fast.maxSteps).toBeLessThan(policy.tiers.premium.maxSteps);
     // No prices unless the file sets them: each call is priced by the model that answered it.
     expect(cfg.tiers.fast.prices).toBeUndefined();
     expect(cfg.pinnedGatewayModels).toEqual({});
-    expect(cfg.routing).toEqual({ rules: DEFAULT_ROUTING_RULES, classifier: true });
-    expect(isToolAllowed(cfg.tiers.fast, "anything")).toBe(true);
+    expect(policy.routing).toEqual({ rules: DEFAULT_ROUTING_RULES, classifier: true });
+    expect(isToolAllowed(policy.tiers.fast, "anything")).toBe(true);
   });
 });
 
@@ -72,17 +65,17 @@ describe("TIERS_CONFIG file", () => {
         "    temperature: 0.2",
       ].join("\n"),
     );
-    const cfg = loadTierConfig({ TIERS_CONFIG: path });
-    expect(cfg.file).toBe(path);
+    const { models: cfg, policy } = loadTiersFile({ TIERS_CONFIG: path });
+    expect(policy.file).toBe(path);
     expect(cfg.defaultTier).toBe("fast");
     expect(cfg.tiers.fast.models.openai).toBe("gpt-4.1-mini");
     expect(cfg.tiers.fast.models.anthropic).toBe(DEFAULT_PROVIDER_MODELS.anthropic.fast);
-    expect(cfg.tiers.fast.maxSteps).toBe(3);
-    expect(cfg.tiers.fast.maxTokens).toBe(DEFAULT_TIER_SETTINGS.fast.maxTokens);
-    expect(cfg.tiers.fast.systemPrompt).toBe("Be brief.");
+    expect(policy.tiers.fast.maxSteps).toBe(3);
+    expect(cfg.tiers.fast.maxTokens).toBe(DEFAULT_TIER_MODEL_SETTINGS.fast.maxTokens);
+    expect(policy.tiers.fast.systemPrompt).toBe("Be brief.");
     expect(cfg.tiers.fast.prices).toEqual({ inputPerMillion: 0.25, outputPerMillion: 2 });
-    expect(isToolAllowed(cfg.tiers.fast, "search")).toBe(true);
-    expect(isToolAllowed(cfg.tiers.fast, "shell")).toBe(false);
+    expect(isToolAllowed(policy.tiers.fast, "search")).toBe(true);
+    expect(isToolAllowed(policy.tiers.fast, "shell")).toBe(false);
     expect(cfg.tiers.premium.reasoningEffort).toBe("xhigh");
     expect(cfg.tiers.premium.temperature).toBe(0.2);
     // A gateway model named in the file is pinned: discovery does not replace it.
@@ -91,7 +84,7 @@ describe("TIERS_CONFIG file", () => {
 
   it("reads JSON", () => {
     const path = file("tiers.json", JSON.stringify({ tiers: { standard: { maxTokens: 1234 } } }));
-    expect(loadTierConfig({ TIERS_CONFIG: path }).tiers.standard.maxTokens).toBe(1234);
+    expect(loadTiersFile({ TIERS_CONFIG: path }).models.tiers.standard.maxTokens).toBe(1234);
   });
 
   it("names the file and the key path of every bad value", () => {
@@ -99,7 +92,7 @@ describe("TIERS_CONFIG file", () => {
       "bad.yaml",
       ["tiers:", "  fast:", "    maxSteps: 0", "    prices: { inputPerMillion: -1, outputPerMillion: 2 }", "  premium:", "    reasoningEffort: extreme", "    maxStep: 4"].join("\n"),
     );
-    const err = errorOf(() => loadTierConfig({ TIERS_CONFIG: path }));
+    const err = errorOf(() => loadTiersFile({ TIERS_CONFIG: path }));
     expect(err.file).toBe(path);
     expect(err.message).toContain(path);
     expect(err.problems).toEqual(
@@ -120,13 +113,13 @@ describe("TIERS_CONFIG file", () => {
     ["broken.yaml", "tiers: [unclosed", "is not valid YAML"],
   ])("rejects %s", (name, text, message) => {
     const path = text === undefined ? join(dir, name) : file(name, text);
-    const err = errorOf(() => loadTierConfig({ TIERS_CONFIG: path }));
+    const err = errorOf(() => loadTiersFile({ TIERS_CONFIG: path }));
     expect(err.problems[0].message).toContain(message);
     expect(err.message).toContain(path);
   });
 
   it("rejects an unknown tier and an unknown provider", () => {
-    const err = errorOf(() => resolveTierConfig({ tiers: { turbo: {}, fast: { models: { mistral: "x" } } } }));
+    const err = errorOf(() => resolveTiersFile({ tiers: { turbo: {}, fast: { models: { mistral: "x" } } } }));
     expect(err.problems).toEqual(
       expect.arrayContaining([
         { path: "tiers", message: 'unknown key "turbo"' },
@@ -139,7 +132,7 @@ describe("TIERS_CONFIG file", () => {
 describe("routing section of TIERS_CONFIG", () => {
   const NO_CONDITION = "a rule needs at least one condition (keywords, pattern, minLength, maxLength or needsTools)";
 
-  it("resolves YAML rules into TierConfig.routing, in order, and keeps them under env overrides", () => {
+  it("resolves YAML rules into Policy.routing, in order, and keeps them under env overrides", () => {
     const path = file(
       "routing.yaml",
       [
@@ -157,9 +150,9 @@ describe("routing section of TIERS_CONFIG", () => {
         "      maxLength: 200",
       ].join("\n"),
     );
-    const cfg = loadTierConfig({ TIERS_CONFIG: path, DEFAULT_TIER: "premium" });
+    const { models: cfg, policy } = loadTiersFile({ TIERS_CONFIG: path, DEFAULT_TIER: "premium" });
     expect(cfg.defaultTier).toBe("premium");
-    expect(cfg.routing).toEqual({
+    expect(policy.routing).toEqual({
       classifier: false,
       rules: [
         { name: "ops", tier: "fast", keywords: ["deploy", "rollback"] },
@@ -167,13 +160,13 @@ describe("routing section of TIERS_CONFIG", () => {
         { tier: "fast", needsTools: ["calculator"], maxLength: 200 },
       ],
     });
-    expect(new RegExp(cfg.routing.rules[1].pattern!, "i").test("Design a cache")).toBe(true);
+    expect(new RegExp(policy.routing.rules[1].pattern!, "i").test("Design a cache")).toBe(true);
   });
 
   it("keeps the built-in rules when the section only turns the classifier off, and no rules at all for an empty list", () => {
-    expect(resolveTierConfig({ routing: { classifier: false } }).routing).toEqual({ rules: DEFAULT_ROUTING_RULES, classifier: false });
-    expect(resolveTierConfig({ routing: { rules: [] } }).routing).toEqual({ rules: [], classifier: true });
-    expect(resolveTierConfig({}).routing.rules).toBe(DEFAULT_ROUTING_RULES);
+    expect(resolveTiersFile({ routing: { classifier: false } }).policy.routing).toEqual({ rules: DEFAULT_ROUTING_RULES, classifier: false });
+    expect(resolveTiersFile({ routing: { rules: [] } }).policy.routing).toEqual({ rules: [], classifier: true });
+    expect(resolveTiersFile({}).policy.routing.rules).toBe(DEFAULT_ROUTING_RULES);
   });
 
   it("stops with a TierConfigError naming the file and the key path of each bad rule", () => {
@@ -189,7 +182,7 @@ describe("routing section of TIERS_CONFIG", () => {
         "    - { tier: fast, keywords: [deploy, 3] }",
       ].join("\n"),
     );
-    const err = errorOf(() => loadTierConfig({ TIERS_CONFIG: path }));
+    const err = errorOf(() => loadTiersFile({ TIERS_CONFIG: path }));
     expect(err.file).toBe(path);
     expect(err.message).toContain(`in ${path}`);
     expect(err.problems).toEqual(
@@ -207,16 +200,16 @@ describe("routing section of TIERS_CONFIG", () => {
   });
 
   it("names an unknown key of the routing section and a wrong-typed section", () => {
-    expect(errorOf(() => resolveTierConfig({ routing: { rule: [] } })).problems).toEqual([{ path: "routing", message: 'unknown key "rule"' }]);
-    expect(errorOf(() => resolveTierConfig({ routing: { rules: "fast" } })).problems).toEqual([{ path: "routing.rules", message: "must be a list of rules" }]);
-    expect(errorOf(() => resolveTierConfig({ routing: [] })).problems).toEqual([{ path: "routing", message: "must be an object with rules and/or classifier" }]);
+    expect(errorOf(() => resolveTiersFile({ routing: { rule: [] } })).problems).toEqual([{ path: "routing", message: 'unknown key "rule"' }]);
+    expect(errorOf(() => resolveTiersFile({ routing: { rules: "fast" } })).problems).toEqual([{ path: "routing.rules", message: "must be a list of rules" }]);
+    expect(errorOf(() => resolveTiersFile({ routing: [] })).problems).toEqual([{ path: "routing", message: "must be an object with rules and/or classifier" }]);
   });
 });
 
 describe("hostile routing input", () => {
   it("rejects a 10k-character pattern by its length, in one short line", () => {
     const path = file("long-pattern.json", JSON.stringify({ routing: { rules: [{ tier: "fast", pattern: "(a+)+".repeat(2_000) }] } }));
-    const err = errorOf(() => loadTierConfig({ TIERS_CONFIG: path }));
+    const err = errorOf(() => loadTiersFile({ TIERS_CONFIG: path }));
     expect(err.problems).toEqual([{ path: "routing.rules.0.pattern", message: "must be at most 500 characters" }]);
     // The pattern itself is not echoed back.
     expect(err.message.length).toBeLessThan(500 + path.length);
@@ -224,13 +217,13 @@ describe("hostile routing input", () => {
 
   it("rejects 1000 rules, good or bad, with one problem", () => {
     const many = file("many.json", JSON.stringify({ routing: { rules: Array.from({ length: 1000 }, () => ({ tier: "fast", minLength: 1 })) } }));
-    expect(errorOf(() => loadTierConfig({ TIERS_CONFIG: many })).problems).toEqual([{ path: "routing.rules", message: "must have at most 100 rules" }]);
-    const bad = errorOf(() => resolveTierConfig({ routing: { rules: Array.from({ length: 1000 }, () => ({ tier: "turbo" })) } }));
+    expect(errorOf(() => loadTiersFile({ TIERS_CONFIG: many })).problems).toEqual([{ path: "routing.rules", message: "must have at most 100 rules" }]);
+    const bad = errorOf(() => resolveTiersFile({ routing: { rules: Array.from({ length: 1000 }, () => ({ tier: "turbo" })) } }));
     expect(bad.problems).toEqual([{ path: "routing.rules", message: "must have at most 100 rules" }]);
   });
 
   it("keeps every problem of 100 bad rules but lists only the first 20 in the message", () => {
-    const bad = errorOf(() => resolveTierConfig({ routing: { rules: Array.from({ length: 100 }, () => ({ tier: "turbo", minLength: 1 })) } }));
+    const bad = errorOf(() => resolveTiersFile({ routing: { rules: Array.from({ length: 100 }, () => ({ tier: "turbo", minLength: 1 })) } }));
     expect(bad.problems).toHaveLength(100);
     expect(bad.problems[99]).toEqual({ path: "routing.rules.99.tier", message: "must be one of fast, standard, premium" });
     const lines = bad.message.split("\n");
@@ -240,7 +233,7 @@ describe("hostile routing input", () => {
   });
 
   it("rejects a non-string keyword", () => {
-    const err = errorOf(() => resolveTierConfig({ routing: { rules: [{ tier: "fast", keywords: [{ toString: "x" }] }] } }));
+    const err = errorOf(() => resolveTiersFile({ routing: { rules: [{ tier: "fast", keywords: [{ toString: "x" }] }] } }));
     expect(err.problems).toEqual([{ path: "routing.rules.0.keywords.0", message: "must be a word or phrase" }]);
   });
 
@@ -248,15 +241,15 @@ describe("hostile routing input", () => {
     // JSON escaping in log lines and events keeps them harmless; rejecting them would only annoy.
     const name = "ops\u0007\u001b[31m\nrule";
     const path = file("control.yaml", `routing:\n  rules:\n    - { name: ${JSON.stringify(name)}, tier: fast, keywords: [ping] }\n`);
-    expect(loadTierConfig({ TIERS_CONFIG: path }).routing.rules[0].name).toBe(name);
+    expect(loadTiersFile({ TIERS_CONFIG: path }).policy.routing.rules[0].name).toBe(name);
   });
 
   it('rejects tier "__proto__" and a "__proto__" key, without touching Object.prototype', () => {
-    const err = errorOf(() => resolveTierConfig({ routing: { rules: [{ tier: "__proto__", minLength: 1 }] } }));
+    const err = errorOf(() => resolveTiersFile({ routing: { rules: [{ tier: "__proto__", minLength: 1 }] } }));
     expect(err.problems).toEqual([{ path: "routing.rules.0.tier", message: "must be one of fast, standard, premium" }]);
 
     const path = file("proto.json", '{"routing":{"rules":[{"tier":"fast","minLength":1,"__proto__":{"polluted":true}}]}}');
-    const protoErr = errorOf(() => loadTierConfig({ TIERS_CONFIG: path }));
+    const protoErr = errorOf(() => loadTiersFile({ TIERS_CONFIG: path }));
     expect(protoErr.problems).toEqual([{ path: "routing.rules.0", message: 'unknown key "__proto__"' }]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
@@ -265,7 +258,7 @@ describe("hostile routing input", () => {
 describe("environment overrides", () => {
   it("AI_GATEWAY_<TIER>_MODEL pins the gateway model over the file; OLLAMA_MODEL and DEFAULT_TIER win too", () => {
     const path = file("pins.yaml", "defaultTier: fast\ntiers:\n  fast:\n    models: { gateway: from-file, ollama: qwen3 }\n");
-    const cfg = loadTierConfig({
+    const { models: cfg } = loadTiersFile({
       TIERS_CONFIG: path,
       AI_GATEWAY_FAST_MODEL: "from-env",
       AI_GATEWAY_PREMIUM_MODEL: "gpt-5-pro",
@@ -283,9 +276,9 @@ describe("environment overrides", () => {
   });
 
   it("a bad DEFAULT_TIER or PROVIDER_ORDER fails as a ConfigError naming the variable", () => {
-    expect(() => loadTierConfig({ DEFAULT_TIER: "turbo" })).toThrow(ConfigError);
-    expect(() => loadTierConfig({ DEFAULT_TIER: "turbo" })).toThrow(/DEFAULT_TIER: must be one of fast, standard, premium/);
-    expect(() => loadTierConfig({ PROVIDER_ORDER: "gateway,mistral" })).toThrow(/PROVIDER_ORDER/);
-    expect(() => loadTierConfig({ PROVIDER_ORDER: "openai,openai" })).toThrow(/PROVIDER_ORDER: must not name a provider twice/);
+    expect(() => loadTiersFile({ DEFAULT_TIER: "turbo" })).toThrow(ConfigError);
+    expect(() => loadTiersFile({ DEFAULT_TIER: "turbo" })).toThrow(/DEFAULT_TIER: must be one of fast, standard, premium/);
+    expect(() => loadTiersFile({ PROVIDER_ORDER: "gateway,mistral" })).toThrow(/PROVIDER_ORDER/);
+    expect(() => loadTiersFile({ PROVIDER_ORDER: "openai,openai" })).toThrow(/PROVIDER_ORDER: must not name a provider twice/);
   });
 });

@@ -1,10 +1,10 @@
 /**
  * Routing-rule definitions: the schema of the `routing` section of the tiers file, the built-in
- * rules and their defaults. They live in the provider layer so the tier config can validate them
- * at startup; matching and the classifier stay with the orchestrator (graphs/router.ts).
+ * rules and their defaults. They are policy, so the tiers file is validated against them at
+ * startup; matching and the classifier stay with the orchestrator (graphs/router.ts).
  */
 import { z } from "zod";
-import { TIERS, type Tier } from "./types.js";
+import { TIERS, type Tier } from "../providers/types.js";
 
 /** How much of the routing chain to use: all of it, rules only (no LLM call), the classifier only, or just the default tier. */
 export const ROUTING_MODES = ["auto", "rules", "classifier", "default"] as const;
@@ -82,7 +82,7 @@ export const routingRuleSchema = z
 /** A routing rule. */
 export type RoutingRule = z.infer<typeof routingRuleSchema>;
 
-/** Routing section of the tier config. */
+/** Routing section of the tiers file. */
 export const routingConfigSchema = z.strictObject(
   {
     rules: z
@@ -101,7 +101,7 @@ export interface RoutingConfig {
   classifier: boolean;
 }
 
-/** Rules used when the tier config has none: deep work goes premium, quick tool lookups go fast. */
+/** Rules used when the tiers file sets none: deep work goes premium, quick tool lookups go fast. */
 export const DEFAULT_ROUTING_RULES: RoutingRule[] = [
   { name: "long task", tier: "premium", minLength: 4_000 },
   {
