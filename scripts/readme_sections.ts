@@ -7,22 +7,37 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { z } from "zod";
 import { defineAgent } from "../agents/define_agent.js";
 import { createOrchestrator } from "../graphs/orchestrator/graph.js";
+import { envSchema } from "../src/config/index.js";
 import { createLogger } from "../src/logging/index.js";
 import { ProviderRegistry, type ModelVariant } from "../src/providers/index.js";
 import { MODEL_FAMILIES, PARAMETER_SIZES, type FamilyRule } from "../src/providers/model_families.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-/** Markdown table of every variable in .env.example: name, default, meaning, grouped by section. */
+/** Each variable's accepted values, read from the zod schema's input side ("string" when it says no more). */
+function variableTypes(): Record<string, string> {
+  const json = z.toJSONSchema(envSchema, { io: "input", unrepresentable: "any" }) as { properties?: Record<string, { type?: string; enum?: unknown[]; minimum?: number }> };
+  const types: Record<string, string> = {};
+  for (const [name, field] of Object.entries(json.properties ?? {})) {
+    if (field.enum) types[name] = field.enum.map((v) => `\`${String(v)}\``).join(", ");
+    else if (field.type === "integer") types[name] = field.minimum !== undefined ? `integer ≥ ${field.minimum}` : "integer";
+    else types[name] = field.type ?? "string";
+  }
+  return types;
+}
+
+/** Markdown table of every variable in .env.example: name, type, default, meaning, grouped by section. */
 export function configReference(envExample = readFileSync(`${root}/.env.example`, "utf8")): string {
+  const types = variableTypes();
   const out: string[] = [];
   let comment = "";
   for (const line of envExample.split("\n")) {
     const section = /^# --- (.+) ---$/.exec(line);
     if (section) {
-      out.push("", `**${section[1]}**`, "", "| variable | default | meaning |", "|---|---|---|");
+      out.push("", `**${section[1]}**`, "", "| variable | type | default | meaning |", "|---|---|---|---|");
       continue;
     }
     if (line.startsWith("# ")) {
@@ -32,7 +47,9 @@ export function configReference(envExample = readFileSync(`${root}/.env.example`
     const entry = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
     if (entry) {
       const value = entry[2] === "" ? "" : `\`${entry[2]}\``;
-      out.push(`| \`${entry[1]}\` | ${value} | ${comment.replace(/\|/g, "\\|")} |`);
+      // Flags are strings to zod (it reads "true"/"false"); their default says they are booleans.
+      const type = entry[2] === "true" || entry[2] === "false" ? "boolean" : (types[entry[1]] ?? "string");
+      out.push(`| \`${entry[1]}\` | ${type} | ${value} | ${comment.replace(/\|/g, "\\|")} |`);
       comment = "";
     }
   }
