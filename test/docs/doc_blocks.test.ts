@@ -3,10 +3,11 @@
  * ./doc_blocks.ts), offline, so a documented program or command that stops working fails here.
  * Blocks run three at a time; each gets a fresh data directory.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { offlineEnv } from "../helpers/cli.js";
 import { allBlocks, packagePaths, parseBlocks, runBlock, type BlockRun, type DocBlock } from "./doc_blocks.js";
@@ -90,6 +91,13 @@ describe("the block conventions", () => {
       "../..",
     );
     expect(paths).toEqual({ "ai-gateway-agents": ["../../src/index.ts"], "ai-gateway-agents/orchestrator": ["../../graphs/index.ts"] });
+  });
+
+  it("tsconfig.json maps the same names, so tsc and tsx see the examples as the docs runner does", () => {
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+    const { config } = ts.readConfigFile(join(root, "tsconfig.json"), ts.sys.readFile);
+    // A subpath added to package.json's exports needs its line in tsconfig.json's paths too.
+    expect(config.compilerOptions.paths).toEqual(packagePaths(pkg, "."));
   });
 
   it("reports a failing sh block by its exit code", async () => {
