@@ -226,10 +226,10 @@ describe("a mistyped variable (offline)", () => {
   });
 });
 
-describe("the README's specialist example (offline)", () => {
-  // The YAML block under the README's approvals section, as a user copies it.
-  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-  const example = /```yaml\n# tiers\.yaml \(TIERS_CONFIG=tiers\.yaml\)\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
+describe("the specialist example of docs/orchestrator.md (offline)", () => {
+  // The YAML block under the guide's approvals section, as a user copies it.
+  const guide = readFileSync(new URL("../../docs/orchestrator.md", import.meta.url), "utf8");
+  const example = /```yaml\n# tiers\.yaml \(TIERS_CONFIG=tiers\.yaml\)\n([\s\S]*?)```/.exec(guide)?.[1] ?? "";
   const file = join(dir, "readme-agents.yaml");
   writeFileSync(file, example);
 
