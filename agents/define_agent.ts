@@ -4,16 +4,12 @@
  */
 import { agentFieldsSchema, agentNameSchema, toAgentSpec, type AgentFields, type AgentSpec } from "../src/providers/agent_config.js";
 import { describeIssues } from "../src/providers/tier_config.js";
+import { ConfigurationError } from "../src/errors.js";
 
 /** What `defineAgent` takes: a name plus the fields of an `agents:` entry. */
 export interface AgentDefinition extends AgentFields {
   /** Node name and the name routing rules, the classifier and `--agent` use. */
   name: string;
-}
-
-/** Raised for an invalid agent definition; names the agent and every bad field. */
-export class AgentDefinitionError extends Error {
-  override readonly name = "AgentDefinitionError";
 }
 
 /**
@@ -28,7 +24,7 @@ export function defineAgent(definition: AgentDefinition): AgentSpec {
     ...describeIssues(agentFieldsSchema.safeParse(fields)),
   ];
   if (problems.length > 0) {
-    throw new AgentDefinitionError(`Invalid agent ${label}: ${problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`);
+    throw new ConfigurationError("invalid_agent_definition", `Invalid agent ${label}: ${problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`, { problems });
   }
   return toAgentSpec(name as string, agentFieldsSchema.parse(fields));
 }

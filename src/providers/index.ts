@@ -34,7 +34,7 @@ export {
   applyEnvToTierConfig,
   isToolAllowed,
   tierFileSchema,
-  TierConfigError,
+  invalidTiersConfig,
   DEFAULT_TIER_SETTINGS,
   REASONING_EFFORTS,
   type TierConfig,

@@ -2,12 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ConfigError, DEFAULT_TIER_MODELS } from "../../src/config/index.js";
+import { ConfigurationError, DEFAULT_TIER_MODELS } from "../../src/config/index.js";
 import {
   DEFAULT_PROVIDER_MODELS,
   DEFAULT_ROUTING_RULES,
   DEFAULT_TIER_SETTINGS,
-  TierConfigError,
   isToolAllowed,
   loadTierConfig,
   resolveTierConfig,
@@ -22,14 +21,15 @@ function file(name: string, text: string): string {
   return path;
 }
 
-function errorOf(fn: () => unknown): TierConfigError {
+/** The error `fn` throws, which must be a ConfigurationError with `code` (a tiers-file one by default). */
+function errorOf(fn: () => unknown, code = "invalid_tiers_config"): ConfigurationError {
   try {
     fn();
   } catch (err) {
-    if (err instanceof TierConfigError) return err;
+    if (err instanceof ConfigurationError && err.code === code) return err;
     throw err;
   }
-  throw new Error("expected a TierConfigError");
+  throw new Error(`expected a ConfigurationError (${code})`);
 }
 
 describe("loadTierConfig defaults", () => {
@@ -176,7 +176,7 @@ describe("routing section of TIERS_CONFIG", () => {
     expect(resolveTierConfig({}).routing.rules).toBe(DEFAULT_ROUTING_RULES);
   });
 
-  it("stops with a TierConfigError naming the file and the key path of each bad rule", () => {
+  it("stops with a ConfigurationError (invalid_tiers_config) naming the file and the key path of each bad rule", () => {
     const path = file(
       "bad-routing.yaml",
       [
@@ -282,8 +282,8 @@ describe("environment overrides", () => {
     expect(cfg.defaultTier).toBe("premium");
   });
 
-  it("a bad DEFAULT_TIER or PROVIDER_ORDER fails as a ConfigError naming the variable", () => {
-    expect(() => loadTierConfig({ DEFAULT_TIER: "turbo" })).toThrow(ConfigError);
+  it("a bad DEFAULT_TIER or PROVIDER_ORDER fails as an invalid_environment ConfigurationError naming the variable", () => {
+    expect(errorOf(() => loadTierConfig({ DEFAULT_TIER: "turbo" }), "invalid_environment").problems).toEqual([{ variable: "DEFAULT_TIER", message: expect.any(String) }]);
     expect(() => loadTierConfig({ DEFAULT_TIER: "turbo" })).toThrow(/DEFAULT_TIER: must be one of fast, standard, premium/);
     expect(() => loadTierConfig({ PROVIDER_ORDER: "gateway,mistral" })).toThrow(/PROVIDER_ORDER/);
     expect(() => loadTierConfig({ PROVIDER_ORDER: "openai,openai" })).toThrow(/PROVIDER_ORDER: must not name a provider twice/);
