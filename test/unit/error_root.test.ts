@@ -4,24 +4,29 @@
  * secret; and no class outside src/errors.ts extends a built-in error directly.
  */
 import { readdirSync, readFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AIGatewayAgentsError, ConfigurationError } from "../../src/errors.js";
 import { registerSecret } from "../../src/logging/index.js";
 import * as gateway from "../../src/gateway/index.js";
-import { ChatAIGatewayInputError } from "../../src/models/index.js";
+import { ChatAIGateway, ChatAIGatewayInputError } from "../../src/models/index.js";
 import { SsrfError } from "../../src/net/index.js";
 import { AllProvidersFailedError, ProviderSkippedError } from "../../src/providers/index.js";
 import { RunRefusedError } from "../../src/runs/index.js";
 import { HttpError } from "../../src/server/index.js";
 import { HeaderRuleError } from "../../src/config/index.js";
 import { UsageQueryError } from "../../src/usage/index.js";
-import { BudgetExceededError, OrchestratorError, OrchestratorInputError, RunSupersededError, ThreadBusyError } from "../../graphs/index.js";
+import { BudgetExceededError, createCheckpointer, OrchestratorError, OrchestratorInputError, RunSupersededError, ThreadBusyError } from "../../graphs/index.js";
 import { ModelCallError } from "../../agents/middleware/model_calls.js";
 import { StoreUnavailableError } from "../../graphs/sqlite_guard.js";
 import { BodyTooLargeError } from "../../src/emulator/http_util.js";
 import { EvalInputError } from "../../src/eval/tasks.js";
 import { ConfigConflictError } from "../../src/server/config_store.js";
+import { ToolMessage } from "@langchain/core/messages";
+import { convertMessageToWireMessage } from "../../src/models/converters/messages.js";
+import { convertToolToWireTool } from "../../src/models/converters/tools.js";
+import { createMcpServer } from "../../src/mcp/server.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -135,6 +140,33 @@ describe("the error root", () => {
     expect((SAMPLES.OrchestratorError() as AIGatewayAgentsError).toJSON()).toMatchObject({ status: 429, requestId: "req-123", code: "rate_limited", tier: "fast" });
     expect((SAMPLES.RunRefusedError() as AIGatewayAgentsError).toJSON()).toMatchObject({ status: 503, code: "too_many_runs" });
     expect((SAMPLES.ConfigurationError() as AIGatewayAgentsError).toJSON()).not.toHaveProperty("status");
+  });
+});
+
+describe("typed errors where bare ones used to reach users", () => {
+  it("a bad option given in code is a ConfigurationError (invalid_option) naming the option", async () => {
+    const invalidOption = expect.objectContaining({ name: "ConfigurationError", code: "invalid_option" });
+    expect(() => new ChatAIGateway({} as never)).toThrow(invalidOption);
+    expect(() => new ChatAIGateway({} as never)).toThrow(/needs a model id/);
+    expect(() => createMcpServer({} as never)).toThrow(invalidOption);
+    await expect(createCheckpointer({ sqlitePath: ":memory:", keepCheckpoints: -1 })).rejects.toThrow(invalidOption);
+  });
+
+  it("a PostgreSQL checkpoint store that cannot be opened is a StoreUnavailableError naming DATABASE_URL, without the password", async () => {
+    // A loopback port nobody listens on: the connection is refused at once.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const err = await createCheckpointer({ databaseUrl: `postgres://app:${REGISTERED}@127.0.0.1:${port}/app` }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreUnavailableError);
+    expect(err).toMatchObject({ code: "store_unavailable", message: expect.stringContaining("Check DATABASE_URL") });
+    expect(JSON.stringify(err)).not.toContain(REGISTERED);
+  });
+
+  it("a message or tool the gateway cannot take is a ChatAIGatewayInputError", () => {
+    expect(() => convertMessageToWireMessage(new ToolMessage({ content: "x", tool_call_id: "" }))).toThrow(ChatAIGatewayInputError);
+    expect(() => convertToolToWireTool(42 as never)).toThrow(ChatAIGatewayInputError);
   });
 });
 
