@@ -15,8 +15,11 @@ export class OrchestratorError extends AIGatewayAgentsError {
   readonly provider?: string;
   /** The tier whose failure ended the run. */
   readonly tier?: Tier;
+  /** The failure's own code, when it has one (`code` falls back to `run_failed`). */
+  readonly failureCode?: string;
   constructor(message: string, failure?: FailureInfo & { tier?: Tier }) {
     super(message, { code: failure?.code ?? "run_failed", status: failure?.status, requestId: failure?.requestId });
+    this.failureCode = failure?.code;
     this.kind = failure?.kind;
     this.provider = failure?.provider;
     this.tier = failure?.tier;

@@ -27,6 +27,7 @@ import { ToolMessage } from "@langchain/core/messages";
 import { convertMessageToWireMessage } from "../../src/models/converters/messages.js";
 import { convertToolToWireTool } from "../../src/models/converters/tools.js";
 import { createMcpServer } from "../../src/mcp/server.js";
+import { runFailure } from "../../src/server/routes/run_io.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -140,6 +141,15 @@ describe("the error root", () => {
     expect((SAMPLES.OrchestratorError() as AIGatewayAgentsError).toJSON()).toMatchObject({ status: 429, requestId: "req-123", code: "rate_limited", tier: "fast" });
     expect((SAMPLES.RunRefusedError() as AIGatewayAgentsError).toJSON()).toMatchObject({ status: 503, code: "too_many_runs" });
     expect((SAMPLES.ConfigurationError() as AIGatewayAgentsError).toJSON()).not.toHaveProperty("status");
+  });
+
+  it("a run failure without a code of its own is run_failed, and the HTTP body's typed failure still names no code", () => {
+    const err = new OrchestratorError("The fast agent failed: it took too many steps.", { kind: "step_limit", message: "too many steps", tier: "fast" });
+    expect(err).toMatchObject({ code: "run_failed", failureCode: undefined, kind: "step_limit" });
+    const body = runFailure(err, "req-9");
+    expect(body).toMatchObject({ httpStatus: 502, code: "run_failed", failure: { kind: "step_limit", tier: "fast" } });
+    expect(body.failure?.code).toBeUndefined();
+    expect(runFailure(SAMPLES.OrchestratorError(), "req-9").failure).toMatchObject({ code: "rate_limited", requestId: "req-123" });
   });
 });
 
