@@ -195,4 +195,10 @@ describe("source scan", () => {
     const offenders = files.filter((f) => builtIn.test(readFileSync(join(ROOT, f), "utf8")));
     expect(offenders).toEqual([]);
   });
+
+  it("src/errors.ts stays a leaf every layer may import: its one import is the scrubber, which imports nothing", () => {
+    const imports = (file: string) => [...readFileSync(join(ROOT, file), "utf8").matchAll(/\bfrom\s+["'](\.[^"']+)["']/g)].map((m) => m[1]);
+    expect(imports("src/errors.ts")).toEqual(["./logging/redact.js"]);
+    expect(imports("src/logging/redact.ts")).toEqual([]);
+  });
 });
