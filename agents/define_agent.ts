@@ -14,6 +14,7 @@ import { agentFieldsSchema, agentNameSchema, toAgentSpec, type AgentFields, type
 import { describeIssues } from "../src/policy/tier_config.js";
 import type { Tier } from "../src/providers/types.js";
 import { approvalOf } from "./tools/approval.js";
+import { ConfigurationError } from "../src/errors.js";
 
 /** What a specialist factory is given, once per tier the agent runs on. */
 export interface SpecialistFactoryArgs {
@@ -67,11 +68,6 @@ export interface Specialist extends AgentSpec {
   readonly build?: SpecialistBuild;
 }
 
-/** Raised for an invalid agent definition; names the agent and every bad field. */
-export class AgentDefinitionError extends Error {
-  override readonly name = "AgentDefinitionError";
-}
-
 const isToolObject = (t: unknown): t is StructuredToolInterface =>
   typeof t === "object" && t !== null && typeof (t as { name?: unknown }).name === "string" && typeof (t as { invoke?: unknown }).invoke === "function";
 
@@ -94,7 +90,7 @@ export function defineAgent(definition: AgentDefinition): Specialist {
     ...agentProblems(agent, { tools: list.length > 0, ...fields }),
   ];
   if (problems.length > 0) {
-    throw new AgentDefinitionError(`Invalid agent ${label}: ${problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`);
+    throw new ConfigurationError("invalid_agent_definition", `Invalid agent ${label}: ${problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`, { problems });
   }
   const spec = toAgentSpec(name as string, agentFieldsSchema.parse({ ...fields, ...(names.length > 0 ? { tools: names } : {}) }));
   const build: SpecialistBuild | undefined = typeof agent === "function" ? { kind: "factory", factory: agent } : agent ? { kind: "graph", graph: agent } : undefined;

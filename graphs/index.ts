@@ -1,6 +1,6 @@
 /** The orchestrator: graph factory, step input forms and persistence (runs go through `src/runs`). */
 export { createOrchestrator, type OrchestratorOptions, type OrchestratorGraph } from "./orchestrator/graph.js";
-export { BudgetExceededError, OrchestratorConfigError, OrchestratorError, OrchestratorInputError, RunSupersededError, ThreadBusyError } from "./orchestrator/errors.js";
+export { BudgetExceededError, OrchestratorError, OrchestratorInputError, RunSupersededError, ThreadBusyError } from "./orchestrator/errors.js";
 export type { OrchestratorDeps } from "./orchestrator/deps.js";
 export { toGraphInput, type StepsInput } from "./orchestrator/stream.js";
 export type { ThreadOwner, ThreadOwners } from "./thread_owners.js";

@@ -14,10 +14,11 @@ import { loadConfig } from "../src/config/index.js";
 import { stopOnceInputKept, trackCheckpointWrites, type CheckpointWrites } from "./checkpoint_writes.js";
 import { isConcurrentCreate } from "./pg_schema.js";
 import { DEFAULT_CHECKPOINT_KEEP, postgresRetention, sqliteRetention, type CheckpointRetention } from "./retention.js";
-import { guardSqlite, isStoreBusy } from "./sqlite_guard.js";
+import { guardSqlite, isStoreBusy, StoreUnavailableError } from "./sqlite_guard.js";
 import { postgresClaims, sqliteClaims, type ThreadClaim, type ThreadClaims } from "./thread_claims.js";
 import { postgresLedger, sqliteLedger, type UsageLedger } from "../src/usage/index.js";
 import { postgresOwners, sqliteOwners, type ThreadOwners } from "./thread_owners.js";
+import { ConfigurationError } from "../src/errors.js";
 
 /** Where checkpoints go; an empty object means "SQLite at the default path". */
 export interface CheckpointerOptions {
@@ -89,7 +90,7 @@ export async function createCheckpointer(
   options: CheckpointerOptions = checkpointerOptionsFromEnv(),
 ): Promise<CheckpointerHandle> {
   const keep = options.keepCheckpoints ?? DEFAULT_CHECKPOINT_KEEP;
-  if (!Number.isInteger(keep) || keep < 0) throw new Error(`keepCheckpoints must be a whole number of at least 0, not ${String(keep)}.`);
+  if (!Number.isInteger(keep) || keep < 0) throw new ConfigurationError("invalid_option", `keepCheckpoints must be a whole number of at least 0, not ${String(keep)}.`);
   if (options.databaseUrl) {
     const location = maskDatabaseUrl(options.databaseUrl);
     // Each backend's modules load only when it is the one chosen.
@@ -114,7 +115,7 @@ export async function createCheckpointer(
       await saver.end().catch(() => undefined);
       const reason = err instanceof Error ? err.message : String(err);
       // pg error messages do not include the password, but the URL we print is masked anyway.
-      throw new Error(`Could not open the PostgreSQL checkpoint store at ${location}: ${reason}. Check DATABASE_URL.`);
+      throw new StoreUnavailableError(`Could not open the PostgreSQL checkpoint store at ${location}: ${reason}. Check DATABASE_URL.`, err);
     }
     let closed = false;
     const claims = await postgresClaims(options.databaseUrl);

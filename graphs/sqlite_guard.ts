@@ -21,6 +21,7 @@
 // Types only: this module is loaded by the server's error mapping, with PostgreSQL too, where
 // libsql's native binary must not load.
 import type Database from "libsql";
+import { AIGatewayAgentsError } from "../src/errors.js";
 
 /** How long the shared connection waits for a lock held by another process before failing busy. */
 export const BUSY_TIMEOUT_MS = 5_000;
@@ -48,8 +49,11 @@ export function isStoreBusy(err: unknown): boolean {
 }
 
 /** Raised by `check()` when the store cannot be used; its message says why. */
-export class StoreUnavailableError extends Error {
+export class StoreUnavailableError extends AIGatewayAgentsError {
   override readonly name = "StoreUnavailableError";
+  constructor(message: string, cause?: unknown) {
+    super(message, { code: "store_unavailable", status: 503, cause });
+  }
 }
 
 /** A guarded connection: hand `db` to everything that shares the file. */

@@ -25,7 +25,7 @@ export { buildServer, startServer, type ServerOptions, type RunningServer } from
 export { createMcpServer, type McpServerOptions } from "./mcp/server.js";
 // The errors an app catches.
 export { AIGatewayError, AIGatewayAuthError, AIGatewayConfigError } from "./gateway/errors.js";
-export { ConfigError } from "./config/config.js";
+export { AIGatewayAgentsError, ConfigurationError } from "./errors.js";
 export { OrchestratorError, BudgetExceededError, ThreadBusyError } from "../graphs/orchestrator/errors.js";
 export { RunRefusedError } from "./runs/errors.js";
 // The step events `streamSteps` yields (every event type: `ai-gateway-agents/orchestrator`).

@@ -12,6 +12,7 @@ import { isAIMessage, type BaseMessage } from "@langchain/core/messages";
 import { isGraphBubbleUp } from "@langchain/langgraph";
 import { createMiddleware } from "langchain";
 import { describeModelFailure, type ModelFailure } from "../../src/providers/failure.js";
+import { AIGatewayAgentsError } from "../../src/errors.js";
 
 /** One model call: who answered, the usage it reported (if any), and whether it produced text. */
 export interface ModelCallRecord {
@@ -100,15 +101,16 @@ export function currentLedger(): ModelCallLedger | undefined {
 }
 
 /** A model call failed; `failure` says how, in our words. */
-export class ModelCallError extends Error {
+export class ModelCallError extends AIGatewayAgentsError {
   override readonly name = "ModelCallError";
+  /** `code` is the failure's own code when it has one, else its kind (`auth`, `quota`, ...). */
   constructor(readonly failure: ModelFailure) {
-    super(failure.message);
+    super(failure.message, { code: failure.code ?? failure.kind, status: failure.status, requestId: failure.requestId });
   }
 
   /** Only the typed failure, never a cause chain. */
-  toJSON(): Record<string, unknown> {
-    return { name: this.name, ...this.failure };
+  override toJSON(): Record<string, unknown> {
+    return { ...this.failure, ...super.toJSON() };
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { APPROVAL_DECISIONS, type ApprovalDecision, type ApprovalPolicy } from "../../src/policy/agent_config.js";
+import { ConfigurationError } from "../../src/errors.js";
 
 /** What a tool's `metadata.approval` holds: the decisions a person may take on its calls. */
 export interface ToolApproval {
@@ -18,15 +19,10 @@ type WithMetadata = { metadata?: Record<string, unknown> };
 
 const DEFAULT_DECISIONS: readonly ApprovalDecision[] = ["approve", "reject"];
 
-/** Thrown for an approval declaration that cannot work; names the tool and the fix. */
-export class ToolApprovalError extends Error {
-  override readonly name = "ToolApprovalError";
-}
-
 function checkedDecisions(tool: string, decisions: readonly unknown[]): ApprovalDecision[] {
   const bad = decisions.filter((d) => !(APPROVAL_DECISIONS as readonly unknown[]).includes(d));
   if (bad.length > 0 || decisions.length === 0 || new Set(decisions).size !== decisions.length) {
-    throw new ToolApprovalError(`Tool "${tool}": allowedDecisions must list ${APPROVAL_DECISIONS.join(", ")} without repeats (at least one), e.g. ["approve", "reject"].`);
+    throw new ConfigurationError("invalid_option", `Tool "${tool}": allowedDecisions must list ${APPROVAL_DECISIONS.join(", ")} without repeats (at least one), e.g. ["approve", "reject"].`);
   }
   return [...(decisions as ApprovalDecision[])];
 }

@@ -16,7 +16,7 @@ export { calculate, createCalculatorTool, normaliseExpression, MAX_EXPRESSION_LE
 export { createDateTimeTool, describeDateTime, type Clock } from "./datetime.js";
 export { McpToolbox, MCP_DEFAULTS, type McpServerStatus } from "./mcp.js";
 export { markBuiltin, sourceOfTool, toolSource, type ToolSource } from "./source.js";
-export { approvalOf, declaredApprovals, requireApproval, ToolApprovalError, type ToolApproval } from "./approval.js";
+export { approvalOf, declaredApprovals, requireApproval, type ToolApproval } from "./approval.js";
 export {
   createHttpGetTool,
   httpGet,

@@ -1,56 +1,55 @@
 /** Errors a run of the orchestrator raises. Messages are the project's own, never upstream text. */
+import { AIGatewayAgentsError } from "../../src/errors.js";
 import type { Tier } from "../../src/providers/types.js";
 import type { FailureInfo, TierFailureKind } from "./events.js";
 
-/** The run failed: no tier could answer, or a failure no tier can fix ended it at once. */
-export class OrchestratorError extends Error {
+/**
+ * The run failed: no tier could answer, or a failure no tier can fix ended it at once. `code` is
+ * the failure's code (the gateway's or the provider's, e.g. `gateway_budget_exceeded`), or
+ * `run_failed` when it has none; `status` and `requestId` are the upstream ones.
+ */
+export class OrchestratorError extends AIGatewayAgentsError {
   override readonly name = "OrchestratorError";
-  /** What went wrong, typed (kind, status, provider, request id). */
+  /** What went wrong, typed. */
   readonly kind?: TierFailureKind;
-  readonly status?: number;
-  readonly code?: string;
   readonly provider?: string;
-  readonly requestId?: string;
   /** The tier whose failure ended the run. */
   readonly tier?: Tier;
+  /** The failure's own code, when it has one (`code` falls back to `run_failed`). */
+  readonly failureCode?: string;
   constructor(message: string, failure?: FailureInfo & { tier?: Tier }) {
-    super(message);
+    super(message, { code: failure?.code ?? "run_failed", status: failure?.status, requestId: failure?.requestId });
+    this.failureCode = failure?.code;
     this.kind = failure?.kind;
-    this.status = failure?.status;
-    this.code = failure?.code;
     this.provider = failure?.provider;
-    this.requestId = failure?.requestId;
     this.tier = failure?.tier;
   }
 
   /** The typed fields, safe to return to a client. */
-  toJSON(): Record<string, unknown> {
-    const { kind, status, code, provider, requestId, tier } = this;
-    return { name: this.name, message: this.message, kind, status, code, provider, requestId, tier };
+  override toJSON(): Record<string, unknown> {
+    const { kind, provider, tier } = this;
+    return { ...super.toJSON(), kind, provider, tier };
   }
 }
 
-/**
- * The orchestrator cannot be built from its configuration (an agent names a tool the toolbox
- * lacks, a rule names an undeclared agent): raised by createOrchestrator, before any run. The CLI
- * and the server treat it as bad configuration (exit 2); the message names the key and the fix.
- */
-export class OrchestratorConfigError extends Error {
-  override readonly name = "OrchestratorConfigError";
-}
-
-/** The input or the run context is invalid; the message names the key and the problem in one line. */
-export class OrchestratorInputError extends Error {
+/** The input or the run context is invalid; the message names the key and the problem in one line. Code `invalid_input`. */
+export class OrchestratorInputError extends AIGatewayAgentsError {
   override readonly name = "OrchestratorInputError";
+  constructor(message: string) {
+    super(message, { code: "invalid_input", status: 400 });
+  }
 }
 
-/** Another run (in this process or another on the same store) holds the thread; nothing was run. */
-export class ThreadBusyError extends Error {
+/** Another run (in this process or another on the same store) holds the thread; nothing was run. Code `thread_busy`. */
+export class ThreadBusyError extends AIGatewayAgentsError {
   override readonly name = "ThreadBusyError";
+  constructor(message: string) {
+    super(message, { code: "thread_busy", status: 409 });
+  }
 }
 
-/** A newer run on the thread stopped this one (its `multitaskStrategy` was `interrupt` or `rollback`). */
-export class RunSupersededError extends Error {
+/** A newer run on the thread stopped this one (its `multitaskStrategy` was `interrupt` or `rollback`). Code `run_superseded`. */
+export class RunSupersededError extends AIGatewayAgentsError {
   override readonly name = "RunSupersededError";
   /** `interrupt`: the steps this run completed are kept; `rollback`: what it wrote is dropped. */
   readonly mode: "interrupt" | "rollback";
@@ -59,13 +58,14 @@ export class RunSupersededError extends Error {
       mode === "interrupt"
         ? "A newer run on this thread stopped this one (multitaskStrategy interrupt); the steps it completed are kept."
         : "A newer run on this thread stopped this one (multitaskStrategy rollback); what it wrote is dropped.",
+      { code: "run_superseded", status: 409 },
     );
     this.mode = mode;
   }
 }
 
-/** A spending limit is reached: the run was refused before it started (its `budget` event says which limit). */
-export class BudgetExceededError extends Error {
+/** A spending limit is reached: the run was refused before it started (its `budget` event says which limit). Code `budget_exceeded`. */
+export class BudgetExceededError extends AIGatewayAgentsError {
   override readonly name = "BudgetExceededError";
   readonly scope: "tenant" | "user";
   readonly budgetName: string;
@@ -78,6 +78,7 @@ export class BudgetExceededError extends Error {
     super(
       `The ${limit.period} budget of ${limit.scope} ${limit.name} is used up ($${limit.spentUsd.toFixed(4)} of $${limit.limitUsd.toFixed(2)}); ` +
         `it resets at ${new Date(limit.resetsAt).toISOString()}. Nothing was run.`,
+      { code: "budget_exceeded", status: 429 },
     );
     this.scope = limit.scope;
     this.budgetName = limit.name;

@@ -27,7 +27,8 @@ import { TIERS, type Tier } from "../../src/providers/types.js";
 import { OrchestratorContext } from "./configuration.js";
 import { createModelPricer } from "../../src/providers/model_prices.js";
 import { pricingOf, type OrchestratorDeps } from "./deps.js";
-import { OrchestratorConfigError, toInputError } from "./errors.js";
+import { ConfigurationError } from "../../src/errors.js";
+import { toInputError } from "./errors.js";
 import { noteGraphSpending } from "./spending.js";
 import { RunTraces } from "./run_traces.js";
 import { tracingActive } from "../../src/telemetry/index.js";
@@ -137,7 +138,7 @@ function checkToolNames(policy: Policy, specialists: readonly AgentSpec[], tools
   const known = (p: string) => available.some((t) => toolMatches(p, t)) || unknownToolReason(p, policy.mcp) === undefined;
   for (const tier of TIERS) {
     policy.tiers[tier].tools.forEach((p, i) => {
-      if (!known(p)) throw new OrchestratorConfigError(`tiers.${tier}.tools.${i}: ${unknownToolReason(p, policy.mcp)}.`);
+      if (!known(p)) throw new ConfigurationError("invalid_orchestrator_config", `tiers.${tier}.tools.${i}: ${unknownToolReason(p, policy.mcp)}.`);
     });
   }
   for (const spec of specialists) {
@@ -145,7 +146,7 @@ function checkToolNames(policy: Policy, specialists: readonly AgentSpec[], tools
     const missing = spec.tools.filter((p) => !available.some((t) => toolMatches(p, t)) && !(p.includes(".") && unknownToolReason(p, policy.mcp) === undefined));
     if (missing.length === 0) continue;
     const hint = missing.includes("http_get") ? " (http_get is off unless HTTP_GET_ENABLED=true)" : "";
-    throw new OrchestratorConfigError(`Agent "${spec.name}" names tools the toolbox does not have: ${missing.join(", ")}${hint}; the toolbox has ${available.join(", ") || "no tools"}.`);
+    throw new ConfigurationError("invalid_orchestrator_config", `Agent "${spec.name}" names tools the toolbox does not have: ${missing.join(", ")}${hint}; the toolbox has ${available.join(", ") || "no tools"}.`);
   }
 }
 
@@ -153,7 +154,7 @@ function checkToolNames(policy: Policy, specialists: readonly AgentSpec[], tools
 function checkRuleAgents(deps: OrchestratorDeps): void {
   for (const [i, rule] of deps.routing.rules.entries()) {
     if (rule.agent && !deps.roster.specialists.some((s) => s.name === rule.agent)) {
-      throw new OrchestratorConfigError(`Routing rule "${rule.name ?? `#${i + 1}`}" names the agent "${rule.agent}", which is not declared.`);
+      throw new ConfigurationError("invalid_orchestrator_config", `Routing rule "${rule.name ?? `#${i + 1}`}" names the agent "${rule.agent}", which is not declared.`);
     }
   }
 }

@@ -18,6 +18,7 @@ import type { RoutingMode } from "../policy/routing_rules.js";
 import { createConfiguredToolbox, toolMatches, toolSource } from "../../agents/tools/index.js";
 import { loadConfig } from "../config/index.js";
 import { scrubText } from "../logging/index.js";
+import { AIGatewayAgentsError } from "../errors.js";
 import type { VerifyTokenDetails } from "../gateway/index.js";
 import { PROVIDERS, TIERS, type Tier } from "../providers/types.js";
 import { approver, askDecisions, parseObject, resumeHint } from "./approval_prompt.js";
@@ -272,7 +273,7 @@ async function runClaimed({ runs, simulated }: Session, claim: ThreadClaim, firs
     const interrupted = io.signal.aborted && !(err instanceof RunSupersededError);
     const message = scrubText(interrupted ? "Interrupted." : err instanceof Error ? err.message : String(err));
     // The typed failure next to the text, so a script tells a spent budget from a bad request without parsing words.
-    const typed = !interrupted && err instanceof OrchestratorError ? { kind: err.kind, code: err.code } : {};
+    const typed = interrupted || !(err instanceof AIGatewayAgentsError) ? {} : err instanceof OrchestratorError ? { kind: err.kind, code: err.code } : { code: err.code };
     if (options.json) renderJson(io.stdout, { type: "error", message, ...typed });
     io.stderr.write(`error: ${terminalText(message)}\n`);
     if (interrupted) return EXIT.interrupted;

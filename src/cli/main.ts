@@ -23,10 +23,8 @@
  */
 import { setMaxListeners } from "node:events";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { ConfigError, HeaderRuleError, PACKAGE_NAME, packageVersion, parseHeaderArgument } from "../config/index.js";
+import { ConfigurationError, HeaderRuleError, PACKAGE_NAME, packageVersion, parseHeaderArgument } from "../config/index.js";
 import { cliInvocation, runMain, startCommandLine } from "../runtime/entry.js";
-import { TierConfigError } from "../policy/tier_config.js";
-import { OrchestratorConfigError } from "../../graphs/orchestrator/errors.js";
 import { TIERS, type Tier } from "../providers/types.js";
 import { ROUTING_MODES, type RoutingMode } from "../policy/routing_rules.js";
 import { APPROVAL_DECISIONS } from "../policy/agent_config.js";
@@ -164,7 +162,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const exitCode = (err as { exitCode?: number }).exitCode;
     if (exitCode !== undefined) return exitCode === 0 ? EXIT.ok : EXIT.usage;
-    if (err instanceof ConfigError || err instanceof TierConfigError || err instanceof OrchestratorConfigError) {
+    if (err instanceof ConfigurationError) {
       process.stderr.write(`${err.message}\n`);
       return EXIT.usage;
     }

@@ -11,6 +11,7 @@ import {
   type PROVIDER_NAMES,
   type TIER_NAMES,
 } from "./schema.js";
+import { ConfigurationError } from "../errors.js";
 
 /** Client authentication methods supported at the token endpoint. */
 export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
@@ -153,18 +154,16 @@ export interface PersistenceConfig {
   keepCheckpoints: number;
 }
 
-/** Raised at startup when the environment is invalid; the message names every bad variable. */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-  /** One entry per bad variable. */
-  readonly problems: { variable: string; message: string }[];
-  constructor(problems: { variable: string; message: string }[]) {
-    super(
-      `Invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-        problems.map((p) => `  - ${p.variable}: ${p.message}`).join("\n"),
-    );
-    this.problems = problems;
-  }
+/**
+ * The ConfigurationError (`invalid_environment`) raised at startup when the environment is
+ * invalid: its message names every bad variable, one per line, and `problems` lists them.
+ */
+export function invalidEnvironment(problems: { variable: string; message: string }[]): ConfigurationError {
+  return new ConfigurationError(
+    "invalid_environment",
+    `Invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` + problems.map((p) => `  - ${p.variable}: ${p.message}`).join("\n"),
+    { problems },
+  );
 }
 
 const trimSlash = (url: string): string => url.replace(/\/+$/, "");
@@ -187,7 +186,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       variable: issue.path.map(String).join(".") || "(environment)",
       message: issue.message,
     }));
-    throw new ConfigError(problems);
+    throw invalidEnvironment(problems);
   }
   const e = parsed.data;
   const problems: { variable: string; message: string }[] = [];
@@ -212,7 +211,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push({ variable: "AI_GATEWAY_BASE_URL", message: "is required when gateway credentials are set" });
   }
   const headers = staticHeaders(e.AI_GATEWAY_HEADERS, env, problems);
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw invalidEnvironment(problems);
 
   return {
     gateway: {

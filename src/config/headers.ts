@@ -5,6 +5,7 @@
  * way in refuses the same things, and no message ever repeats a header's value: values may be
  * subscription keys or other credentials.
  */
+import { AIGatewayAgentsError } from "../errors.js";
 
 /** RFC 9110 `token`: the characters a header name may use. */
 const NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -51,17 +52,17 @@ export const STATIC_HEADER_LIMITS: HeaderLimits = { count: 32, valueLength: 8_19
 export const RUN_HEADER_LIMITS: HeaderLimits = { count: 16, valueLength: 1_024 };
 
 /** A header set broke a rule; the message names the header (never its value) and what to fix. */
-export class HeaderRuleError extends Error {
+export class HeaderRuleError extends AIGatewayAgentsError {
   override readonly name = "HeaderRuleError";
   /** The offending header name, or metadata key, when there is one. */
   readonly key?: string;
   constructor(message: string, key?: string) {
-    super(message);
+    super(message, { code: "invalid_header" });
     this.key = key;
   }
 }
 
-/** "where: " before a message, or nothing when the caller names the source itself (a ConfigError does). */
+/** "where: " before a message, or nothing when the caller names the source itself (a ConfigurationError does). */
 const at = (where: string): string => (where ? `${where}: ` : "");
 
 /** Shows a name in a message: cut short, and control characters made visible. */

@@ -6,7 +6,7 @@ export {
   gatewayConfig,
   isGatewayConfigured,
   hasClientCredentials,
-  ConfigError,
+  invalidEnvironment,
   DEFAULT_TIER_MODELS,
   type AppConfig,
   type ProvidersConfig,
@@ -17,6 +17,7 @@ export {
   type ClientAuthMethod,
   type ClientAssertionAlg,
 } from "./config.js";
+export { ConfigurationError, type ConfigurationErrorCode, type ConfigurationProblem } from "../errors.js";
 export { packageVersion, PACKAGE_NAME } from "./package_info.js";
 export {
   FALLBACK_PROVIDER_ENV,

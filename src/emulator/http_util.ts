@@ -3,13 +3,17 @@
  * abortable sleeps and header parsing. Plain `node:http`, no framework.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { AIGatewayAgentsError } from "../errors.js";
 
 /** Largest request body accepted; bigger ones get 413 like the real gateway. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 /** Thrown by readBody when the body exceeds the limit. */
-export class BodyTooLargeError extends Error {
+export class BodyTooLargeError extends AIGatewayAgentsError {
   override readonly name = "BodyTooLargeError";
+  constructor(message: string) {
+    super(message, { code: "payload_too_large", status: 413 });
+  }
 }
 
 /** Reads the whole request body, refusing (without buffering it) anything over `limit` bytes. */

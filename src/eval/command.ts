@@ -4,9 +4,8 @@ import { MemorySaver } from "@langchain/langgraph";
 import { createConfiguredToolbox } from "../../agents/tools/index.js";
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { EXIT } from "../cli/commands.js";
-import { ConfigError, loadConfig } from "../config/index.js";
+import { ConfigurationError, loadConfig } from "../config/index.js";
 import { scrubText } from "../logging/index.js";
-import { TierConfigError } from "../policy/tier_config.js";
 import type { RoutingMode } from "../policy/routing_rules.js";
 import { createRuntime } from "../runtime/index.js";
 import { premiumJudge } from "./judge.js";
@@ -80,7 +79,7 @@ export async function evalCommand(file: string, tasks: readonly EvalTask[], opts
       process.stderr.write("Interrupted.\n");
       return EXIT.interrupted;
     }
-    if (err instanceof ConfigError || err instanceof TierConfigError) throw err;
+    if (err instanceof ConfigurationError) throw err;
     process.stderr.write(`error: ${scrubText(err instanceof Error ? err.message : String(err))}\n`);
     return EXIT.failed;
   } finally {

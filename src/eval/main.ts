@@ -11,8 +11,7 @@ import { setMaxListeners } from "node:events";
 import { access, constants, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { ConfigError } from "../config/index.js";
-import { TierConfigError } from "../policy/tier_config.js";
+import { ConfigurationError } from "../config/index.js";
 import { ROUTING_MODES } from "../policy/routing_rules.js";
 import { runMain, startCommandLine } from "../runtime/entry.js";
 import type { EvalOptions } from "./command.js";
@@ -67,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const exitCode = (err as { exitCode?: number }).exitCode;
     if (exitCode !== undefined) return exitCode === 0 ? EXIT.ok : EXIT.usage;
-    if (err instanceof ConfigError || err instanceof TierConfigError || err instanceof EvalInputError) {
+    if (err instanceof ConfigurationError || err instanceof EvalInputError) {
       process.stderr.write(`${err.message}\n`);
       return EXIT.usage;
     }

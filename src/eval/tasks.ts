@@ -5,6 +5,7 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { z } from "zod";
+import { AIGatewayAgentsError } from "../errors.js";
 
 /** Longest accepted line, in bytes: a task is a prompt, not a document. */
 export const MAX_LINE_BYTES = 64 * 1024;
@@ -40,14 +41,14 @@ export interface EvalTask {
 }
 
 /** A task file that cannot be used; the message names the file, the line and the fix. */
-export class EvalInputError extends Error {
+export class EvalInputError extends AIGatewayAgentsError {
   override readonly name = "EvalInputError";
   constructor(
     message: string,
     /** 1-based line the problem is on, when it is on one. */
     readonly line?: number,
   ) {
-    super(message);
+    super(message, { code: "invalid_eval_tasks" });
   }
 }
 

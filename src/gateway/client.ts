@@ -110,7 +110,7 @@ export class AIGatewayClient {
     this.retries = new RetryLoop(cfg.retry, this.tokens, this.host, logger);
   }
 
-  /** Builds a client from the environment (see `.env.example`); throws ConfigError naming bad variables. */
+  /** Builds a client from the environment (see `.env.example`); throws a ConfigurationError naming bad variables. */
   static fromEnv(env: Record<string, string | undefined> = process.env): AIGatewayClient {
     return new AIGatewayClient(loadConfig(env).gateway);
   }

@@ -3,6 +3,7 @@
  * never contains a secret, a token or an Authorization header.
  */
 import { scrubText } from "../logging/redact.js";
+import { AIGatewayAgentsError } from "../errors.js";
 
 /** Fields every gateway error carries. */
 export interface AIGatewayErrorInit {
@@ -15,34 +16,23 @@ export interface AIGatewayErrorInit {
   cause?: unknown;
 }
 
-/** Base class of every error raised by the gateway client. */
-export class AIGatewayError extends Error {
+/**
+ * Base class of every error raised by the gateway client. `status` is the HTTP status when a
+ * response was received; `code` the server's error code or one of ours (`timeout`, `dns`, ...);
+ * `requestId` the gateway's `x-request-id`, to quote when asking the gateway's operators for help.
+ */
+export class AIGatewayError extends AIGatewayAgentsError {
   override readonly name: string = "AIGatewayError";
-  /** HTTP status when a response was received. */
-  readonly status?: number;
-  /** Machine-readable code: the server's error code, or one of ours (`timeout`, `dns`, ...). */
-  readonly code: string;
-  /** The gateway's `x-request-id`, to quote when asking the gateway's operators for help. */
-  readonly requestId?: string;
   /** Whether the client's retry policy treats this error as transient. */
   readonly retryable: boolean;
   /** Wait the server asked for before another attempt, in ms, when it sent one. */
   readonly retryAfterMs?: number;
 
   constructor(message: string, init: AIGatewayErrorInit & { code: string }) {
-    // Messages quote upstream bodies, which may echo a credential back: scrubbed here, once for
-    // every error, so a new place that builds a message cannot forget it (the stack is made from it too).
-    super(scrubText(message), init.cause === undefined ? undefined : { cause: init.cause });
-    this.status = init.status;
-    this.code = init.code;
-    this.requestId = init.requestId;
+    // The root scrubs the message: upstream bodies quoted in it may echo a credential back.
+    super(message, init);
     this.retryable = init.retryable ?? false;
     this.retryAfterMs = init.retryAfterMs;
-  }
-
-  /** Serialises without the cause chain, which may hold library objects with request details. */
-  toJSON(): Record<string, unknown> {
-    return { name: this.name, message: this.message, status: this.status, code: this.code, requestId: this.requestId };
   }
 }
 

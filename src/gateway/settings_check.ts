@@ -1,11 +1,11 @@
 /**
  * Startup check of the gateway settings that the schema cannot judge alone: the plain-http rule
  * for every credential-carrying URL (src/net), and the key and certificate files, which are read
- * and parsed here exactly as the client will read them. Problems come back as ConfigError
+ * and parsed here exactly as the client will read them. Problems come back as ConfigurationError
  * entries naming the variable, so a bad setting stops the CLI, server or Studio at startup
  * (exit code 2) instead of failing the first model call.
  */
-import { ConfigError, type GatewayConfig } from "../config/config.js";
+import { invalidEnvironment, type GatewayConfig } from "../config/config.js";
 import { plainHttpProblem } from "../net/plain_http.js";
 import { loadClientSigningKey, loadTlsConnectOptions } from "./client_auth.js";
 import { AIGatewayConfigError } from "./errors.js";
@@ -22,7 +22,7 @@ export function gatewaySettingProblems(cfg: GatewayConfig): SettingProblem[] {
   const problems: SettingProblem[] = [];
   const add = (err: unknown) => {
     if (!(err instanceof AIGatewayConfigError)) throw err;
-    // ConfigError prints "VARIABLE: message", so a message that starts with the variable loses it here.
+    // The ConfigurationError prints "VARIABLE: message", so a message that starts with the variable loses it here.
     const message = err.message.startsWith(err.variable) ? err.message.slice(err.variable.length).replace(/^:?\s*/, "") : err.message;
     problems.push({ variable: err.variable, message });
   };
@@ -51,8 +51,8 @@ export function gatewaySettingProblems(cfg: GatewayConfig): SettingProblem[] {
   return problems;
 }
 
-/** Throws ConfigError listing every problem of `cfg`; see gatewaySettingProblems. */
+/** Throws a ConfigurationError (`invalid_environment`) listing every problem of `cfg`; see gatewaySettingProblems. */
 export function assertGatewaySettings(cfg: GatewayConfig): void {
   const problems = gatewaySettingProblems(cfg);
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw invalidEnvironment(problems);
 }

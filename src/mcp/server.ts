@@ -17,6 +17,7 @@ import { getLogger, scrubText, type Logger } from "../logging/index.js";
 import { TIERS, type Tier } from "../providers/types.js";
 import { cliInvocation } from "../runtime/entry.js";
 import { progressMessage } from "./progress.js";
+import { ConfigurationError } from "../errors.js";
 
 /** Options of `createMcpServer`. */
 export interface McpServerOptions {
@@ -113,7 +114,7 @@ function failureText(err: unknown, threadId: string | undefined, shuttingDown: b
 export function createMcpServer(options: McpServerOptions): McpServer {
   const { simulated } = options;
   const logger = options.logger ?? getLogger();
-  if (!options.runs && !options.graph) throw new TypeError("createMcpServer needs a run service (runs) or a graph.");
+  if (!options.runs && !options.graph) throw new ConfigurationError("invalid_option", "createMcpServer needs a run service (runs) or a graph.");
   const runs = options.runs ?? createRunService({ graph: options.graph!, claims: options.claims });
   const caller: RunCaller = { client: "mcp", ...options.caller, approver: options.caller?.approver ?? "mcp" };
   const server = new McpServer({ name: PACKAGE_NAME, version: packageVersion() });

@@ -12,9 +12,8 @@ import { setMaxListeners } from "node:events";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { createCheckpointer } from "../../graphs/persistence.js";
-import { ConfigError, loadConfig, loadDotEnv } from "../config/index.js";
+import { ConfigurationError, loadConfig, loadDotEnv } from "../config/index.js";
 import { createLogger, getLogger, scrubText, setLogger } from "../logging/index.js";
-import { TierConfigError } from "../policy/tier_config.js";
 import { createRuntime } from "../runtime/index.js";
 import { runMain } from "../runtime/entry.js";
 import { createMcpServer } from "./server.js";
@@ -33,7 +32,7 @@ async function main(): Promise<number> {
     // JSON lines on stderr (never a pretty printer on stdout); warnings only unless LOG_LEVEL says otherwise.
     setLogger(createLogger({ level: process.env.LOG_LEVEL ? config.log.level : "warn", destination: process.stderr, name: "mcp" }));
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigurationError) {
       process.stderr.write(`${err.message}\n`);
       return 2;
     }
@@ -43,7 +42,7 @@ async function main(): Promise<number> {
   try {
     runtime = await createRuntime({ onSimulated: (notice) => process.stderr.write(`note: ${notice}\n`) });
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof TierConfigError) {
+    if (err instanceof ConfigurationError) {
       process.stderr.write(`${err.message}\n`);
       return 2;
     }

@@ -7,7 +7,6 @@ export {
   checkUrlSyntax,
   createGuardedAgent,
   systemLookup,
-  SsrfBlockedError,
   SsrfError,
   type GuardedAgentOptions,
   type LookupFn,

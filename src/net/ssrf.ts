@@ -18,6 +18,7 @@ import type { LookupAddress, LookupOptions } from "node:dns";
 import { isIP } from "node:net";
 import { forbiddenReason, isLoopbackHost } from "./address.js";
 import { Agent, buildConnector } from "undici";
+import { AIGatewayAgentsError } from "../errors.js";
 
 /** One resolved address. */
 export interface ResolvedAddress {
@@ -38,22 +39,20 @@ export interface SsrfPolicy {
   lookupTimeoutMs?: number;
 }
 
-/** A URL the guard refused before dispatch. The message names the rule, never a credential. */
-export class SsrfError extends Error {
+/**
+ * A URL or a connection the guard refused; the message names the rule, never a credential.
+ * `stage` says when: `check` before dispatch (checkTargetUrl), `connect` when the guarded Agent
+ * refused to open a socket. Code `unsafe_url`, or `unresolvable_url` when the name does not resolve.
+ */
+export class SsrfError extends AIGatewayAgentsError {
   override readonly name = "SsrfError";
-  /** Stable code for clients and for the error mapping. */
-  readonly code: "unsafe_url" | "unresolvable_url";
-  constructor(message: string, code: "unsafe_url" | "unresolvable_url" = "unsafe_url") {
-    super(message);
-    this.code = code;
+  declare readonly code: "unsafe_url" | "unresolvable_url";
+  /** Before dispatch, or at connect time (no socket was opened either way). */
+  readonly stage: "check" | "connect";
+  constructor(message: string, code: "unsafe_url" | "unresolvable_url" = "unsafe_url", stage: "check" | "connect" = "check") {
+    super(message, { code });
+    this.stage = stage;
   }
-}
-
-/** A connection the guarded Agent refused at connect time (no socket was opened). */
-export class SsrfBlockedError extends Error {
-  override readonly name = "SsrfBlockedError";
-  /** Node-style code, so transport layers that read `code` see a distinct value. */
-  readonly code = "ERR_SSRF_BLOCKED";
 }
 
 /** Default resolver: every A/AAAA answer, in resolver order. */
@@ -191,9 +190,9 @@ export interface GuardedAgentOptions {
  */
 export function createGuardedAgent(policy: SsrfPolicy, options: GuardedAgentOptions = {}): Agent {
   const lookupFn = policy.lookup ?? systemLookup;
-  const refuse = (host: string, reason: string): SsrfBlockedError => {
+  const refuse = (host: string, reason: string): SsrfError => {
     options.onBlocked?.(host, reason);
-    return new SsrfBlockedError(`Connection to '${host}' refused: it resolves to ${reason}.`);
+    return new SsrfError(`Connection to '${host}' refused: it resolves to ${reason}.`, "unsafe_url", "connect");
   };
   const guardedLookup = (hostname: string, lookupOptions: LookupOptions, callback: LookupCallback): void => {
     resolveWithin(lookupFn, hostname, policy.lookupTimeoutMs ?? 5_000).then(

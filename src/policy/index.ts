@@ -15,7 +15,7 @@ export {
   /** Schema of the whole tiers file. */
   tierFileSchema,
   /** A missing, unreadable or invalid tiers file, naming every bad key path. */
-  TierConfigError,
+  invalidTiersConfig,
   /** Both halves of a validated tiers file: `{ models, policy }`. */
   type TiersFile,
   /** Parsed, unvalidated content of a tiers file. */

@@ -18,6 +18,7 @@ import { budgetsSchema, resolveBudgets } from "./budget_config.js";
 import { mcpSectionSchema } from "./mcp_config.js";
 import { DEFAULT_PLAN_SETTINGS, DEFAULT_TIER_POLICY, type Policy, type TierPolicy } from "./policy.js";
 import { resolveRouting, routingConfigSchema } from "./routing_rules.js";
+import { ConfigurationError } from "../errors.js";
 
 /** Both halves of a validated tiers file. */
 export interface TiersFile {
@@ -30,20 +31,15 @@ export interface TiersFile {
 // A hostile file (say, 1000 bad rules) must not produce a thousand-line startup message.
 const MAX_LISTED_PROBLEMS = 20;
 
-/** Raised when the tiers file is missing, unreadable or invalid; names the file and every bad key path. */
-export class TierConfigError extends Error {
-  override readonly name = "TierConfigError";
-  /** The file at fault. */
-  readonly file?: string;
-  /** One entry per bad key, e.g. `{ path: "tiers.fast.maxSteps", message: "must be a positive integer" }`. The message lists the first 20. */
-  readonly problems: { path: string; message: string }[];
-  constructor(problems: { path: string; message: string }[], file?: string) {
-    const listed = problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => `  - ${p.path}: ${p.message}`);
-    if (problems.length > MAX_LISTED_PROBLEMS) listed.push(`  - ... and ${problems.length - MAX_LISTED_PROBLEMS} more`);
-    super(`Invalid tiers configuration${file ? ` in ${file}` : ""} (TIERS_CONFIG):\n` + listed.join("\n"));
-    this.file = file;
-    this.problems = problems;
-  }
+/**
+ * The ConfigurationError (`invalid_tiers_config`) raised when the tiers file is missing, unreadable
+ * or invalid: names the file and every bad key path. `problems` has one entry per bad key, e.g.
+ * `{ path: "tiers.fast.maxSteps", message: "must be a positive integer" }`; the message lists the first 20.
+ */
+export function invalidTiersConfig(problems: { path: string; message: string }[], file?: string): ConfigurationError {
+  const listed = problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => `  - ${p.path}: ${p.message}`);
+  if (problems.length > MAX_LISTED_PROBLEMS) listed.push(`  - ... and ${problems.length - MAX_LISTED_PROBLEMS} more`);
+  return new ConfigurationError("invalid_tiers_config", `Invalid tiers configuration${file ? ` in ${file}` : ""} (TIERS_CONFIG):\n` + listed.join("\n"), { problems, file });
 }
 
 const positiveInt = z.int({ error: "must be a positive integer" }).positive({ error: "must be a positive integer" });
@@ -112,7 +108,7 @@ export function describeIssues(result: z.ZodSafeParseResult<unknown>, prefix?: s
  */
 export function resolveTiersFile(input: unknown = {}, file?: string): TiersFile {
   const parsed = tierFileSchema.safeParse(input ?? {});
-  if (!parsed.success) throw new TierConfigError(describeIssues(parsed), file);
+  if (!parsed.success) throw invalidTiersConfig(describeIssues(parsed), file);
   const data = parsed.data;
   const agents = Object.entries(data.agents ?? {}).map(([name, fields]) => toAgentSpec(name, fields));
   const unknownAgents = (data.routing?.rules ?? []).flatMap((r, i) =>
@@ -120,7 +116,7 @@ export function resolveTiersFile(input: unknown = {}, file?: string): TiersFile 
       ? [{ path: `routing.rules.${i}.agent`, message: `unknown agent "${r.agent.slice(0, 40)}"; ${agents.length ? `the agents are ${agents.map((a) => a.name).join(", ")}` : "declare it under agents:"}` }]
       : [],
   );
-  if (unknownAgents.length > 0) throw new TierConfigError(unknownAgents, file);
+  if (unknownAgents.length > 0) throw invalidTiersConfig(unknownAgents, file);
   const models = defaultTierConfig();
   const tierPolicy = {} as PerTier<TierPolicy>;
   const pinned: Partial<PerTier<TierSelection>> = {};
@@ -172,27 +168,27 @@ export function readTierFile(path: string): unknown {
   const file = resolve(path);
   const ext = extname(file).toLowerCase();
   if (ext !== ".json" && ext !== ".yaml" && ext !== ".yml") {
-    throw new TierConfigError([{ path: "(file)", message: `unsupported extension "${ext || "(none)"}"; use .json, .yaml or .yml` }], file);
+    throw invalidTiersConfig([{ path: "(file)", message: `unsupported extension "${ext || "(none)"}"; use .json, .yaml or .yml` }], file);
   }
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
     const code = (err as { code?: string }).code;
-    throw new TierConfigError([{ path: "(file)", message: code === "ENOENT" ? "file not found" : `cannot be read (${code ?? "error"})` }], file);
+    throw invalidTiersConfig([{ path: "(file)", message: code === "ENOENT" ? "file not found" : `cannot be read (${code ?? "error"})` }], file);
   }
   try {
     return ext === ".json" ? (JSON.parse(text) as unknown) : parseYaml(text);
   } catch (err) {
     const detail = err instanceof Error ? err.message.split("\n")[0] : String(err);
-    throw new TierConfigError([{ path: "(file)", message: `is not valid ${ext === ".json" ? "JSON" : "YAML"}: ${detail}` }], file);
+    throw invalidTiersConfig([{ path: "(file)", message: `is not valid ${ext === ".json" ? "JSON" : "YAML"}: ${detail}` }], file);
   }
 }
 
 /**
  * Loads the tiers file from `env` (default process.env): defaults, then the TIERS_CONFIG file
- * if set, then env overrides of the models. Throws ConfigError for bad variables and
- * TierConfigError (naming the file and key path) for a bad file.
+ * if set, then env overrides of the models. Throws a ConfigurationError:
+ * `invalid_environment` for bad variables, `invalid_tiers_config` (naming the file and key path) for a bad file.
  */
 export function loadTiersFile(env: Record<string, string | undefined> = process.env): TiersFile {
   return tiersFileFromAppConfig(loadConfig(env));

@@ -10,6 +10,7 @@ import { scrubText, type Logger } from "../logging/index.js";
 import { classifyFailure, failureCode } from "./classify.js";
 import { breakerEvent } from "./tracing.js";
 import type { BreakerState, ProviderName } from "./types.js";
+import { AIGatewayAgentsError } from "../errors.js";
 
 /** Settings of the breakers (BREAKER_FAILURES, BREAKER_COOLDOWN_MS). */
 export interface BreakerOptions {
@@ -23,7 +24,7 @@ export interface BreakerOptions {
 export const DEFAULT_BREAKER_OPTIONS: BreakerOptions = { failures: 3, cooldownMs: 30_000 };
 
 /** Thrown by `ProviderBreakers.execute` when a provider is skipped because its breaker is open. */
-export class ProviderSkippedError extends Error {
+export class ProviderSkippedError extends AIGatewayAgentsError {
   override readonly name = "ProviderSkippedError";
   /** Message of the failure that opened the breaker (secrets scrubbed), so a skip still says why. */
   readonly lastFailure?: string;
@@ -32,7 +33,7 @@ export class ProviderSkippedError extends Error {
     lastFailure?: unknown,
   ) {
     const cause = lastFailure instanceof Error ? scrubText(lastFailure.message) : undefined;
-    super(`Provider '${provider}' is skipped: its circuit breaker is open after repeated failures${cause ? ` (last: ${cause})` : ""}.`);
+    super(`Provider '${provider}' is skipped: its circuit breaker is open after repeated failures${cause ? ` (last: ${cause})` : ""}.`, { code: "provider_skipped" });
     this.lastFailure = cause;
   }
 }

@@ -11,6 +11,7 @@ import { classifyFailure, failureCode } from "./classify.js";
 import { fallbackSetupVars } from "./descriptors/index.js";
 import { AttemptSpan } from "./tracing.js";
 import type { ProviderName, Tier } from "./types.js";
+import { AIGatewayAgentsError } from "../errors.js";
 
 /** One provider's model for a tier, in fallback order. */
 export interface FallbackCandidate {
@@ -39,7 +40,7 @@ export interface FallbackAttempt {
 }
 
 /** Thrown when every provider failed or was skipped; `attempts` says what happened to each. */
-export class AllProvidersFailedError extends Error {
+export class AllProvidersFailedError extends AIGatewayAgentsError {
   override readonly name = "AllProvidersFailedError";
   /** One entry per provider, in order. */
   readonly attempts: FallbackAttempt[];
@@ -56,7 +57,7 @@ export class AllProvidersFailedError extends Error {
       attempts.length === 0
         ? `No provider is configured${where}. Set the AI_GATEWAY_* variables, or ${fallbackSetupVars()}.`
         : `Every provider failed${where}: ` + attempts.map((a) => `${a.provider} (${a.code}): ${a.message}`).join("; "),
-      cause === undefined ? undefined : { cause },
+      { code: attempts.length === 0 ? "no_provider_configured" : "all_providers_failed", cause },
     );
     this.attempts = attempts;
     Object.defineProperty(this, "errors", { value: [...errors], enumerable: false, writable: false, configurable: false });

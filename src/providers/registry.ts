@@ -25,6 +25,7 @@ import {
 import { applyEnvToTierConfig, defaultTierConfig, type TierConfig, type TierSettings } from "./tier_models.js";
 import { PROVIDERS, TIERS, type BreakerState, type PerTier, type ProviderName, type Tier, type TierSelection } from "./types.js";
 import { verifyProvider, type VerifyOutcome } from "./verify.js";
+import { ConfigurationError } from "../errors.js";
 
 /** Options of `ProviderRegistry.create`. */
 export interface ProviderRegistryOptions {
@@ -233,7 +234,7 @@ export class ProviderRegistry {
   /** Changes the fallback order; unknown or repeated names are rejected. */
   setOrder(order: ProviderName[]): void {
     if (new Set(order).size !== order.length || order.some((p) => !PROVIDERS.includes(p))) {
-      throw new Error(`Provider order must name distinct providers among ${PROVIDERS.join(", ")}.`);
+      throw new ConfigurationError("invalid_option", `Provider order must name distinct providers among ${PROVIDERS.join(", ")}.`);
     }
     this.order = [...order];
   }

@@ -1,4 +1,5 @@
 /** Why the run service refused a run before it started; every surface maps `code` the same way. */
+import { AIGatewayAgentsError } from "../errors.js";
 
 /** What the run service refuses a run for. */
 export type RunRefusal =
@@ -26,19 +27,19 @@ export const REFUSAL_STATUS: Record<RunRefusal, number> = {
 };
 
 /** A run refused by the run service's policy; nothing was run and nothing was spent. */
-export class RunRefusedError extends Error {
+export class RunRefusedError extends AIGatewayAgentsError {
   override readonly name = "RunRefusedError";
+  declare readonly code: RunRefusal;
   /** The HTTP status that fits (404, 409, 429 or 503). */
-  readonly status: number;
+  declare readonly status: number;
 
   constructor(
-    readonly code: RunRefusal,
+    code: RunRefusal,
     message: string,
     /** Seconds after which trying again may succeed (rate and concurrency limits). */
     readonly retryAfterSeconds?: number,
   ) {
-    super(message);
-    this.status = REFUSAL_STATUS[code];
+    super(message, { code, status: REFUSAL_STATUS[code] });
   }
 }
 

@@ -2,7 +2,7 @@
  * How the entry points (CLI, server, MCP server) end: the exit code their main resolves to, or,
  * for an error nothing handled, exit code 1 and one line on stderr with any secret scrubbed.
  */
-import { ConfigError, loadConfig, loadDotEnv } from "../config/index.js";
+import { ConfigurationError, loadConfig, loadDotEnv } from "../config/index.js";
 import { createLogger, scrubText, setLogger } from "../logging/index.js";
 
 /**
@@ -17,7 +17,7 @@ export function startCommandLine(): boolean {
     setLogger(createLogger({ level: process.env.LOG_LEVEL ? config.log.level : "warn", format: config.log.format }));
     return true;
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
+    if (!(err instanceof ConfigurationError)) throw err;
     process.stderr.write(`${err.message}\n`);
     return false;
   }

@@ -3,7 +3,7 @@
  * the environment and the tiers file, and the local emulator when nothing is configured. Creating it is lazy and happens once, so importing the
  * graph (LangGraph Studio does) does no I/O.
  */
-import { ConfigError, isGatewayConfigured, loadConfig, loadDotEnv } from "../config/index.js";
+import { invalidEnvironment, isGatewayConfigured, loadConfig, loadDotEnv } from "../config/index.js";
 import { describeUnknownVariable, unknownVariables } from "../config/unknown_variables.js";
 import type { EmulatorHandle } from "../emulator/index.js";
 import { assertGatewaySettings, type TokenFunction, type TokenProvider } from "../gateway/index.js";
@@ -75,7 +75,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   if (options.warnUnknownVariables !== false) warnUnknownVariables(env, logger);
   const gateway = config.gateway;
   if (options.tokenProvider && !gateway.baseUrl) {
-    throw new ConfigError([{ variable: "AI_GATEWAY_BASE_URL", message: "is required when a tokenProvider is given" }]);
+    throw invalidEnvironment([{ variable: "AI_GATEWAY_BASE_URL", message: "is required when a tokenProvider is given" }]);
   }
   // Plain http, key and certificate files are judged now, before any connection is made.
   if (gateway.enabled && (options.tokenProvider || isGatewayConfigured(gateway))) assertGatewaySettings(gateway);

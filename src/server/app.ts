@@ -78,7 +78,7 @@ export interface RunningServer {
 }
 
 /**
- * Builds the API: loads the provider store (a corrupt one throws ConfigStoreError), applies it
+ * Builds the API: loads the provider store (a corrupt one throws a ConfigurationError), applies it
  * over the environment, and registers every route. Call `close()` on the instance when done.
  */
 export async function buildServer(options: ServerOptions = {}): Promise<FastifyInstance> {

@@ -25,6 +25,7 @@ import {
   type FallbackProviderDescriptor,
   type urlOnlyStoreEntry,
 } from "../providers/descriptors/index.js";
+import { AIGatewayAgentsError, ConfigurationError } from "../errors.js";
 
 const gatewayEntry = z.strictObject({
   enabled: z.boolean().optional(),
@@ -72,9 +73,9 @@ export interface OverridesMap extends FallbackHttpOutputs<"storeEntry"> {
 /** Everything the store holds: overrides for the providers an admin changed. */
 export type StoredProviders = Partial<OverridesMap>;
 
-/** The store file exists but cannot be used. The message names the file and the problem, never a value. */
-export class ConfigStoreError extends Error {
-  override readonly name = "ConfigStoreError";
+/** The ConfigurationError (`invalid_provider_store`) for a store that exists but cannot be used; `message` names it and the problem, never a value. */
+export function invalidProviderStore(message: string): ConfigurationError {
+  return new ConfigurationError("invalid_provider_store", message);
 }
 
 /** The store's content at one revision. */
@@ -84,13 +85,13 @@ export interface StoreSnapshot {
 }
 
 /** A write based on `expected` found the file at `actual`: another process saved in between. */
-export class ConfigConflictError extends Error {
+export class ConfigConflictError extends AIGatewayAgentsError {
   override readonly name = "ConfigConflictError";
   constructor(
     readonly expected: number,
     readonly actual: number,
   ) {
-    super(`The provider settings changed since revision ${expected} (now ${actual}).`);
+    super(`The provider settings changed since revision ${expected} (now ${actual}).`, { code: "config_conflict", status: 409 });
   }
 }
 
@@ -112,7 +113,7 @@ export function parseStored(json: unknown, where: string): StoreSnapshot {
   const parsed = storeFile.safeParse(json);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.map(String).join(".") || "(file)"}: ${i.code === "unrecognized_keys" ? `unknown field(s) ${i.keys.join(", ")}` : i.message}`);
-    throw new ConfigStoreError(
+    throw invalidProviderStore(
       `The provider config store ${where} has an unexpected shape (${problems.slice(0, 5).join("; ")}). Fix it, or move it away to start from the environment only; it was left untouched.`,
     );
   }
@@ -144,7 +145,7 @@ export class ConfigStore implements ProviderStore {
     await this.writing;
   }
 
-  /** The stored overrides; empty when the file does not exist. Throws ConfigStoreError when it is corrupt. */
+  /** The stored overrides; empty when the file does not exist. Throws a ConfigurationError (`invalid_provider_store`) when it is corrupt. */
   async load(): Promise<StoredProviders> {
     return (await this.snapshot()).providers;
   }
@@ -159,21 +160,21 @@ export class ConfigStore implements ProviderStore {
     }
   }
 
-  /** The stored overrides and their revision (0 for no file). Throws ConfigStoreError when the file is corrupt. */
+  /** The stored overrides and their revision (0 for no file). Throws a ConfigurationError (`invalid_provider_store`) when the file is corrupt. */
   async snapshot(): Promise<StoreSnapshot> {
     let text: string;
     try {
       text = await readFile(this.path, "utf8");
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return { providers: {}, revision: 0 };
-      throw new ConfigStoreError(`Cannot read the provider config store ${this.path} (${(err as NodeJS.ErrnoException).code ?? "error"}). Check its permissions.`);
+      throw invalidProviderStore(`Cannot read the provider config store ${this.path} (${(err as NodeJS.ErrnoException).code ?? "error"}). Check its permissions.`);
     }
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
       // The parser's message can quote part of the file, which holds secrets: it is not repeated.
-      throw new ConfigStoreError(
+      throw invalidProviderStore(
         `The provider config store ${this.path} is not valid JSON. Fix it, or move it away to start from the environment only; it was left untouched.`,
       );
     }

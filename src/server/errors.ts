@@ -9,6 +9,7 @@ import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, Fast
 import type { z } from "zod";
 import { scrubText } from "../logging/index.js";
 import { isStoreBusy } from "../../graphs/sqlite_guard.js";
+import { AIGatewayAgentsError } from "../errors.js";
 
 /** What a client is told when the checkpoint store stayed busy (another process writing) past the wait. */
 export const STORE_BUSY_MESSAGE = "The thread store is busy with other runs' writes; nothing was lost. Retry after the Retry-After delay.";
@@ -26,20 +27,21 @@ export interface ErrorBody {
 }
 
 /** An error with an HTTP status, a stable code and a message safe to show to the client. */
-export class HttpError extends Error {
+export class HttpError extends AIGatewayAgentsError {
   override readonly name = "HttpError";
+  declare readonly status: number;
   constructor(
-    /** HTTP status to answer with. */
+    /** HTTP status to answer with (also `status`). */
     readonly statusCode: number,
     /** Stable machine-readable code. */
-    readonly code: string,
+    code: string,
     message: string,
     /** Per-field problems (validation errors). */
     readonly fields?: FieldProblem[],
     /** Typed details of a failed run (kind, tier, status, provider, request id). */
     readonly failure?: Record<string, unknown>,
   ) {
-    super(message);
+    super(message, { code, status: statusCode });
   }
 }
 

@@ -1,6 +1,6 @@
 /** HTTP API (Fastify): build or start the server, plus the SSRF guard and key comparison it uses. */
 export { buildServer, startServer, type ServerOptions, type RunningServer } from "./app.js";
-export { ConfigStore, ConfigStoreError, type StoredProviders } from "./config_store.js";
+export { ConfigStore, type StoredProviders } from "./config_store.js";
 export { HttpError, type ErrorBody, type FieldProblem } from "./errors.js";
 export { safeEqual } from "./auth.js";
 export {
@@ -9,7 +9,6 @@ export {
   createGuardedAgent,
   forbiddenReason,
   SsrfError,
-  SsrfBlockedError,
   systemLookup,
   type LookupFn,
   type ResolvedAddress,

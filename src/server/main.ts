@@ -7,13 +7,10 @@
  * Exit codes: 0 after a signal, 1 unexpected failure, 2 bad configuration or a corrupt store.
  */
 import { setMaxListeners } from "node:events";
-import { ConfigError, loadConfig, loadDotEnv } from "../config/index.js";
+import { ConfigurationError, loadConfig, loadDotEnv } from "../config/index.js";
 import { createLogger, setLogger } from "../logging/index.js";
 import { runMain } from "../runtime/entry.js";
-import { TierConfigError } from "../policy/tier_config.js";
-import { OrchestratorConfigError } from "../../graphs/orchestrator/errors.js";
 import { startServer } from "./app.js";
-import { ConfigStoreError } from "./config_store.js";
 
 // LangGraph's runner adds an abort listener to the run's signal at every step and drops them
 // with the run; a plan's many steps pass Node's warning threshold of 10 without leaking.
@@ -27,7 +24,7 @@ async function main(): Promise<number> {
     logger = createLogger({ level: config.log.level, format: config.log.format, name: "server" });
     setLogger(logger);
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigurationError) {
       process.stderr.write(`${err.message}\n`);
       return 2;
     }
@@ -37,7 +34,7 @@ async function main(): Promise<number> {
   try {
     server = await startServer({ env: process.env, logger });
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof ConfigStoreError || err instanceof TierConfigError || err instanceof OrchestratorConfigError) {
+    if (err instanceof ConfigurationError) {
       process.stderr.write(`${err.message}\n`);
       return 2;
     }

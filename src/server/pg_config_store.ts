@@ -8,7 +8,7 @@
 import type pg from "pg";
 import type { Logger } from "../logging/index.js";
 import { maskDatabaseUrl } from "../../graphs/persistence.js";
-import { ConfigConflictError, ConfigStore, ConfigStoreError, parseStored, type ProviderStore, type StoredProviders, type StoreSnapshot } from "./config_store.js";
+import { ConfigConflictError, ConfigStore, invalidProviderStore, parseStored, type ProviderStore, type StoredProviders, type StoreSnapshot } from "./config_store.js";
 import { isConcurrentCreate } from "../../graphs/pg_schema.js";
 
 const TABLE = "ai_gateway_provider_store";
@@ -39,7 +39,7 @@ export class PostgresConfigStore implements ProviderStore {
       // Two instances starting together race to create the table; the loser finds it made.
       if (!isConcurrentCreate(err)) {
         await pool.end().catch(() => undefined);
-        throw new ConfigStoreError(`Cannot open the provider config store in ${store.location}: ${err instanceof Error ? err.message : String(err)}. Check DATABASE_URL.`);
+        throw invalidProviderStore(`Cannot open the provider config store in ${store.location}: ${err instanceof Error ? err.message : String(err)}. Check DATABASE_URL.`);
       }
     }
     if (fileToImport) {

@@ -3,7 +3,7 @@
  * LangSmith's LANGSMITH_* ones. Tracing is off unless asked for: an OTLP endpoint, or
  * OTEL_TRACES_EXPORTER=otlp, and neither OTEL_SDK_DISABLED=true nor OTEL_TRACES_EXPORTER=none.
  */
-import { ConfigError, envSchema } from "../config/index.js";
+import { envSchema, invalidEnvironment } from "../config/index.js";
 
 /** Where the OTLP/HTTP exporter posts when only OTEL_TRACES_EXPORTER=otlp is set (the OpenTelemetry default). */
 export const DEFAULT_OTLP_TRACES_URL = "http://localhost:4318/v1/traces";
@@ -46,11 +46,11 @@ export function tracesUrlOf(base: string): string {
   return `${base.replace(/\/+$/, "")}/v1/traces`;
 }
 
-/** Reads the tracing settings from `env`; a bad value throws ConfigError naming the variable (never echoing the value). */
+/** Reads the tracing settings from `env`; a bad value throws a ConfigurationError naming the variable (never echoing the value). */
 export function telemetrySettings(env: Record<string, string | undefined>): TelemetrySettings {
   const parsed = envSchema.pick(VARIABLES).safeParse(env);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => ({ variable: issue.path.map(String).join(".") || "(environment)", message: issue.message })));
+    throw invalidEnvironment(parsed.error.issues.map((issue) => ({ variable: issue.path.map(String).join(".") || "(environment)", message: issue.message })));
   }
   const e = parsed.data;
   const endpoint = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (e.OTEL_EXPORTER_OTLP_ENDPOINT ? tracesUrlOf(e.OTEL_EXPORTER_OTLP_ENDPOINT) : undefined);

@@ -56,7 +56,7 @@ export function inCallersTrace<T>(headers: Record<string, string | string[] | un
 
 /**
  * Starts OpenTelemetry tracing when the OTEL_* variables ask for it (see settings.ts), and notes
- * the content-capture switch. Bad settings throw ConfigError naming the variable.
+ * the content-capture switch. Bad settings throw a ConfigurationError naming the variable.
  */
 export async function startTelemetry(options: TelemetryOptions = {}): Promise<TelemetryHandle> {
   const env = options.env ?? process.env;

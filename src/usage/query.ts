@@ -4,6 +4,7 @@
  */
 import { PRINCIPAL_NAME } from "./budgets.js";
 import { USAGE_GROUPS, type UsageFilter, type UsageGroup } from "./ledger.js";
+import { AIGatewayAgentsError } from "../errors.js";
 
 /** A report request: grouping and filter. */
 export interface UsageQuery {
@@ -21,8 +22,11 @@ export interface UsageQueryInput {
 }
 
 /** A parameter that cannot be used; the message names it. */
-export class UsageQueryError extends Error {
+export class UsageQueryError extends AIGatewayAgentsError {
   override readonly name = "UsageQueryError";
+  constructor(message: string) {
+    super(message, { code: "invalid_usage_query", status: 400 });
+  }
 }
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;

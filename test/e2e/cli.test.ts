@@ -372,7 +372,7 @@ describe("a newer run elsewhere stops the CLI's run", () => {
       await sqliteClaims(db).requestStop("stopped-cli", "interrupt");
       expect(await code).toBe(1);
       const events = stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; message?: string });
-      expect(events.at(-1)).toMatchObject({ type: "error" });
+      expect(events.at(-1)).toMatchObject({ type: "error", code: "run_superseded" });
       expect(events.at(-1)?.message).toMatch(/A newer run on this thread stopped this one \(multitaskStrategy interrupt\)/);
       expect(events.map((e) => e.type)).not.toContain("final_answer");
     } finally {

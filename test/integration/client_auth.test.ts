@@ -5,7 +5,7 @@
  * fail once, with errors that name the variable to fix and hold no key material.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigError } from "../../src/config/index.js";
+import { ConfigurationError } from "../../src/config/index.js";
 import type { EmulatorHandle } from "../../src/emulator/index.js";
 import { AIGatewayAuthError, AIGatewayConfigError, ClientCredentialsTokenSource } from "../../src/gateway/index.js";
 import { toGatewayError } from "../../src/gateway/network_errors.js";
@@ -83,7 +83,7 @@ describe("private_key_jwt", () => {
     }
   });
 
-  it("stops createRuntime at startup with a ConfigError naming the key file", async () => {
+  it("stops createRuntime at startup with a ConfigurationError naming the key file", async () => {
     const env = {
       AI_GATEWAY_BASE_URL: emu.baseUrl,
       AI_GATEWAY_CLIENT_ID: emu.clientId,
@@ -91,8 +91,8 @@ describe("private_key_jwt", () => {
       AI_GATEWAY_CLIENT_KEY_FILE: files.write("empty.pem", "not a key"),
     };
     const error = await createRuntime({ env, logger: silentLogger }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).problems.map((p) => p.variable)).toEqual(["AI_GATEWAY_CLIENT_KEY_FILE"]);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as ConfigurationError).problems.map((p) => p.variable)).toEqual(["AI_GATEWAY_CLIENT_KEY_FILE"]);
   });
 
   it("works end to end through the environment (createRuntime, verify)", async () => {

@@ -7,7 +7,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { Agent } from "undici";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ConfigError } from "../../src/config/index.js";
+import { ConfigurationError } from "../../src/config/index.js";
 import { AIGatewayClient, AIGatewayConfigError, ClientCredentialsTokenSource } from "../../src/gateway/index.js";
 import { createRuntime } from "../../src/runtime/index.js";
 import { silentLogger } from "../helpers/gateway.js";
@@ -53,11 +53,11 @@ describe("plain http to a non-loopback gateway", () => {
     expect(attempts).toEqual([]);
   });
 
-  it("is refused at startup by createRuntime (a ConfigError, exit code 2 in the CLI), before any connection", async () => {
+  it("is refused at startup by createRuntime (a ConfigurationError, exit code 2 in the CLI), before any connection", async () => {
     const env = { AI_GATEWAY_BASE_URL: "http://gateway.invalid", AI_GATEWAY_CLIENT_ID: "id", AI_GATEWAY_CLIENT_SECRET: "secret-for-test" };
     const error = await createRuntime({ env, logger: silentLogger, onSimulated: () => undefined }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).problems.map((p) => p.variable)).toEqual(["AI_GATEWAY_BASE_URL"]);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as ConfigurationError).problems.map((p) => p.variable)).toEqual(["AI_GATEWAY_BASE_URL"]);
     expect((error as Error).message).toMatch(/AI_GATEWAY_ALLOW_INSECURE_HTTP/);
     expect(attempts).toEqual([]);
   });

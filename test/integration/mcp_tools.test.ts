@@ -13,7 +13,8 @@ import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { loadConfig } from "../../src/config/index.js";
 import { scrubText } from "../../src/logging/index.js";
 import type { McpServers } from "../../src/policy/mcp_config.js";
-import { resolveTiersFile, TierConfigError } from "../../src/policy/tier_config.js";
+import { resolveTiersFile } from "../../src/policy/tier_config.js";
+import { ConfigurationError } from "../../src/errors.js";
 import { silentLogger } from "../helpers/gateway.js";
 import { collect, emulatorForFile, ofType } from "../helpers/orchestrator.js";
 import { mcpHttpServer } from "../fixtures/mcp_tools_server.js";
@@ -146,7 +147,7 @@ describe("MCP configuration", () => {
       resolveTiersFile(input);
       return [];
     } catch (err) {
-      if (err instanceof TierConfigError) return err.problems.map((p) => `${p.path}: ${p.message}`);
+      if (err instanceof ConfigurationError && err.code === "invalid_tiers_config") return err.problems.map((p) => `${p.path}: ${p.message}`);
       throw err;
     }
   };

@@ -6,12 +6,13 @@
  */
 import { MemorySaver } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
-import { AgentDefinitionError, defineAgent } from "../../agents/define_agent.js";
+import { defineAgent } from "../../agents/define_agent.js";
+import { ConfigurationError } from "../../src/errors.js";
 import type { StepEvent } from "../../graphs/orchestrator/events.js";
 import { OrchestratorError, OrchestratorInputError } from "../../graphs/orchestrator/errors.js";
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { streamSteps } from "../../src/runs/index.js";
-import { resolveTiersFile, TierConfigError } from "../../src/policy/tier_config.js";
+import { resolveTiersFile } from "../../src/policy/tier_config.js";
 import { emulator, silentLogger } from "../helpers/gateway.js";
 import { collect, emulatorForFile, ofType } from "../helpers/orchestrator.js";
 
@@ -120,7 +121,7 @@ describe("declaring agents", () => {
     try {
       resolveTiersFile(input);
     } catch (err) {
-      if (err instanceof TierConfigError) return err.problems.map((p) => `${p.path}: ${p.message}`);
+      if (err instanceof ConfigurationError && err.code === "invalid_tiers_config") return err.problems.map((p) => `${p.path}: ${p.message}`);
       throw err;
     }
     return [];
@@ -149,7 +150,7 @@ describe("declaring agents", () => {
   });
 
   it("defineAgent names the agent and each bad field", () => {
-    expect(() => defineAgent({ name: "Writer", description: "" })).toThrow(AgentDefinitionError);
+    expect(() => defineAgent({ name: "Writer", description: "" })).toThrow(expect.objectContaining({ name: "ConfigurationError", code: "invalid_agent_definition" }));
     expect(() => defineAgent({ name: "Writer", description: "" })).toThrow(/^Invalid agent "Writer": name: must start with a lower-case letter.*; description: must say what the agent is for$/);
     expect(defineAgent({ name: "writer", description: "Writes", tiers: ["premium", "fast"] }).tiers).toEqual(["fast", "premium"]);
   });

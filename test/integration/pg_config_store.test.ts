@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigConflictError, ConfigStore, ConfigStoreError } from "../../src/server/config_store.js";
+import { ConfigConflictError, ConfigStore } from "../../src/server/config_store.js";
+import { ConfigurationError } from "../../src/errors.js";
 import { PostgresConfigStore } from "../../src/server/pg_config_store.js";
 import { createCheckpointer } from "../../graphs/persistence.js";
 import { startPostgres, type PostgresCluster } from "../helpers/postgres.js";
@@ -103,7 +104,8 @@ describe("PostgresConfigStore", () => {
       await client.query("INSERT INTO ai_gateway_provider_store (id, revision, document) VALUES (1, 4, $1::jsonb)", [JSON.stringify({ version: 1, providers: { openai: { apiKey: "sk-secret-in-bad-row-0000", colour: "red" } } })]);
       await client.end();
       const err = (await store.snapshot().catch((e: unknown) => e)) as Error;
-      expect(err).toBeInstanceOf(ConfigStoreError);
+      expect(err).toMatchObject({ name: "ConfigurationError", code: "invalid_provider_store" });
+      expect(err).toBeInstanceOf(ConfigurationError);
       expect(err.message).toMatch(/providers\.openai: unknown field\(s\) colour/);
       expect(err.message).not.toContain("sk-secret-in-bad-row");
     } finally {

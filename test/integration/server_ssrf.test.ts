@@ -219,7 +219,7 @@ describe("the guarded Agent on its own", () => {
     const dev = createGuardedAgent({ allowInsecureLoopback: true, lookup: async () => LOOPBACK });
     try {
       const before = victim.connections();
-      await expect(request(`${victim.url}/x`, { dispatcher: strict })).rejects.toMatchObject({ code: "ERR_SSRF_BLOCKED" });
+      await expect(request(`${victim.url}/x`, { dispatcher: strict })).rejects.toMatchObject({ name: "SsrfError", code: "unsafe_url", stage: "connect" });
       await expect(request(`http://victim.example:${victim.port}/x`, { dispatcher: strict })).rejects.toThrow(/refused/);
       // With the flag, a loopback literal or localhost may connect; a public-looking name resolving to loopback may not.
       await expect(request(`http://victim.example:${victim.port}/x`, { dispatcher: dev })).rejects.toThrow(/refused/);

@@ -10,10 +10,10 @@ import { Annotation, MemorySaver, MessagesAnnotation, StateGraph } from "@langch
 import { createAgent } from "langchain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { AgentDefinitionError, defineAgent, type SpecialistFactoryArgs } from "../../agents/define_agent.js";
-import { approvalOf, createToolbox, requireApproval, ToolApprovalError } from "../../agents/tools/index.js";
+import { defineAgent, type SpecialistFactoryArgs } from "../../agents/define_agent.js";
+import { approvalOf, createToolbox, requireApproval } from "../../agents/tools/index.js";
 import type { StepEvent } from "../../graphs/orchestrator/events.js";
-import { OrchestratorConfigError } from "../../graphs/orchestrator/errors.js";
+import { ConfigurationError } from "../../src/errors.js";
 import { createOrchestrator, type OrchestratorGraph } from "../../graphs/orchestrator/graph.js";
 import { createCheckpointer, type CheckpointerHandle } from "../../graphs/persistence.js";
 import { memoryLedger, type UsageEntry, type UsageLedger } from "../../src/usage/index.js";
@@ -130,7 +130,7 @@ describe("a specialist built by the app's factory", () => {
   it("refuses a factory that does not return a createAgent agent, naming the agent", async () => {
     const odd = defineAgent({ name: "odd", description: "Returns something else", agent: () => ({ options: {} }) });
     const build = async () => createOrchestrator({ ...(await file.runtimeWith()), agents: [odd], logger: silentLogger });
-    await expect(build()).rejects.toBeInstanceOf(OrchestratorConfigError);
+    await expect(build()).rejects.toMatchObject({ code: "invalid_orchestrator_config" });
     await expect(build()).rejects.toThrow('The factory of agent "odd" must return a createAgent agent');
   });
 });
@@ -225,7 +225,7 @@ describe("approval declared on the tool", () => {
   it("defaults to approve and reject, and refuses decisions there are not", () => {
     expect(approvalOf(requireApproval(populationTool()))).toEqual(["approve", "reject"]);
     expect(approvalOf(populationTool())).toBeUndefined();
-    expect(() => requireApproval(populationTool(), { allowedDecisions: ["allow" as never] })).toThrow(ToolApprovalError);
+    expect(() => requireApproval(populationTool(), { allowedDecisions: ["allow" as never] })).toThrow(ConfigurationError);
     expect(() => requireApproval(populationTool(), { allowedDecisions: [] })).toThrow('Tool "lookup_population": allowedDecisions must list approve, edit, reject');
     // Declared by hand in the tool's metadata, wrongly: defineAgent names the agent and the tool.
     const bad = tool(async () => "x", { name: "odd_tool", description: "Does odd things", schema: z.object({}), metadata: { approval: { allowedDecisions: ["maybe"] } } });
@@ -263,7 +263,7 @@ describe("tools of a specialist", () => {
     ["an agent that is neither", { agent: 7 }, "agent: must be a factory"],
   ])("refuses %s, naming the agent", (_what, fields, message) => {
     const define = () => defineAgent({ name: "clerk", description: "Handles refunds", ...(fields as object) });
-    expect(define).toThrow(AgentDefinitionError);
+    expect(define).toThrow(ConfigurationError);
     expect(define).toThrow(`Invalid agent "clerk": ${message}`);
   });
 });

@@ -11,7 +11,7 @@ import { toolErrorLine } from "../../agents/middleware/tool_events.js";
 import { createOrchestrator } from "../../graphs/orchestrator/graph.js";
 import { streamSteps } from "../../src/runs/index.js";
 import { createCheckpointer } from "../../graphs/persistence.js";
-import { ConfigError, loadConfig } from "../../src/config/index.js";
+import { ConfigurationError, loadConfig } from "../../src/config/index.js";
 import type { EmulatorHandle } from "../../src/emulator/index.js";
 import { maskSecret, type ProviderRegistry } from "../../src/providers/index.js";
 import { emulatorRegistry, silentLogger } from "../helpers/gateway.js";
@@ -38,7 +38,7 @@ describe("secrets and keys", () => {
 
   it("API_KEY and ADMIN_API_KEY must be 16 characters or more, naming the variable", () => {
     for (const name of ["API_KEY", "ADMIN_API_KEY"]) {
-      expect(() => loadConfig({ [name]: "too-short-key" })).toThrow(ConfigError);
+      expect(() => loadConfig({ [name]: "too-short-key" })).toThrow(ConfigurationError);
       expect(() => loadConfig({ [name]: "too-short-key" })).toThrow(new RegExp(`${name}: must be at least 16 characters`));
       expect(() => loadConfig({ [name]: "long-enough-key-0123" })).not.toThrow();
     }

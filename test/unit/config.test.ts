@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config/index.js";
+import { ConfigurationError, loadConfig } from "../../src/config/index.js";
 
 describe("loadConfig", () => {
   it("applies the documented defaults", () => {
@@ -33,13 +33,14 @@ describe("loadConfig", () => {
     } catch (err) {
       error = err;
     }
-    expect(error).toBeInstanceOf(ConfigError);
-    const message = (error as ConfigError).message;
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as ConfigurationError).code).toBe("invalid_environment");
+    const message = (error as ConfigurationError).message;
     for (const name of ["AI_GATEWAY_BASE_URL", "AI_GATEWAY_AUTH_METHOD", "AI_GATEWAY_MAX_RETRIES", "AI_GATEWAY_ENABLED", "LOG_LEVEL"]) {
       expect(message).toContain(name);
     }
     expect(message).not.toContain(secret);
-    expect((error as ConfigError).problems.length).toBe(5);
+    expect((error as ConfigurationError).problems.length).toBe(5);
   });
 
   it("requires the secret with the client id, and a base URL with credentials", () => {
@@ -82,7 +83,7 @@ describe("API_TENANT_KEYS", () => {
       } catch (err) {
         error = err;
       }
-      expect(error, value).toBeInstanceOf(ConfigError);
+      expect(error, value).toBeInstanceOf(ConfigurationError);
       expect((error as Error).message, value).toMatch(message);
       expect((error as Error).message).not.toContain("aaaaaaaaaaaaaaaa1");
     }

@@ -1,6 +1,6 @@
 /** Configuration of the client authentication methods, mTLS files, and how their errors read downstream. */
 import { describe, expect, it } from "vitest";
-import { ConfigError, isGatewayConfigured, loadConfig } from "../../src/config/index.js";
+import { ConfigurationError, isGatewayConfigured, loadConfig } from "../../src/config/index.js";
 import { AIGatewayConfigError, gatewaySettingProblems } from "../../src/gateway/index.js";
 import { describeModelFailure } from "../../src/providers/index.js";
 
@@ -10,7 +10,7 @@ const problems = (env: Record<string, string>) => {
     loadConfig(env);
     return [];
   } catch (err) {
-    return (err as ConfigError).problems.map((p) => p.variable);
+    return (err as ConfigurationError).problems.map((p) => p.variable);
   }
 };
 

@@ -1,6 +1,6 @@
 /** Extra-header rules (AI_GATEWAY_HEADERS, AI_GATEWAY_METADATA_HEADERS, --header), their log view, and JSON answers as chunks. */
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config/index.js";
+import { ConfigurationError, loadConfig } from "../../src/config/index.js";
 import { HeaderRuleError, metadataToHeaders, parseHeaderArgument, parseMetadataHeaderMap } from "../../src/config/headers.js";
 import { convertCompletionToChunks } from "../../src/gateway/completion_chunks.js";
 import type { ChatCompletion } from "../../src/gateway/index.js";
@@ -10,10 +10,10 @@ const problemsOf = (env: Record<string, string>) => {
   try {
     loadConfig(env);
   } catch (err) {
-    if (err instanceof ConfigError) return err;
+    if (err instanceof ConfigurationError) return err;
     throw err;
   }
-  throw new Error("expected a ConfigError");
+  throw new Error("expected a ConfigurationError");
 };
 
 describe("AI_GATEWAY_HEADERS", () => {

@@ -14,6 +14,7 @@ import {
   convertWireToolCallToToolCall,
 } from "../../src/models/index.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionMessageParam, CompletionUsage } from "../../src/gateway/wire.js";
+import { ChatAIGatewayInputError } from "../../src/models/errors.js";
 
 const PNG_B64 = "iVBORw0KGgo=";
 
@@ -125,6 +126,7 @@ describe("convertMessageToWireMessage", () => {
 
   it("rejects unknown roles and AI tool calls without ids with an explanation", () => {
     expect(() => convertMessageToWireMessage(new ChatMessage("x", "wizard"))).toThrow(/unknown message role "wizard"/);
+    expect(() => convertMessageToWireMessage(new ChatMessage("x", "wizard"))).toThrow(ChatAIGatewayInputError);
     expect(() => convertMessageToWireMessage(new AIMessage({ content: "", tool_calls: [{ name: "f", args: {} }] }))).toThrow(/has no id/);
   });
 
@@ -250,6 +252,7 @@ describe("convertToolToWireTool", () => {
 
   it("asks for a name when a schema has none", () => {
     expect(() => convertToolToWireTool(z.object({ q: z.string() }) as never)).toThrow(/needs a name/);
+    expect(() => convertToolToWireTool(z.object({ q: z.string() }) as never)).toThrow(ChatAIGatewayInputError);
   });
 });
 

@@ -11,6 +11,7 @@ import {
   stripModelPrefix,
   supportsJsonSchema,
 } from "../../src/models/index.js";
+import { ChatAIGatewayInputError } from "../../src/models/errors.js";
 
 describe("model-family rules", () => {
   const cases: { id: string; reasoning: boolean; systemRole: string; structured: string }[] = [
@@ -54,6 +55,7 @@ describe("model-family rules", () => {
 
   it("rejects an unknown structured output method", () => {
     expect(() => resolveStructuredOutputMethod("gpt-4.1", "xml")).toThrow(/unknown method "xml"/);
+    expect(() => resolveStructuredOutputMethod("gpt-4.1", "xml")).toThrow(ChatAIGatewayInputError);
   });
 });
 

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ConfigError, DEFAULT_TIER_MODELS } from "../../src/config/index.js";
+import { ConfigurationError, DEFAULT_TIER_MODELS } from "../../src/config/index.js";
 import { DEFAULT_PROVIDER_MODELS, DEFAULT_TIER_MODEL_SETTINGS } from "../../src/providers/index.js";
-import { DEFAULT_ROUTING_RULES, DEFAULT_TIER_POLICY, TierConfigError, isToolAllowed, loadTiersFile, resolveTiersFile } from "../../src/policy/index.js";
+import { DEFAULT_ROUTING_RULES, DEFAULT_TIER_POLICY, isToolAllowed, loadTiersFile, resolveTiersFile } from "../../src/policy/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tiers-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,14 +15,15 @@ function file(name: string, text: string): string {
   return path;
 }
 
-function errorOf(fn: () => unknown): TierConfigError {
+/** The error `fn` throws, which must be a ConfigurationError with `code` (a tiers-file one by default). */
+function errorOf(fn: () => unknown, code = "invalid_tiers_config"): ConfigurationError {
   try {
     fn();
   } catch (err) {
-    if (err instanceof TierConfigError) return err;
+    if (err instanceof ConfigurationError && err.code === code) return err;
     throw err;
   }
-  throw new Error("expected a TierConfigError");
+  throw new Error(`expected a ConfigurationError (${code})`);
 }
 
 describe("loadTiersFile defaults", () => {
@@ -169,7 +170,7 @@ describe("routing section of TIERS_CONFIG", () => {
     expect(resolveTiersFile({}).policy.routing.rules).toBe(DEFAULT_ROUTING_RULES);
   });
 
-  it("stops with a TierConfigError naming the file and the key path of each bad rule", () => {
+  it("stops with a ConfigurationError (invalid_tiers_config) naming the file and the key path of each bad rule", () => {
     const path = file(
       "bad-routing.yaml",
       [
@@ -275,8 +276,8 @@ describe("environment overrides", () => {
     expect(cfg.defaultTier).toBe("premium");
   });
 
-  it("a bad DEFAULT_TIER or PROVIDER_ORDER fails as a ConfigError naming the variable", () => {
-    expect(() => loadTiersFile({ DEFAULT_TIER: "turbo" })).toThrow(ConfigError);
+  it("a bad DEFAULT_TIER or PROVIDER_ORDER fails as an invalid_environment ConfigurationError naming the variable", () => {
+    expect(errorOf(() => loadTiersFile({ DEFAULT_TIER: "turbo" }), "invalid_environment").problems).toEqual([{ variable: "DEFAULT_TIER", message: expect.any(String) }]);
     expect(() => loadTiersFile({ DEFAULT_TIER: "turbo" })).toThrow(/DEFAULT_TIER: must be one of fast, standard, premium/);
     expect(() => loadTiersFile({ PROVIDER_ORDER: "gateway,mistral" })).toThrow(/PROVIDER_ORDER/);
     expect(() => loadTiersFile({ PROVIDER_ORDER: "openai,openai" })).toThrow(/PROVIDER_ORDER: must not name a provider twice/);

@@ -139,6 +139,7 @@ describe("configure()", () => {
   it("rejects a bad order", () => {
     const r = registry(ALL);
     expect(() => r.setOrder(["openai", "openai"])).toThrow(/distinct/);
+    expect(() => r.setOrder(["openai", "openai"])).toThrow(expect.objectContaining({ name: "ConfigurationError", code: "invalid_option" }));
     r.setOrder(["openai"]);
     expect(r.candidates("fast").map((c) => c.provider)).toEqual(["openai"]);
   });

@@ -8,7 +8,7 @@ import {
   routingRuleSchema,
 } from "../../src/policy/routing_rules.js";
 
-/** Issues of a failed parse as `path: message`, the way a TierConfigError lists them. */
+/** Issues of a failed parse as `path: message`, the way an invalid_tiers_config ConfigurationError lists them. */
 function issuesOf(input: unknown): string[] {
   const parsed = routingConfigSchema.safeParse(input);
   if (parsed.success) throw new Error("expected the routing config to be rejected");

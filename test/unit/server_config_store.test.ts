@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logging/index.js";
-import { ConfigConflictError, ConfigStore, ConfigStoreError } from "../../src/server/config_store.js";
+import { ConfigConflictError, ConfigStore } from "../../src/server/config_store.js";
+import { ConfigurationError } from "../../src/errors.js";
 
 let dir: string;
 beforeEach(() => {
@@ -63,7 +64,8 @@ describe("ConfigStore", () => {
     const content = '{"version":1,"providers":{"openai":{"apiKey":"sk-do-not-quote-me-123456"}';
     writeFileSync(path, content, { mode: 0o600 });
     const err = await new ConfigStore(path).load().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ConfigStoreError);
+    expect(err).toMatchObject({ name: "ConfigurationError", code: "invalid_provider_store" });
+    expect(err).toBeInstanceOf(ConfigurationError);
     expect((err as Error).message).toContain(path);
     expect((err as Error).message).toMatch(/not valid JSON/);
     expect((err as Error).message).not.toContain("sk-do-not-quote-me");
@@ -74,7 +76,8 @@ describe("ConfigStore", () => {
     const path = join(dir, "providers.json");
     writeFileSync(path, JSON.stringify({ version: 1, providers: { openai: { apiKey: 42, extra: "sk-secret-value-999999" } } }), { mode: 0o600 });
     const err = (await new ConfigStore(path).load().catch((e: unknown) => e)) as Error;
-    expect(err).toBeInstanceOf(ConfigStoreError);
+    expect(err).toMatchObject({ name: "ConfigurationError", code: "invalid_provider_store" });
+    expect(err).toBeInstanceOf(ConfigurationError);
     expect(err.message).toMatch(/providers\.openai\.apiKey/);
     expect(err.message).toMatch(/unknown field\(s\) extra/);
     expect(err.message).not.toContain("sk-secret-value");

@@ -1,17 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../src/config/index.js";
+import { ConfigurationError } from "../../src/config/index.js";
 import { DEFAULT_OTLP_TRACES_URL, telemetrySettings } from "../../src/telemetry/index.js";
 import { loggableUrl } from "../../src/telemetry/settings.js";
 
-/** The ConfigError `fn` throws (failing the test when it throws none). */
-function configError(fn: () => unknown): ConfigError {
+/** The ConfigurationError `fn` throws (failing the test when it throws none). */
+function configError(fn: () => unknown): ConfigurationError {
   try {
     fn();
   } catch (err) {
-    if (err instanceof ConfigError) return err;
+    if (err instanceof ConfigurationError) return err;
     throw err;
   }
-  throw new Error("expected a ConfigError");
+  throw new Error("expected a ConfigurationError");
 }
 
 describe("telemetrySettings (OTEL_* and LANGSMITH_*)", () => {

@@ -26,7 +26,8 @@ import { addUsage, usageOfCalls, type UsageByTier } from "../cost.js";
 import { capOf, readRunSettings } from "../configuration.js";
 import { approvalPolicyOf, modelOf, toolsOf, type AttemptOutcome, type OrchestratorDeps } from "../deps.js";
 import { checkApprovalResume } from "../approvals.js";
-import { BudgetExceededError, OrchestratorConfigError, OrchestratorError, OrchestratorInputError } from "../errors.js";
+import { BudgetExceededError, OrchestratorError, OrchestratorInputError } from "../errors.js";
+import { ConfigurationError } from "../../../src/errors.js";
 import { escalates } from "../escalation.js";
 import type { CustomStepEvent, FailureInfo } from "../events.js";
 import { escalationOf, type RosterMember } from "../roster.js";
@@ -255,7 +256,7 @@ function madeByFactory(agent: string, factory: SpecialistFactory, options: TierA
   const made: unknown = factory({ model: options.model, tools: [...options.tools], tier: options.tier, systemPrompt: options.systemPrompt });
   const params = (made as { options?: unknown } | undefined)?.options;
   if (typeof params !== "object" || params === null || !("model" in params)) {
-    throw new OrchestratorConfigError(`The factory of agent "${agent}" must return a createAgent agent (e.g. createAgent({ model, tools })); for any other graph, pass the compiled graph as agent instead.`);
+    throw new ConfigurationError("invalid_orchestrator_config", `The factory of agent "${agent}" must return a createAgent agent (e.g. createAgent({ model, tools })); for any other graph, pass the compiled graph as agent instead.`);
   }
   return { options: params };
 }

@@ -37,6 +37,7 @@ import { buildLsParams, buildRequestParams, type RequestParams } from "./params.
 import { buildStructuredOutputRunnable } from "./structured_output.js";
 import { aggregateChunksToChatResult, tokenUsageOutput } from "./aggregate.js";
 import { CONNECTION_KEYS, type ChatAIGatewayCallOptions, type ChatAIGatewayConnectionFields, type ChatAIGatewayInput, type ReasoningEffort } from "./types.js";
+import { ConfigurationError } from "../../errors.js";
 
 /** Keys that appear in `toJSON()`; the client, logger and headers never do. */
 const SERIALIZABLE_KEYS = [
@@ -115,7 +116,7 @@ export class ChatAIGateway extends BaseChatModel<ChatAIGatewayCallOptions, AIMes
     const { client, logger, headers, tokenProvider, ...rest } = fields;
     // maxRetries 0 for LangChain's AsyncCaller: the gateway client does the retrying (see above).
     super({ ...rest, maxRetries: 0 });
-    if (!fields.model) throw new Error("ChatAIGateway needs a model id, e.g. new ChatAIGateway({ model: \"gpt-5.1\" }).");
+    if (!fields.model) throw new ConfigurationError("invalid_option", "ChatAIGateway needs a model id, e.g. new ChatAIGateway({ model: \"gpt-5.1\" }).");
     this.model = fields.model;
     this.gatewayClient = client;
     this.tokenProvider = tokenProvider;

@@ -13,6 +13,7 @@ import { getSchemaDescription, interopSafeParseAsync, isInteropZodSchema, type I
 import type { ChatCompletionTool } from "../../gateway/wire.js";
 import { getModelFamily, type StructuredOutputMethod } from "../model_family.js";
 import type { ChatAIGatewayCallOptions } from "./types.js";
+import { ChatAIGatewayInputError } from "../errors.js";
 
 /** The schema kinds accepted: zod (v3/v4), Standard Schema with JSON Schema, or a plain JSON schema. */
 export type StructuredOutputSchema = InteropZodType | Record<string, unknown>;
@@ -29,7 +30,7 @@ const METHODS: readonly StructuredOutputMethod[] = ["jsonSchema", "functionCalli
 export function resolveStructuredOutputMethod(model: string, method: string | undefined): StructuredOutputMethod {
   if (method === undefined) return getModelFamily(model).structuredOutputMethod;
   if (!(METHODS as readonly string[]).includes(method)) {
-    throw new Error(`withStructuredOutput: unknown method "${method}"; use ${METHODS.join(", ")}.`);
+    throw new ChatAIGatewayInputError(`withStructuredOutput: unknown method "${method}"; use ${METHODS.join(", ")}.`);
   }
   return method as StructuredOutputMethod;
 }
@@ -112,7 +113,7 @@ export function buildStructuredOutputRunnable(
 ): Runnable<BaseLanguageModelInput, unknown> {
   const method = resolveStructuredOutputMethod(host.model, config.method);
   if (config.strict !== undefined && method === "jsonMode") {
-    throw new Error('withStructuredOutput: `strict` applies to "jsonSchema" and "functionCalling", not "jsonMode".');
+    throw new ChatAIGatewayInputError('withStructuredOutput: `strict` applies to "jsonSchema" and "functionCalling", not "jsonMode".');
   }
   const { name, description, jsonSchema } = describe(schema, config.name);
   let llm: Runnable<BaseLanguageModelInput, BaseMessage>;

@@ -5,6 +5,7 @@
 import type { BaseMessage, MessageContent } from "@langchain/core/messages";
 import type { ChatCompletionMessageParam, ChatCompletionMessageToolCall } from "../../gateway/wire.js";
 import { convertAudioBlockToAudioPart } from "./audio.js";
+import { ChatAIGatewayInputError } from "../errors.js";
 
 /** A wire message of one role. */
 type WireMessage<R extends ChatCompletionMessageParam["role"]> = Extract<ChatCompletionMessageParam, { role: R }>;
@@ -53,7 +54,7 @@ export function convertImageBlockToImagePart(block: Block): WireUserContentPart 
   if (block.data !== undefined && block.data !== null && block.data !== "") {
     return withDetail(toDataUrl(block.data, str(block.mimeType) ?? str(block.mime_type)));
   }
-  throw new Error(
+  throw new ChatAIGatewayInputError(
     "ChatAIGateway: an image block needs `url` or `data` (+ `mimeType`); file ids are not supported by chat completions.",
   );
 }
@@ -65,7 +66,7 @@ function convertFileBlockToFilePart(block: Block): WireUserContentPart {
   const fileId = str(block.fileId) ?? str(block.file_id) ?? (block.source_type === "id" ? str(block.id) : undefined);
   if (fileId) return { type: "file", file: { file_id: fileId } };
   const dataUrl = str(block.url)?.startsWith("data:") ? (block.url as string) : block.data ? toDataUrl(block.data, str(block.mimeType) ?? str(block.mime_type)) : undefined;
-  if (!dataUrl) throw new Error("ChatAIGateway: a file block needs `data`, a data: `url` or a `fileId`.");
+  if (!dataUrl) throw new ChatAIGatewayInputError("ChatAIGateway: a file block needs `data`, a data: `url` or a `fileId`.");
   return { type: "file", file: filename ? { file_data: dataUrl, filename } : { file_data: dataUrl } };
 }
 
@@ -120,7 +121,7 @@ export function convertContentToTextContent(content: MessageContent): string | W
 
 /** A LangChain tool call -> wire tool call, arguments JSON-stringified. */
 export function convertToolCallToWireToolCall(call: { id?: string; name: string; args: unknown }): ChatCompletionMessageToolCall {
-  if (!call.id) throw new Error(`ChatAIGateway: tool call "${call.name}" has no id; the gateway needs one to match the tool result.`);
+  if (!call.id) throw new ChatAIGatewayInputError(`ChatAIGateway: tool call "${call.name}" has no id; the gateway needs one to match the tool result.`);
   return { id: call.id, type: "function", function: { name: call.name, arguments: JSON.stringify(call.args ?? {}) } };
 }
 
@@ -166,7 +167,7 @@ function genericRole(role: string): ChatCompletionMessageParam["role"] {
     case "function":
       return role;
     default:
-      throw new Error(`ChatAIGateway: unknown message role "${role}"; use user, assistant, system, developer or tool.`);
+      throw new ChatAIGatewayInputError(`ChatAIGateway: unknown message role "${role}"; use user, assistant, system, developer or tool.`);
   }
 }
 
@@ -185,7 +186,7 @@ export function convertMessageToWireMessage(message: BaseMessage, options: Conve
     }
     case "tool": {
       const toolCallId = (message as BaseMessage & { tool_call_id?: string }).tool_call_id;
-      if (!toolCallId) throw new Error("ChatAIGateway: a ToolMessage needs tool_call_id.");
+      if (!toolCallId) throw new ChatAIGatewayInputError("ChatAIGateway: a ToolMessage needs tool_call_id.");
       return { role: "tool", tool_call_id: toolCallId, content: convertContentToTextContent(message.content) };
     }
     case "function": {
@@ -200,10 +201,10 @@ export function convertMessageToWireMessage(message: BaseMessage, options: Conve
         const r = role === "system" ? (options.systemRole ?? "system") : "developer";
         return withName({ role: r, content: convertContentToTextContent(message.content) }, message);
       }
-      throw new Error(`ChatAIGateway: a ChatMessage with role "${role}" cannot be sent; use ToolMessage for tool results.`);
+      throw new ChatAIGatewayInputError(`ChatAIGateway: a ChatMessage with role "${role}" cannot be sent; use ToolMessage for tool results.`);
     }
     default:
-      throw new Error(`ChatAIGateway: cannot send a message of type "${type}".`);
+      throw new ChatAIGatewayInputError(`ChatAIGateway: cannot send a message of type "${type}".`);
   }
 }
 

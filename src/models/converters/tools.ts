@@ -6,6 +6,7 @@ import { convertToOpenAITool, isLangChainTool } from "@langchain/core/utils/func
 import { toJsonSchema } from "@langchain/core/utils/json_schema";
 import { isInteropZodSchema } from "@langchain/core/utils/types";
 import type { ChatCompletionTool, ChatCompletionToolChoiceOption } from "../../gateway/wire.js";
+import { ChatAIGatewayInputError } from "../errors.js";
 
 /** A function tool on the wire. */
 export type WireFunctionTool = Extract<ChatCompletionTool, { type: "function" }>;
@@ -49,7 +50,7 @@ export function convertToolToWireTool(tool: BindToolsInput, options: { strict?: 
     const schema = toJsonSchema(tool as Parameters<typeof toJsonSchema>[0]) as Record<string, unknown>;
     const name = typeof schema.title === "string" ? schema.title : undefined;
     if (!name) {
-      throw new Error("ChatAIGateway.bindTools: a schema used as a tool needs a name: give it a `title` or pass { name, description, schema }.");
+      throw new ChatAIGatewayInputError("ChatAIGateway.bindTools: a schema used as a tool needs a name: give it a `title` or pass { name, description, schema }.");
     }
     const { title: _title, description, ...parameters } = schema;
     const fn: WireFunctionTool["function"] = { name, parameters };
@@ -60,7 +61,7 @@ export function convertToolToWireTool(tool: BindToolsInput, options: { strict?: 
     // Another kind of tool (e.g. "custom"): the gateway decides whether it knows it.
     return tool as unknown as ChatCompletionTool;
   }
-  throw new Error("ChatAIGateway.bindTools: unsupported tool; pass a LangChain tool, an OpenAI tool or { name, description, schema }.");
+  throw new ChatAIGatewayInputError("ChatAIGateway.bindTools: unsupported tool; pass a LangChain tool, an OpenAI tool or { name, description, schema }.");
 }
 
 /** A list of tools -> wire tools (see `convertToolToWireTool`). */

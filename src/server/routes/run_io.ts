@@ -42,7 +42,7 @@ export function runFailure(err: unknown, requestId: string): RunFailure {
   }
   if (err instanceof OrchestratorInputError) return { httpStatus: 400, code: "invalid_input", message: err.message };
   if (err instanceof OrchestratorError) {
-    const { kind, status, code, provider, requestId: upstreamRequestId, tier } = err;
+    const { kind, status, failureCode: code, provider, requestId: upstreamRequestId, tier } = err;
     return { httpStatus: 502, code: "run_failed", message: err.message, failure: { kind, tier, status, code, provider, requestId: upstreamRequestId } };
   }
   return { httpStatus: 500, code: "internal_error", message: `The run failed unexpectedly; the details are in the server log (request ${requestId}).` };
