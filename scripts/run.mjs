@@ -10,6 +10,10 @@
 // private directory and renamed into place, so processes that start together never see half
 // a build. Types are not checked here: that is `npm run typecheck`.
 //
+// The entry runs in this process, not a child, and the npm scripts start this file with `exec`
+// (npm runs a script through sh, which would not pass on the SIGTERM npm forwards): a signal to
+// npm reaches the entry's own handlers, so `npm run serve` closes when a supervisor stops npm.
+//
 // With --bundle (`node scripts/run.mjs --bundle src/cli/main.ts`, which `npm start` and `npm run
 // mcp` use) the entry and its dependencies are bundled into one file plus on-demand chunks
 // instead, exactly as `npm run build` bundles the package's commands (scripts/bundle_options.mjs),
