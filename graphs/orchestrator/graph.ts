@@ -82,6 +82,7 @@ export function createOrchestrator(options: OrchestratorOptions): OrchestratorGr
   return buildOrchestrator(options);
 }
 
+/** The compiled graph as LangGraph types it (its context keys all required; see `OrchestratorGraph`). */
 function buildOrchestrator(options: OrchestratorOptions) {
   const tierConfig = options.tierConfig ?? options.registry.tierConfig;
   const tools = options.tools ?? createToolbox();
