@@ -63,7 +63,7 @@ async function ensureBuilt(bundleEntry) {
   const files = sources();
   const dir = join(cache, bundleEntry ? `${keyOf(files, LOCKS)}-bundle-${bundleEntry.replace(/[^A-Za-z0-9]+/g, "_")}` : keyOf(files));
   if (existsSync(dir)) return dir;
-  const { build } = await import("esbuild");
+  const { build, stop } = await import("esbuild");
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   if (bundleEntry) {
@@ -83,6 +83,9 @@ async function ensureBuilt(bundleEntry) {
     });
     if (existsSync(join(root, COPIED))) cpSync(join(root, COPIED), join(tmp, COPIED), { recursive: true });
   }
+  // esbuild's service is a child process that would otherwise live as long as the entry does,
+  // and outlive it briefly when a supervisor stops it.
+  await stop();
   // Under node_modules Node stops looking for the checkout's package.json, so say ESM here.
   writeFileSync(join(tmp, "package.json"), '{ "type": "module" }\n');
   try {
