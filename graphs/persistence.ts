@@ -4,8 +4,9 @@
  * process continues in the next one that opens the same store.
  *
  * SQLite is opened with libsql, whose npm package ships prebuilt binaries and whose API is
- * better-sqlite3's; LangGraph's SqliteSaver is handed that database and runs on it unchanged.
- * (better-sqlite3 itself compiles from source at install, which took about 50 s here.)
+ * better-sqlite3's; LangGraph's SqliteSaver is handed that database and runs on it unchanged
+ * (sqlite_saver.ts). better-sqlite3 itself compiles from source at install, which took about
+ * 50 s here, so the published package carries the saver bundled without it.
  */
 import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -161,7 +162,7 @@ export async function createCheckpointer(
     closeSync(openSync(path, "a", 0o600));
     chmodSync(path, 0o600);
   }
-  const [{ SqliteSaver }, { default: Database }] = await Promise.all([import("@langchain/langgraph-checkpoint-sqlite"), import("libsql")]);
+  const [{ createSqliteSaver }, { default: Database }] = await Promise.all([import("./sqlite_saver.js"), import("libsql")]);
   const raw = new Database(path);
   // Several processes may share the file: everything below uses one guarded connection, which waits
   // for another's write (busy_timeout) and never lets a busy failure leave it stuck. Tables are
@@ -170,7 +171,7 @@ export async function createCheckpointer(
   // Pages freed by pruning go back to the file system (retention.ts vacuums after each prune). This
   // takes effect only in a new file: one made before it keeps its size until a manual VACUUM.
   db.exec("PRAGMA auto_vacuum = INCREMENTAL");
-  const saver = new SqliteSaver(db as unknown as ConstructorParameters<typeof SqliteSaver>[0]);
+  const saver = createSqliteSaver(db);
   for (let attempt = 1; ; attempt++) {
     try {
       // Any read sets the saver up (its setup() is protected).

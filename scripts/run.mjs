@@ -10,6 +10,10 @@
 // private directory and renamed into place, so processes that start together never see half
 // a build. Types are not checked here: that is `npm run typecheck`.
 //
+// The entry runs in this process, not a child, and the npm scripts start this file with `exec`
+// (npm runs a script through sh, which would not pass on the SIGTERM npm forwards): a signal to
+// npm reaches the entry's own handlers, so `npm run serve` closes when a supervisor stops npm.
+//
 // With --bundle (`node scripts/run.mjs --bundle src/cli/main.ts`, which `npm start` and `npm run
 // mcp` use) the entry and its dependencies are bundled into one file plus on-demand chunks
 // instead, exactly as `npm run build` bundles the package's commands (scripts/bundle_options.mjs),
@@ -59,7 +63,7 @@ async function ensureBuilt(bundleEntry) {
   const files = sources();
   const dir = join(cache, bundleEntry ? `${keyOf(files, LOCKS)}-bundle-${bundleEntry.replace(/[^A-Za-z0-9]+/g, "_")}` : keyOf(files));
   if (existsSync(dir)) return dir;
-  const { build } = await import("esbuild");
+  const { build, stop } = await import("esbuild");
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   if (bundleEntry) {
@@ -79,6 +83,9 @@ async function ensureBuilt(bundleEntry) {
     });
     if (existsSync(join(root, COPIED))) cpSync(join(root, COPIED), join(tmp, COPIED), { recursive: true });
   }
+  // esbuild's service is a child process that would otherwise live as long as the entry does,
+  // and outlive it briefly when a supervisor stops it.
+  await stop();
   // Under node_modules Node stops looking for the checkout's package.json, so say ESM here.
   writeFileSync(join(tmp, "package.json"), '{ "type": "module" }\n');
   try {

@@ -12,7 +12,7 @@
  * Apps call `createOrchestrator({ registry })`; `studio.ts` builds the graph for `langgraph.json`.
  */
 import type { StructuredToolInterface } from "@langchain/core/tools";
-import { END, START, StateGraph, type BaseCheckpointSaver, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import { END, START, StateGraph, type BaseCheckpointSaver, type LangGraphRunnableConfig, type Pregel } from "@langchain/langgraph";
 import type { Specialist } from "../../agents/define_agent.js";
 import { createToolbox, toolMatches, unknownToolReason } from "../../agents/tools/index.js";
 import { getLogger, type Logger } from "../../src/logging/index.js";
@@ -24,7 +24,7 @@ import type { AgentSpec, ApprovalPolicy } from "../../src/policy/agent_config.js
 import type { BudgetConfig } from "../../src/policy/budget_config.js";
 import type { UsageLedger } from "../../src/usage/index.js";
 import { TIERS, type Tier } from "../../src/providers/types.js";
-import { OrchestratorContext } from "./configuration.js";
+import { OrchestratorContext, type OrchestratorContextType } from "./configuration.js";
 import { createModelPricer } from "../../src/providers/model_prices.js";
 import { pricingOf, type OrchestratorDeps } from "./deps.js";
 import { ConfigurationError } from "../../src/errors.js";
@@ -87,7 +87,12 @@ function tierPriceOverrides(tierConfig: TierConfig): Partial<Record<Tier, TierPr
 }
 
 /** Builds the orchestrator graph (compiled, named "orchestrator"). */
-export function createOrchestrator(options: OrchestratorOptions) {
+export function createOrchestrator(options: OrchestratorOptions): OrchestratorGraph {
+  return buildOrchestrator(options);
+}
+
+/** The compiled graph as LangGraph types it (its context keys all required; see `OrchestratorGraph`). */
+function buildOrchestrator(options: OrchestratorOptions) {
   const policy = options.policy ?? defaultPolicy();
   const tools = options.tools ?? createToolbox();
   const roster = createRoster(options.agents ?? policy.agents);
@@ -191,5 +196,17 @@ function readableValidationErrors(graph: Validating): void {
   graph._validateContext = (context) => validateContext(context).catch((err: unknown) => Promise.reject(toInputError(err, "context")));
 }
 
+/**
+ * `G` whose calls (invoke, stream, streamEvents, withConfig...) take the run context as
+ * `OrchestratorContextType`, every setting optional. LangGraph types a zod context schema like
+ * state, every key required, so `{ context: { tier: "fast" } }` would not compile; the schema
+ * still validates each run's context. The intersection puts these signatures first and keeps
+ * every member of the compiled graph.
+ */
+type WithPartialContext<G> =
+  G extends Pregel<infer Nodes, infer Channels, infer _Context, infer In, infer Out, infer Updates, infer Values, infer NodeReturn, infer Cmd, infer Custom, infer Transformers>
+    ? Pregel<Nodes, Channels, OrchestratorContextType, In, Out, Updates, Values, NodeReturn, Cmd, Custom, Transformers> & G
+    : never;
+
 /** A compiled orchestrator graph. */
-export type OrchestratorGraph = ReturnType<typeof createOrchestrator>;
+export type OrchestratorGraph = WithPartialContext<ReturnType<typeof buildOrchestrator>>;

@@ -81,7 +81,12 @@ async function main(): Promise<number> {
         .then(() => store.close())
         .then(() => rt.close())
         .catch((err: unknown) => process.stderr.write(`error while closing: ${scrubText(err instanceof Error ? err.message : String(err))}\n`))
-        .finally(resolve);
+        .finally(() => {
+          // On a signal the client may still hold stdin open, and a readable stdin keeps the
+          // process alive: stop reading it so the process ends.
+          process.stdin.destroy();
+          resolve();
+        });
     };
     process.once("SIGINT", shutdown);
     process.once("SIGTERM", shutdown);

@@ -3,7 +3,7 @@
  * what it ships, that its commands answer offline, that require() and import() give the same
  * exports, and that @langchain/core and @langchain/langgraph are the app's own copies.
  */
-import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { offlineEnv, runProcess } from "../helpers/cli.js";
 import { startEmulator } from "../../src/emulator/index.js";
 import { startOtlpReceiver } from "../helpers/otlp_receiver.js";
+import { writeFreshApp } from "../helpers/fresh_app.js";
 import { packLocally, repoRoot, type LocalPackage } from "../helpers/package.js";
 import { isValueKind, readCommittedApi } from "../../scripts/public_api.js";
 import { startPostgres } from "../helpers/postgres.js";
@@ -304,4 +305,72 @@ describe("require() and import()", () => {
     const r = await runProcess(process.execPath, ["--input-type=module", "-e", script], { cwd: pkg.app, env: offlineEnv() });
     expect(r).toMatchObject({ code: 0, stdout: "true\n" });
   });
+});
+
+describe("a fresh strict TypeScript app installing the tarball with npm", () => {
+  // Outside this checkout, so nothing resolves from its node_modules: only what npm installed.
+  let app: string;
+
+  beforeAll(async () => {
+    app = mkdtempSync(join(tmpdir(), "fresh-app-"));
+    const tarball = "ai-gateway-agents.tgz";
+    copyFileSync(pkg.tarball, join(app, tarball));
+    writeFreshApp(app, `file:${tarball}`, pkg.manifest);
+    // Install scripts stay on, as in a user's install. Offline: every tarball comes from the npm cache.
+    const install = await runProcess("npm", ["install", "--offline", "--no-audit", "--no-fund"], { cwd: app, env: offlineEnv(), timeoutMs: 240_000 });
+    expect(install.code, install.stderr).toBe(0);
+  }, 300_000);
+
+  afterAll(() => {
+    if (app) rmSync(app, { recursive: true, force: true });
+  }, 120_000);
+
+  it("installs nothing that compiles: no install scripts, no better-sqlite3, no native build output", () => {
+    const installed = (JSON.parse(readFileSync(join(app, "node_modules", ".package-lock.json"), "utf8")) as { packages: Record<string, { hasInstallScript?: boolean }> }).packages;
+    expect(Object.keys(installed)).toContain("node_modules/ai-gateway-agents");
+    expect(Object.keys(installed).filter((path) => installed[path]!.hasInstallScript)).toEqual([]);
+    expect(Object.keys(installed).filter((path) => /(^|\/)(better-sqlite3|node-gyp|prebuild-install|bindings)$/.test(path))).toEqual([]);
+    const built = walk(join(app, "node_modules")).filter((f) => /(^|\/)build\/(Release|Debug)\/|\.gyp$|config\.gypi$/.test(f));
+    expect(built).toEqual([]);
+  });
+
+  it("compiles an app importing the root and every subpath with strict and skipLibCheck off, and runs it offline", async () => {
+    const subpaths = Object.keys(pkg.manifest.exports).filter((k) => k !== "." && k !== "./package.json").map((k) => k.slice(2));
+    const source = [
+      'import { HumanMessage } from "@langchain/core/messages";',
+      'import { ChatAIGateway, createOrchestrator, createRuntime } from "ai-gateway-agents";',
+      'import { createCheckpointer } from "ai-gateway-agents/orchestrator";',
+      ...subpaths.map((s, i) => `import * as subpath${i} from "ai-gateway-agents/${s}";`),
+      `const subpaths: Record<string, object> = { ${subpaths.map((s, i) => `"${s}": subpath${i}`).join(", ")} };`,
+      "const modelName = (model: ChatAIGateway): string => model.model;",
+      "const runtime = await createRuntime();",
+      // SQLite through the saver the package bundles on libsql.
+      'const store = await createCheckpointer({ sqlitePath: "checkpoints.sqlite" });',
+      "try {",
+      "  const graph = createOrchestrator({ registry: runtime.registry, simulated: runtime.simulated, checkpointer: store.checkpointer });",
+      '  const thread = { configurable: { thread_id: "fresh-app" } };',
+      // A partial run context: LangGraph's own types would ask for every key.
+      '  const result = await graph.invoke({ messages: [new HumanMessage("What is 17 * 23?")] }, { ...thread, context: { tier: "fast" } });',
+      "  const saved = await store.checkpointer.getTuple(thread);",
+      "  const last = result.messages[result.messages.length - 1];",
+      "  const loaded = Object.keys(subpaths).filter((k) => Object.keys(subpaths[k]!).length > 0);",
+      "  console.log(JSON.stringify({ answer: last?.content, agent: result.run?.activeAgent, simulated: runtime.simulated, loaded, modelName: typeof modelName, saver: store.checkpointer.constructor.name, saved: saved?.checkpoint.id !== undefined }));",
+      "} finally {",
+      "  await store.close();",
+      "  await runtime.close();",
+      "}",
+    ].join("\n");
+    writeFileSync(join(app, "app.ts"), `${source}\n`);
+    const compilerOptions = { target: "ES2022", module: "nodenext", moduleResolution: "nodenext", strict: true, skipLibCheck: false, outDir: "out" };
+    writeFileSync(join(app, "tsconfig.json"), JSON.stringify({ compilerOptions, include: ["app.ts"] }));
+    const tsc = await runProcess(process.execPath, [join(repoRoot, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], { cwd: app, env: offlineEnv(), timeoutMs: 240_000 });
+    expect(tsc.code, tsc.stdout + tsc.stderr).toBe(0);
+    const r = await runProcess(process.execPath, ["out/app.js"], { cwd: app, env: offlineEnv({ LOG_LEVEL: "warn" }) });
+    expect(r.code, r.stderr).toBe(0);
+    const printed = JSON.parse(r.stdout) as { answer: string; agent: string; simulated: boolean; loaded: string[]; modelName: string; saver: string; saved: boolean };
+    expect(printed).toMatchObject({ agent: "fast_agent", simulated: true, loaded: subpaths, modelName: "function", saver: "SqliteSaver", saved: true });
+    expect(existsSync(join(app, "checkpoints.sqlite"))).toBe(true);
+    expect(printed.answer).toMatch(/391/);
+    expect(r.stderr).toMatch(/SIMULATED model/);
+  }, 300_000);
 });

@@ -31,6 +31,8 @@ export interface LocalPackage {
   app: string;
   /** The unpacked package: `<app>/node_modules/ai-gateway-agents`. */
   dir: string;
+  /** The tarball `npm pack` wrote (inside `app`). */
+  tarball: string;
   /** Paths in the tarball, relative to the package root. */
   files: string[];
   manifest: Manifest;
@@ -54,6 +56,7 @@ export async function packLocally(): Promise<LocalPackage> {
   return {
     app,
     dir,
+    tarball: join(app, packed.filename),
     files: packed.files.map((f) => f.path),
     manifest: JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as Manifest,
     remove: () => rmSync(app, { recursive: true, force: true }),
