@@ -12,7 +12,7 @@
  *
  * A resume value is checked (`checkResume`) before the HITL middleware takes it: a malformed one
  * throws there, before `interrupt()` records it, so the call stays pending and the next answer is
- * read afresh (see resume_peek.ts for why it must be before).
+ * read afresh (see `nextResumeValue` in agents/langchain_private.ts for why it must be before).
  */
 import { isAIMessage, isToolMessage, type AIMessage, type BaseMessage, type ToolCall } from "@langchain/core/messages";
 import { createMiddleware, humanInTheLoopMiddleware } from "langchain";
@@ -20,7 +20,7 @@ import { z as z3 } from "zod/v3";
 import type { ApprovalDecision, ApprovalPolicy } from "../../src/policy/agent_config.js";
 import type { Tier } from "../../src/providers/types.js";
 import { currentLedger } from "./model_calls.js";
-import { nextResumeValue } from "./resume_peek.js";
+import { middlewareHook, nextResumeValue } from "../langchain_private.js";
 
 /** A tool call waiting for a person. */
 export interface PendingApproval {
@@ -77,7 +77,7 @@ export function approvalsMiddleware(policy: ApprovalPolicy, agent: string, tier:
     ]),
   );
   const hitl = humanInTheLoopMiddleware({ interruptOn });
-  const hook = (hitl.afterModel as { hook: (state: unknown, runtime: unknown) => Promise<{ messages?: BaseMessage[]; jumpTo?: string } | undefined> }).hook;
+  const hook = middlewareHook(hitl, "afterModel") as (state: unknown, runtime: unknown) => Promise<{ messages?: BaseMessage[]; jumpTo?: string } | undefined>;
 
   return createMiddleware({
     name: "Approvals",

@@ -17,6 +17,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { RemoveMessage, type BaseMessage } from "@langchain/core/messages";
 import { RunnableLambda, type RunnableConfig } from "@langchain/core/runnables";
 import { summarizationMiddleware } from "langchain";
+import { middlewareHook } from "../langchain_private.js";
 import { describeModelFailure } from "../../src/providers/failure.js";
 import { callRecord, currentLedger } from "./model_calls.js";
 
@@ -54,8 +55,7 @@ export function threadSummarizer(options: { model: BaseChatModel; contextTokens:
     trigger: { tokens: options.contextTokens },
     keep: { tokens: Math.floor(options.contextTokens / 2) },
   });
-  const hook = typeof inner.beforeModel === "function" ? inner.beforeModel : inner.beforeModel?.hook;
-  if (!hook) throw new Error("LangChain's summarization middleware has no beforeModel hook; check the pinned langchain version.");
+  const hook = middlewareHook(inner, "beforeModel");
   return async (messages: BaseMessage[], config: RunnableConfig): Promise<BaseMessage[] | undefined> => {
     const attempt = { failed: false };
     // The hook reads its settings from the run context too (ours sets none) and runs its model call with the run's config.

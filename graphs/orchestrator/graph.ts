@@ -14,6 +14,7 @@
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { END, START, StateGraph, type BaseCheckpointSaver, type LangGraphRunnableConfig, type Pregel } from "@langchain/langgraph";
 import type { Specialist } from "../../agents/define_agent.js";
+import { mapValidationErrors } from "../../agents/langchain_private.js";
 import { createToolbox, toolMatches, unknownToolReason } from "../../agents/tools/index.js";
 import { getLogger, type Logger } from "../../src/logging/index.js";
 import type { ProviderRegistry } from "../../src/providers/index.js";
@@ -127,7 +128,8 @@ function buildOrchestrator(options: OrchestratorOptions) {
   const graph = builder.compile({ checkpointer: options.checkpointer, name: "orchestrator" });
   graph.name = "orchestrator";
   carryRunTraces(graph);
-  readableValidationErrors(graph as unknown as Validating);
+  // LangGraph raises a raw ZodError (its message is a JSON dump) for bad input or context: make it one line.
+  mapValidationErrors(graph, toInputError);
   noteGraphSpending(graph, deps);
   return graph;
 }
@@ -180,20 +182,6 @@ function carryRunTraces(graph: { config?: LangGraphRunnableConfig }): void {
       base = value;
     },
   });
-}
-
-/** The (protected) validation hooks of a compiled StateGraph. */
-interface Validating {
-  _validateInput(input: unknown): Promise<unknown>;
-  _validateContext(context: unknown): Promise<unknown>;
-}
-
-/** LangGraph raises a raw ZodError (its message is a JSON dump) for bad input or context: make it one line. */
-function readableValidationErrors(graph: Validating): void {
-  const validateInput = graph._validateInput.bind(graph);
-  const validateContext = graph._validateContext.bind(graph);
-  graph._validateInput = (input) => validateInput(input).catch((err: unknown) => Promise.reject(toInputError(err, "input")));
-  graph._validateContext = (context) => validateContext(context).catch((err: unknown) => Promise.reject(toInputError(err, "context")));
 }
 
 /**

@@ -5,7 +5,7 @@
  * subgraph unless the caller streams with `subgraphs: true`. Studio, the SDK and most apps
  * don't, so without this relay they would see an agent's answer only as a whole message at the
  * end. When the run streams messages without subgraphs, the relay hands each token of an
- * agent's model call to the run's messages handler as if it came from the agent's node; with
+ * agent's model call to the run's messages stream (through the fence, agents/langchain_private.ts) as if it came from the agent's node; with
  * `subgraphs: true` LangGraph streams the tokens itself and the relay stays off, so no token is
  * sent twice. Internal calls (tagged "langsmith:nostream", like the classifier) are never relayed.
  */
@@ -13,17 +13,8 @@ import { BaseCallbackHandler, type HandleLLMNewTokenCallbackFields, type NewToke
 import { CallbackManager } from "@langchain/core/callbacks/manager";
 import { AIMessageChunk, type BaseMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { messagesStreamOf, type MessagesStream } from "../../agents/langchain_private.js";
 import type { Tier } from "../../src/providers/types.js";
-
-/** The parts of LangGraph's StreamMessagesHandler the relay uses (pinned @langchain/langgraph 1.7.3). */
-interface MessagesHandler {
-  name: string;
-  namespaceOptions?: { subgraphs?: boolean };
-  _emit(meta: [string[], Record<string, unknown>], message: BaseMessage, runId?: string): void;
-}
-
-const isMessagesHandler = (h: unknown): h is MessagesHandler =>
-  (h as { name?: unknown }).name === "StreamMessagesHandler" && typeof (h as { _emit?: unknown })._emit === "function";
 
 class TokenRelay extends BaseCallbackHandler {
   name = "OrchestratorTokenRelay";
@@ -32,7 +23,7 @@ class TokenRelay extends BaseCallbackHandler {
   private readonly runs = new Map<string, Record<string, unknown>>();
 
   constructor(
-    private readonly target: MessagesHandler,
+    private readonly target: MessagesStream,
     private readonly namespace: string[],
     private readonly node: string,
     private readonly tier: Tier,
@@ -50,7 +41,7 @@ class TokenRelay extends BaseCallbackHandler {
     const meta = this.runs.get(runId);
     if (!meta) return;
     const chunk = fields?.chunk as { message?: BaseMessage } | undefined;
-    this.target._emit([this.namespace, meta], chunk?.message ?? new AIMessageChunk({ content: token }), runId);
+    this.target.emit(this.namespace, meta, chunk?.message ?? new AIMessageChunk({ content: token }), runId);
   }
 
   override handleLLMEnd(_output: unknown, runId: string): void {
@@ -66,8 +57,8 @@ class TokenRelay extends BaseCallbackHandler {
 export function withTokenRelay(config: LangGraphRunnableConfig, node: string, tier: Tier, subtaskId?: string): LangGraphRunnableConfig {
   const manager = config.callbacks;
   if (!(manager instanceof CallbackManager)) return config;
-  const target = (manager.handlers as unknown[]).find(isMessagesHandler);
-  if (!target || target.namespaceOptions?.subgraphs) return config;
+  const target = messagesStreamOf(manager.handlers);
+  if (!target || target.subgraphs) return config;
   // The namespace a model call made directly in this node would stream under.
   const ns = String(config.metadata?.langgraph_checkpoint_ns ?? "").split("|").filter(Boolean).slice(0, -1);
   const callbacks = manager.copy();

@@ -119,13 +119,23 @@ describe("the packed file list", () => {
     expect(typesNeeded.has("pg")).toBe(true);
   });
 
-  it("makes @langchain/core and @langchain/langgraph peers (the app's copy), pinned exactly for our own tests", () => {
+  it("makes @langchain/core and @langchain/langgraph peers (the app's copy) over the tested range, pinned exactly for our own tests", () => {
     const m = pkg.manifest;
-    for (const name of ["@langchain/core", "@langchain/langgraph"]) {
-      // A closed range, from the oldest version the suite passed on to the one it runs on: no
-      // future release (which might need Node 22) is admitted.
-      expect(m.peerDependencies[name], name).toMatch(/^>=1\.\d+\.\d+ <=1\.\d+\.\d+$/);
-      expect(m.peerDependencies[name], name).toContain(`<=${m.devDependencies[name]}`);
+    // The pairs scripts/test_peers.sh runs the suite on: its `low` and `high` lines.
+    const script = readFileSync(join(repoRoot, "scripts", "test_peers.sh"), "utf8");
+    const pair = (which: string) => {
+      const line = script.split("\n").find((l) => l.trim().startsWith(`${which})`)) ?? "";
+      return { "@langchain/core": /core="?(?:\$\{\w+:-)?(\d+\.\d+\.\d+)/.exec(line)?.[1], "@langchain/langgraph": /langgraph="?(?:\$\{\w+:-)?(\d+\.\d+\.\d+)/.exec(line)?.[1], "@langchain/langgraph-checkpoint": /checkpoint="?(?:\$\{\w+:-)?(\d+\.\d+\.\d+)/.exec(line)?.[1] };
+    };
+    const [low, high] = [pair("low"), pair("high")];
+    for (const name of ["@langchain/core", "@langchain/langgraph", "@langchain/langgraph-checkpoint"] as const) {
+      // A closed range, from the lowest to the highest version scripts/test_peers.sh runs the
+      // whole suite on: no future release (which might need Node 22) is admitted untested.
+      expect(m.peerDependencies[name], name).toBe(`>=${low[name]} <=${high[name]}`);
+      const [from, to, pinned] = [low[name]!, high[name]!, m.devDependencies[name]].map((v) => v.split(".").map(Number));
+      const cmp = (a: number[], b: number[]) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+      // The version our own tests run on day to day is inside the range.
+      expect(cmp(from, pinned) <= 0 && cmp(pinned, to) <= 0, `${name} ${m.devDependencies[name]} within ${m.peerDependencies[name]}`).toBe(true);
       expect(m.dependencies[name], name).toBeUndefined();
       expect(m.devDependencies[name], name).toMatch(/^\d+\.\d+\.\d+$/);
     }

@@ -148,7 +148,7 @@ export function agentRunner(deps: OrchestratorDeps, member: RosterMember) {
       // into a failure: a failure would complete this node (escalating or going to `fail`) and
       // move the thread past the pause, dropping the approval. A node that throws leaves the
       // checkpoint where it was, with the interrupt still pending, and the approvals middleware
-      // threw before the malformed value was recorded as the answer (see resume_peek.ts).
+      // threw before the malformed value was recorded as the answer (see `nextResumeValue` in agents/langchain_private.ts).
       const refusal = causeOfType(err, OrchestratorInputError) ?? causeOfType(err, BudgetExceededError);
       if (refusal) throw refusal;
       const modelError = modelCallError(err);
