@@ -239,6 +239,10 @@ const GENERIC: Record<string, string> = {
   not_configured: "The provider is not configured.",
   upstream_error: "The provider answered with an error.",
   network_error: "The request to the provider failed at the network level.",
+  apim_subscription_key_missing: "Azure API Management asked for a subscription key; add Ocp-Apim-Subscription-Key to AI_GATEWAY_HEADERS.",
+  apim_subscription_key_invalid: "Azure API Management rejected the subscription key in AI_GATEWAY_HEADERS; check it for this API.",
+  gateway_budget_exceeded: "The gateway refused the call because this key's budget is spent; ask its administrators to raise it.",
+  gateway_quota_exceeded: "The gateway refused the call because this key's quota is used up; wait for it to reset or ask for more.",
   verification_failed: "The provider could not be verified.",
 };
 

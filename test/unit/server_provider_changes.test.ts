@@ -100,4 +100,13 @@ describe("publicVerifyError", () => {
     expect(publicVerifyError({ code: "whatever-upstream-said <script>" }, false).code).toBe("verification_failed");
     expect(publicVerifyError({ code: "network_error" }, true).code).toBe("unsafe_url");
   });
+
+  it("keeps the gateway's own refusals apart: an APIM subscription key, a spent budget, a used-up quota", () => {
+    for (const code of ["apim_subscription_key_missing", "apim_subscription_key_invalid", "gateway_budget_exceeded", "gateway_quota_exceeded"]) {
+      const answer = publicVerifyError({ code }, false);
+      expect(answer.code, code).toBe(code);
+      expect(answer.message, code).not.toBe("The provider could not be verified.");
+    }
+    expect(publicVerifyError({ code: "apim_subscription_key_missing" }, false).message).toContain("AI_GATEWAY_HEADERS");
+  });
 });
