@@ -101,7 +101,7 @@ describe("a specialist built by the app's factory", () => {
 
     // A failure no tier can fix (a 400 from the gateway) fails the run; the thread carries on.
     file.emu.enqueueFault("500", { status: 400 });
-    await expect(runAs(graph, "And the population of Lille?", threadId)).rejects.toThrow(/rejected the request as invalid \(400/);
+    await expect(runAs(graph, "And the population of Lille?", threadId)).rejects.toThrow(/^The census agent \(standard tier\) failed: .*rejected the request as invalid \(400/);
     const after = await runAs(graph, "What is the population of Lille?", threadId);
     expect(ofType(after, "final_answer")[0]).toMatchObject({ agent: "census", tier: "standard" });
 
@@ -178,9 +178,9 @@ describe("a specialist that is the app's compiled graph", () => {
 
     // A failure inside the graph ends the run, even one a project agent would escalate on (no
     // answer): another tier would run the same graph.
-    for (const [task, message] of [
-      ["digest: explode", "failed unexpectedly (Error)"],
-      ["digest: stay silent", "ended without an answer"],
+    for (const [task, message] of <[string, RegExp][]>[
+      ["digest: explode", /^The digest agent \(fast tier\) failed: .*failed unexpectedly \(Error\)/],
+      ["digest: stay silent", /^The digest agent \(fast tier\) failed: .*ended without an answer/],
     ]) {
       const failed: StepEvent[] = [];
       await expect(

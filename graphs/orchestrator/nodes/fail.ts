@@ -2,6 +2,11 @@
 import { OrchestratorError } from "../errors.js";
 import type { OrchestratorStateType } from "../state.js";
 
+/** "The fast agent" for a tier agent; "The census agent (standard tier)" for a specialist. */
+function agentLabel(agent: string, tier: string): string {
+  return agent === `${tier}_agent` || agent === "" ? `The ${tier} agent` : `The ${agent} agent (${tier} tier)`;
+}
+
 /** Fail node factory. */
 export function failNode() {
   return (state: OrchestratorStateType): never => {
@@ -11,7 +16,7 @@ export function failNode() {
     const message =
       tried.length > 1
         ? `The task failed on the ${tried.join(", ")} tiers. Last failure: ${error.message}`
-        : `The ${error.tier} agent failed: ${error.message}`;
+        : `${agentLabel(error.agent, error.tier)} failed: ${error.message}`;
     throw new OrchestratorError(message, error);
   };
 }
