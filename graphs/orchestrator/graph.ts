@@ -112,6 +112,14 @@ function buildOrchestrator(options: OrchestratorOptions) {
     budgets: typeof options.budgets === "function" ? options.budgets : ((value: BudgetConfig) => () => value)(options.budgets ?? policy.budgets),
   };
   checkRuleAgents(deps);
+  // Without a policy the built-in one applies: say so once when the environment names a tiers
+  // file, or its agents, rules, approvals and budgets would be dropped without a word.
+  if (!options.policy && process.env.TIERS_CONFIG) {
+    deps.logger.warn(
+      { event: "tiers_policy_not_applied", file: process.env.TIERS_CONFIG },
+      "TIERS_CONFIG is set but createOrchestrator got no policy: the file's agents, routing rules, approvals and budgets do not apply. Pass createRuntime().policy (or loadPolicy() from ai-gateway-agents/policy).",
+    );
+  }
   const agents = roster.members.map((member) => agentNode(deps, member));
 
   let builder = new StateGraph({ state: OrchestratorState, input: OrchestratorInputSchema, output: OrchestratorOutputSchema, context: OrchestratorContext })

@@ -4,6 +4,7 @@
  * routing rules and budgets reach a run through `createOrchestrator({ registry, policy })`.
  */
 import { writeFileSync } from "node:fs";
+import { Writable } from "node:stream";
 import { join } from "node:path";
 import { MemorySaver } from "@langchain/langgraph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +13,7 @@ import type { EmulatorHandle } from "../../src/emulator/index.js";
 import { createRuntime, type Runtime } from "../../src/runtime/index.js";
 import { streamSteps } from "../../src/runs/index.js";
 import { memoryLedger } from "../../src/usage/index.js";
+import { createLogger } from "../../src/logging/index.js";
 import type { StepEvent } from "../../graphs/orchestrator/events.js";
 import { emulator, silentLogger } from "../helpers/gateway.js";
 import { ofType } from "../helpers/orchestrator.js";
@@ -91,5 +93,24 @@ describe("the policy reaches a run", () => {
     expect(ofType(second, "budget")[0]).toMatchObject({ action: "downgraded", scope: "tenant", name: "acme", limitUsd: 1 });
     expect(ofType(second, "route_decided")[0]).toMatchObject({ agent: "writer", source: "rule" });
     expect(ofType(second, "final_answer")).toHaveLength(1);
+  });
+});
+
+describe("createOrchestrator without a policy", () => {
+  it("says once that the environment's tiers file does not apply, and is quiet when given the policy", async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: "warn", format: "json", destination: new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }) });
+    const before = process.env.TIERS_CONFIG;
+    process.env.TIERS_CONFIG = join(tmp.dir, "tiers.yaml");
+    try {
+      createOrchestrator({ registry: runtime.registry, logger });
+      createOrchestrator({ registry: runtime.registry, policy: runtime.policy, logger });
+    } finally {
+      if (before === undefined) delete process.env.TIERS_CONFIG;
+      else process.env.TIERS_CONFIG = before;
+    }
+    expect(lines.map((l) => JSON.parse(l) as { event: string; msg: string })).toEqual([
+      expect.objectContaining({ event: "tiers_policy_not_applied", msg: expect.stringContaining("createRuntime().policy") }),
+    ]);
   });
 });
